@@ -1,0 +1,40 @@
+# bpfbench build: the BPF object (clang) and the TypeScript (tsc).
+#   make            build everything
+#   make bench      install what is missing, build, run `bpfbench run` on its defaults
+#   make test       install what is missing, build, run the tests against the real kernel
+SHELL := /bin/bash
+CLANG ?= clang
+ARCH_INCLUDE ?= /usr/include/$(shell uname -m)-linux-gnu
+BPF_CFLAGS ?= -O2 -g -Wall -Werror -target bpf -I$(ARCH_INCLUDE)
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+
+.PHONY: all build bpf ts deps bench test clean
+
+all: build
+build: bpf ts
+
+bpf: bpf/bench.bpf.o
+
+bpf/bench.bpf.o: bpf/bench.bpf.c
+	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+ts: $(NODE_MODULES_STAMP)
+	npx tsc -p tsconfig.json
+
+# System packages the build needs (Debian/Ubuntu). Installed only when missing.
+deps:
+	@bash scripts/install-deps.sh
+
+bench: deps build
+	./bin/bpfbench run
+
+test: deps build
+	node --test --test-concurrency=1 dist/test/
+
+clean:
+	rm -rf dist bpf/*.o

@@ -1,0 +1,99 @@
+// union bpf_attr layouts as named byte offsets (include/uapi/linux/bpf.h).
+// Each group lists the fields bpfbench writes or reads, and the size passed
+// to bpf(2): the kernel zero-checks everything past the fields it knows, so
+// the size never needs to exceed the last field we use.
+
+/** BPF_MAP_CREATE */
+export const MapCreateAttr = {
+  map_type: 0,
+  key_size: 4,
+  value_size: 8,
+  max_entries: 12,
+  map_flags: 16,
+  inner_map_fd: 20,
+  numa_node: 24,
+  map_name: 28, // char[16]
+  map_ifindex: 44,
+  SIZE: 48,
+} as const;
+
+/** BPF_MAP_LOOKUP_ELEM, UPDATE_ELEM, DELETE_ELEM, GET_NEXT_KEY, LOOKUP_AND_DELETE_ELEM */
+export const MapElemAttr = {
+  map_fd: 0,
+  key: 8, // u64 pointer
+  value: 16, // u64 pointer; next_key for GET_NEXT_KEY
+  flags: 24, // u64
+  SIZE: 32,
+} as const;
+
+/** BPF_MAP_LOOKUP_BATCH, LOOKUP_AND_DELETE_BATCH, UPDATE_BATCH, DELETE_BATCH */
+export const MapBatchAttr = {
+  in_batch: 0, // u64 pointer, NULL = start
+  out_batch: 8, // u64 pointer
+  keys: 16, // u64 pointer
+  values: 24, // u64 pointer
+  count: 32, // u32, in: capacity, out: entries copied
+  map_fd: 36, // u32
+  elem_flags: 40, // u64
+  flags: 48, // u64
+  SIZE: 56,
+} as const;
+
+/** BPF_PROG_TEST_RUN */
+export const TestRunAttr = {
+  prog_fd: 0,
+  retval: 4,
+  data_size_in: 8,
+  data_size_out: 12,
+  data_in: 16,
+  data_out: 24,
+  repeat: 32,
+  duration: 36,
+  ctx_size_in: 40,
+  ctx_size_out: 44,
+  ctx_in: 48,
+  ctx_out: 56,
+  flags: 64,
+  cpu: 68,
+  batch_size: 72,
+  SIZE: 80,
+} as const;
+
+/** BPF_OBJ_GET_INFO_BY_FD */
+export const InfoAttr = {
+  bpf_fd: 0,
+  info_len: 4,
+  info: 8, // u64 pointer
+  SIZE: 16,
+} as const;
+
+/** BPF_MAP_GET_FD_BY_ID */
+export const GetFdByIdAttr = {
+  id: 0,
+  next_id: 4,
+  open_flags: 8,
+  SIZE: 12,
+} as const;
+
+/** BPF_OBJ_PIN / BPF_OBJ_GET */
+export const ObjAttr = {
+  pathname: 0, // u64 pointer to a NUL-terminated path
+  bpf_fd: 8,
+  file_flags: 12,
+  SIZE: 16,
+} as const;
+
+/** struct bpf_map_info (the prefix bpfbench reads). */
+export const MapInfo = {
+  type: 0,
+  id: 4,
+  key_size: 8,
+  value_size: 12,
+  max_entries: 16,
+  map_flags: 20,
+  name: 24, // char[16]
+  SIZE: 88,
+} as const;
+
+/** Largest attr layout above: the size of every attr scratch block. */
+export const ATTR_BLOCK = 128;

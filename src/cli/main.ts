@@ -1,0 +1,160 @@
+// The command line: flags → validated options → the harness → output and
+// exit codes. The only file that knows about argv, stdout/stderr and exit
+// codes (0 ok, 1 runtime failure or a failed verification, 2 bad input).
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { BpfError, Errno, UserError } from '../bpf/errors.js';
+import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
+import { PRIVILEGE_HINT } from '../harness/preflight.js';
+import { runBenchmark } from '../harness/run.js';
+import { buildRunResult } from '../report/result.js';
+import { renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
+import { STRATEGIES, strategyByName } from '../strategies/index.js';
+import { writeJson } from './output.js';
+import { autoOr, parseChoice, parseList, parseMapFlags, rangeChecked } from './parse.js';
+import { terminalProgress } from './progress.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../../package.json') as { name: string; version: string };
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const U32_MAX = 0xffff_ffff;
+/** A 100Mi map, as in the published experiment. */
+export const DEFAULT_ENTRIES = 104_857_600;
+export const DEFAULT_CHUNK = 4096;
+/** Auto repeats: at least 1 read, at most 10, until this many seconds were spent per strategy. */
+export const AUTO_BUDGET_S = 60;
+export const AUTO_MAX_RUNS = 10;
+/** Auto warmup: one untimed read up to this size; above it the first read's warm-up is noise. */
+export const AUTO_WARMUP_MAX_ENTRIES = 4 * 1024 * 1024;
+
+interface RunFlags {
+  entries: number;
+  maxEntries?: number;
+  chunk: number;
+  strategies: string[];
+  fill: FillMethod;
+  runs: number | 'auto';
+  warmup: number | 'auto';
+  budget: number;
+  mapFlags: number;
+  json?: string;
+  color: boolean;
+  debug: boolean;
+  object?: string;
+}
+
+/** Terminal lines, colour decisions: everything main() needs from the world. */
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+function useColor(flags: { color: boolean }, io: Io, stream: NodeJS.WriteStream): boolean {
+  if (!flags.color) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+function runAction(flags: RunFlags, io: Io): number {
+  const maxEntries = flags.maxEntries ?? flags.entries;
+  if (maxEntries < flags.entries) {
+    throw new UserError(`--max-entries (${maxEntries.toLocaleString('en-US')}) must be at least --entries (${flags.entries.toLocaleString('en-US')})`, EXIT_USAGE);
+  }
+  const strategies = flags.strategies.map((n) => strategyByName(n)!);
+  const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
+  const warmup = flags.warmup === 'auto' ? (flags.entries <= AUTO_WARMUP_MAX_ENTRIES ? 1 : 0) : flags.warmup;
+  const jsonToStdout = flags.json === '-';
+  // With JSON on stdout, the human-readable output moves to stderr.
+  const human = jsonToStdout ? io.stderr : io.stdout;
+  const color = useColor(flags, io, human);
+  const outcome = runBenchmark(
+    {
+      entries: flags.entries,
+      maxEntries,
+      chunk: flags.chunk,
+      strategies,
+      fill: flags.fill,
+      mapFlags: flags.mapFlags,
+      repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
+      runsSetting: flags.runs,
+      objectPath: flags.object,
+    },
+    { progress: terminalProgress(io.stderr) },
+  );
+  const result = buildRunResult(outcome, { name: pkg.name, version: pkg.version });
+  const opts = { color };
+  human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${renderRunFooter(result, opts)}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, result);
+  return result.summary.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('bpfbench')
+    .description('Measure how fast user space reads a large eBPF map: per element (GET_NEXT_KEY + LOOKUP_ELEM) vs in batches (LOOKUP_BATCH), verified, on the real kernel.')
+    .version(pkg.version)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`bpfbench: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+
+  program
+    .command('run')
+    .description('create and fill a hash map (u32 → u32, keys 0..N-1, value 0xdeadbeef), then read it with each strategy and compare')
+    .addOption(new Option('--entries <n>', 'entries to write (1Mi, 100Mi, …)').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
+    .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
+    .addOption(new Option('--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, 1 << 24)).default(DEFAULT_CHUNK))
+    .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
+    .addOption(new Option('--fill <method>', 'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key)').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
+    .addOption(new Option('--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto'))
+    .addOption(new Option('--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto'))
+    .addOption(new Option('--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S))
+    .addOption(new Option('--map-flags <flags>', 'map_flags at creation: zero_seed, no_prealloc (comma-separated) or a number').argParser(parseMapFlags).default(0))
+    .option('--json <file>', "write the result as JSON (schemaVersion 1) to a file, or '-' for stdout")
+    .option('--object <path>', 'BPF object to load (default: bpf/bench.bpf.o)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--debug', 'show stack traces of errors', false)
+    .action((flags: RunFlags) => setExit(runAction(flags, io)));
+  return program;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof BpfError) {
+    if (e.errno === Errno.EPERM) return `${e.message}: ${PRIVILEGE_HINT}`;
+    if (e.errno === Errno.ENOMEM) return `${e.message}: the kernel could not allocate the map; use fewer --entries`;
+    return e.message;
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let code = EXIT_OK;
+  const debug = argv.includes('--debug');
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT_FAILURE;
+      return EXIT_USAGE;
+    }
+    const exitCode = e instanceof UserError ? e.exitCode : EXIT_FAILURE;
+    io.stderr.write(`bpfbench: ${describeError(e)}\n`);
+    if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    else if (!(e instanceof UserError) && !(e instanceof BpfError)) io.stderr.write('bpfbench: (an internal error: run with --debug for the stack)\n');
+    return exitCode;
+  }
+}

@@ -1,0 +1,23 @@
+// Writing results: atomically to a file (temp file in the same directory,
+// then rename), or to stdout for '-'.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export function writeAtomic(path: string, text: string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function writeJson(path: string, value: unknown): void {
+  const text = JSON.stringify(value, null, 2) + '\n';
+  if (path === '-') process.stdout.write(text);
+  else writeAtomic(path, text);
+}

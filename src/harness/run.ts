@@ -1,0 +1,119 @@
+// `bpfbench run`, end to end: preflight, load the object (which creates the
+// map), fill it, then measure each strategy on the same map.
+import { MapFlag, MapType, mapTypeName } from '../bpf/constants.js';
+import { UserError } from '../bpf/errors.js';
+import { BpfObject, DEFAULT_OBJECT } from '../bpf/loader.js';
+import type { BpfMap } from '../bpf/map.js';
+import type { Strategy } from '../strategies/index.js';
+import { runContext, type RunContext } from './context.js';
+import { fillMap, type FillMethod, type FillResult } from './fill.js';
+import { measureStrategy, type RepeatPolicy, type StrategyMeasurement } from './measure.js';
+import { checkMemory, checkPrivilege, probeBatchSupport, type MemoryPlan } from './preflight.js';
+import type { Progress } from './progress.js';
+import { Verifier } from './verifier.js';
+
+/** The value the published experiment wrote for every key. */
+export const FILL_VALUE = 0xdeadbeef;
+export const MAP_NAME = 'test_map';
+export const FILL_PROG = 'fill';
+export const ALL_PROGS = [FILL_PROG] as const;
+
+export interface RunConfig {
+  entries: number;
+  maxEntries: number;
+  chunk: number;
+  strategies: readonly Strategy[];
+  fill: FillMethod;
+  mapFlags: number;
+  repeat: RepeatPolicy;
+  /** The runs setting as given ('auto' or a count), for the record. */
+  runsSetting: number | 'auto';
+  objectPath?: string;
+}
+
+export interface RunOutcome {
+  config: RunConfig;
+  context: RunContext;
+  memory: MemoryPlan;
+  map: { id: number; type: string; keySize: number; valueSize: number; maxEntries: number; flags: number; memlockBytes: number | undefined; createNs: number };
+  fill: FillResult;
+  measurements: StrategyMeasurement[];
+}
+
+export interface RunHooks {
+  progress: Progress;
+  /** Called as each strategy finishes (for live output). */
+  onMeasured?: (m: StrategyMeasurement) => void;
+  /** Called once the map exists, with a function that releases it (for signal handlers). */
+  onMapReady?: (release: () => void) => void;
+}
+
+export function defaultMapFlags(): number {
+  return 0;
+}
+
+export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
+  const { progress } = hooks;
+  checkPrivilege();
+  const memory = checkMemory(MapType.hash, 4, 4, config.maxEntries, config.entries);
+  probeBatchSupport(MapType.hash);
+  const context = runContext();
+
+  const obj = BpfObject.open(config.objectPath ?? DEFAULT_OBJECT);
+  let released = false;
+  const release = () => {
+    if (!released) {
+      released = true;
+      obj.close();
+    }
+  };
+  try {
+    obj.configureMap(MAP_NAME, { maxEntries: config.maxEntries, flags: config.mapFlags });
+    obj.autoloadOnly(config.fill === 'prog' ? [FILL_PROG] : [], ALL_PROGS);
+    progress.start(`create map (${config.maxEntries.toLocaleString('en-US')} entries)`, 0);
+    const c0 = process.hrtime.bigint();
+    try {
+      obj.load();
+    } catch (e) {
+      if (config.fill === 'prog' && e instanceof UserError && /fill|syscall|bpf_loop|helper|unknown func/i.test(e.message)) {
+        throw new UserError(`${e.message}; this kernel may lack BPF_PROG_TYPE_SYSCALL/bpf_loop (Linux 5.17+): try --fill batch`);
+      }
+      throw e;
+    } finally {
+      progress.end();
+    }
+    const createNs = Number(process.hrtime.bigint() - c0);
+    hooks.onMapReady?.(release);
+    const map: BpfMap = obj.map(MAP_NAME);
+    const fill = fillMap(config.fill, { map, entries: config.entries, value: FILL_VALUE, fillProgFd: config.fill === 'prog' ? obj.programFd(FILL_PROG) : undefined }, progress);
+
+    const verifier = new Verifier({ entries: config.entries, value: FILL_VALUE });
+    const measurements: StrategyMeasurement[] = [];
+    for (const s of config.strategies) {
+      const m = measureStrategy(map, s, config.chunk, verifier, config.repeat, progress);
+      measurements.push(m);
+      hooks.onMeasured?.(m);
+    }
+    return {
+      config,
+      context,
+      memory,
+      map: {
+        id: map.info.id,
+        type: mapTypeName(map.info.type),
+        keySize: map.keySize,
+        valueSize: map.valueSize,
+        maxEntries: map.maxEntries,
+        flags: map.info.flags,
+        memlockBytes: map.memlockBytes(),
+        createNs,
+      },
+      fill,
+      measurements,
+    };
+  } finally {
+    release();
+  }
+}
+
+export { MapFlag };

@@ -1,0 +1,138 @@
+// What a read must prove: every key 0..N-1 seen exactly once, nothing else,
+// and every value the loader wrote. Strategies feed each entry they read to
+// a Verifier; it keeps a bitmap of keys and order-independent checksums, all
+// in preallocated memory, so feeding it allocates nothing.
+
+/** What the loader wrote: keys 0..entries-1, each with `value`. */
+export interface Expectation {
+  entries: number;
+  value: number;
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** Entries the reader delivered (with repeats). */
+  entries: number;
+  /** Distinct keys among them. */
+  distinct: number;
+  expectedEntries: number;
+  keySumOk: boolean;
+  checksumOk: boolean;
+  /** Entries whose value differs from what the loader wrote. */
+  badValues: number;
+  /** Keys outside 0..N-1. */
+  badKeys: number;
+  /** Human-readable reasons when !ok. */
+  problems: string[];
+}
+
+/** Order-independent checksum term of one (key, value) pair, mod 2^32. */
+export function pairTerm(key: number, value: number): number {
+  return (Math.imul(key ^ 0x5bd1e995, 0x9e3779b1) ^ value) | 0;
+}
+
+/** The checksums a correct read of `e` yields: key sum and pair checksum, mod 2^32. */
+export function expectedSums(e: Expectation): { keySum: number; checksum: number } {
+  const n = BigInt(e.entries);
+  const keySum = Number(BigInt.asIntN(32, (n * (n - 1n)) / 2n));
+  let checksum = 0;
+  const v = e.value | 0;
+  for (let k = 0; k < e.entries; k++) checksum = (checksum + pairTerm(k, v)) | 0;
+  return { keySum, checksum };
+}
+
+export type ProgressFn = (entries: number) => void;
+
+export class Verifier {
+  readonly expect: Expectation;
+  private readonly bitmap: Uint32Array;
+  private readonly value: number;
+  private readonly limit: number;
+  private readonly sums: { keySum: number; checksum: number };
+  private entries = 0;
+  private distinct = 0;
+  private keySum = 0;
+  private checksum = 0;
+  private badValues = 0;
+  private badKeys = 0;
+  private progress: ProgressFn | undefined;
+  private nextProgress = Infinity;
+  private progressStep = 1 << 16;
+
+  constructor(expect: Expectation) {
+    this.expect = expect;
+    this.limit = expect.entries;
+    this.value = expect.value | 0;
+    this.bitmap = new Uint32Array(Math.ceil(Math.max(expect.entries, 1) / 32));
+    this.sums = expectedSums(expect);
+  }
+
+  /** Clears what was seen, for the next read. `progress` is called every ~64Ki entries. */
+  reset(progress?: ProgressFn): void {
+    this.bitmap.fill(0);
+    this.entries = 0;
+    this.distinct = 0;
+    this.keySum = 0;
+    this.checksum = 0;
+    this.badValues = 0;
+    this.badKeys = 0;
+    this.progress = progress;
+    this.nextProgress = progress ? this.progressStep : Infinity;
+  }
+
+  /** One entry: key (its first u32), value (its first u32 as i32). */
+  add(key: number, value: number): void {
+    this.entries++;
+    if (key >= 0 && key < this.limit) {
+      const w = key >>> 5;
+      const bit = 1 << (key & 31);
+      const word = this.bitmap[w]!;
+      if ((word & bit) === 0) {
+        this.bitmap[w] = word | bit;
+        this.distinct++;
+      }
+    } else {
+      this.badKeys++;
+    }
+    this.keySum = (this.keySum + key) | 0;
+    this.checksum = (this.checksum + pairTerm(key, value)) | 0;
+    if (value !== this.value) this.badValues++;
+    if (this.entries >= this.nextProgress) this.tick();
+  }
+
+  /** `n` entries from parallel u32 key / i32 value arrays (4-byte keys and values). */
+  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
+  }
+
+  private tick(): void {
+    this.nextProgress = this.entries + this.progressStep;
+    this.progress?.(this.entries);
+  }
+
+  verdict(): Verdict {
+    const problems: string[] = [];
+    const N = this.expect.entries;
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    if (this.entries !== N) problems.push(`read ${fmt(this.entries)} entries, expected ${fmt(N)}`);
+    if (this.distinct !== N) problems.push(`${fmt(this.distinct)} distinct keys of ${fmt(N)}`);
+    if (this.entries > this.distinct + this.badKeys) problems.push(`${fmt(this.entries - this.distinct - this.badKeys)} repeated keys`);
+    if (this.badKeys > 0) problems.push(`${fmt(this.badKeys)} keys outside 0..${fmt(N - 1)}`);
+    if (this.badValues > 0) problems.push(`${fmt(this.badValues)} wrong values`);
+    const keySumOk = this.keySum === this.sums.keySum;
+    const checksumOk = this.checksum === this.sums.checksum;
+    if (!keySumOk) problems.push('key sum differs');
+    if (!checksumOk) problems.push('key/value checksum differs');
+    return {
+      ok: problems.length === 0,
+      entries: this.entries,
+      distinct: this.distinct,
+      expectedEntries: N,
+      keySumOk,
+      checksumOk,
+      badValues: this.badValues,
+      badKeys: this.badKeys,
+      problems,
+    };
+  }
+}

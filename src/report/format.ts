@@ -1,0 +1,52 @@
+// Number formatting shared by the table and the summary.
+
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A duration in nanoseconds, in the unit that reads best: `812 ns`, `4.21 ms`, `88.92 s`. */
+export function fmtDuration(ns: number): string {
+  if (!Number.isFinite(ns)) return '—';
+  const a = Math.abs(ns);
+  if (a < 1e3) return `${ns.toFixed(0)} ns`;
+  if (a < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
+  if (a < 1e9) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (a < 600e9) return `${(ns / 1e9).toFixed(2)} s`;
+  return `${(ns / 60e9).toFixed(1)} min`;
+}
+
+/** ns per entry with 3 significant digits: `2,311`, `334`, `0.52`. */
+export function fmtNsPerEntry(ns: number): string {
+  if (!Number.isFinite(ns)) return '—';
+  if (ns >= 100) return fmtInt(ns);
+  if (ns >= 10) return ns.toFixed(1);
+  return ns.toFixed(2);
+}
+
+/** A rate: `1.23 M/s`, `456 k/s`. */
+export function fmtRate(perSec: number): string {
+  if (!Number.isFinite(perSec)) return '—';
+  if (perSec >= 1e6) return `${(perSec / 1e6).toFixed(2)} M/s`;
+  if (perSec >= 1e3) return `${(perSec / 1e3).toFixed(1)} k/s`;
+  return `${perSec.toFixed(0)} /s`;
+}
+
+/** Bytes with a binary unit, signed: `+1.2 MiB`, `-340 B`. */
+export function fmtBytes(b: number, signed = false): string {
+  const sign = b < 0 ? '-' : signed ? '+' : '';
+  const a = Math.abs(b);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = a;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${sign}${u === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** A ratio: `7.41×`. */
+export function fmtRatio(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
+}

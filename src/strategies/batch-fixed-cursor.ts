@@ -1,0 +1,33 @@
+// batch-fixed-cursor: the loop of the published Go experiment, kept to
+// reproduce it. Every LOOKUP_BATCH call passes the same in_batch (a pointer
+// to 0, never updated from out_batch), max_entries / chunk times, and the
+// returned counts are summed. Each call re-reads bucket 0 onward, so the
+// "count" reaches max_entries while only about `chunk` distinct keys are
+// ever seen. Its verification fails by design.
+import type { BpfMap } from '../bpf/map.js';
+import type { Strategy, StrategyOptions } from './types.js';
+
+export const batchFixedCursor: Strategy = {
+  name: 'batch-fixed-cursor',
+  summary: "the published Go loop: LOOKUP_BATCH from the same cursor max_entries/chunk times (fails verification by design)",
+  usesChunk: true,
+  expectedToFail: true,
+  prepare(map: BpfMap, { chunk }: StrategyOptions) {
+    const calls = Math.max(1, Math.floor(map.maxEntries / chunk));
+    const cursor = map.batches(chunk, { fixedCursor: true, maxCalls: calls });
+    return {
+      read(sink) {
+        cursor.reset();
+        let counted = 0;
+        for (const b of cursor) {
+          sink.addMany(b.keysU32, b.valuesI32, b.count);
+          counted += b.count;
+        }
+        return { counted };
+      },
+      free() {
+        cursor.free();
+      },
+    };
+  },
+};

@@ -1,0 +1,18 @@
+// The registry of read strategies, by name.
+import { batch } from './batch.js';
+import { batchFixedCursor } from './batch-fixed-cursor.js';
+import { elem } from './elem.js';
+import type { Strategy } from './types.js';
+
+export const STRATEGIES: readonly Strategy[] = [elem, batch, batchFixedCursor];
+
+export function strategyByName(name: string): Strategy | undefined {
+  return STRATEGIES.find((s) => s.name === name);
+}
+
+/** `batch(4096)` for chunked strategies, the bare name otherwise. */
+export function strategyLabel(s: Strategy, chunk: number): string {
+  return s.usesChunk ? `${s.name}(${chunk})` : s.name;
+}
+
+export type { Strategy, PreparedRead, ReadReport, StrategyOptions } from './types.js';
