@@ -36,7 +36,9 @@ for (const [name, n] of Object.entries(Cmd)) cmdNames[n] = name;
 export function cmdLabel(cmd: number): string {
   const name = cmdNames[cmd];
   if (name === undefined) return `CMD_${cmd}`;
-  return name.startsWith('MAP_') ? name.slice(4) : name;
+  // Element and batch operations drop MAP_ (GET_NEXT_KEY, LOOKUP_BATCH, as
+  // in the JSON contract); map-level commands keep it (MAP_CREATE).
+  return name.startsWith('MAP_') && name !== 'MAP_CREATE' && name !== 'MAP_GET_FD_BY_ID' ? name.slice(4) : name;
 }
 
 /** enum bpf_map_type (the ones bpfbench knows). */

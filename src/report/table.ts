@@ -17,7 +17,7 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
   });
   for (const s of r.results) {
     const v = s.verified;
-    const verified = v.ok ? c.green('ok') : v.expectedToFail ? c.yellow('FAILED (expected)') : c.red.bold('FAILED');
+    const verified = v.ok ? c.green('ok') : c.red.bold('FAILED');
     const speed = r.summary.speedup[s.strategy];
     table.push([
       s.label,
@@ -41,7 +41,10 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const lines: string[] = [];
   for (const s of r.results) {
-    if (!s.verified.ok && !s.verified.expectedToFail) lines.push(c.red.bold(`FAILED ${s.label}: `) + c.red(s.verified.problems.join('; ')));
+    if (!s.verified.ok) {
+      const why = s.verified.expectedToFail ? ' (this loop never advances its cursor: the flaw being reproduced)' : '';
+      lines.push(c.red.bold(`FAILED ${s.label}: `) + c.red(s.verified.problems.join('; ') + why));
+    }
   }
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));

@@ -1,0 +1,109 @@
+// The measured run: repeats, per-read accounting, and a failed read stopping
+// the repeats.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { measureStrategy } from '../../src/harness/measure.js';
+import { silentProgress } from '../../src/harness/progress.js';
+import { summarize } from '../../src/harness/stats.js';
+import { Verifier } from '../../src/harness/verifier.js';
+import { batch } from '../../src/strategies/batch.js';
+import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
+import { elem } from '../../src/strategies/elem.js';
+import type { Strategy } from '../../src/strategies/types.js';
+import { filledHashMap, VALUE } from '../helpers.js';
+
+const N = 20_000;
+
+test('a fixed run count measures exactly that many verified reads, plus warmup', () => {
+  const map = filledHashMap(N);
+  try {
+    const v = new Verifier({ entries: N, value: VALUE });
+    const m = measureStrategy(map, elem, 4096, v, { minRuns: 3, maxRuns: 3, budgetMs: 0, warmup: 1 }, silentProgress);
+    assert.equal(m.runs, 3);
+    assert.equal(m.warmupRuns, 1);
+    assert.equal(m.samples.length, 3);
+    assert.equal(m.failed, false);
+    assert.equal(m.verdict.ok, true);
+    for (const s of m.samples) {
+      assert.deepEqual(s.bpf, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
+      assert.ok(s.wallNs > 0 && s.userNs + s.sysNs > 0);
+      assert.equal(s.counted, N);
+    }
+    assert.equal(m.wallNs.samples.length, 3);
+    assert.equal(m.callsVaried, false);
+  } finally {
+    map.close();
+  }
+});
+
+test('auto runs stop at maxRuns when reads are quick', () => {
+  const map = filledHashMap(N);
+  try {
+    const v = new Verifier({ entries: N, value: VALUE });
+    const m = measureStrategy(map, batch, 4096, v, { minRuns: 1, maxRuns: 4, budgetMs: 60_000, warmup: 0 }, silentProgress);
+    assert.equal(m.runs, 4);
+  } finally {
+    map.close();
+  }
+});
+
+test('a read that fails verification is not repeated and is reported failed', () => {
+  const map = filledHashMap(N);
+  // A reader that skips the last entry of every batch.
+  const lossy: Strategy = {
+    name: 'lossy',
+    summary: 'test only',
+    usesChunk: true,
+    prepare(m, o) {
+      const c = m.batches(o.chunk);
+      return {
+        read(sink) {
+          c.reset();
+          let counted = 0;
+          for (const b of c) {
+            sink.addMany(b.keysU32, b.valuesI32, b.count - 1);
+            counted += b.count - 1;
+          }
+          return { counted };
+        },
+        free: () => c.free(),
+      };
+    },
+  };
+  try {
+    const v = new Verifier({ entries: N, value: VALUE });
+    const m = measureStrategy(map, lossy, 1024, v, { minRuns: 5, maxRuns: 5, budgetMs: 0, warmup: 0 }, silentProgress);
+    assert.equal(m.failed, true);
+    assert.equal(m.runs, 1, 'stopped after the first wrong read');
+    assert.equal(m.verdict.ok, false);
+  } finally {
+    map.close();
+  }
+});
+
+test('the published loop is measured for every run, and fails', () => {
+  const map = filledHashMap(N);
+  try {
+    const v = new Verifier({ entries: N, value: VALUE });
+    const m = measureStrategy(map, batchFixedCursor, 1000, v, { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, silentProgress);
+    assert.equal(m.runs, 2);
+    assert.equal(m.verdict.ok, false);
+    assert.equal(m.failed, false, 'expected to fail: not an unexpected failure');
+  } finally {
+    map.close();
+  }
+});
+
+test('summarize: mean, sample sd, median, extremes, margin of error', () => {
+  const s = summarize([10, 12, 14, 16]);
+  assert.equal(s.mean, 13);
+  assert.equal(s.median, 13);
+  assert.equal(s.min, 10);
+  assert.equal(s.max, 16);
+  assert.ok(Math.abs(s.sd - Math.sqrt(20 / 3)) < 1e-12);
+  assert.ok(Math.abs(s.rme! - ((3.182 * s.sd) / 2 / 13) * 100) < 1e-9);
+  const one = summarize([5]);
+  assert.equal(one.sd, 0);
+  assert.equal(one.rme, null);
+  assert.throws(() => summarize([]));
+});

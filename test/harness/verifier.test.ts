@@ -1,0 +1,100 @@
+// The verifier on its own: what it accepts and every way it catches a wrong read.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { expectedSums, pairTerm, Verifier } from '../../src/harness/verifier.js';
+
+const V = 0xdeadbeef | 0;
+
+function feed(v: Verifier, keys: number[], value = V): void {
+  v.reset();
+  for (const k of keys) v.add(k, value);
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+test('a complete read in any order verifies', () => {
+  const v = new Verifier({ entries: 1000, value: 0xdeadbeef });
+  feed(v, range(1000).reverse());
+  const r = v.verdict();
+  assert.equal(r.ok, true, r.problems.join('; '));
+  assert.equal(r.entries, 1000);
+  assert.equal(r.distinct, 1000);
+  assert.equal(r.keySumOk, true);
+  assert.equal(r.checksumOk, true);
+});
+
+test('a missing key fails', () => {
+  const v = new Verifier({ entries: 1000, value: 0xdeadbeef });
+  feed(v, range(999));
+  const r = v.verdict();
+  assert.equal(r.ok, false);
+  assert.match(r.problems.join(';'), /read 999 entries, expected 1,000/);
+});
+
+test('a repeated key in place of another fails even when the count is right', () => {
+  const v = new Verifier({ entries: 1000, value: 0xdeadbeef });
+  const keys = range(1000);
+  keys[10] = 11;
+  feed(v, keys);
+  const r = v.verdict();
+  assert.equal(r.ok, false);
+  assert.equal(r.entries, 1000);
+  assert.equal(r.distinct, 999);
+  assert.match(r.problems.join(';'), /1 repeated keys/);
+});
+
+test('re-reading the same first entries (a cursor that never advances) fails', () => {
+  const v = new Verifier({ entries: 4096 * 8, value: 0xdeadbeef });
+  v.reset();
+  for (let call = 0; call < 8; call++) for (let k = 0; k < 4096; k++) v.add(k, V);
+  const r = v.verdict();
+  assert.equal(r.ok, false);
+  assert.equal(r.entries, 4096 * 8);
+  assert.equal(r.distinct, 4096);
+});
+
+test('a wrong value fails', () => {
+  const v = new Verifier({ entries: 100, value: 0xdeadbeef });
+  v.reset();
+  for (let k = 0; k < 100; k++) v.add(k, k === 42 ? 0 : V);
+  const r = v.verdict();
+  assert.equal(r.ok, false);
+  assert.equal(r.badValues, 1);
+  assert.equal(r.checksumOk, false);
+});
+
+test('a key outside 0..N-1 fails', () => {
+  const v = new Verifier({ entries: 100, value: 0xdeadbeef });
+  v.reset();
+  for (let k = 0; k < 99; k++) v.add(k, V);
+  v.add(100, V);
+  const r = v.verdict();
+  assert.equal(r.ok, false);
+  assert.equal(r.badKeys, 1);
+});
+
+test('reset() forgets the previous read', () => {
+  const v = new Verifier({ entries: 10, value: 0xdeadbeef });
+  feed(v, range(10));
+  feed(v, range(10));
+  assert.equal(v.verdict().ok, true);
+});
+
+test('progress is reported while reading', () => {
+  const v = new Verifier({ entries: 200_000, value: 0xdeadbeef });
+  const seen: number[] = [];
+  v.reset((n) => seen.push(n));
+  for (let k = 0; k < 200_000; k++) v.add(k, V);
+  assert.deepEqual(seen, [65536, 131072, 196608]);
+});
+
+test('expected sums are the sums of what a correct read yields, mod 2^32', () => {
+  const e = { entries: 70_000, value: 0xdeadbeef };
+  let ks = 0;
+  let cs = 0;
+  for (let k = 0; k < e.entries; k++) {
+    ks = (ks + k) | 0;
+    cs = (cs + pairTerm(k, V)) | 0;
+  }
+  assert.deepEqual(expectedSums(e), { keySum: ks, checksum: cs });
+});
