@@ -114,7 +114,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--entries <n>', 'entries to write (1Mi, 100Mi, …)').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
     .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
     .addOption(new Option('--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, 1 << 24)).default(DEFAULT_CHUNK))
-    .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
+    .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
     .addOption(new Option('--fill <method>', 'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key)').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
     .addOption(new Option('--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto'))
     .addOption(new Option('--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto'))

@@ -29,12 +29,12 @@ export function autoOr(name: string, min: number, max: number) {
 }
 
 /** `elem,batch` → names, each known, none repeated. */
-export function parseList(name: string, known: readonly string[]) {
+export function parseList(name: string, what: string, known: readonly string[]) {
   return (raw: string): string[] => {
     const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (items.length === 0) throw new InvalidArgumentError(`${name} needs at least one of: ${known.join(', ')}.`);
     for (const it of items) {
-      if (!known.includes(it)) throw new InvalidArgumentError(`unknown ${name.replace(/s$/, '')} '${it}' (known: ${known.join(', ')}).`);
+      if (!known.includes(it)) throw new InvalidArgumentError(`unknown ${what} '${it}' (known: ${known.join(', ')}).`);
     }
     if (new Set(items).size !== items.length) throw new InvalidArgumentError(`${name} lists one twice.`);
     return items;

@@ -1,0 +1,151 @@
+// bin/bpfbench as a user runs it: exit codes, one-line errors, the table,
+// the JSON result, colour switches.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers.js';
+
+const SMALL = ['--entries', '65536', '--runs', '2', '--warmup', '0'];
+const ANSI = /\x1b\[/;
+
+const badInputs: [string, string[], RegExp][] = [
+  ['--chunk 0', ['run', '--chunk', '0'], /--chunk must be between 1/],
+  ['--chunk abc', ['run', '--chunk', 'abc'], /'abc' is not a whole number/],
+  ['--entries -5', ['run', '--entries', '-5'], /entries/],
+  ['--entries 2^33', ['run', '--entries', '2^33'], /'2\^33' is not a whole number/],
+  ['--entries 8589934592', ['run', '--entries', '8589934592'], /--entries must be between 1 and 4,294,967,295/],
+  ['--entries 0', ['run', '--entries', '0'], /--entries must be between 1/],
+  ['unknown strategy', ['run', '--strategies', 'elem,bogus'], /unknown strategy 'bogus'/],
+  ['repeated strategy', ['run', '--strategies', 'elem,elem'], /lists one twice/],
+  ['--max-entries < --entries', ['run', '--entries', '1000', '--max-entries', '999'], /--max-entries \(999\) must be at least --entries \(1,000\)/],
+  ['unknown fill', ['run', '--fill', 'magic'], /--fill must be one of: prog, batch, elem/],
+  ['--runs 0', ['run', '--runs', '0'], /--runs must be between 1/],
+  ['unknown flag', ['run', '--frobnicate'], /unknown option '--frobnicate'/],
+  ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+  ['unknown map flag', ['run', '--map-flags', 'fast'], /unknown map flag 'fast'/],
+];
+
+for (const [what, args, message] of badInputs) {
+  test(`bad input (${what}) exits 2 with one line`, () => {
+    const r = runCli(args);
+    assert.equal(r.status, 2, `stderr: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+    assert.match(lines[0]!, /^bpfbench: /);
+    assert.match(lines[0]!, message);
+  });
+}
+
+test('a map larger than available memory is refused before creation, exit 1, one line', () => {
+  const r = runCli(['run', '--entries', '2000000000']);
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^bpfbench: a 2,000,000,000-entry map needs about \d+\.\d GiB of kernel memory .* only \d+\.\d GiB is available: use fewer --entries/);
+});
+
+test('without privilege: one line naming root and CAP_BPF, exit 1', () => {
+  const r = runCli(['run', ...SMALL], {}, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all']);
+  assert.equal(r.status, 1, `stderr: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /root.*CAP_BPF/);
+});
+
+test('a chunk smaller than a bucket: a clear ENOSPC line, exit 1', () => {
+  const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1']);
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /LOOKUP_BATCH failed: ENOSPC \(the next hash bucket holds more than --chunk 1 entries\)/);
+});
+
+test('run prints the table and summary, writes the JSON result atomically', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-'));
+  const out = join(dir, 'out.json');
+  const r = runCli(['run', ...SMALL, '--chunk', '512', '--json', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '', 'no progress on a non-terminal');
+  assert.doesNotMatch(r.stdout, ANSI, 'no colour when stdout is not a terminal');
+  assert.match(r.stdout, /strategy .* entries read .* verified .* wall \(median\) .* ns\/entry .* speedup/);
+  assert.match(r.stdout, /│ elem +│ +65,536 │ ok/);
+  assert.match(r.stdout, /│ batch\(512\) +│ +65,536 │ ok/);
+  assert.match(r.stdout, /batch\(512\) read 65,536 entries \d+\.\d+× faster than elem/);
+  assert.deepEqual(readdirSync(dir), ['out.json'], 'no temp file left behind');
+
+  const j = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(j.schemaVersion, 1);
+  assert.equal(j.tool.name, 'bpfbench');
+  for (const k of ['kernel', 'cpuModel', 'cpus', 'memTotalBytes', 'node', 'koffi', 'libbpf']) assert.ok(k in j.context, k);
+  assert.deepEqual(
+    { mapType: j.config.mapType, keySize: j.config.keySize, valueSize: j.config.valueSize, entries: j.config.entries, maxEntries: j.config.maxEntries, chunk: j.config.chunk, fill: j.config.fill, runs: j.config.runs },
+    { mapType: 'hash', keySize: 4, valueSize: 4, entries: 65536, maxEntries: 65536, chunk: 512, fill: 'prog', runs: 2 },
+  );
+  assert.equal(j.fill.method, 'prog');
+  assert.deepEqual(j.fill.bpfCalls, { PROG_TEST_RUN: 1 });
+  assert.ok(j.fill.wallNs > 0);
+  const [e, b] = j.results;
+  assert.equal(e.strategy, 'elem');
+  assert.equal(e.verified.ok, true);
+  assert.equal(e.verified.entries, 65536);
+  assert.equal(e.verified.distinct, 65536);
+  assert.equal(e.verified.keySumOk, true);
+  assert.equal(e.verified.badValues, 0);
+  assert.deepEqual(e.syscalls.bpf, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
+  assert.equal(e.syscalls.bpfTotal, 2 * 65536 + 1);
+  assert.equal(e.wallNs.samples.length, 2);
+  for (const k of ['mean', 'sd', 'median', 'min', 'max']) assert.equal(typeof e.wallNs[k], 'number', k);
+  assert.ok(e.nsPerEntry > 0 && e.cpu.userNs + e.cpu.sysNs > 0);
+  assert.equal(typeof e.memory.heapUsedDeltaBytes, 'number');
+  assert.equal(typeof e.memory.gcCount, 'number');
+  assert.equal(b.strategy, 'batch');
+  assert.equal(b.chunk, 512);
+  assert.equal(b.verified.ok, true);
+  assert.deepEqual(Object.keys(b.syscalls.bpf), ['LOOKUP_BATCH']);
+  assert.ok(b.syscalls.bpf.LOOKUP_BATCH >= 65536 / 512);
+  assert.equal(j.summary.ok, true);
+  assert.equal(j.summary.speedup.elem, 1);
+  assert.ok(Math.abs(j.summary.speedup.batch - e.wallNs.median / b.wallNs.median) < 1e-9);
+});
+
+test("--json - puts only JSON on stdout and the table on stderr", () => {
+  const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.results.length, 1);
+  assert.equal(j.results[0].label, 'batch(4096)');
+  assert.match(r.stderr, /batch\(4096\) read 65,536 entries in /);
+});
+
+test('a wrong read is reported FAILED and the run exits 1', () => {
+  const r = runCli(['run', ...SMALL, '--strategies', 'batch,batch-fixed-cursor', '--chunk', '1024', '--json', '-']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /│ batch-fixed-cursor\(1024\) │ +[\d,]+ │ FAILED/);
+  assert.match(r.stderr, /FAILED batch-fixed-cursor\(1024\): .*distinct keys of 65,536/);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.summary.ok, false);
+  assert.deepEqual(j.summary.failed, ['batch-fixed-cursor(1024)']);
+  const fixed = j.results[1];
+  assert.equal(fixed.verified.ok, false);
+  assert.ok(fixed.verified.distinct <= 1024);
+  assert.equal(fixed.syscalls.bpf.LOOKUP_BATCH, 64);
+});
+
+test('colour: forced on a pipe with FORCE_COLOR, off with NO_COLOR or --no-color', () => {
+  const args = ['run', '--entries', '4096', '--runs', '1', '--strategies', 'batch'];
+  assert.match(runCli(args, { FORCE_COLOR: '1' }).stdout, ANSI);
+  assert.doesNotMatch(runCli(args, { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, ANSI);
+  assert.doesNotMatch(runCli([...args, '--no-color'], { FORCE_COLOR: '1' }).stdout, ANSI);
+});
+
+test('--help and --version exit 0', () => {
+  const h = runCli(['run', '--help']);
+  assert.equal(h.status, 0);
+  for (const flag of ['--entries', '--max-entries', '--chunk', '--strategies', '--fill', '--runs', '--warmup', '--json', '--no-color', '--debug']) assert.ok(h.stdout.includes(flag), flag);
+  const v = runCli(['--version']);
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+});

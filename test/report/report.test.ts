@@ -1,0 +1,113 @@
+// The report layer is pure: results, tables and lines from measurements.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StrategyMeasurement } from '../../src/harness/measure.js';
+import type { RunOutcome } from '../../src/harness/run.js';
+import { summarize } from '../../src/harness/stats.js';
+import type { Verdict } from '../../src/harness/verifier.js';
+import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from '../../src/report/format.js';
+import { buildRunResult, SCHEMA_VERSION } from '../../src/report/result.js';
+import { renderRunFooter, renderRunHeader, renderRunTable } from '../../src/report/table.js';
+import { batch } from '../../src/strategies/batch.js';
+import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
+import { elem } from '../../src/strategies/elem.js';
+import type { Strategy } from '../../src/strategies/types.js';
+
+const N = 1_048_576;
+const okVerdict: Verdict = { ok: true, entries: N, distinct: N, expectedEntries: N, keySumOk: true, checksumOk: true, badValues: 0, badKeys: 0, problems: [] };
+
+function measurement(strategy: Strategy, wall: number[], bpf: Record<string, number>, verdict = okVerdict, chunk = 4096): StrategyMeasurement {
+  return {
+    strategy,
+    label: strategy.usesChunk ? `${strategy.name}(${chunk})` : strategy.name,
+    chunk,
+    runs: wall.length,
+    warmupRuns: 0,
+    verdict,
+    wallNs: summarize(wall),
+    samples: wall.map((w) => ({ wallNs: w, userNs: w / 4, sysNs: w / 2, bpf, heapUsedDeltaBytes: 1000, gcCount: 0, counted: verdict.entries, verdict })),
+    failed: !verdict.ok && !strategy.expectedToFail,
+    callsVaried: false,
+  };
+}
+
+function outcome(ms: StrategyMeasurement[]): RunOutcome {
+  return {
+    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 }, runsSetting: 'auto' },
+    context: { kernel: '6.18.0', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 24e9, node: 'v20.0.0', koffi: '3.3.4', libbpf: '1.1' },
+    memory: { mapBytes: 88e6, userBytes: 1e6, availableBytes: 20e9 },
+    map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
+    fill: { method: 'prog', entries: N, wallNs: 3e8, bpfCalls: { PROG_TEST_RUN: 1 } },
+    measurements: ms,
+  };
+}
+
+const tool = { name: 'bpfbench', version: '0.0.0' };
+
+test('format helpers', () => {
+  assert.equal(fmtInt(104857600), '104,857,600');
+  assert.equal(fmtDuration(812), '812 ns');
+  assert.equal(fmtDuration(4_210_000), '4.21 ms');
+  assert.equal(fmtDuration(88_923_000_000), '88.92 s');
+  assert.equal(fmtNsPerEntry(2311.4), '2,311');
+  assert.equal(fmtNsPerEntry(33.44), '33.4');
+  assert.equal(fmtRate(4_290_000), '4.29 M/s');
+  assert.equal(fmtBytes(6349, true), '+6.2 KiB');
+  assert.equal(fmtBytes(-340), '-340 B');
+  assert.equal(fmtRatio(7.4123), '7.41×');
+  assert.equal(fmtRatio(19.04), '19.0×');
+  assert.equal(fmtRatio(undefined), '—');
+});
+
+test('the result follows the schemaVersion 1 contract, speedup relative to elem', () => {
+  const r = buildRunResult(outcome([measurement(elem, [4e9, 4.2e9, 4.4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 6e8], { LOOKUP_BATCH: 257 })]), tool, new Date(0));
+  assert.equal(r.schemaVersion, SCHEMA_VERSION);
+  assert.equal(r.createdAt, '1970-01-01T00:00:00.000Z');
+  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'summary', 'warnings']);
+  const [e, b] = r.results;
+  assert.equal(e!.wallNs.median, 4.2e9);
+  assert.equal(e!.nsPerEntry, 4.2e9 / N);
+  assert.equal(e!.syscalls.bpfTotal, 2 * N + 1);
+  assert.equal(e!.chunk, null);
+  assert.equal(b!.chunk, 4096);
+  assert.equal(b!.wallNs.median, 5.5e8);
+  assert.equal(r.summary.speedup.elem, 1);
+  assert.equal(r.summary.speedup.batch, 4.2e9 / 5.5e8);
+  assert.equal(r.summary.ok, true);
+  assert.equal(r.summary.line, 'batch(4096) read 1,048,576 entries 7.64× faster than elem');
+  assert.equal(r.fill.nsPerEntry, 3e8 / N);
+});
+
+test('a failed read: no speedup, FAILED row and reason, failing summary', () => {
+  const bad: Verdict = { ...okVerdict, ok: false, distinct: 4096, keySumOk: false, checksumOk: false, problems: ['4,096 distinct keys of 1,048,576'] };
+  const r = buildRunResult(outcome([measurement(elem, [4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batchFixedCursor, [3e8], { LOOKUP_BATCH: 256 }, bad)]), tool);
+  assert.equal(r.summary.ok, false);
+  assert.deepEqual(r.summary.failed, ['batch-fixed-cursor(4096)']);
+  assert.equal(r.summary.speedup['batch-fixed-cursor'], undefined);
+  assert.match(r.summary.line, /^FAILED: batch-fixed-cursor\(4096\)/);
+  const table = renderRunTable(r, { color: false });
+  assert.match(table, /│ batch-fixed-cursor\(4096\) │ +1,048,576 │ FAILED/);
+  const colored = renderRunFooter(r, { color: true });
+  assert.match(colored, /\x1b\[31m/, 'red');
+  assert.match(renderRunFooter(r, { color: false }), /FAILED batch-fixed-cursor\(4096\): 4,096 distinct keys of 1,048,576/);
+});
+
+test('the table has every column, and the header says what ran where', () => {
+  const r = buildRunResult(outcome([measurement(elem, [4e9, 4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 })]), tool);
+  const t = renderRunTable(r, { color: false });
+  for (const h of ['strategy', 'entries read', 'verified', 'wall (median)', 'ns/entry', 'entries/s', 'bpf calls', 'calls/entry', 'heap Δ', 'GCs', 'speedup']) assert.ok(t.includes(h), h);
+  assert.match(t, /│ elem +│ +1,048,576 │ ok +│ +4\.00 s ×2 │ +3,815 │/);
+  assert.match(t, /2,097,153 │ +2\.00 │/);
+  assert.match(t, /8\.00× │/);
+  assert.doesNotMatch(t, /\x1b\[/);
+  const h = renderRunHeader(r, { color: false });
+  assert.match(h, /hash u32→u32, 1,048,576 entries/);
+  assert.match(h, /kernel memory 80\.0 MiB; filled by prog in 300\.00 ms/);
+  assert.match(h, /6\.18\.0 · Test CPU · 2 CPUs/);
+});
+
+test('without elem, the summary gives times instead of a speedup', () => {
+  const r = buildRunResult(outcome([measurement(batch, [5e8], { LOOKUP_BATCH: 257 })]), tool);
+  assert.deepEqual(r.summary.speedup, {});
+  assert.equal(r.summary.line, 'batch(4096) read 1,048,576 entries in 0.500 s');
+});
