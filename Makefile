@@ -5,7 +5,9 @@
 SHELL := /bin/bash
 CLANG ?= clang
 ARCH_INCLUDE ?= /usr/include/$(shell uname -m)-linux-gnu
-BPF_CFLAGS ?= -O2 -g -Wall -Werror -target bpf -I$(ARCH_INCLUDE)
+UNAME_M := $(shell uname -m)
+BPF_ARCH := $(if $(filter x86_64,$(UNAME_M)),x86,$(if $(filter aarch64,$(UNAME_M)),arm64,$(UNAME_M)))
+BPF_CFLAGS ?= -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(ARCH_INCLUDE)
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
 .PHONY: all build bpf ts deps bench test clean

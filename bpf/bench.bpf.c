@@ -6,7 +6,9 @@
 // before the object is loaded, so one object serves every run.
 #include <linux/types.h>
 #include <linux/bpf.h>
+#include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -65,5 +67,67 @@ int fill(struct fill_ctx *ctx)
 
 	ctx->done = s.done;
 	ctx->err = s.err ? s.err : (n < 0 ? (__s32)n : 0);
+	return 0;
+}
+
+// ---------------------------------------------------------------------------
+// The kernel's own count of the benchmark's syscalls.
+//
+// count_syscalls runs on every syscall entry (raw tracepoint sys_enter: no
+// tracefs needed), keeps only the target process (all its threads), and
+// counts its syscalls, and its bpf(2) calls by command. The counters live in
+// an mmapable array, so user space reads them without a syscall of its own.
+// Layout mirrored by COUNTER_* in src/bpf/counter.ts.
+
+#define COUNTER_CMD_SLOTS 64
+
+struct counter_config {
+	__u32 tgid;   // process to count; 0 = nobody
+	__u32 bpf_nr; // this architecture's syscall number of bpf(2)
+};
+
+struct counters {
+	__u64 total;                       // every syscall of the process
+	__u64 bpf_total;                   // its bpf(2) calls
+	__u64 bpf_cmd[COUNTER_CMD_SLOTS];  // bpf(2) calls by command (last slot: >= 63)
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct counter_config);
+} counter_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct counters);
+} syscall_counters SEC(".maps");
+
+SEC("raw_tp/sys_enter")
+int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 zero = 0;
+	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
+
+	if (!cfg || cfg->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct counters *c = bpf_map_lookup_elem(&syscall_counters, &zero);
+	if (!c)
+		return 0;
+	__sync_fetch_and_add(&c->total, 1);
+	if (ctx->args[1] != cfg->bpf_nr)
+		return 0;
+	// sys_enter(struct pt_regs *regs, long id): the command is the first argument.
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	unsigned long cmd = 0;
+	bpf_probe_read_kernel(&cmd, sizeof(cmd), &PT_REGS_PARM1(regs));
+	__u32 slot = cmd < COUNTER_CMD_SLOTS - 1 ? cmd : COUNTER_CMD_SLOTS - 1;
+	__sync_fetch_and_add(&c->bpf_total, 1);
+	if (slot < COUNTER_CMD_SLOTS)
+		__sync_fetch_and_add(&c->bpf_cmd[slot], 1);
 	return 0;
 }

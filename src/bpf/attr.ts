@@ -97,3 +97,10 @@ export const MapInfo = {
 
 /** Largest attr layout above: the size of every attr scratch block. */
 export const ATTR_BLOCK = 128;
+
+/** BPF_RAW_TRACEPOINT_OPEN */
+export const RawTracepointAttr = {
+  name: 0, // u64 pointer to the tracepoint's name
+  prog_fd: 8,
+  SIZE: 16,
+} as const;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { BpfMap } from './map.js';
 import { errnoName, UserError } from './errors.js';
+import { vsnprintf } from './libc.js';
 import { NativeBlock } from './native.js';
 
 /** The compiled object shipped with the project (built by `make`). */
@@ -44,8 +45,6 @@ function libbpf(): Libbpf {
   } catch {
     throw new UserError('libbpf.so.1 not found: install libbpf1 (Debian/Ubuntu: apt-get install libbpf1)');
   }
-  const libc = koffi.load('libc.so.6');
-  const vsnprintf = libc.func('int vsnprintf(uintptr_t buf, size_t n, uintptr_t fmt, uintptr_t ap)') as (b: number, n: number, f: number, ap: number) => number;
   const PrintFn = koffi.proto('int bpfbench_libbpf_print(int level, uintptr_t fmt, uintptr_t ap)');
   const setPrint = so.func('uintptr_t libbpf_set_print(bpfbench_libbpf_print *fn)');
   const logBuf = new NativeBlock(4096);

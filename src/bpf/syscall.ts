@@ -1,24 +1,17 @@
 // The raw bpf(2) syscall through koffi, and the per-command call counters.
 //
-// libc's syscall() is declared with four integer parameters (not variadic):
-// on x86_64 and arm64 glibc's syscall() is a register shuffle, so this is
-// the same call, and koffi takes its fast path (~60 ns) because every
-// parameter is an integer. Attributes live in native memory (NativeBlock)
-// and are passed as Number addresses.
+// koffi takes its fast path (~60 ns) because every parameter is an integer:
+// attributes live in native memory (NativeBlock) and are passed as Number
+// addresses.
 import { arch } from 'node:process';
 import koffi from 'koffi';
 import { CMD_SLOTS, SYS_bpf_arm64, SYS_bpf_x86_64, cmdLabel } from './constants.js';
 import { BpfError } from './errors.js';
+import { close, syscall4 } from './libc.js';
 
-const SYS_bpf = arch === 'arm64' ? SYS_bpf_arm64 : SYS_bpf_x86_64;
-
-const libc = koffi.load('libc.so.6');
-const rawSyscall = libc.func('int syscall(long nr, long cmd, uintptr_t attr, long size)') as (
-  nr: number,
-  cmd: number,
-  attr: number,
-  size: number,
-) => number;
+/** This architecture's syscall number of bpf(2). */
+export const SYS_bpf = arch === 'arm64' ? SYS_bpf_arm64 : SYS_bpf_x86_64;
+const rawSyscall = syscall4;
 
 /** Calls issued per command since the process started. Indexed by command number. */
 export const callCounts = new Float64Array(CMD_SLOTS);
@@ -55,9 +48,7 @@ export function callsSince(before: Float64Array): Record<string, number> {
   return out;
 }
 
-const libcClose = libc.func('int close(int fd)') as (fd: number) => number;
-
-/** close(2) for fds the kernel handed us (maps, programs). */
+/** close(2) for fds the kernel handed us (maps, programs, links). */
 export function closeFd(fd: number): void {
-  if (fd >= 0) libcClose(fd);
+  if (fd >= 0) close(fd);
 }

@@ -8,7 +8,7 @@ import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { PRIVILEGE_HINT } from '../harness/preflight.js';
 import { runBenchmark } from '../harness/run.js';
 import { buildRunResult } from '../report/result.js';
-import { renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
+import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { STRATEGIES, strategyByName } from '../strategies/index.js';
 import { writeJson } from './output.js';
 import { autoOr, parseChoice, parseList, parseMapFlags, rangeChecked } from './parse.js';
@@ -42,6 +42,8 @@ interface RunFlags {
   budget: number;
   mapFlags: number;
   json?: string;
+  kernelCount: boolean;
+  verbose: boolean;
   color: boolean;
   debug: boolean;
   object?: string;
@@ -83,13 +85,15 @@ function runAction(flags: RunFlags, io: Io): number {
       mapFlags: flags.mapFlags,
       repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
       runsSetting: flags.runs,
+      kernelCount: flags.kernelCount,
       objectPath: flags.object,
     },
     { progress: terminalProgress(io.stderr) },
   );
   const result = buildRunResult(outcome, { name: pkg.name, version: pkg.version });
   const opts = { color };
-  human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${renderRunFooter(result, opts)}\n`);
+  const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';
+  human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${detail}${renderRunFooter(result, opts)}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result);
   return result.summary.ok ? EXIT_OK : EXIT_FAILURE;
 }
@@ -121,6 +125,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S))
     .addOption(new Option('--map-flags <flags>', 'map_flags at creation: zero_seed, no_prealloc (comma-separated) or a number').argParser(parseMapFlags).default(0))
     .option('--json <file>', "write the result as JSON (schemaVersion 1) to a file, or '-' for stdout")
+    .option('--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)")
+    .option('-v, --verbose', 'a second table with every figure: CPU, syscalls by command (self and kernel), memory', false)
     .option('--object <path>', 'BPF object to load (default: bpf/bench.bpf.o)')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--debug', 'show stack traces of errors', false)

@@ -5,7 +5,9 @@
 // hrtime in nanoseconds, and handed back to tinybench as the sample.
 import { GCProfiler } from 'node:v8';
 import { Bench } from 'tinybench';
-import { callsSince, snapshotCalls } from '../bpf/syscall.js';
+import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
+import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
+import { callCounts, callsSince } from '../bpf/syscall.js';
 import type { BpfMap } from '../bpf/map.js';
 import type { Strategy } from '../strategies/index.js';
 import { strategyLabel } from '../strategies/index.js';
@@ -24,16 +26,71 @@ export interface RepeatPolicy {
   warmup: number;
 }
 
+/** Syscalls of one read as the kernel counted them (every thread of the process). */
+export interface KernelSample {
+  total: number;
+  bpfTotal: number;
+  bpf: Record<string, number>;
+}
+
+/** Memory of one read, in terms comparable with Go's runtime.MemStats. */
+export interface MemorySample {
+  heapUsedDeltaBytes: number;
+  /** external + arrayBuffers growth. */
+  externalDeltaBytes: number;
+  /** Peak RSS of the process so far (getrusage maxRSS). */
+  rssPeakBytes: number;
+  /**
+   * Bytes allocated on the V8 heap during the read (Go's TotalAlloc delta):
+   * heap growth plus what each GC in the read freed (GCProfiler's before/after
+   * used heap).
+   */
+  allocatedBytes: number;
+  gcCount: number;
+  gcPauseNs: number;
+}
+
 /** One measured read. */
 export interface ReadSample {
   wallNs: number;
   userNs: number;
   sysNs: number;
+  /** bpf calls by command, counted by our own syscall wrapper. */
   bpf: Record<string, number>;
-  heapUsedDeltaBytes: number;
-  gcCount: number;
+  /** The kernel's count, when the counter is attached. */
+  kernel: KernelSample | undefined;
+  /** Kernel and self counts of bpf calls agree, command by command (undefined without a counter). */
+  agree: boolean | undefined;
+  memory: MemorySample;
   counted: number;
   verdict: Verdict;
+}
+
+export interface MeasureOptions {
+  /** The kernel-side syscall counter, if attached. */
+  counter?: SyscallCounter;
+}
+
+function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
+  const bpf: Record<string, number> = {};
+  for (let i = 0; i < CMD_SLOTS; i++) {
+    const d = b.bpf[i]! - a.bpf[i]!;
+    if (d > 0) bpf[cmdLabel(i)] = d;
+  }
+  return { total: b.total - a.total, bpfTotal: b.bpfTotal - a.bpfTotal, bpf };
+}
+
+/** Kernel and self counts agree on every command and on the total of bpf calls. */
+export function countsAgree(self: Record<string, number>, kernel: KernelSample): boolean {
+  const names = new Set([...Object.keys(self), ...Object.keys(kernel.bpf)]);
+  for (const n of names) if ((self[n] ?? 0) !== (kernel.bpf[n] ?? 0)) return false;
+  return Object.values(self).reduce((a, b) => a + b, 0) === kernel.bpfTotal;
+}
+
+interface GcStat {
+  cost: number;
+  beforeGC: { heapStatistics: { usedHeapSize: number } };
+  afterGC: { heapStatistics: { usedHeapSize: number } };
 }
 
 export interface StrategyMeasurement {
@@ -52,35 +109,56 @@ export interface StrategyMeasurement {
   callsVaried: boolean;
 }
 
-export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, verifier: Verifier, policy: RepeatPolicy, progress: Progress): StrategyMeasurement {
+export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, verifier: Verifier, policy: RepeatPolicy, progress: Progress, options: MeasureOptions = {}): StrategyMeasurement {
   const label = strategyLabel(strategy, chunk);
   const prepared = strategy.prepare(map, { chunk });
   const samples: ReadSample[] = [];
+  const { counter } = options;
+  const k0 = newKernelCounts();
+  const k1 = newKernelCounts();
+  const self0 = new Float64Array(CMD_SLOTS);
   let warmupRuns = 0;
   try {
+    // The window between t0 and t1 holds the strategy's read and nothing
+    // else: the kernel counters are read by memory (no syscall) right at its
+    // edges, every other figure outside it.
     const readOnce = (phase: string): ReadSample => {
       progress.start(phase, verifier.expect.entries, 'entries');
       const onProgress = (n: number) => progress.update(n);
       verifier.reset(onProgress);
-      const calls0 = snapshotCalls();
-      const heap0 = process.memoryUsage().heapUsed;
       const gc = new GCProfiler();
       gc.start();
+      const mem0 = process.memoryUsage();
       const cpu0 = process.cpuUsage();
+      self0.set(callCounts);
+      counter?.read(k0);
       const t0 = process.hrtime.bigint();
       const report = prepared.read(verifier);
       const t1 = process.hrtime.bigint();
+      counter?.read(k1);
+      const bpf = callsSince(self0);
       const cpu = process.cpuUsage(cpu0);
-      const gcs = gc.stop();
-      const heap1 = process.memoryUsage().heapUsed;
+      const mem1 = process.memoryUsage();
+      const gcs = (gc.stop()?.statistics ?? []) as unknown as GcStat[];
+      const rssPeakBytes = process.resourceUsage().maxRSS * 1024;
       progress.end();
+      const freed = gcs.reduce((a, g) => a + (g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize), 0);
+      const kernel = counter ? kernelDelta(k0, k1) : undefined;
       return {
         wallNs: Number(t1 - t0),
         userNs: cpu.user * 1000,
         sysNs: cpu.system * 1000,
-        bpf: callsSince(calls0),
-        heapUsedDeltaBytes: heap1 - heap0,
-        gcCount: gcs?.statistics.length ?? 0,
+        bpf,
+        kernel,
+        agree: kernel ? countsAgree(bpf, kernel) : undefined,
+        memory: {
+          heapUsedDeltaBytes: mem1.heapUsed - mem0.heapUsed,
+          externalDeltaBytes: mem1.external + mem1.arrayBuffers - (mem0.external + mem0.arrayBuffers),
+          rssPeakBytes,
+          allocatedBytes: Math.max(0, mem1.heapUsed - mem0.heapUsed + freed),
+          gcCount: gcs.length,
+          gcPauseNs: gcs.reduce((a, g) => a + g.cost * 1000, 0),
+        },
         counted: report.counted,
         verdict: verifier.verdict(),
       };

@@ -1,6 +1,7 @@
 // `bpfbench run`, end to end: preflight, load the object (which creates the
 // map), fill it, then measure each strategy on the same map.
-import { MapFlag, MapType, mapTypeName } from '../bpf/constants.js';
+import { MapType, mapTypeName } from '../bpf/constants.js';
+import { COUNTER_PROG, SyscallCounter } from '../bpf/counter.js';
 import { UserError } from '../bpf/errors.js';
 import { BpfObject, DEFAULT_OBJECT } from '../bpf/loader.js';
 import type { BpfMap } from '../bpf/map.js';
@@ -16,7 +17,7 @@ import { Verifier } from './verifier.js';
 export const FILL_VALUE = 0xdeadbeef;
 export const MAP_NAME = 'test_map';
 export const FILL_PROG = 'fill';
-export const ALL_PROGS = [FILL_PROG] as const;
+export const ALL_PROGS = [FILL_PROG, COUNTER_PROG] as const;
 
 export interface RunConfig {
   entries: number;
@@ -28,6 +29,8 @@ export interface RunConfig {
   repeat: RepeatPolicy;
   /** The runs setting as given ('auto' or a count), for the record. */
   runsSetting: number | 'auto';
+  /** Count syscalls from the kernel's side too (the object's sys_enter program). */
+  kernelCount: boolean;
   objectPath?: string;
 }
 
@@ -48,10 +51,6 @@ export interface RunHooks {
   onMapReady?: (release: () => void) => void;
 }
 
-export function defaultMapFlags(): number {
-  return 0;
-}
-
 export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
   const { progress } = hooks;
   checkPrivilege();
@@ -60,16 +59,21 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
   const context = runContext();
 
   const obj = BpfObject.open(config.objectPath ?? DEFAULT_OBJECT);
+  let counter: SyscallCounter | undefined;
   let released = false;
   const release = () => {
     if (!released) {
       released = true;
+      counter?.close();
       obj.close();
     }
   };
   try {
     obj.configureMap(MAP_NAME, { maxEntries: config.maxEntries, flags: config.mapFlags });
-    obj.autoloadOnly(config.fill === 'prog' ? [FILL_PROG] : [], ALL_PROGS);
+    const progs: string[] = [];
+    if (config.fill === 'prog') progs.push(FILL_PROG);
+    if (config.kernelCount) progs.push(COUNTER_PROG);
+    obj.autoloadOnly(progs, ALL_PROGS);
     progress.start(`create map (${config.maxEntries.toLocaleString('en-US')} entries)`, 0);
     const c0 = process.hrtime.bigint();
     try {
@@ -87,10 +91,11 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
     const map: BpfMap = obj.map(MAP_NAME);
     const fill = fillMap(config.fill, { map, entries: config.entries, value: FILL_VALUE, fillProgFd: config.fill === 'prog' ? obj.programFd(FILL_PROG) : undefined }, progress);
 
+    if (config.kernelCount) counter = new SyscallCounter(obj);
     const verifier = new Verifier({ entries: config.entries, value: FILL_VALUE });
     const measurements: StrategyMeasurement[] = [];
     for (const s of config.strategies) {
-      const m = measureStrategy(map, s, config.chunk, verifier, config.repeat, progress);
+      const m = measureStrategy(map, s, config.chunk, verifier, config.repeat, progress, { counter });
       measurements.push(m);
       hooks.onMeasured?.(m);
     }
@@ -116,4 +121,3 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
   }
 }
 
-export { MapFlag };

@@ -42,10 +42,30 @@ export interface StrategyResultJson {
   entriesPerSec: number;
   /** CPU time of one read, mean over runs (all threads of the process). */
   cpu: { userNs: number; sysNs: number };
-  /** bpf calls of one read, by command (first measured read). */
-  syscalls: { bpf: Record<string, number>; bpfTotal: number; perEntry: number; variedBetweenRuns: boolean };
-  /** The worst read's heap growth and GC count. */
-  memory: { heapUsedDeltaBytes: number; gcCount: number };
+  /**
+   * bpf calls of one read (the first measured read), counted by bpfbench's
+   * syscall wrapper (`bpf`) and, unless disabled, by the kernel (`kernel`:
+   * every syscall of the process, and its bpf calls by command).
+   */
+  syscalls: {
+    bpf: Record<string, number>;
+    bpfTotal: number;
+    perEntry: number;
+    variedBetweenRuns: boolean;
+    kernel: { total: number; bpf: Record<string, number>; bpfTotal: number } | null;
+    /** Kernel and self counts agree on every command in every run; null when not counted. */
+    agree: boolean | null;
+  };
+  /** The worst read's memory figures (Go's TotalAlloc/NumGC ↔ allocatedBytes/gcCount). */
+  memory: {
+    heapUsedDeltaBytes: number;
+    externalDeltaBytes: number;
+    rssPeakBytes: number;
+    allocatedBytes: number;
+    allocatedBytesPerEntry: number;
+    gcCount: number;
+    gcPauseNs: number;
+  };
 }
 
 export interface RunResultJson {
@@ -65,6 +85,7 @@ export interface RunResultJson {
     runs: number | 'auto';
     warmup: number;
     strategies: string[];
+    kernelCount: boolean;
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number> };
@@ -73,6 +94,8 @@ export interface RunResultJson {
     ok: boolean;
     /** Median elem time / median time of each verified strategy. */
     speedup: Record<string, number>;
+    /** Mean elem time / mean time, with σ propagated from both samples (null σ with one run). */
+    speedupMean: Record<string, { x: number; sd: number | null }>;
     failed: string[];
     line: string;
   };
@@ -82,11 +105,22 @@ export interface RunResultJson {
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+const worst = (m: StrategyMeasurement, f: (s: StrategyMeasurement['samples'][number]) => number) => Math.max(...m.samples.map(f));
+
 export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
-  const v = m.verdict;
   const first = m.samples[0]!;
   const median = m.wallNs.median;
   const bpfTotal = sum(first.bpf);
+  const counted = m.samples.every((s) => s.kernel !== undefined);
+  const agree = counted ? m.samples.every((s) => s.agree === true) : null;
+  const v = { ...m.verdict, problems: [...m.verdict.problems] };
+  if (agree === false) {
+    // A count we cannot trust is a failed measurement, like a wrong read.
+    v.ok = false;
+    const bad = m.samples.find((s) => s.agree === false)!;
+    v.problems.push(`the kernel counted ${sum(bad.kernel!.bpf)} bpf calls (${JSON.stringify(bad.kernel!.bpf)}), bpfbench ${sum(bad.bpf)} (${JSON.stringify(bad.bpf)})`);
+  }
+  const allocated = worst(m, (s) => s.memory.allocatedBytes);
   return {
     strategy: m.strategy.name,
     label: m.label,
@@ -111,16 +145,39 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
     nsPerDistinctEntry: median / Math.max(1, v.distinct),
     entriesPerSec: v.entries / (median / 1e9),
     cpu: { userNs: mean(m.samples.map((s) => s.userNs)), sysNs: mean(m.samples.map((s) => s.sysNs)) },
-    syscalls: { bpf: first.bpf, bpfTotal, perEntry: bpfTotal / Math.max(1, v.entries), variedBetweenRuns: m.callsVaried },
+    syscalls: {
+      bpf: first.bpf,
+      bpfTotal,
+      perEntry: bpfTotal / Math.max(1, v.entries),
+      variedBetweenRuns: m.callsVaried,
+      kernel: first.kernel ? { total: first.kernel.total, bpf: first.kernel.bpf, bpfTotal: first.kernel.bpfTotal } : null,
+      agree,
+    },
     memory: {
-      heapUsedDeltaBytes: Math.max(...m.samples.map((s) => s.heapUsedDeltaBytes)),
-      gcCount: Math.max(...m.samples.map((s) => s.gcCount)),
+      heapUsedDeltaBytes: worst(m, (s) => s.memory.heapUsedDeltaBytes),
+      externalDeltaBytes: worst(m, (s) => s.memory.externalDeltaBytes),
+      rssPeakBytes: worst(m, (s) => s.memory.rssPeakBytes),
+      allocatedBytes: allocated,
+      allocatedBytesPerEntry: allocated / Math.max(1, v.entries),
+      gcCount: worst(m, (s) => s.memory.gcCount),
+      gcPauseNs: worst(m, (s) => s.memory.gcPauseNs),
     },
   };
 }
 
-/** One sentence comparing the fastest verified chunked strategy with elem. */
-export function summaryLine(results: StrategyResultJson[], speedup: Record<string, number>): string {
+/** elem's mean over a strategy's mean, σ propagated from both samples (hyperfine's rule). */
+export function meanRatio(base: StrategyResultJson, r: StrategyResultJson): { x: number; sd: number | null } {
+  const a = base.wallNs;
+  const b = r.wallNs;
+  const x = a.mean / b.mean;
+  if (base.runs < 2 || r.runs < 2) return { x, sd: null };
+  return { x, sd: x * Math.sqrt((a.sd / a.mean) ** 2 + (b.sd / b.mean) ** 2) };
+}
+
+const fmtX = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
+
+/** One sentence per verified strategy, compared with elem: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
+export function summaryLine(results: StrategyResultJson[], speedup: Record<string, number>, speedupMean: Record<string, { x: number; sd: number | null }> = {}): string {
   const failed = results.filter((r) => !r.verified.ok);
   if (failed.length) return `FAILED: ${failed.map((r) => r.label).join(', ')} did not read what the loader wrote`;
   const base = results.find((r) => r.strategy === 'elem');
@@ -129,8 +186,10 @@ export function summaryLine(results: StrategyResultJson[], speedup: Record<strin
   if (base && others.length) {
     return others
       .map((r) => {
-        const x = speedup[r.strategy]!;
-        const how = x >= 1 ? `${x.toFixed(x >= 10 ? 1 : 2)}× faster than` : `${(1 / x).toFixed(2)}× slower than`;
+        const m = speedupMean[r.strategy];
+        const x = m?.sd != null ? m.x : speedup[r.strategy]!;
+        const pm = m?.sd != null ? ` ± ${fmtX(m.sd)}` : '';
+        const how = x >= 1 ? `${fmtX(x)}${pm}× faster than` : `${fmtX(1 / x)}× slower than`;
         return `${r.label} read ${fmt(r.verified.entries)} entries ${how} elem`;
       })
       .join('; ');
@@ -143,16 +202,18 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
   const results = o.measurements.map(strategyResult);
   const base = results.find((r) => r.strategy === 'elem' && r.verified.ok);
   const speedup: Record<string, number> = {};
+  const speedupMean: Record<string, { x: number; sd: number | null }> = {};
   if (base) {
-    for (const r of results) if (r.verified.ok) speedup[r.strategy] = base.wallNs.median / r.wallNs.median;
+    for (const r of results) {
+      if (!r.verified.ok) continue;
+      speedup[r.strategy] = base.wallNs.median / r.wallNs.median;
+      speedupMean[r.strategy] = meanRatio(base, r);
+    }
   }
   // A strategy expected to fail (the published loop) still fails the run: its
   // read was wrong. Commands that reproduce it on purpose decide for themselves.
   const failed = results.filter((r) => !r.verified.ok).map((r) => r.label);
-  const warnings: string[] = [];
-  for (const r of results) {
-    if (r.syscalls.variedBetweenRuns) warnings.push(`${r.label}: bpf call counts differed between runs (was the map modified during the run?)`);
-  }
+  const warnings = runWarnings(results);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool,
@@ -170,11 +231,39 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       runs: o.config.runsSetting,
       warmup: o.config.repeat.warmup,
       strategies: o.config.strategies.map((s) => s.name),
+      kernelCount: o.config.kernelCount,
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
     fill: { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls },
     results,
-    summary: { ok: failed.length === 0, speedup, failed, line: summaryLine(results, speedup) },
+    summary: { ok: failed.length === 0, speedup, speedupMean, failed, line: summaryLine(results, speedup, speedupMean) },
     warnings,
   };
+}
+
+/** σ/mean above this is a noisy measurement. */
+export const NOISY_CV = 0.1;
+/** A first run this much slower than the median of the others was not warm. */
+export const SLOW_FIRST_RUN = 1.5;
+/** Reads shorter than this are too short to time well. */
+export const MIN_READ_NS = 1e6;
+
+/** What a careful reader should know before trusting the figures. */
+export function runWarnings(results: StrategyResultJson[]): string[] {
+  const w: string[] = [];
+  for (const r of results) {
+    const t = r.wallNs;
+    if (r.syscalls.agree === false) w.push(`${r.label}: the kernel's syscall count DISAGREES with bpfbench's: the figures are not trustworthy`);
+    if (r.syscalls.variedBetweenRuns) w.push(`${r.label}: bpf call counts differed between runs (was the map modified during the run?)`);
+    if (r.runs >= 2 && t.sd / t.mean > NOISY_CV) w.push(`${r.label}: runs vary by σ/mean = ${((t.sd / t.mean) * 100).toFixed(0)} % (> ${NOISY_CV * 100} %): the machine is noisy, or the runs are too few`);
+    if (r.runs >= 3) {
+      const rest = [...t.samples.slice(1)].sort((a, b) => a - b);
+      const mid = rest.length >> 1;
+      const restMedian = rest.length % 2 ? rest[mid]! : (rest[mid - 1]! + rest[mid]!) / 2;
+      if (t.samples[0]! > SLOW_FIRST_RUN * restMedian) w.push(`${r.label}: the first run was ${(t.samples[0]! / restMedian).toFixed(1)}× slower than the others (not warm: use --warmup)`);
+    }
+    if (r.runs === 2) w.push(`${r.label}: only 2 runs: the stated ± is not a reliable interval (use --runs 3 or more)`);
+    if (t.min < MIN_READ_NS) w.push(`${r.label}: a read took ${(t.min / 1e6).toFixed(3)} ms (< 1 ms): too short to time reliably; use more --entries`);
+  }
+  return w;
 }

@@ -1,44 +1,106 @@
-// The comparison table of a run, as a string (cli-table3 + chalk).
-import { Chalk } from 'chalk';
+// The tables of a run, as strings (cli-table3 + chalk): a compact main table
+// that fits 80 columns, and a detail table (--verbose) with every figure.
+import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { RunResultJson } from './result.js';
+import type { RunResultJson, StrategyResultJson } from './result.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
 
 export interface RenderOptions {
   color: boolean;
 }
 
+const chalkFor = (opts: RenderOptions): ChalkInstance => new Chalk({ level: opts.color ? 1 : 0 });
+
+/** Borderless: two spaces between columns, a rule under the head. */
+const COMPACT = {
+  chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
+  style: { 'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[] },
+};
+
+function compactTable(head: string[], aligns: ('left' | 'right')[], rows: string[][], c: ChalkInstance): string {
+  const t = new Table({ ...COMPACT, head: head.map((h) => h.split('\n').map((l) => c.bold(l)).join('\n')), colAligns: aligns });
+  for (const r of rows) t.push(r);
+  const lines = t.toString().split('\n');
+  // A rule under the head (as many lines as its tallest cell), as wide as the table.
+  const headLines = Math.max(...head.map((h) => h.split('\n').length));
+  const width = Math.max(...lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length));
+  return [...lines.slice(0, headLines), c.dim('─'.repeat(width)), ...lines.slice(headLines)].map((l) => l.trimEnd()).join('\n');
+}
+
+/** `4.67 s ±1.2%` (σ relative to the mean) when there are repeats. */
+function wallCell(s: StrategyResultJson): string {
+  const med = fmtDuration(s.wallNs.median);
+  if (s.runs < 2) return med;
+  return `${med} ±${((s.wallNs.sd / s.wallNs.mean) * 100).toFixed(1)}%`;
+}
+
+function callsCell(s: StrategyResultJson, c: ChalkInstance): string {
+  const per = s.syscalls.perEntry >= 0.1 ? s.syscalls.perEntry.toFixed(2) : s.syscalls.perEntry.toFixed(4);
+  if (s.syscalls.agree === null) return per;
+  return s.syscalls.agree ? `${per} ${c.green('✓')}` : `${per} ${c.red.bold('✗')}`;
+}
+
+function allocCell(s: StrategyResultJson): string {
+  const b = s.memory.allocatedBytesPerEntry;
+  return b >= 10 ? b.toFixed(0) : b >= 0.01 ? b.toFixed(2) : b === 0 ? '0' : '<0.01';
+}
+
+/** The main table: one row per strategy, ≤ 80 columns for the usual labels. */
 export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const table = new Table({
-    head: ['strategy', 'entries read', 'verified', 'wall (median)', 'ns/entry', 'entries/s', 'bpf calls', 'calls/entry', 'heap Δ', 'GCs', 'speedup'],
-    style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] },
-    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-  });
-  for (const s of r.results) {
+  const c = chalkFor(opts);
+  const rows = r.results.map((s) => {
     const v = s.verified;
-    const verified = v.ok ? c.green('ok') : c.red.bold('FAILED');
     const speed = r.summary.speedup[s.strategy];
-    table.push([
+    return [
       s.label,
-      fmtInt(v.entries),
-      verified,
-      fmtDuration(s.wallNs.median) + (s.runs > 1 ? c.dim(` ×${s.runs}`) : ''),
+      v.ok ? c.green('ok') : c.red.bold('FAILED'),
+      wallCell(s),
       fmtNsPerEntry(s.nsPerEntry),
-      fmtRate(s.entriesPerSec),
-      fmtInt(s.syscalls.bpfTotal),
-      s.syscalls.perEntry.toFixed(s.syscalls.perEntry >= 0.1 ? 2 : 4),
-      fmtBytes(s.memory.heapUsedDeltaBytes, true),
+      callsCell(s, c),
+      allocCell(s),
       String(s.memory.gcCount),
       speed === undefined ? '—' : fmtRatio(speed),
-    ]);
-  }
-  return table.toString();
+    ];
+  });
+  return compactTable(
+    ['strategy', 'verified', 'wall\nmedian ±σ', 'ns\n/entry', 'bpf calls\n/entry', 'alloc\nB/entry', 'GCs', 'speedup'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    rows,
+    c,
+  );
+}
+
+function cmdList(bpf: Record<string, number>): string {
+  return Object.entries(bpf)
+    .map(([k, n]) => `${k} ${fmtInt(n)}`)
+    .join(', ');
+}
+
+/** The detail table (--verbose): every figure of every strategy, one strategy per block. */
+export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
+  const c = chalkFor(opts);
+  const t = new Table({ head: ['', ...r.results.map((s) => s.label)].map((h) => c.bold(h)), style: { head: [], border: opts.color ? ['grey'] : [] }, wordWrap: true });
+  const row = (name: string, f: (s: StrategyResultJson) => string) => t.push([c.dim(name), ...r.results.map(f)]);
+  row('entries read', (s) => `${fmtInt(s.verified.entries)} (${fmtInt(s.verified.distinct)} distinct)`);
+  row('runs (+warmup)', (s) => `${s.runs} (+${s.warmupRuns})`);
+  row('wall mean ± σ', (s) => `${fmtDuration(s.wallNs.mean)} ± ${fmtDuration(s.wallNs.sd)}`);
+  row('wall min … max', (s) => `${fmtDuration(s.wallNs.min)} … ${fmtDuration(s.wallNs.max)}`);
+  row('margin of error', (s) => (s.wallNs.rme === null ? '—' : `±${s.wallNs.rme.toFixed(1)}% (95%)`));
+  row('entries/s', (s) => fmtRate(s.entriesPerSec));
+  row('CPU user / sys', (s) => `${fmtDuration(s.cpu.userNs)} / ${fmtDuration(s.cpu.sysNs)}`);
+  row('bpf calls (self)', (s) => cmdList(s.syscalls.bpf));
+  row('bpf calls (kernel)', (s) => (s.syscalls.kernel ? cmdList(s.syscalls.kernel.bpf) + (s.syscalls.agree ? c.green(' ✓') : c.red.bold(' ✗ differs')) : c.dim('not counted')));
+  row('all syscalls (kernel)', (s) => (s.syscalls.kernel ? fmtInt(s.syscalls.kernel.total) : c.dim('not counted')));
+  row('allocated', (s) => `${fmtBytes(s.memory.allocatedBytes)} (${allocCell(s)} B/entry)`);
+  row('heap Δ / external Δ', (s) => `${fmtBytes(s.memory.heapUsedDeltaBytes, true)} / ${fmtBytes(s.memory.externalDeltaBytes, true)}`);
+  row('GCs (pause)', (s) => `${s.memory.gcCount} (${fmtDuration(s.memory.gcPauseNs)})`);
+  row('RSS peak', (s) => fmtBytes(s.memory.rssPeakBytes));
+  return t.toString();
 }
 
 /** Lines under the table: failures (red), warnings (yellow), then the summary. */
 export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = chalkFor(opts);
   const lines: string[] = [];
   for (const s of r.results) {
     if (!s.verified.ok) {
@@ -46,6 +108,8 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
       lines.push(c.red.bold(`FAILED ${s.label}: `) + c.red(s.verified.problems.join('; ') + why));
     }
   }
+  if (!r.config.kernelCount) lines.push(c.dim('kernel syscall count off (--no-kernel-count): calls are bpfbench\'s own count'));
+  else lines.push(c.dim('✓ = the kernel counted the same bpf calls as bpfbench, command by command'));
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));
   return lines.join('\n');
@@ -53,7 +117,7 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
 
 /** The header above the table: what was measured, where. */
 export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = chalkFor(opts);
   const cfg = r.config;
   const map = `${cfg.mapType} ${cfg.keySize * 8 === 32 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize * 8 === 32 ? 'u32' : `${cfg.valueSize}B`}, ${fmtInt(cfg.entries)} entries` + (cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : '');
   const fill = `filled by ${r.fill.method} in ${fmtDuration(r.fill.wallNs)} (${fmtNsPerEntry(r.fill.nsPerEntry)} ns/entry)`;

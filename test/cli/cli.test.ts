@@ -70,10 +70,11 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '', 'no progress on a non-terminal');
   assert.doesNotMatch(r.stdout, ANSI, 'no colour when stdout is not a terminal');
-  assert.match(r.stdout, /strategy .* entries read .* verified .* wall \(median\) .* ns\/entry .* speedup/);
-  assert.match(r.stdout, /│ elem +│ +65,536 │ ok/);
-  assert.match(r.stdout, /│ batch\(512\) +│ +65,536 │ ok/);
-  assert.match(r.stdout, /batch\(512\) read 65,536 entries \d+\.\d+× faster than elem/);
+  assert.match(r.stdout, /strategy +verified +wall +ns +bpf calls +alloc +GCs +speedup/);
+  assert.match(r.stdout, /^elem +ok .* 2\.00 ✓ /m);
+  assert.match(r.stdout, /^batch\(512\) +ok .* ✓ /m);
+  assert.match(r.stdout, /✓ = the kernel counted the same bpf calls as bpfbench/);
+  assert.match(r.stdout, /batch\(512\) read 65,536 entries \d+\.\d+( ± \d+\.\d+)?× faster than elem/);
   assert.deepEqual(readdirSync(dir), ['out.json'], 'no temp file left behind');
 
   const j = JSON.parse(readFileSync(out, 'utf8'));
@@ -95,6 +96,13 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(e.verified.keySumOk, true);
   assert.equal(e.verified.badValues, 0);
   assert.deepEqual(e.syscalls.bpf, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
+  assert.deepEqual(e.syscalls.kernel.bpf, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
+  assert.equal(e.syscalls.kernel.bpfTotal, 2 * 65536 + 1);
+  assert.ok(e.syscalls.kernel.total >= e.syscalls.kernel.bpfTotal);
+  assert.equal(e.syscalls.agree, true);
+  assert.equal(j.config.kernelCount, true);
+  for (const k of ['heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes', 'allocatedBytes', 'allocatedBytesPerEntry', 'gcCount', 'gcPauseNs']) assert.equal(typeof e.memory[k], 'number', k);
+  assert.ok(e.memory.rssPeakBytes > 10e6);
   assert.equal(e.syscalls.bpfTotal, 2 * 65536 + 1);
   assert.equal(e.wallNs.samples.length, 2);
   for (const k of ['mean', 'sd', 'median', 'min', 'max']) assert.equal(typeof e.wallNs[k], 'number', k);
@@ -105,6 +113,7 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(b.chunk, 512);
   assert.equal(b.verified.ok, true);
   assert.deepEqual(Object.keys(b.syscalls.bpf), ['LOOKUP_BATCH']);
+  assert.deepEqual(b.syscalls.kernel.bpf, b.syscalls.bpf);
   assert.ok(b.syscalls.bpf.LOOKUP_BATCH >= 65536 / 512);
   assert.equal(j.summary.ok, true);
   assert.equal(j.summary.speedup.elem, 1);
@@ -123,7 +132,7 @@ test("--json - puts only JSON on stdout and the table on stderr", () => {
 test('a wrong read is reported FAILED and the run exits 1', () => {
   const r = runCli(['run', ...SMALL, '--strategies', 'batch,batch-fixed-cursor', '--chunk', '1024', '--json', '-']);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /│ batch-fixed-cursor\(1024\) │ +[\d,]+ │ FAILED/);
+  assert.match(r.stderr, /^batch-fixed-cursor\(1024\) +FAILED/m);
   assert.match(r.stderr, /FAILED batch-fixed-cursor\(1024\): .*distinct keys of 65,536/);
   const j = JSON.parse(r.stdout);
   assert.equal(j.summary.ok, false);
@@ -141,10 +150,22 @@ test('colour: forced on a pipe with FORCE_COLOR, off with NO_COLOR or --no-color
   assert.doesNotMatch(runCli([...args, '--no-color'], { FORCE_COLOR: '1' }).stdout, ANSI);
 });
 
+test('--no-kernel-count leaves the kernel count out and says so; --verbose adds the detail table', () => {
+  const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--no-kernel-count', '--verbose', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.config.kernelCount, false);
+  assert.equal(j.results[0].syscalls.kernel, null);
+  assert.equal(j.results[0].syscalls.agree, null);
+  assert.match(r.stderr, /kernel syscall count off \(--no-kernel-count\)/);
+  assert.match(r.stderr, /bpf calls \(kernel\) +│ not counted/);
+  assert.match(r.stderr, /CPU user \/ sys/);
+});
+
 test('--help and --version exit 0', () => {
   const h = runCli(['run', '--help']);
   assert.equal(h.status, 0);
-  for (const flag of ['--entries', '--max-entries', '--chunk', '--strategies', '--fill', '--runs', '--warmup', '--json', '--no-color', '--debug']) assert.ok(h.stdout.includes(flag), flag);
+  for (const flag of ['--entries', '--max-entries', '--chunk', '--strategies', '--fill', '--runs', '--warmup', '--json', '--no-color', '--debug', '--no-kernel-count', '--verbose']) assert.ok(h.stdout.includes(flag), flag);
   const v = runCli(['--version']);
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^\d+\.\d+\.\d+/);

@@ -94,6 +94,56 @@ test('the published loop is measured for every run, and fails', () => {
   }
 });
 
+test('allocated bytes: ~0 for elem and batch, and they grow with a strategy that allocates', () => {
+  const n = 1 << 18;
+  const map = filledHashMap(n);
+  // Test only: keeps an object per entry, as a careless reader would.
+  let garbage: number[] = [];
+  const hoarder: Strategy = {
+    name: 'hoarder',
+    summary: 'test only',
+    usesChunk: true,
+    prepare(m, o) {
+      const c = m.batches(o.chunk);
+      return {
+        read(sink) {
+          c.reset();
+          const kept: { k: number; v: number }[] = [];
+          for (const b of c) {
+            for (let i = 0; i < b.count; i++) {
+              kept.push({ k: b.keysU32[i]!, v: b.valuesI32[i]! });
+              garbage = new Array(8).fill(i);
+              sink.add(b.keysU32[i]!, b.valuesI32[i]!);
+            }
+          }
+          return { counted: kept.length };
+        },
+        free: () => c.free(),
+      };
+    },
+  };
+  try {
+    const v = new Verifier({ entries: n, value: VALUE });
+    const policy = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 };
+    for (const s of [elem, batch]) {
+      const m = measureStrategy(map, s, 4096, v, policy, silentProgress);
+      for (const r of m.samples) {
+        assert.ok(r.memory.allocatedBytes / n < 1, `${s.name}: ${r.memory.allocatedBytes} B allocated for ${n} entries`);
+        assert.equal(r.memory.gcCount, 0, `${s.name}: no GC`);
+      }
+    }
+    const h = measureStrategy(map, hoarder, 4096, v, policy, silentProgress);
+    assert.ok(garbage.length === 8);
+    for (const r of h.samples) {
+      assert.ok(r.memory.allocatedBytes / n > 16, `hoarder: ${r.memory.allocatedBytes} B for ${n} entries`);
+      assert.ok(r.memory.gcCount > 0, 'hoarder triggers GCs');
+      assert.ok(r.memory.gcPauseNs > 0);
+    }
+  } finally {
+    map.close();
+  }
+});
+
 test('summarize: mean, sample sd, median, extremes, margin of error', () => {
   const s = summarize([10, 12, 14, 16]);
   assert.equal(s.mean, 13);

@@ -7,7 +7,7 @@ import { summarize } from '../../src/harness/stats.js';
 import type { Verdict } from '../../src/harness/verifier.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from '../../src/report/format.js';
 import { buildRunResult, SCHEMA_VERSION } from '../../src/report/result.js';
-import { renderRunFooter, renderRunHeader, renderRunTable } from '../../src/report/table.js';
+import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../../src/report/table.js';
 import { batch } from '../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
 import { elem } from '../../src/strategies/elem.js';
@@ -16,7 +16,10 @@ import type { Strategy } from '../../src/strategies/types.js';
 const N = 1_048_576;
 const okVerdict: Verdict = { ok: true, entries: N, distinct: N, expectedEntries: N, keySumOk: true, checksumOk: true, badValues: 0, badKeys: 0, problems: [] };
 
-function measurement(strategy: Strategy, wall: number[], bpf: Record<string, number>, verdict = okVerdict, chunk = 4096): StrategyMeasurement {
+function measurement(strategy: Strategy, wall: number[], bpf: Record<string, number>, verdict = okVerdict, chunk = 4096, kernelBpf: Record<string, number> | null = bpf): StrategyMeasurement {
+  const total = Object.values(kernelBpf ?? {}).reduce((a, b) => a + b, 0);
+  const kernel = kernelBpf ? { total: total + 5, bpfTotal: total, bpf: kernelBpf } : undefined;
+  const agree = kernelBpf ? JSON.stringify(kernelBpf) === JSON.stringify(bpf) : undefined;
   return {
     strategy,
     label: strategy.usesChunk ? `${strategy.name}(${chunk})` : strategy.name,
@@ -25,7 +28,17 @@ function measurement(strategy: Strategy, wall: number[], bpf: Record<string, num
     warmupRuns: 0,
     verdict,
     wallNs: summarize(wall),
-    samples: wall.map((w) => ({ wallNs: w, userNs: w / 4, sysNs: w / 2, bpf, heapUsedDeltaBytes: 1000, gcCount: 0, counted: verdict.entries, verdict })),
+    samples: wall.map((w) => ({
+      wallNs: w,
+      userNs: w / 4,
+      sysNs: w / 2,
+      bpf,
+      kernel,
+      agree,
+      memory: { heapUsedDeltaBytes: 1000, externalDeltaBytes: 0, rssPeakBytes: 60e6, allocatedBytes: 2048, gcCount: 0, gcPauseNs: 0 },
+      counted: verdict.entries,
+      verdict,
+    })),
     failed: !verdict.ok && !strategy.expectedToFail,
     callsVaried: false,
   };
@@ -33,7 +46,7 @@ function measurement(strategy: Strategy, wall: number[], bpf: Record<string, num
 
 function outcome(ms: StrategyMeasurement[]): RunOutcome {
   return {
-    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 }, runsSetting: 'auto' },
+    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 }, runsSetting: 'auto', kernelCount: true },
     context: { kernel: '6.18.0', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 24e9, node: 'v20.0.0', koffi: '3.3.4', libbpf: '1.1' },
     memory: { mapBytes: 88e6, userBytes: 1e6, availableBytes: 20e9 },
     map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
@@ -74,7 +87,19 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   assert.equal(r.summary.speedup.elem, 1);
   assert.equal(r.summary.speedup.batch, 4.2e9 / 5.5e8);
   assert.equal(r.summary.ok, true);
-  assert.equal(r.summary.line, 'batch(4096) read 1,048,576 entries 7.64× faster than elem');
+  // Mean ratio with σ propagated from both samples.
+  const x = 4.2e9 / 5.5e8;
+  const sdE = 0.2e9;
+  const sdB = Math.sqrt(2 * 0.5e8 ** 2);
+  const sd = x * Math.sqrt((sdE / 4.2e9) ** 2 + (sdB / 5.5e8) ** 2);
+  assert.ok(Math.abs(r.summary.speedupMean.batch!.x - x) < 1e-9);
+  assert.ok(Math.abs(r.summary.speedupMean.batch!.sd! - sd) < 1e-9);
+  assert.equal(r.summary.line, `batch(4096) read 1,048,576 entries 7.64 ± ${sd.toFixed(2)}× faster than elem`);
+  assert.equal(e!.syscalls.agree, true);
+  assert.deepEqual(e!.syscalls.kernel, { total: 2 * N + 6, bpfTotal: 2 * N + 1, bpf: { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N } });
+  assert.equal(e!.memory.allocatedBytes, 2048);
+  assert.equal(e!.memory.allocatedBytesPerEntry, 2048 / N);
+  assert.ok(r.warnings.some((w) => /batch\(4096\): only 2 runs/.test(w)));
   assert.equal(r.fill.nsPerEntry, 3e8 / N);
 });
 
@@ -86,7 +111,7 @@ test('a failed read: no speedup, FAILED row and reason, failing summary', () => 
   assert.equal(r.summary.speedup['batch-fixed-cursor'], undefined);
   assert.match(r.summary.line, /^FAILED: batch-fixed-cursor\(4096\)/);
   const table = renderRunTable(r, { color: false });
-  assert.match(table, /│ batch-fixed-cursor\(4096\) │ +1,048,576 │ FAILED/);
+  assert.match(table, /^batch-fixed-cursor\(4096\) +FAILED/m);
   const colored = renderRunFooter(r, { color: true });
   assert.match(colored, /\x1b\[31m/, 'red');
   assert.match(renderRunFooter(r, { color: false }), /FAILED batch-fixed-cursor\(4096\): 4,096 distinct keys of 1,048,576/);
@@ -95,11 +120,14 @@ test('a failed read: no speedup, FAILED row and reason, failing summary', () => 
 test('the table has every column, and the header says what ran where', () => {
   const r = buildRunResult(outcome([measurement(elem, [4e9, 4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 })]), tool);
   const t = renderRunTable(r, { color: false });
-  for (const h of ['strategy', 'entries read', 'verified', 'wall (median)', 'ns/entry', 'entries/s', 'bpf calls', 'calls/entry', 'heap Δ', 'GCs', 'speedup']) assert.ok(t.includes(h), h);
-  assert.match(t, /│ elem +│ +1,048,576 │ ok +│ +4\.00 s ×2 │ +3,815 │/);
-  assert.match(t, /2,097,153 │ +2\.00 │/);
-  assert.match(t, /8\.00× │/);
+  for (const h of ['strategy', 'verified', 'wall', 'median ±σ', 'ns', '/entry', 'bpf calls', 'alloc', 'B/entry', 'GCs', 'speedup']) assert.ok(t.includes(h), h);
+  assert.match(t, /^elem +ok +4\.00 s ±0\.0% +3,815 +2\.00 ✓ +<0\.01 +0 +1\.00×$/m);
+  assert.match(t, /^batch\(4096\) +ok +500\.00 ms ±0\.0% +477 +0\.0002 ✓ .* 8\.00×$/m);
   assert.doesNotMatch(t, /\x1b\[/);
+  for (const line of t.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
+  const d = renderRunDetail(r, { color: false });
+  for (const h of ['CPU user / sys', 'bpf calls (self)', 'bpf calls (kernel)', 'all syscalls (kernel)', 'allocated', 'GCs (pause)', 'RSS peak', 'margin of error']) assert.ok(d.includes(h), h);
+  assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 ✓/);
   const h = renderRunHeader(r, { color: false });
   assert.match(h, /hash u32→u32, 1,048,576 entries/);
   assert.match(h, /kernel memory 80\.0 MiB; filled by prog in 300\.00 ms/);
@@ -110,4 +138,35 @@ test('without elem, the summary gives times instead of a speedup', () => {
   const r = buildRunResult(outcome([measurement(batch, [5e8], { LOOKUP_BATCH: 257 })]), tool);
   assert.deepEqual(r.summary.speedup, {});
   assert.equal(r.summary.line, 'batch(4096) read 1,048,576 entries in 0.500 s');
+});
+
+test('a kernel count that differs from ours fails the strategy, loudly', () => {
+  const r = buildRunResult(outcome([measurement(batch, [5e8, 5e8, 5e8], { LOOKUP_BATCH: 257 }, okVerdict, 4096, { LOOKUP_BATCH: 258 })]), tool);
+  const b = r.results[0]!;
+  assert.equal(b.syscalls.agree, false);
+  assert.equal(b.verified.ok, false);
+  assert.match(b.verified.problems.join(';'), /the kernel counted 258 bpf calls .* bpfbench 257/);
+  assert.equal(r.summary.ok, false);
+  assert.ok(r.warnings.some((w) => /DISAGREES/.test(w)));
+  assert.match(renderRunTable(r, { color: false }), /0\.0002 ✗/);
+});
+
+test('warnings: noisy runs, a slow first run, a read under 1 ms', () => {
+  const r = buildRunResult(outcome([measurement(elem, [9e5, 3e5, 3.1e5, 2.9e5], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N })]), tool);
+  const w = r.warnings.join('\n');
+  assert.match(w, /σ\/mean = \d+ %/);
+  assert.match(w, /first run was 3\.0× slower/);
+  assert.match(w, /< 1 ms/);
+  const quiet = buildRunResult(outcome([measurement(elem, [4e9, 4.01e9, 3.99e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N })]), tool);
+  assert.deepEqual(quiet.warnings, []);
+});
+
+test('without the kernel counter the table says so and shows no mark', () => {
+  const o = outcome([measurement(batch, [5e8], { LOOKUP_BATCH: 257 }, okVerdict, 4096, null)]);
+  o.config.kernelCount = false;
+  const r = buildRunResult(o, tool);
+  assert.equal(r.results[0]!.syscalls.agree, null);
+  assert.equal(r.results[0]!.syscalls.kernel, null);
+  assert.doesNotMatch(renderRunTable(r, { color: false }), /[✓✗]/);
+  assert.match(renderRunFooter(r, { color: false }), /kernel syscall count off \(--no-kernel-count\)/);
 });
