@@ -1,13 +1,16 @@
 // The command line: flags → validated options → the harness → output and
 // exit codes. The only file that knows about argv, stdout/stderr and exit
 // codes (0 ok, 1 runtime failure or a failed verification, 2 bad input).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BpfError, Errno, UserError } from '../bpf/errors.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { PRIVILEGE_HINT } from '../harness/preflight.js';
-import { runBenchmark } from '../harness/run.js';
-import { buildRunResult } from '../report/result.js';
+import { runBenchmark, type RunConfig } from '../harness/run.js';
+import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
+import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { STRATEGIES, strategyByName } from '../strategies/index.js';
 import { writeJson } from './output.js';
@@ -63,39 +66,79 @@ function useColor(flags: { color: boolean }, io: Io, stream: NodeJS.WriteStream)
   return stream.isTTY === true;
 }
 
-function runAction(flags: RunFlags, io: Io): number {
+/** Flags → the harness's configuration (cross-flag checks here). */
+function runConfig(flags: RunFlags, strategyNames: string[]): RunConfig {
   const maxEntries = flags.maxEntries ?? flags.entries;
   if (maxEntries < flags.entries) {
     throw new UserError(`--max-entries (${maxEntries.toLocaleString('en-US')}) must be at least --entries (${flags.entries.toLocaleString('en-US')})`, EXIT_USAGE);
   }
-  const strategies = flags.strategies.map((n) => strategyByName(n)!);
   const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
   const warmup = flags.warmup === 'auto' ? (flags.entries <= AUTO_WARMUP_MAX_ENTRIES ? 1 : 0) : flags.warmup;
-  const jsonToStdout = flags.json === '-';
+  return {
+    entries: flags.entries,
+    maxEntries,
+    chunk: flags.chunk,
+    strategies: strategyNames.map((n) => strategyByName(n)!),
+    fill: flags.fill,
+    mapFlags: flags.mapFlags,
+    repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
+    runsSetting: flags.runs,
+    kernelCount: flags.kernelCount,
+    objectPath: flags.object,
+  };
+}
+
+/** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
+function measureAndPrint(flags: RunFlags, io: Io, strategyNames: string[]): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
+  const config = runConfig(flags, strategyNames);
   // With JSON on stdout, the human-readable output moves to stderr.
-  const human = jsonToStdout ? io.stderr : io.stdout;
+  const human = flags.json === '-' ? io.stderr : io.stdout;
   const color = useColor(flags, io, human);
-  const outcome = runBenchmark(
-    {
-      entries: flags.entries,
-      maxEntries,
-      chunk: flags.chunk,
-      strategies,
-      fill: flags.fill,
-      mapFlags: flags.mapFlags,
-      repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
-      runsSetting: flags.runs,
-      kernelCount: flags.kernelCount,
-      objectPath: flags.object,
-    },
-    { progress: terminalProgress(io.stderr) },
-  );
+  const outcome = runBenchmark(config, { progress: terminalProgress(io.stderr) });
   const result = buildRunResult(outcome, { name: pkg.name, version: pkg.version });
   const opts = { color };
   const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';
   human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${detail}${renderRunFooter(result, opts)}\n`);
+  return { result, human, color };
+}
+
+function runAction(flags: RunFlags, io: Io): number {
+  const { result } = measureAndPrint(flags, io, flags.strategies);
   if (flags.json !== undefined) writeJson(flags.json, result);
   return result.summary.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+export const PUBLISHED_FILE = fileURLToPath(new URL('../../../results/published/go-bpf-batch-test.json', import.meta.url));
+
+function reproduceAction(flags: RunFlags, io: Io): number {
+  const published = checkPublished(JSON.parse(readFileSync(PUBLISHED_FILE, 'utf8')));
+  const { result, human, color } = measureAndPrint({ ...flags, maxEntries: undefined }, io, REPRODUCE_STRATEGIES);
+  const rep = buildReproduction(result, published);
+  human.write(`\n${renderReproduction(rep, published, { color })}\n${explainReproduction(result, rep, published)}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, { ...result, reproduction: { published, ...rep } });
+  // The published loop's failed verification is the point; only the correct reads must verify.
+  return rep.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** `reproduce` reads with these, the published loop included. */
+export const REPRODUCE_STRATEGIES = ['elem', 'batch', 'batch-fixed-cursor'];
+
+/** The flags that shape a measured run, shared by `run` and `reproduce`. */
+function addMeasureOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--entries <n>', 'entries to write (1Mi, 100Mi, …)').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
+    .addOption(new Option('--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, 1 << 24)).default(DEFAULT_CHUNK))
+    .addOption(new Option('--fill <method>', 'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key)').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
+    .addOption(new Option('--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto'))
+    .addOption(new Option('--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto'))
+    .addOption(new Option('--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S))
+    .addOption(new Option('--map-flags <flags>', 'map_flags at creation: zero_seed, no_prealloc (comma-separated) or a number').argParser(parseMapFlags).default(0))
+    .option('--json <file>', "write the result as JSON (schemaVersion 1) to a file, or '-' for stdout")
+    .option('--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)")
+    .option('-v, --verbose', 'a second table with every figure: CPU, syscalls by command (self and kernel), memory', false)
+    .option('--object <path>', 'BPF object to load (default: bpf/bench.bpf.o)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--debug', 'show stack traces of errors', false);
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -112,25 +155,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       outputError: (s, write) => write(`bpfbench: ${s.replace(/^error: /, '').trim()}\n`),
     });
 
-  program
-    .command('run')
-    .description('create and fill a hash map (u32 → u32, keys 0..N-1, value 0xdeadbeef), then read it with each strategy and compare')
-    .addOption(new Option('--entries <n>', 'entries to write (1Mi, 100Mi, …)').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
-    .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
-    .addOption(new Option('--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, 1 << 24)).default(DEFAULT_CHUNK))
-    .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
-    .addOption(new Option('--fill <method>', 'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key)').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
-    .addOption(new Option('--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto'))
-    .addOption(new Option('--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto'))
-    .addOption(new Option('--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S))
-    .addOption(new Option('--map-flags <flags>', 'map_flags at creation: zero_seed, no_prealloc (comma-separated) or a number').argParser(parseMapFlags).default(0))
-    .option('--json <file>', "write the result as JSON (schemaVersion 1) to a file, or '-' for stdout")
-    .option('--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)")
-    .option('-v, --verbose', 'a second table with every figure: CPU, syscalls by command (self and kernel), memory', false)
-    .option('--object <path>', 'BPF object to load (default: bpf/bench.bpf.o)')
-    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
-    .option('--debug', 'show stack traces of errors', false)
-    .action((flags: RunFlags) => setExit(runAction(flags, io)));
+  addMeasureOptions(
+    program
+      .command('run')
+      .description('create and fill a hash map (u32 → u32, keys 0..N-1, value 0xdeadbeef), then read it with each strategy and compare')
+      .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
+      .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch')),
+  ).action((flags: RunFlags) => setExit(runAction(flags, io)));
+
+  addMeasureOptions(
+    program
+      .command('reproduce')
+      .description("reproduce the published Go experiment (100Mi u32 → u32, chunk 4096): per element, a correct batch read, and the published loop that never advances its cursor, side by side with the published figures"),
+  ).action((flags: RunFlags) => setExit(reproduceAction(flags, io)));
   return program;
 }
 

@@ -4,6 +4,7 @@
 // all say the same thing.
 import type { RunOutcome } from '../harness/run.js';
 import type { StrategyMeasurement } from '../harness/measure.js';
+import type { Verdict } from '../harness/verifier.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -12,18 +13,7 @@ export interface ToolInfo {
   version: string;
 }
 
-export interface VerifiedJson {
-  ok: boolean;
-  expectedToFail: boolean;
-  entries: number;
-  distinct: number;
-  expectedEntries: number;
-  keySumOk: boolean;
-  checksumOk: boolean;
-  badValues: number;
-  badKeys: number;
-  problems: string[];
-}
+export type VerifiedJson = Verdict & { expectedToFail: boolean };
 
 export interface StrategyResultJson {
   strategy: string;

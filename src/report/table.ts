@@ -17,7 +17,7 @@ const COMPACT = {
   style: { 'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[] },
 };
 
-function compactTable(head: string[], aligns: ('left' | 'right')[], rows: string[][], c: ChalkInstance): string {
+export function compactTable(head: string[], aligns: ('left' | 'right')[], rows: string[][], c: ChalkInstance): string {
   const t = new Table({ ...COMPACT, head: head.map((h) => h.split('\n').map((l) => c.bold(l)).join('\n')), colAligns: aligns });
   for (const r of rows) t.push(r);
   const lines = t.toString().split('\n');

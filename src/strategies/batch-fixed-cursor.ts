@@ -5,6 +5,7 @@
 // "count" reaches max_entries while only about `chunk` distinct keys are
 // ever seen. Its verification fails by design.
 import type { BpfMap } from '../bpf/map.js';
+import { batchRead } from './batch.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
 export const batchFixedCursor: Strategy = {
@@ -14,20 +15,6 @@ export const batchFixedCursor: Strategy = {
   expectedToFail: true,
   prepare(map: BpfMap, { chunk }: StrategyOptions) {
     const calls = Math.max(1, Math.floor(map.maxEntries / chunk));
-    const cursor = map.batches(chunk, { fixedCursor: true, maxCalls: calls });
-    return {
-      read(sink) {
-        cursor.reset();
-        let counted = 0;
-        for (const b of cursor) {
-          sink.addMany(b.keysU32, b.valuesI32, b.count);
-          counted += b.count;
-        }
-        return { counted };
-      },
-      free() {
-        cursor.free();
-      },
-    };
+    return batchRead(map.batches(chunk, { fixedCursor: true, maxCalls: calls }));
   },
 };

@@ -2,28 +2,33 @@
 // advanced each call (in_batch = previous out_batch; NULL on the first),
 // short batches at bucket boundaries accepted, and the entries of the final
 // ENOENT call consumed.
-import type { BpfMap } from '../bpf/map.js';
-import type { Strategy, StrategyOptions } from './types.js';
+import type { BatchCursor, BpfMap } from '../bpf/map.js';
+import type { Verifier } from '../harness/verifier.js';
+import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
+
+/** A read that drains a batch cursor into the verifier; the cursor decides how it walks. */
+export function batchRead(cursor: BatchCursor): PreparedRead {
+  return {
+    read(sink: Verifier) {
+      cursor.reset();
+      let counted = 0;
+      for (const b of cursor) {
+        sink.addMany(b.keysU32, b.valuesI32, b.count);
+        counted += b.count;
+      }
+      return { counted };
+    },
+    free() {
+      cursor.free();
+    },
+  };
+}
 
 export const batch: Strategy = {
   name: 'batch',
   summary: 'LOOKUP_BATCH with --chunk, cursor advanced until ENOENT',
   usesChunk: true,
   prepare(map: BpfMap, { chunk }: StrategyOptions) {
-    const cursor = map.batches(chunk);
-    return {
-      read(sink) {
-        cursor.reset();
-        let counted = 0;
-        for (const b of cursor) {
-          sink.addMany(b.keysU32, b.valuesI32, b.count);
-          counted += b.count;
-        }
-        return { counted };
-      },
-      free() {
-        cursor.free();
-      },
-    };
+    return batchRead(map.batches(chunk));
   },
 };
