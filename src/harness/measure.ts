@@ -20,7 +20,11 @@ export interface RepeatPolicy {
   minRuns: number;
   /** Maximum measured reads. */
   maxRuns: number;
-  /** Keep reading (up to maxRuns) until this much time was spent; 0 = exactly minRuns. */
+  /**
+   * After minRuns, read again (up to maxRuns) only while another read is
+   * expected to end within this budget (time spent + mean read time);
+   * 0 = exactly minRuns.
+   */
   budgetMs: number;
   /** Untimed, verified reads before measuring. */
   warmup: number;
@@ -176,23 +180,29 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
     }
 
     if (failedVerdict === undefined || strategy.expectedToFail) {
+      // tinybench runs the reads (up to maxRuns, no time limit of its own);
+      // this file decides when to stop, after each read.
       const stop = new AbortController();
       const bench = new Bench({
-        iterations: policy.minRuns,
-        time: policy.budgetMs,
+        iterations: Math.max(policy.minRuns, policy.maxRuns),
+        time: 0,
         warmup: false,
         throws: true,
         retainSamples: true,
       });
       const measured: ReadSample[] = [];
+      let spentNs = 0;
       bench.add(
         label,
         () => {
           const s = readOnce(`${label} run ${measured.length + 1}`);
           measured.push(s);
+          spentNs += s.wallNs;
+          const n = measured.length;
+          const nextEndsWithinBudget = spentNs + spentNs / n <= policy.budgetMs * 1e6;
           // A wrong read is not timed again as if it were a success.
           if (!s.verdict.ok && !strategy.expectedToFail) stop.abort();
-          if (measured.length >= policy.maxRuns) stop.abort();
+          else if (n >= policy.maxRuns || (n >= policy.minRuns && !nextEndsWithinBudget)) stop.abort();
           return { overriddenDuration: s.wallNs / 1e6 };
         },
         { signal: stop.signal },

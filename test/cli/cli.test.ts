@@ -170,3 +170,24 @@ test('--help and --version exit 0', () => {
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^\d+\.\d+\.\d+/);
 });
+
+test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit 0', () => {
+  const r = runCli(['reproduce', '--entries', '262144', '--runs', '1', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stderr;
+  assert.match(out, /The published Go experiment, side by side/);
+  assert.match(out, /^elem +Go, published +unchecked +88\.92 s +104,857,600/m);
+  assert.match(out, /^batch-fixed-cursor\(4096\) +Go, published +unchecked +6\.97 s/m);
+  assert.match(out, /^ +bpfbench +FAILED .* 4,0\d\d /m);
+  assert.match(out, /^batch\(4096\) +bpfbench +ok /m);
+  assert.match(out, /speedup over per element: published 12\.75×/);
+  assert.match(out, /distinct keys of 262,144 \(verification FAILED, as expected\)/);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.reproduction.flawReproduced, true);
+  assert.equal(j.reproduction.ok, true);
+  assert.equal(j.reproduction.speedup.published, 12.75);
+  const fixed = j.results.find((x: { strategy: string }) => x.strategy === 'batch-fixed-cursor');
+  assert.ok(fixed.verified.distinct <= 4096);
+  assert.equal(fixed.syscalls.bpf.LOOKUP_BATCH, 262144 / 4096);
+  assert.ok(j.reproduction.speedup.correct > 1);
+});

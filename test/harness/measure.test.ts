@@ -36,6 +36,20 @@ test('a fixed run count measures exactly that many verified reads, plus warmup',
   }
 });
 
+test('auto runs: one read when the next would overrun the budget', () => {
+  const map = filledHashMap(N);
+  try {
+    const v = new Verifier({ entries: N, value: VALUE });
+    // A budget of 1 ms: any second read would end past it.
+    const m = measureStrategy(map, elem, 4096, v, { minRuns: 1, maxRuns: 10, budgetMs: 1, warmup: 0 }, silentProgress);
+    assert.equal(m.runs, 1);
+    const m3 = measureStrategy(map, elem, 4096, v, { minRuns: 3, maxRuns: 10, budgetMs: 1, warmup: 0 }, silentProgress);
+    assert.equal(m3.runs, 3, 'the minimum is kept whatever the budget');
+  } finally {
+    map.close();
+  }
+});
+
 test('auto runs stop at maxRuns when reads are quick', () => {
   const map = filledHashMap(N);
   try {
