@@ -11,6 +11,8 @@ import { PRIVILEGE_HINT } from '../harness/preflight.js';
 import { runBenchmark, type RunConfig } from '../harness/run.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
+import { buildPeersResult, renderPeers } from '../report/peers.js';
+import { runPeers } from '../harness/peers.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { STRATEGIES, strategyByName } from '../strategies/index.js';
 import { writeJson } from './output.js';
@@ -123,6 +125,27 @@ function reproduceAction(flags: RunFlags, io: Io): number {
 /** `reproduce` reads with these, the published loop included. */
 export const REPRODUCE_STRATEGIES = ['elem', 'batch', 'batch-fixed-cursor'];
 
+interface PeersFlags extends RunFlags {
+  rounds: number;
+  impls: string[];
+  pin?: string;
+}
+
+function peersAction(flags: PeersFlags, io: Io): number {
+  const human = flags.json === '-' ? io.stderr : io.stdout;
+  const color = useColor(flags, io, human);
+  const base = runConfig(flags, flags.strategies);
+  const outcome = runPeers(
+    { ...base, rounds: flags.rounds, strategies: flags.strategies, impls: flags.impls, pin: flags.pin },
+    terminalProgress(io.stderr),
+    (line) => io.stderr.write(`bpfbench: ${line}\n`),
+  );
+  const result = buildPeersResult(outcome, { name: pkg.name, version: pkg.version });
+  human.write(`${renderPeers(result, { color })}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, result);
+  return result.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
 /** The flags that shape a measured run, shared by `run` and `reproduce`. */
 function addMeasureOptions(cmd: Command): Command {
   return cmd
@@ -168,6 +191,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('reproduce')
       .description("reproduce the published Go experiment (100Mi u32 → u32, chunk 4096): per element, a correct batch read, and the published loop that never advances its cursor, side by side with the published figures"),
   ).action((flags: RunFlags) => setExit(reproduceAction(flags, io)));
+  program
+    .command('peers')
+    .description('one pinned map read by bpfbench, a C program issuing the same raw syscalls, Go with cilium/ebpf and bpftool, in alternation: ns/entry and the ratio to C')
+    .addOption(new Option('--entries <n>', 'entries to write').argParser(rangeChecked('--entries', 1, U32_MAX)).default(1024 * 1024, '1Mi'))
+    .addOption(new Option('--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, 1 << 24)).default(DEFAULT_CHUNK))
+    .addOption(new Option('--rounds <n>', 'reads per implementation and strategy, in alternation').argParser(rangeChecked('--rounds', 1, 100)).default(3))
+    .addOption(new Option('--strategies <list>', 'comma-separated, of: elem, batch, batch-fixed-cursor').argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
+    .addOption(new Option('--impls <list>', 'comma-separated, of: ts, c, go, bpftool').argParser(parseList('--impls', 'implementation', ['ts', 'c', 'go', 'bpftool'])).default(['ts', 'c', 'go', 'bpftool'], 'ts,c,go,bpftool'))
+    .addOption(new Option('--fill <method>', 'prog, batch or elem').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
+    .option('--pin <path>', 'where to pin the map while peers read it (removed at exit)')
+    .option('--json <file>', "write the result as JSON to a file, or '-' for stdout")
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--debug', 'show stack traces of errors', false)
+    .action((flags: PeersFlags) => setExit(peersAction({ ...flags, runs: 1, warmup: 0, budget: 0, mapFlags: 0, kernelCount: false, verbose: false }, io)));
   return program;
 }
 

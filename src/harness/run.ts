@@ -19,26 +19,52 @@ export const MAP_NAME = 'test_map';
 export const FILL_PROG = 'fill';
 export const ALL_PROGS = [FILL_PROG, COUNTER_PROG] as const;
 
-export interface RunConfig {
+/** What map to make and how to fill it. */
+export interface MapConfig {
   entries: number;
   maxEntries: number;
-  chunk: number;
-  strategies: readonly Strategy[];
   fill: FillMethod;
   mapFlags: number;
-  repeat: RepeatPolicy;
-  /** The runs setting as given ('auto' or a count), for the record. */
-  runsSetting: number | 'auto';
   /** Count syscalls from the kernel's side too (the object's sys_enter program). */
   kernelCount: boolean;
   objectPath?: string;
+}
+
+export interface RunConfig extends MapConfig {
+  chunk: number;
+  strategies: readonly Strategy[];
+  repeat: RepeatPolicy;
+  /** The runs setting as given ('auto' or a count), for the record. */
+  runsSetting: number | 'auto';
+}
+
+export interface MapRecord {
+  id: number;
+  type: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  memlockBytes: number | undefined;
+  createNs: number;
+}
+
+/** A created, filled map with what it took; close() frees it (unless pinned). */
+export interface BenchMap {
+  map: BpfMap;
+  context: RunContext;
+  memory: MemoryPlan;
+  record: MapRecord;
+  fill: FillResult;
+  counter: SyscallCounter | undefined;
+  close(): void;
 }
 
 export interface RunOutcome {
   config: RunConfig;
   context: RunContext;
   memory: MemoryPlan;
-  map: { id: number; type: string; keySize: number; valueSize: number; maxEntries: number; flags: number; memlockBytes: number | undefined; createNs: number };
+  map: MapRecord;
   fill: FillResult;
   measurements: StrategyMeasurement[];
 }
@@ -47,12 +73,10 @@ export interface RunHooks {
   progress: Progress;
   /** Called as each strategy finishes (for live output). */
   onMeasured?: (m: StrategyMeasurement) => void;
-  /** Called once the map exists, with a function that releases it (for signal handlers). */
-  onMapReady?: (release: () => void) => void;
 }
 
-export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
-  const { progress } = hooks;
+/** Preflight, load the object (creating the map), fill it, attach the counter. */
+export function openBenchMap(config: MapConfig, progress: Progress): BenchMap {
   checkPrivilege();
   const memory = checkMemory(MapType.hash, 4, 4, config.maxEntries, config.entries);
   probeBatchSupport(MapType.hash);
@@ -60,13 +84,10 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
 
   const obj = BpfObject.open(config.objectPath ?? DEFAULT_OBJECT);
   let counter: SyscallCounter | undefined;
-  let released = false;
-  const release = () => {
-    if (!released) {
-      released = true;
-      counter?.close();
-      obj.close();
-    }
+  const close = () => {
+    counter?.close();
+    counter = undefined;
+    obj.close();
   };
   try {
     obj.configureMap(MAP_NAME, { maxEntries: config.maxEntries, flags: config.mapFlags });
@@ -87,23 +108,14 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
       progress.end();
     }
     const createNs = Number(process.hrtime.bigint() - c0);
-    hooks.onMapReady?.(release);
-    const map: BpfMap = obj.map(MAP_NAME);
+    const map = obj.map(MAP_NAME);
     const fill = fillMap(config.fill, { map, entries: config.entries, value: FILL_VALUE, fillProgFd: config.fill === 'prog' ? obj.programFd(FILL_PROG) : undefined }, progress);
-
     if (config.kernelCount) counter = new SyscallCounter(obj);
-    const verifier = new Verifier({ entries: config.entries, value: FILL_VALUE });
-    const measurements: StrategyMeasurement[] = [];
-    for (const s of config.strategies) {
-      const m = measureStrategy(map, s, config.chunk, verifier, config.repeat, progress, { counter });
-      measurements.push(m);
-      hooks.onMeasured?.(m);
-    }
     return {
-      config,
+      map,
       context,
       memory,
-      map: {
+      record: {
         id: map.info.id,
         type: mapTypeName(map.info.type),
         keySize: map.keySize,
@@ -114,10 +126,27 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
         createNs,
       },
       fill,
-      measurements,
+      counter,
+      close,
     };
-  } finally {
-    release();
+  } catch (e) {
+    close();
+    throw e;
   }
 }
 
+export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
+  const bench = openBenchMap(config, hooks.progress);
+  try {
+    const verifier = new Verifier({ entries: config.entries, value: FILL_VALUE });
+    const measurements: StrategyMeasurement[] = [];
+    for (const s of config.strategies) {
+      const m = measureStrategy(bench.map, s, config.chunk, verifier, config.repeat, hooks.progress, { counter: bench.counter });
+      measurements.push(m);
+      hooks.onMeasured?.(m);
+    }
+    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements };
+  } finally {
+    bench.close();
+  }
+}

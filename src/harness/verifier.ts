@@ -48,7 +48,7 @@ export class Verifier {
   private readonly bitmap: Uint32Array;
   private readonly value: number;
   private readonly limit: number;
-  private readonly sums: { keySum: number; checksum: number };
+  private readonly expected: { keySum: number; checksum: number };
   private entries = 0;
   private distinct = 0;
   private keySum = 0;
@@ -64,7 +64,7 @@ export class Verifier {
     this.limit = expect.entries;
     this.value = expect.value | 0;
     this.bitmap = new Uint32Array(Math.ceil(Math.max(expect.entries, 1) / 32));
-    this.sums = expectedSums(expect);
+    this.expected = expectedSums(expect);
   }
 
   /** Clears what was seen, for the next read. `progress` is called every ~64Ki entries. */
@@ -105,6 +105,11 @@ export class Verifier {
     for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
   }
 
+  /** The running sums (mod 2^32, as i32) of what was read so far. */
+  sums(): { keySum: number; checksum: number } {
+    return { keySum: this.keySum, checksum: this.checksum };
+  }
+
   private tick(): void {
     this.nextProgress = this.entries + this.progressStep;
     this.progress?.(this.entries);
@@ -119,8 +124,8 @@ export class Verifier {
     if (this.entries > this.distinct + this.badKeys) problems.push(`${fmt(this.entries - this.distinct - this.badKeys)} repeated keys`);
     if (this.badKeys > 0) problems.push(`${fmt(this.badKeys)} keys outside 0..${fmt(N - 1)}`);
     if (this.badValues > 0) problems.push(`${fmt(this.badValues)} wrong values`);
-    const keySumOk = this.keySum === this.sums.keySum;
-    const checksumOk = this.checksum === this.sums.checksum;
+    const keySumOk = this.keySum === this.expected.keySum;
+    const checksumOk = this.checksum === this.expected.checksum;
     if (!keySumOk) problems.push('key sum differs');
     if (!checksumOk) problems.push('key/value checksum differs');
     return {

@@ -1,0 +1,79 @@
+// The BPF filesystem: where pins live. Mounted on demand (as root), and
+// pins the tool makes are tracked so they can be removed on exit and on
+// Ctrl-C.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import koffi from 'koffi';
+import { errnoName, UserError } from './errors.js';
+
+export const BPFFS = '/sys/fs/bpf';
+/** Where bpfbench pins what it creates. */
+export const PIN_DIR = `${BPFFS}/bpfbench`;
+export const DEFAULT_PIN = `${PIN_DIR}/test_map`;
+
+const BPF_FS_MAGIC = 'bpf';
+
+/** Whether a bpf filesystem is mounted at `dir` (from /proc/self/mounts). */
+export function isBpffsMounted(dir = BPFFS): boolean {
+  try {
+    return readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .some((l) => {
+        const [, mnt, type] = l.split(' ');
+        return mnt === dir && type === BPF_FS_MAGIC;
+      });
+  } catch {
+    return false;
+  }
+}
+
+/** Mounts bpffs at /sys/fs/bpf when it is not mounted. */
+export function ensureBpffs(): void {
+  if (isBpffsMounted()) return;
+  mkdirSync(BPFFS, { recursive: true });
+  const libc = koffi.load('libc.so.6');
+  const mount = libc.func('int mount(const char *src, const char *target, const char *type, unsigned long flags, uintptr_t data)') as (s: string, t: string, ty: string, f: number, d: number) => number;
+  if (mount('bpf', BPFFS, 'bpf', 0, 0) !== 0) {
+    throw new UserError(`${BPFFS} is not a bpf filesystem and mounting one failed (${errnoName(koffi.errno())}): mount it with 'mount -t bpf bpf ${BPFFS}'`);
+  }
+}
+
+/** Checks a pin path lies in bpffs and makes its directory. */
+export function preparePinPath(path: string): void {
+  if (!path.startsWith(`${BPFFS}/`)) throw new UserError(`pin path ${path} is not under ${BPFFS}`, 2);
+  ensureBpffs();
+  mkdirSync(dirname(path), { recursive: true });
+  if (existsSync(path)) throw new UserError(`${path} already exists: remove it with 'bpfbench unload --pin ${path}', or choose another --pin`);
+}
+
+const ownPins = new Set<string>();
+let hooked = false;
+
+function removeOwnPins(): void {
+  for (const p of ownPins) rmSync(p, { force: true });
+  ownPins.clear();
+}
+
+/**
+ * Records a pin this process made, to remove on exit and on SIGINT/SIGTERM.
+ * (A signal arriving during a synchronous read is handled when it ends.)
+ */
+export function trackPin(path: string): void {
+  ownPins.add(path);
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', removeOwnPins);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      removeOwnPins();
+      process.stderr.write(`\nbpfbench: interrupted (${sig}); removed the pins it made\n`);
+      process.exit(130);
+    });
+  }
+}
+
+/** Removes a pin now (and forgets it). */
+export function removePin(path: string): void {
+  rmSync(path, { force: true });
+  ownPins.delete(path);
+}
