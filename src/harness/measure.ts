@@ -71,8 +71,21 @@ export interface ReadSample {
 }
 
 export interface MeasureOptions {
-  /** The kernel-side syscall counter, if attached. */
+  /**
+   * The kernel-side syscall counter. It audits the first read of the
+   * strategy (the warmup read when there is one): attached for that read
+   * only, so the timed reads that follow do not pay for it.
+   */
   counter?: SyscallCounter;
+}
+
+/** The read the kernel counter watched, and whether its count matched ours. */
+export interface Audit {
+  /** 'warmup' or 'run 1'. */
+  read: string;
+  kernel: KernelSample;
+  bpf: Record<string, number>;
+  agree: boolean;
 }
 
 function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
@@ -109,6 +122,8 @@ export interface StrategyMeasurement {
   samples: ReadSample[];
   /** Verification failed where a success was expected. */
   failed: boolean;
+  /** The kernel's audit of one read (undefined without a counter). */
+  audit: Audit | undefined;
   /** bpf calls differed between reads (a map that changes, or a random layout). */
   callsVaried: boolean;
 }
@@ -122,11 +137,14 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
   const k1 = newKernelCounts();
   const self0 = new Float64Array(CMD_SLOTS);
   let warmupRuns = 0;
+  let audit: Audit | undefined;
   try {
     // The window between t0 and t1 holds the strategy's read and nothing
     // else: the kernel counters are read by memory (no syscall) right at its
     // edges, every other figure outside it.
     const readOnce = (phase: string): ReadSample => {
+      const auditing = counter !== undefined && audit === undefined;
+      if (auditing) counter.attach();
       progress.start(phase, verifier.expect.entries, 'entries');
       const onProgress = (n: number) => progress.update(n);
       verifier.reset(onProgress);
@@ -135,19 +153,21 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
       const mem0 = process.memoryUsage();
       const cpu0 = process.cpuUsage();
       self0.set(callCounts);
-      counter?.read(k0);
+      if (auditing) counter.read(k0);
       const t0 = process.hrtime.bigint();
       const report = prepared.read(verifier);
       const t1 = process.hrtime.bigint();
-      counter?.read(k1);
+      if (auditing) counter.read(k1);
       const bpf = callsSince(self0);
+      if (auditing) counter.detach();
       const cpu = process.cpuUsage(cpu0);
       const mem1 = process.memoryUsage();
       const gcs = (gc.stop()?.statistics ?? []) as unknown as GcStat[];
       const rssPeakBytes = process.resourceUsage().maxRSS * 1024;
       progress.end();
       const freed = gcs.reduce((a, g) => a + (g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize), 0);
-      const kernel = counter ? kernelDelta(k0, k1) : undefined;
+      const kernel = auditing ? kernelDelta(k0, k1) : undefined;
+      if (kernel) audit = { read: phase.replace(`${label} `, ''), kernel, bpf, agree: countsAgree(bpf, kernel) };
       return {
         wallNs: Number(t1 - t0),
         userNs: cpu.user * 1000,
@@ -229,5 +249,6 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
     samples,
     failed: firstBad !== undefined && !strategy.expectedToFail,
     callsVaried: new Set(callTotals).size > 1,
+    audit,
   };
 }

@@ -43,8 +43,10 @@ export interface StrategyResultJson {
     perEntry: number;
     variedBetweenRuns: boolean;
     kernel: { total: number; bpf: Record<string, number>; bpfTotal: number } | null;
-    /** Kernel and self counts agree on every command in every run; null when not counted. */
+    /** Kernel and self counts agree on every command; null when not counted. */
     agree: boolean | null;
+    /** The read the kernel counted ('warmup 1/1', 'run 1'); null when not counted. */
+    kernelCountedRead: string | null;
   };
   /** The worst read's memory figures (Go's TotalAlloc/NumGC ↔ allocatedBytes/gcCount). */
   memory: {
@@ -101,14 +103,13 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
   const first = m.samples[0]!;
   const median = m.wallNs.median;
   const bpfTotal = sum(first.bpf);
-  const counted = m.samples.every((s) => s.kernel !== undefined);
-  const agree = counted ? m.samples.every((s) => s.agree === true) : null;
+  const audit = m.audit;
+  const agree = audit ? audit.agree : null;
   const v = { ...m.verdict, problems: [...m.verdict.problems] };
-  if (agree === false) {
+  if (audit && !audit.agree) {
     // A count we cannot trust is a failed measurement, like a wrong read.
     v.ok = false;
-    const bad = m.samples.find((s) => s.agree === false)!;
-    v.problems.push(`the kernel counted ${sum(bad.kernel!.bpf)} bpf calls (${JSON.stringify(bad.kernel!.bpf)}), bpfbench ${sum(bad.bpf)} (${JSON.stringify(bad.bpf)})`);
+    v.problems.push(`the kernel counted ${sum(audit.kernel.bpf)} bpf calls (${JSON.stringify(audit.kernel.bpf)}), bpfbench ${sum(audit.bpf)} (${JSON.stringify(audit.bpf)})`);
   }
   const allocated = worst(m, (s) => s.memory.allocatedBytes);
   return {
@@ -140,8 +141,9 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
       bpfTotal,
       perEntry: bpfTotal / Math.max(1, v.entries),
       variedBetweenRuns: m.callsVaried,
-      kernel: first.kernel ? { total: first.kernel.total, bpf: first.kernel.bpf, bpfTotal: first.kernel.bpfTotal } : null,
+      kernel: audit ? { total: audit.kernel.total, bpf: audit.kernel.bpf, bpfTotal: audit.kernel.bpfTotal } : null,
       agree,
+      kernelCountedRead: audit ? audit.read : null,
     },
     memory: {
       heapUsedDeltaBytes: worst(m, (s) => s.memory.heapUsedDeltaBytes),

@@ -28,6 +28,7 @@ function withCounter(fn: (c: SyscallCounter) => Promise<void> | void): Promise<v
   obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
   obj.load();
   const counter = new SyscallCounter(obj);
+  counter.attach();
   const done = () => {
     counter.close();
     obj.close();

@@ -100,6 +100,7 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(e.syscalls.kernel.bpfTotal, 2 * 65536 + 1);
   assert.ok(e.syscalls.kernel.total >= e.syscalls.kernel.bpfTotal);
   assert.equal(e.syscalls.agree, true);
+  assert.equal(e.syscalls.kernelCountedRead, 'run 1', 'with --warmup 0 the first measured read is audited');
   assert.equal(j.config.kernelCount, true);
   for (const k of ['heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes', 'allocatedBytes', 'allocatedBytesPerEntry', 'gcCount', 'gcPauseNs']) assert.equal(typeof e.memory[k], 'number', k);
   assert.ok(e.memory.rssPeakBytes > 10e6);
@@ -190,4 +191,30 @@ test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit
   assert.ok(fixed.verified.distinct <= 4096);
   assert.equal(fixed.syscalls.bpf.LOOKUP_BATCH, 262144 / 4096);
   assert.ok(j.reproduction.speedup.correct > 1);
+});
+
+test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verified; pin removed', () => {
+  const r = runCli(['peers', '--entries', '65536', '--rounds', '1', '--strategies', 'elem,batch,batch-fixed-cursor', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.kind, 'peers');
+  const impls = new Set(j.results.map((x: { impl: string }) => x.impl));
+  assert.ok(impls.has('ts') && impls.has('c'), `implementations: ${[...impls].join(',')}`);
+  for (const s of j.skipped) assert.match(s.why, /not installed|could not|did not build/, 'a skip says why');
+  if (!impls.has('go')) assert.ok(j.skipped.some((s: { impl: string }) => s.impl === 'go'), 'go ran or was skipped with a reason');
+  for (const x of j.results) {
+    if (x.strategy === 'batch-fixed-cursor') {
+      assert.equal(x.verified.ok, false, `${x.impl}: the published loop fails`);
+      assert.ok(x.verified.distinct <= 4096);
+    } else {
+      assert.equal(x.verified.ok, true, `${x.impl} ${x.strategy}: ${x.verified.problems.join('; ')}`);
+      assert.equal(x.verified.entries, 65536);
+    }
+    if (x.impl === 'c') assert.equal(x.ratioToC, 1);
+  }
+  const c = j.results.find((x: { impl: string; strategy: string }) => x.impl === 'c' && x.strategy === 'elem');
+  assert.deepEqual(c.bpfCalls, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
+  assert.ok(j.results.some((x: { impl: string }) => x.impl === 'bpftool') || j.skipped.some((s: { impl: string }) => s.impl === 'bpftool'));
+  assert.match(r.stderr, /implementation +strategy +verified/);
+  assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => f.startsWith('peers-')), [], 'pin removed');
 });

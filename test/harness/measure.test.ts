@@ -171,3 +171,29 @@ test('summarize: mean, sample sd, median, extremes, margin of error', () => {
   assert.equal(one.rme, null);
   assert.throws(() => summarize([]));
 });
+
+test('the kernel counter audits the first read only (the warmup), and agrees', async () => {
+  const { BpfObject } = await import('../../src/bpf/loader.js');
+  const { COUNTER_PROG, SyscallCounter } = await import('../../src/bpf/counter.js');
+  const { ALL_PROGS, MAP_NAME } = await import('../../src/harness/run.js');
+  const obj = BpfObject.open();
+  obj.configureMap(MAP_NAME, { maxEntries: 1 });
+  obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
+  obj.load();
+  const counter = new SyscallCounter(obj);
+  const map = filledHashMap(N);
+  try {
+    const v = new Verifier({ entries: N, value: VALUE });
+    const m = measureStrategy(map, elem, 4096, v, { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, silentProgress, { counter });
+    assert.ok(m.audit, 'audited');
+    assert.equal(m.audit!.read, 'warmup 1/1');
+    assert.equal(m.audit!.agree, true);
+    assert.deepEqual(m.audit!.kernel.bpf, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
+    // The timed reads ran without the tracepoint.
+    assert.ok(m.samples.every((s) => s.kernel === undefined));
+  } finally {
+    map.close();
+    counter.close();
+    obj.close();
+  }
+});

@@ -41,6 +41,7 @@ function measurement(strategy: Strategy, wall: number[], bpf: Record<string, num
     })),
     failed: !verdict.ok && !strategy.expectedToFail,
     callsVaried: false,
+    audit: kernel ? { read: 'warmup 1/1', kernel, bpf, agree: agree! } : undefined,
   };
 }
 
