@@ -8,7 +8,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { BpfError, Errno, UserError } from '../bpf/errors.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { PRIVILEGE_HINT } from '../harness/preflight.js';
-import { runBenchmark, type RunConfig } from '../harness/run.js';
+import { DEFAULT_PIN, preparePinPath, removePin } from '../bpf/bpffs.js';
+import { BpfMap } from '../bpf/map.js';
+import { openBenchMap, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
+import { fmtBytes, fmtDuration } from '../report/format.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { buildPeersResult, renderPeers } from '../report/peers.js';
@@ -52,6 +55,10 @@ interface RunFlags {
   color: boolean;
   debug: boolean;
   object?: string;
+  /** run: read this pinned map instead of creating one. */
+  pin?: string;
+  /** run: read the map with this id instead of creating one. */
+  mapId?: number;
 }
 
 /** Terminal lines, colour decisions: everything main() needs from the world. */
@@ -76,7 +83,10 @@ function runConfig(flags: RunFlags, strategyNames: string[]): RunConfig {
   }
   const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
   const warmup = flags.warmup === 'auto' ? (flags.entries <= AUTO_WARMUP_MAX_ENTRIES ? 1 : 0) : flags.warmup;
+  if (flags.pin !== undefined && flags.mapId !== undefined) throw new UserError('--pin and --map-id name two maps: give one', EXIT_USAGE);
+  const source: MapSource = flags.pin !== undefined ? { kind: 'pin', path: flags.pin } : flags.mapId !== undefined ? { kind: 'id', id: flags.mapId } : { kind: 'create' };
   return {
+    source,
     entries: flags.entries,
     maxEntries,
     chunk: flags.chunk,
@@ -120,6 +130,53 @@ function reproduceAction(flags: RunFlags, io: Io): number {
   if (flags.json !== undefined) writeJson(flags.json, { ...result, reproduction: { published, ...rep } });
   // The published loop's failed verification is the point; only the correct reads must verify.
   return rep.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+function loadAction(flags: RunFlags & { pin: string }, io: Io): number {
+  const maxEntries = flags.maxEntries ?? flags.entries;
+  if (maxEntries < flags.entries) throw new UserError(`--max-entries (${maxEntries}) must be at least --entries (${flags.entries})`, EXIT_USAGE);
+  preparePinPath(flags.pin);
+  const bench = openBenchMap({ entries: flags.entries, maxEntries, fill: flags.fill, mapFlags: flags.mapFlags, kernelCount: false, objectPath: flags.object }, terminalProgress(io.stderr));
+  try {
+    bench.map.pin(flags.pin);
+  } finally {
+    bench.close();
+  }
+  const r = bench.record;
+  io.stdout.write(
+    `pinned ${flags.pin}: ${r.type} u32→u32, ${flags.entries.toLocaleString('en-US')} entries of max_entries ${r.maxEntries.toLocaleString('en-US')}, map id ${r.id}; ` +
+      `created in ${fmtDuration(r.createNs)}, filled by ${flags.fill} in ${fmtDuration(bench.fill!.wallNs)}\n` +
+      `read it: bpfbench run --pin ${flags.pin}   remove it: bpfbench unload --pin ${flags.pin}\n`,
+  );
+  return EXIT_OK;
+}
+
+function infoAction(flags: { pin?: string; mapId?: number; json: boolean }, io: Io): number {
+  if ((flags.pin === undefined) === (flags.mapId === undefined)) throw new UserError('info needs one of --pin PATH or --map-id ID', EXIT_USAGE);
+  const map = flags.pin !== undefined ? BpfMap.openPinned(flags.pin) : BpfMap.openById(flags.mapId!);
+  try {
+    const i = map.info;
+    const memlock = map.memlockBytes();
+    if (flags.json) {
+      writeJson('-', { ...i, memlockBytes: memlock ?? null, pin: flags.pin ?? null });
+    } else {
+      io.stdout.write(
+        `map ${i.id} ${i.name ? `'${i.name}' ` : ''}${flags.pin ? `(${flags.pin}) ` : ''}: type ${i.typeName}, key ${i.keySize} B, value ${i.valueSize} B, ` +
+          `max_entries ${i.maxEntries.toLocaleString('en-US')}, flags 0x${i.flags.toString(16)}, memlock ${memlock === undefined ? 'unknown' : fmtBytes(memlock)}\n`,
+      );
+    }
+  } finally {
+    map.close();
+  }
+  return EXIT_OK;
+}
+
+function unloadAction(flags: { pin: string }, io: Io): number {
+  // Only remove what is a pinned map: open it first.
+  BpfMap.openPinned(flags.pin).close();
+  removePin(flags.pin);
+  io.stdout.write(`removed ${flags.pin}\n`);
+  return EXIT_OK;
 }
 
 /** `reproduce` reads with these, the published loop included. */
@@ -183,8 +240,37 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('run')
       .description('create and fill a hash map (u32 → u32, keys 0..N-1, value 0xdeadbeef), then read it with each strategy and compare')
       .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
-      .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch')),
+      .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
+      .option('--pin <path>', 'read this pinned map (e.g. made by `bpfbench load`) instead of creating one; verified across strategies')
+      .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX))),
   ).action((flags: RunFlags) => setExit(runAction(flags, io)));
+
+  program
+    .command('load')
+    .description('create and fill the map (as `run` does), pin it, and exit; `run --pin` reads it, `unload` removes it')
+    .addOption(new Option('--entries <n>', 'entries to write').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
+    .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
+    .addOption(new Option('--fill <method>', 'prog, batch or elem').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
+    .addOption(new Option('--map-flags <flags>', 'map_flags: zero_seed, no_prealloc or a number').argParser(parseMapFlags).default(0))
+    .option('--pin <path>', `where to pin it (under /sys/fs/bpf; bpffs is mounted when missing)`, DEFAULT_PIN)
+    .option('--debug', 'show stack traces of errors', false)
+    .action((flags: RunFlags & { pin: string }) => setExit(loadAction(flags, io)));
+
+  program
+    .command('info')
+    .description("a map's type, key and value sizes, max_entries, flags and kernel memory")
+    .option('--pin <path>', 'a pinned map', undefined)
+    .addOption(new Option('--map-id <id>', 'a map id').argParser(rangeChecked('--map-id', 1, U32_MAX)))
+    .option('--json', 'as JSON', false)
+    .option('--debug', 'show stack traces of errors', false)
+    .action((flags: { pin?: string; mapId?: number; json: boolean }) => setExit(infoAction(flags, io)));
+
+  program
+    .command('unload')
+    .description('remove a pin made by `bpfbench load` (the map is freed when nothing else holds it)')
+    .option('--pin <path>', 'the pin to remove', DEFAULT_PIN)
+    .option('--debug', 'show stack traces of errors', false)
+    .action((flags: { pin: string }) => setExit(unloadAction(flags, io)));
 
   addMeasureOptions(
     program

@@ -13,7 +13,7 @@ import type { Strategy } from '../strategies/index.js';
 import { strategyLabel } from '../strategies/index.js';
 import type { Progress } from './progress.js';
 import { summarize, type Summary } from './stats.js';
-import type { Verdict, Verifier } from './verifier.js';
+import type { EntrySink, Verdict } from './verifier.js';
 
 export interface RepeatPolicy {
   /** Minimum measured reads. */
@@ -128,7 +128,7 @@ export interface StrategyMeasurement {
   callsVaried: boolean;
 }
 
-export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, verifier: Verifier, policy: RepeatPolicy, progress: Progress, options: MeasureOptions = {}): StrategyMeasurement {
+export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, verifier: EntrySink, policy: RepeatPolicy, progress: Progress, options: MeasureOptions = {}): StrategyMeasurement {
   const label = strategyLabel(strategy, chunk);
   const prepared = strategy.prepare(map, { chunk });
   const samples: ReadSample[] = [];
@@ -145,7 +145,7 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
     const readOnce = (phase: string): ReadSample => {
       const auditing = counter !== undefined && audit === undefined;
       if (auditing) counter.attach();
-      progress.start(phase, verifier.expect.entries, 'entries');
+      progress.start(phase, verifier.total, 'entries');
       const onProgress = (n: number) => progress.update(n);
       verifier.reset(onProgress);
       const gc = new GCProfiler();

@@ -24,6 +24,9 @@ export interface Verdict {
   badKeys: number;
   /** Human-readable reasons when !ok. */
   problems: string[];
+  /** The read's sums (mod 2^32, unsigned), for comparing reads of a map of unknown content. */
+  keySum?: number;
+  checksum?: number;
 }
 
 /** Order-independent checksum term of one (key, value) pair, mod 2^32. */
@@ -43,7 +46,17 @@ export function expectedSums(e: Expectation): { keySum: number; checksum: number
 
 export type ProgressFn = (entries: number) => void;
 
-export class Verifier {
+/** Where a strategy puts every entry it reads. */
+export interface EntrySink {
+  /** Entries expected, for progress (0 when unknown). */
+  readonly total: number;
+  reset(progress?: ProgressFn): void;
+  add(key: number, value: number): void;
+  addMany(keys: Uint32Array, values: Int32Array, n: number): void;
+  verdict(): Verdict;
+}
+
+export class Verifier implements EntrySink {
   readonly expect: Expectation;
   private readonly bitmap: Uint32Array;
   private readonly value: number;
@@ -65,6 +78,10 @@ export class Verifier {
     this.value = expect.value | 0;
     this.bitmap = new Uint32Array(Math.ceil(Math.max(expect.entries, 1) / 32));
     this.expected = expectedSums(expect);
+  }
+
+  get total(): number {
+    return this.expect.entries;
   }
 
   /** Clears what was seen, for the next read. `progress` is called every ~64Ki entries. */
@@ -140,4 +157,95 @@ export class Verifier {
       problems,
     };
   }
+}
+
+/**
+ * For a map bpfbench did not fill: records what a read saw (count, the keys
+ * for a distinct count, key sum and key/value checksum, in preallocated
+ * memory), so that reads by different strategies can be compared with each
+ * other. A read is wrong on its own if it repeats a key; the run compares
+ * the rest across strategies (crossCheck).
+ */
+export class Census implements EntrySink {
+  readonly total: number;
+  private readonly keys: Uint32Array;
+  private entries = 0;
+  private keySum = 0;
+  private checksum = 0;
+  private progress: ProgressFn | undefined;
+  private nextProgress = Infinity;
+
+  /** `capacity`: the map's max_entries (a correct read never sees more keys). */
+  constructor(capacity: number) {
+    this.total = 0;
+    this.keys = new Uint32Array(capacity + 1);
+  }
+
+  reset(progress?: ProgressFn): void {
+    this.entries = 0;
+    this.keySum = 0;
+    this.checksum = 0;
+    this.progress = progress;
+    this.nextProgress = progress ? 1 << 16 : Infinity;
+  }
+
+  add(key: number, value: number): void {
+    if (this.entries < this.keys.length) this.keys[this.entries] = key;
+    this.entries++;
+    this.keySum = (this.keySum + key) | 0;
+    this.checksum = (this.checksum + pairTerm(key, value)) | 0;
+    if (this.entries >= this.nextProgress) {
+      this.nextProgress = this.entries + (1 << 16);
+      this.progress?.(this.entries);
+    }
+  }
+
+  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
+  }
+
+  verdict(): Verdict {
+    const n = Math.min(this.entries, this.keys.length);
+    const seen = this.keys.subarray(0, n).sort();
+    let distinct = n > 0 ? 1 : 0;
+    for (let i = 1; i < n; i++) if (seen[i] !== seen[i - 1]) distinct++;
+    const problems: string[] = [];
+    const fmt = (x: number) => x.toLocaleString('en-US');
+    if (this.entries > this.keys.length - 1) problems.push(`read ${fmt(this.entries)} entries from a map of max_entries ${fmt(this.keys.length - 1)}`);
+    else if (distinct !== this.entries) problems.push(`${fmt(this.entries - distinct)} repeated keys`);
+    return {
+      ok: problems.length === 0,
+      entries: this.entries,
+      distinct,
+      expectedEntries: this.entries,
+      keySumOk: true,
+      checksumOk: true,
+      badValues: 0,
+      badKeys: 0,
+      problems,
+      keySum: this.keySum >>> 0,
+      checksum: this.checksum >>> 0,
+    };
+  }
+}
+
+/**
+ * Cross-strategy verification for a map bpfbench did not fill: every read
+ * must agree with the first correct one on count, distinct keys and both
+ * checksums. Returns verdicts with disagreements marked.
+ */
+export function crossCheck(verdicts: { label: string; verdict: Verdict }[]): Verdict[] {
+  const ref = verdicts.find((v) => v.verdict.ok);
+  return verdicts.map(({ verdict: v }) => {
+    if (!ref || !v.ok || v === ref.verdict) return v;
+    const r = ref.verdict;
+    const problems: string[] = [];
+    if (v.entries !== r.entries) problems.push(`read ${v.entries.toLocaleString('en-US')} entries, ${ref.label} read ${r.entries.toLocaleString('en-US')}`);
+    if (v.distinct !== r.distinct) problems.push(`${v.distinct.toLocaleString('en-US')} distinct keys, ${ref.label} saw ${r.distinct.toLocaleString('en-US')}`);
+    const keySumOk = v.keySum === r.keySum;
+    const checksumOk = v.checksum === r.checksum;
+    if (!keySumOk) problems.push(`key sum differs from ${ref.label}'s`);
+    if (!checksumOk) problems.push(`key/value checksum differs from ${ref.label}'s`);
+    return { ...v, ok: problems.length === 0, keySumOk, checksumOk, problems: [...v.problems, ...problems] };
+  });
 }

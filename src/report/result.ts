@@ -78,9 +78,14 @@ export interface RunResultJson {
     warmup: number;
     strategies: string[];
     kernelCount: boolean;
+    /** 'create', or the pinned path / map id that was read. */
+    source: string;
+    /** 'loader' (checked against what bpfbench wrote) or 'cross-strategy' (a map it did not fill). */
+    verification: string;
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
-  fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number> };
+  /** null for a map this run did not create (--pin, --map-id). */
+  fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number> } | null;
   results: StrategyResultJson[];
   summary: {
     ok: boolean;
@@ -171,7 +176,7 @@ const fmtX = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
 /** One sentence per verified strategy, compared with elem: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
 export function summaryLine(results: StrategyResultJson[], speedup: Record<string, number>, speedupMean: Record<string, { x: number; sd: number | null }> = {}): string {
   const failed = results.filter((r) => !r.verified.ok);
-  if (failed.length) return `FAILED: ${failed.map((r) => r.label).join(', ')} did not read what the loader wrote`;
+  if (failed.length) return `FAILED: ${failed.map((r) => r.label).join(', ')} failed verification`;
   const base = results.find((r) => r.strategy === 'elem');
   const others = results.filter((r) => r.strategy !== 'elem' && r.verified.ok && speedup[r.strategy] !== undefined);
   const fmt = (n: number) => n.toLocaleString('en-US');
@@ -215,8 +220,8 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       mapType: o.map.type,
       keySize: o.map.keySize,
       valueSize: o.map.valueSize,
-      entries: o.config.entries,
-      maxEntries: o.config.maxEntries,
+      entries: o.fill ? o.config.entries : (results.find((r) => r.verified.ok)?.verified.entries ?? 0),
+      maxEntries: o.map.maxEntries,
       mapFlags: o.config.mapFlags,
       chunk: o.config.chunk,
       fill: o.config.fill,
@@ -224,9 +229,11 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       warmup: o.config.repeat.warmup,
       strategies: o.config.strategies.map((s) => s.name),
       kernelCount: o.config.kernelCount,
+      source: o.config.source.kind === 'create' ? 'create' : o.config.source.kind === 'pin' ? `pin:${o.config.source.path}` : `id:${o.config.source.id}`,
+      verification: o.fill ? 'loader' : 'cross-strategy',
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
-    fill: { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls },
+    fill: o.fill ? { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls } : null,
     results,
     summary: { ok: failed.length === 0, speedup, speedupMean, failed, line: summaryLine(results, speedup, speedupMean) },
     warnings,

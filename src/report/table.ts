@@ -120,11 +120,13 @@ export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
   const c = chalkFor(opts);
   const cfg = r.config;
   const map = `${cfg.mapType} ${cfg.keySize * 8 === 32 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize * 8 === 32 ? 'u32' : `${cfg.valueSize}B`}, ${fmtInt(cfg.entries)} entries` + (cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : '');
-  const fill = `filled by ${r.fill.method} in ${fmtDuration(r.fill.wallNs)} (${fmtNsPerEntry(r.fill.nsPerEntry)} ns/entry)`;
-  const mem = r.map.memlockBytes !== undefined ? `, kernel memory ${fmtBytes(r.map.memlockBytes)}` : '';
+  const mem = r.map.memlockBytes !== undefined ? `kernel memory ${fmtBytes(r.map.memlockBytes)}` : '';
+  const origin = r.fill
+    ? `map created in ${fmtDuration(r.map.createNs)}, ${mem}; filled by ${r.fill.method} in ${fmtDuration(r.fill.wallNs)} (${fmtNsPerEntry(r.fill.nsPerEntry)} ns/entry)`
+    : `existing map ${r.config.source} (id ${r.map.id}), ${mem}; verified across strategies`;
   return [
     c.bold(`bpfbench run: ${map}`),
-    c.dim(`map created in ${fmtDuration(r.map.createNs)}${mem}; ${fill}`),
+    c.dim(origin),
     c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs · node ${r.context.node} · koffi ${r.context.koffi} · libbpf ${r.context.libbpf}`),
   ].join('\n');
 }

@@ -3,13 +3,13 @@
 // short batches at bucket boundaries accepted, and the entries of the final
 // ENOENT call consumed.
 import type { BatchCursor, BpfMap } from '../bpf/map.js';
-import type { Verifier } from '../harness/verifier.js';
+import type { EntrySink } from '../harness/verifier.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 /** A read that drains a batch cursor into the verifier; the cursor decides how it walks. */
 export function batchRead(cursor: BatchCursor): PreparedRead {
   return {
-    read(sink: Verifier) {
+    read(sink: EntrySink) {
       cursor.reset();
       let counted = 0;
       for (const b of cursor) {

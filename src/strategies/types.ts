@@ -2,7 +2,7 @@
 // buffers), then read the whole map as many times as the harness asks,
 // feeding each entry to the verifier.
 import type { BpfMap } from '../bpf/map.js';
-import type { Verifier } from '../harness/verifier.js';
+import type { EntrySink } from '../harness/verifier.js';
 
 export interface StrategyOptions {
   /** Entries per LOOKUP_BATCH call. */
@@ -17,7 +17,7 @@ export interface ReadReport {
 
 export interface PreparedRead {
   /** Reads the whole map once into `sink`. Must not allocate per entry. */
-  read(sink: Verifier): ReadReport;
+  read(sink: EntrySink): ReadReport;
   /** Releases native buffers. */
   free(): void;
 }

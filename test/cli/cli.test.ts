@@ -1,11 +1,13 @@
 // bin/bpfbench as a user runs it: exit codes, one-line errors, the table,
 // the JSON result, colour switches.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers.js';
+import { MapType } from '../../src/bpf/constants.js';
+import { BpfMap } from '../../src/bpf/map.js';
+import { filledHashMap, runCli } from '../helpers.js';
 
 const SMALL = ['--entries', '65536', '--runs', '2', '--warmup', '0'];
 const ANSI = /\x1b\[/;
@@ -217,4 +219,73 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
   assert.ok(j.results.some((x: { impl: string }) => x.impl === 'bpftool') || j.skipped.some((s: { impl: string }) => s.impl === 'bpftool'));
   assert.match(r.stderr, /implementation +strategy +verified/);
   assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => f.startsWith('peers-')), [], 'pin removed');
+});
+
+test('load → info → run --pin → unload: a pinned map outlives the loader and is verified across strategies', () => {
+  const pin = `/sys/fs/bpf/bpfbench/test-${process.pid}`;
+  try {
+    const l = runCli(['load', '--entries', '50000', '--pin', pin]);
+    assert.equal(l.status, 0, l.stderr);
+    assert.match(l.stdout, new RegExp(`pinned ${pin}: hash u32→u32, 50,000 entries`));
+    const again = runCli(['load', '--entries', '10', '--pin', pin]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /already exists/);
+
+    const i = runCli(['info', '--pin', pin, '--json']);
+    assert.equal(i.status, 0, i.stderr);
+    const info = JSON.parse(i.stdout);
+    assert.deepEqual([info.typeName, info.keySize, info.valueSize, info.maxEntries], ['hash', 4, 4, 50000]);
+    assert.ok(info.memlockBytes > 0);
+    assert.match(runCli(['info', '--pin', pin]).stdout, /type hash, key 4 B, value 4 B, max_entries 50,000/);
+
+    const r = runCli(['run', '--pin', pin, '--runs', '1', '--warmup', '0', '--strategies', 'elem,batch', '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.config.verification, 'cross-strategy');
+    assert.equal(j.config.source, `pin:${pin}`);
+    assert.equal(j.config.entries, 50000);
+    assert.equal(j.fill, null);
+    for (const x of j.results) {
+      assert.equal(x.verified.ok, true, x.verified.problems.join('; '));
+      assert.equal(x.verified.distinct, 50000);
+    }
+    assert.equal(j.results[0].verified.checksum, j.results[1].verified.checksum);
+    assert.match(r.stderr, /existing map pin:.* verified across strategies/);
+
+    const u = runCli(['unload', '--pin', pin]);
+    assert.equal(u.status, 0, u.stderr);
+    assert.equal(existsSync(pin), false);
+    const u2 = runCli(['unload', '--pin', pin]);
+    assert.equal(u2.status, 1);
+    assert.match(u2.stderr, /OBJ_GET failed: ENOENT/);
+  } finally {
+    rmSync(pin, { force: true });
+  }
+});
+
+test('run --map-id reads a map another process created and filled', () => {
+  const map = filledHashMap(30_000);
+  try {
+    const r = runCli(['run', '--map-id', String(map.info.id), '--runs', '1', '--strategies', 'elem,batch', '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.config.source, `id:${map.info.id}`);
+    assert.deepEqual(j.results.map((x: { verified: { ok: boolean; entries: number } }) => [x.verified.ok, x.verified.entries]), [[true, 30000], [true, 30000]]);
+    assert.deepEqual(j.results[0].syscalls.bpf, { GET_NEXT_KEY: 30001, LOOKUP_ELEM: 30000 });
+  } finally {
+    map.close();
+  }
+});
+
+test('info needs a map; a map type bpfbench cannot read is refused with one line', () => {
+  assert.equal(runCli(['info']).status, 2);
+  const m = BpfMap.create({ type: MapType.percpu_hash, keySize: 4, valueSize: 4, maxEntries: 16 });
+  try {
+    const r = runCli(['run', '--map-id', String(m.info.id), '--runs', '1']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+    assert.match(r.stderr, /reads hash, lru_hash and array maps with 4-byte keys and values; this one is percpu_hash/);
+  } finally {
+    m.close();
+  }
 });

@@ -98,3 +98,47 @@ test('expected sums are the sums of what a correct read yields, mod 2^32', () =>
   }
   assert.deepEqual(expectedSums(e), { keySum: ks, checksum: cs });
 });
+
+import { Census, crossCheck } from '../../src/harness/verifier.js';
+
+test('census: counts, distinct keys by sorting, and sums of a map of unknown content', () => {
+  const c = new Census(100);
+  c.reset();
+  for (const k of [5, 9, 1, 7]) c.add(k, k * 3);
+  const v = c.verdict();
+  assert.equal(v.ok, true);
+  assert.equal(v.entries, 4);
+  assert.equal(v.distinct, 4);
+  assert.equal(v.keySum, 22);
+  c.reset();
+  for (const k of [5, 9, 5]) c.add(k, 0);
+  const r = c.verdict();
+  assert.equal(r.ok, false);
+  assert.equal(r.distinct, 2);
+  assert.match(r.problems.join(';'), /1 repeated keys/);
+});
+
+test('cross-strategy check: reads must agree with the first good one', () => {
+  const c = new Census(10);
+  const read = (pairs: [number, number][]) => {
+    c.reset();
+    for (const [k, v] of pairs) c.add(k, v);
+    return c.verdict();
+  };
+  const a = read([[1, 10], [2, 20], [3, 30]]);
+  const b = read([[3, 30], [1, 10], [2, 20]]);
+  const missing = read([[1, 10], [2, 20]]);
+  const wrongValue = read([[1, 10], [2, 21], [3, 30]]);
+  const [ra, rb, rm, rw] = crossCheck([
+    { label: 'elem', verdict: a },
+    { label: 'batch', verdict: b },
+    { label: 'x', verdict: missing },
+    { label: 'y', verdict: wrongValue },
+  ]);
+  assert.equal(ra!.ok, true);
+  assert.equal(rb!.ok, true, 'same content in another order');
+  assert.equal(rm!.ok, false);
+  assert.match(rm!.problems.join(';'), /read 2 entries, elem read 3/);
+  assert.equal(rw!.ok, false);
+  assert.match(rw!.problems.join(';'), /checksum differs from elem's/);
+});

@@ -47,7 +47,7 @@ function measurement(strategy: Strategy, wall: number[], bpf: Record<string, num
 
 function outcome(ms: StrategyMeasurement[]): RunOutcome {
   return {
-    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 }, runsSetting: 'auto', kernelCount: true },
+    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 }, runsSetting: 'auto', kernelCount: true, source: { kind: 'create' } },
     context: { kernel: '6.18.0', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 24e9, node: 'v20.0.0', koffi: '3.3.4', libbpf: '1.1' },
     memory: { mapBytes: 88e6, userBytes: 1e6, availableBytes: 20e9 },
     map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
@@ -101,7 +101,7 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   assert.equal(e!.memory.allocatedBytes, 2048);
   assert.equal(e!.memory.allocatedBytesPerEntry, 2048 / N);
   assert.ok(r.warnings.some((w) => /batch\(4096\): only 2 runs/.test(w)));
-  assert.equal(r.fill.nsPerEntry, 3e8 / N);
+  assert.equal(r.fill!.nsPerEntry, 3e8 / N);
 });
 
 test('a failed read: no speedup, FAILED row and reason, failing summary', () => {
@@ -131,7 +131,7 @@ test('the table has every column, and the header says what ran where', () => {
   assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 ✓/);
   const h = renderRunHeader(r, { color: false });
   assert.match(h, /hash u32→u32, 1,048,576 entries/);
-  assert.match(h, /kernel memory 80\.0 MiB; filled by prog in 300\.00 ms/);
+  assert.match(h, /map created in 100\.00 ms, kernel memory 80\.0 MiB; filled by prog in 300\.00 ms/);
   assert.match(h, /6\.18\.0 · Test CPU · 2 CPUs/);
 });
 
