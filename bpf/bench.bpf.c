@@ -131,3 +131,46 @@ int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
 		__sync_fetch_and_add(&c->bpf_cmd[slot], 1);
 	return 0;
 }
+
+// ---------------------------------------------------------------------------
+// The iter strategy: a bpf_iter over the map's elements, each written to the
+// iterator's seq_file as key bytes then value bytes; user space read()s the
+// iterator fd in large buffers. Sizes are set before load (frozen .rodata,
+// so the verifier sees constants): key_size, and the value as user space
+// sees it (per-CPU maps: round_up(value_size, 8) per possible CPU).
+// Layout mirrored by ITER_CFG in src/bpf/iter.ts.
+
+struct seq_file;
+struct bpf_map;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__bpf_map_elem {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	void *key;
+	void *value;
+} __attribute__((preserve_access_index));
+
+const volatile struct {
+	__u32 key_size;
+	__u32 value_size;
+} iter_cfg = { 4, 4 };
+
+SEC("iter/bpf_map_elem")
+int dump_map(struct bpf_iter__bpf_map_elem *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	void *key = ctx->key;
+	void *value = ctx->value;
+
+	if (!key || !value)
+		return 0;
+	bpf_seq_write(seq, key, iter_cfg.key_size);
+	bpf_seq_write(seq, value, iter_cfg.value_size);
+	return 0;
+}

@@ -104,3 +104,24 @@ export const RawTracepointAttr = {
   prog_fd: 8,
   SIZE: 16,
 } as const;
+
+/** BPF_LINK_CREATE (the iterator part). */
+export const LinkCreateAttr = {
+  prog_fd: 0,
+  target_fd: 4,
+  attach_type: 8,
+  flags: 12,
+  iter_info: 16, // u64 pointer to union bpf_iter_link_info
+  iter_info_len: 24,
+  SIZE: 28,
+} as const;
+
+/** BPF_ITER_CREATE */
+export const IterCreateAttr = {
+  link_fd: 0,
+  flags: 4,
+  SIZE: 8,
+} as const;
+
+/** enum bpf_attach_type: BPF_TRACE_ITER */
+export const BPF_TRACE_ITER = 28;

@@ -26,6 +26,7 @@ interface Libbpf {
   set_key_size(map: Ptr, n: number): number;
   set_value_size(map: Ptr, n: number): number;
   set_autoload(prog: Ptr, on: boolean): number;
+  set_initial_value(map: Ptr, data: Ptr, size: number): number;
   load(obj: Ptr): number;
   map_fd(map: Ptr): number;
   prog_fd(prog: Ptr): number;
@@ -69,6 +70,7 @@ function libbpf(): Libbpf {
     set_key_size: f('int bpf_map__set_key_size(uintptr_t map, uint32_t n)'),
     set_value_size: f('int bpf_map__set_value_size(uintptr_t map, uint32_t n)'),
     set_autoload: f('int bpf_program__set_autoload(uintptr_t prog, bool on)'),
+    set_initial_value: f('int bpf_map__set_initial_value(uintptr_t map, uintptr_t data, size_t size)'),
     load: f('int bpf_object__load(uintptr_t obj)'),
     map_fd: f('int bpf_map__fd(uintptr_t map)'),
     prog_fd: f('int bpf_program__fd(uintptr_t prog)'),
@@ -150,6 +152,18 @@ export class BpfObject {
     if (o.valueSize !== undefined) check('value size', l.set_value_size(m, o.valueSize));
     if (o.maxEntries !== undefined) check('max_entries', l.set_max_entries(m, o.maxEntries));
     if (o.flags !== undefined) check('flags', l.set_map_flags(m, o.flags));
+  }
+
+  /** Sets a global-data map's contents before load (`.rodata`: const volatile globals). */
+  setInitialValue(name: string, data: Uint8Array): void {
+    const block = new NativeBlock(data.length);
+    try {
+      block.bytes.set(data);
+      const r = libbpf().set_initial_value(this.mapPtr(name), block.addr, data.length);
+      if (r < 0) throw new UserError(`cannot set the initial value of '${name}' (${data.length} bytes): ${errnoName(-r)}`);
+    } finally {
+      block.free();
+    }
   }
 
   /** Loads only the named programs (the others stay unloaded). */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { InfoAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfo, GetFdByIdAttr, ObjAttr, ATTR_BLOCK } from './attr.js';
 import { Cmd, MapType, mapTypeName } from './constants.js';
 import { BpfError, Errno } from './errors.js';
+import { possibleCpus } from './cpus.js';
 import { NativeBlock } from './native.js';
 import { bpf, bpfOrThrow, closeFd } from './syscall.js';
 
@@ -42,6 +43,14 @@ export class ChunkTooSmallError extends BpfError {
     super(Cmd.MAP_LOOKUP_BATCH, ENOSPC, `the next hash bucket holds more than --chunk ${chunk} entries`);
     this.chunk = chunk;
   }
+}
+
+export function isArrayType(type: number): boolean {
+  return type === MapType.array || type === MapType.percpu_array;
+}
+
+export function isPerCpuType(type: number): boolean {
+  return type === MapType.percpu_hash || type === MapType.lru_percpu_hash || type === MapType.percpu_array;
 }
 
 export function isHashType(type: number): boolean {
@@ -155,6 +164,21 @@ export class BpfMap {
     return this.info.maxEntries;
   }
 
+  /** Per-CPU map: each key holds one value per possible CPU. */
+  get perCpu(): boolean {
+    return isPerCpuType(this.info.type);
+  }
+
+  /** Bytes of one value slot as user space sees it: round_up(value_size, 8) for per-CPU maps. */
+  get valueSlot(): number {
+    return this.perCpu ? Math.ceil(this.info.valueSize / 8) * 8 : this.info.valueSize;
+  }
+
+  /** Bytes one entry's value takes in user space: value_size, or a slot per possible CPU. */
+  get valueStride(): number {
+    return this.perCpu ? this.valueSlot * possibleCpus() : this.info.valueSize;
+  }
+
   /** Bytes the kernel charges for this map (fdinfo `memlock:`), or undefined if not reported. */
   memlockBytes(): number | undefined {
     try {
@@ -162,6 +186,40 @@ export class BpfMap {
       return m ? Number(m[1]) : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /** GET_NEXT_KEY(NULL) answers ENOENT: the map holds nothing. */
+  isEmpty(): boolean {
+    const mem = new NativeBlock(MapElemAttr.SIZE + Math.max(8, this.keySize));
+    try {
+      mem.setU32(MapElemAttr.map_fd, this.fd);
+      mem.setU64(MapElemAttr.value, mem.addr + MapElemAttr.SIZE);
+      const r = bpf(Cmd.MAP_GET_NEXT_KEY, mem.addr, MapElemAttr.SIZE);
+      if (r === -ENOENT) return true;
+      if (r < 0) throw new BpfError(Cmd.MAP_GET_NEXT_KEY, -r);
+      return false;
+    } finally {
+      mem.free();
+    }
+  }
+
+  /**
+   * Whether this kernel has BPF_MAP_LOOKUP_AND_DELETE_ELEM for a map of this
+   * type (hash maps: Linux 5.14), probed on an empty map of the same shape:
+   * ENOENT means the command exists.
+   */
+  static probeLookupAndDelete(type: number, keySize: number, valueSize: number): boolean {
+    const probe = BpfMap.create({ type, keySize, valueSize, maxEntries: 1, name: 'bpfbench_probe' });
+    const mem = new NativeBlock(MapElemAttr.SIZE + 16 + Math.ceil(probe.valueStride / 8) * 8);
+    try {
+      mem.setU32(MapElemAttr.map_fd, probe.fd);
+      mem.setU64(MapElemAttr.key, mem.addr + MapElemAttr.SIZE);
+      mem.setU64(MapElemAttr.value, mem.addr + MapElemAttr.SIZE + 16);
+      return bpf(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, mem.addr, MapElemAttr.SIZE) === -ENOENT;
+    } finally {
+      mem.free();
+      probe.close();
     }
   }
 
@@ -220,10 +278,15 @@ export class ElemReader {
   readonly keyU32: Uint32Array;
   /** The current value's words as i32 (`valueI32[0]`, …). */
   readonly valueI32: Int32Array;
+  /** The previous key (the one before the current), for draining: bytes and first u32. */
+  readonly prevKeyBytes: Uint8Array;
+  readonly prevKeyU32: Uint32Array;
   private readonly mem: NativeBlock;
   private readonly firstAttr: number;
   private readonly nextAttr: number;
   private readonly lookupAttr: number;
+  private readonly takePrevAttr: number;
+  private readonly lookupPrevAttr: number;
   private readonly keyOff: number;
   private readonly prevOff: number;
   private readonly keySize: number;
@@ -231,12 +294,13 @@ export class ElemReader {
 
   constructor(map: BpfMap) {
     const keySlot = Math.max(8, Math.ceil(map.keySize / 8) * 8);
-    const valueSlot = Math.max(8, Math.ceil(map.valueSize / 8) * 8);
-    // [firstAttr | nextAttr | lookupAttr | key | prevKey | value]
-    this.mem = new NativeBlock(3 * MapElemAttr.SIZE + 2 * keySlot + valueSlot);
+    const valueSlot = Math.max(8, Math.ceil(map.valueStride / 8) * 8);
+    // [firstAttr | nextAttr | lookupAttr | takePrevAttr | lookupPrevAttr | key | prevKey | value]
+    const attrs = 5;
+    this.mem = new NativeBlock(attrs * MapElemAttr.SIZE + 2 * keySlot + valueSlot);
     const a = this.mem.addr;
     this.keySize = map.keySize;
-    this.keyOff = 3 * MapElemAttr.SIZE;
+    this.keyOff = attrs * MapElemAttr.SIZE;
     this.prevOff = this.keyOff + keySlot;
     const valueOff = this.prevOff + keySlot;
     const m = this.mem;
@@ -244,6 +308,8 @@ export class ElemReader {
       [0, 0, a + this.keyOff], // GET_NEXT_KEY(NULL) -> key
       [1, a + this.prevOff, a + this.keyOff], // GET_NEXT_KEY(prev) -> key
       [2, a + this.keyOff, a + valueOff], // LOOKUP_ELEM(key) -> value
+      [3, a + this.prevOff, a + valueOff], // LOOKUP_AND_DELETE_ELEM(prev) -> value
+      [4, a + this.prevOff, a + valueOff], // LOOKUP_ELEM(prev) -> value, then DELETE_ELEM(prev)
     ] as const) {
       const base = i * MapElemAttr.SIZE;
       m.setU32(base + MapElemAttr.map_fd, map.fd);
@@ -253,9 +319,13 @@ export class ElemReader {
     this.firstAttr = a;
     this.nextAttr = a + MapElemAttr.SIZE;
     this.lookupAttr = a + 2 * MapElemAttr.SIZE;
+    this.takePrevAttr = a + 3 * MapElemAttr.SIZE;
+    this.lookupPrevAttr = a + 4 * MapElemAttr.SIZE;
     const buf = m.bytes.buffer;
+    this.prevKeyBytes = new Uint8Array(buf, this.prevOff, map.keySize);
+    this.prevKeyU32 = new Uint32Array(buf, this.prevOff, keySlot / 4);
     this.keyBytes = new Uint8Array(buf, this.keyOff, map.keySize);
-    this.valueBytes = new Uint8Array(buf, valueOff, map.valueSize);
+    this.valueBytes = new Uint8Array(buf, valueOff, map.valueStride);
     this.keyU32 = new Uint32Array(buf, this.keyOff, keySlot / 4);
     this.valueI32 = new Int32Array(buf, valueOff, valueSlot / 4);
   }
@@ -285,6 +355,33 @@ export class ElemReader {
   }
 
   /**
+   * Drains the previous key (the one nextKey() just moved past, still in the
+   * map while GET_NEXT_KEY used it): its value into the value buffer, and
+   * the key deleted, with LOOKUP_AND_DELETE_ELEM (Linux 5.14+), or with
+   * LOOKUP_ELEM + DELETE_ELEM when `separate`. Returns false if it vanished.
+   */
+  takePrev(separate: boolean): boolean {
+    if (!separate) {
+      const r = bpf(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, this.takePrevAttr, MapElemAttr.SIZE);
+      if (r === 0) return true;
+      if (r === -ENOENT) return false;
+      throw new BpfError(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, -r);
+    }
+    const r = bpf(Cmd.MAP_LOOKUP_ELEM, this.lookupPrevAttr, MapElemAttr.SIZE);
+    if (r === -ENOENT) return false;
+    if (r !== 0) throw new BpfError(Cmd.MAP_LOOKUP_ELEM, -r);
+    // DELETE_ELEM reads only map_fd and key from the same attr.
+    const d = bpf(Cmd.MAP_DELETE_ELEM, this.lookupPrevAttr, MapElemAttr.SIZE);
+    if (d !== 0 && d !== -ENOENT) throw new BpfError(Cmd.MAP_DELETE_ELEM, -d);
+    return true;
+  }
+
+  /** Copies the current key into the previous-key slot (the last key, before draining it). */
+  currentToPrev(): void {
+    this.mem.bytes.copyWithin(this.prevOff, this.keyOff, this.keyOff + this.keySize);
+  }
+
+  /**
    * LOOKUP_ELEM of the current key. Returns false if the key vanished
    * (deleted since GET_NEXT_KEY returned it).
    */
@@ -304,10 +401,10 @@ export class ElemReader {
 export interface Batch {
   count: number;
   /** Keys as u32 words (entry i's first word at i * keyStrideWords when keys are word-aligned). */
-  readonly keysU32: Uint32Array;
-  readonly valuesI32: Int32Array;
-  readonly keyBytes: Uint8Array;
-  readonly valueBytes: Uint8Array;
+  keysU32: Uint32Array;
+  valuesI32: Int32Array;
+  keyBytes: Uint8Array;
+  valueBytes: Uint8Array;
 }
 
 export interface BatchCursorOptions {
@@ -319,55 +416,84 @@ export interface BatchCursorOptions {
   fixedCursor?: boolean;
   /** Upper bound on calls (default: one per bucket + 1, which a correct walk never reaches). */
   maxCalls?: number;
+  /**
+   * On ENOSPC (the next bucket does not fit the chunk): 'grow' doubles the
+   * chunk and retries the same call (counted in `growths`); 'fail' (default)
+   * throws ChunkTooSmallError.
+   */
+  onEnospc?: 'grow' | 'fail';
+  /** LOOKUP_AND_DELETE_BATCH: every entry delivered is also deleted (a drain). */
+  deleting?: boolean;
 }
+
+/** The largest chunk growth goes to (entries). */
+export const MAX_CHUNK = 1 << 24;
 
 /**
  * An iterator over BPF_MAP_LOOKUP_BATCH results. The first call starts at
  * the beginning (in_batch NULL); each next call continues from the
  * previous out_batch. A short batch (bucket boundary) is delivered as is;
  * ENOENT ends the walk after its entries are delivered. ENOSPC (the next
- * bucket does not fit the chunk) throws ChunkTooSmallError.
+ * bucket does not fit the chunk) grows the chunk or throws, as asked.
  *
  * The returned IteratorResult and Batch objects are reused between steps.
  */
 export class BatchCursor implements IterableIterator<Batch> {
-  readonly chunk: number;
+  /** The chunk asked for. */
+  readonly requestedChunk: number;
+  /** The chunk in use (larger than asked after growths). */
+  chunk: number;
   /** LOOKUP_BATCH calls made since the last reset. */
   calls = 0;
-  private readonly mem: NativeBlock;
-  private readonly attrFirst: number;
-  private readonly attrNext: number;
+  /** Times ENOSPC made the chunk double, since the cursor was made. */
+  growths = 0;
+  private mem: NativeBlock;
+  private attrFirst = 0;
+  private attrNext = 0;
+  private countFirst = 0;
+  private countNext = 0;
   private readonly inOff: number;
   private readonly outOff: number;
   private readonly cursorSize: number;
   private readonly fixed: boolean;
+  private readonly grow: boolean;
+  private readonly cmd: number;
   private readonly maxCalls: number;
+  private readonly map: BpfMap;
   private readonly batch: Batch;
   private readonly result: IteratorResult<Batch>;
   private readonly doneResult: IteratorResult<Batch> = { done: true, value: undefined };
   private state: 0 | 1 | 2 = 0; // 0 = not started, 1 = walking, 2 = ended
-  private readonly countFirst: number;
-  private readonly countNext: number;
 
   constructor(map: BpfMap, chunk: number, options: BatchCursorOptions = {}) {
+    this.map = map;
+    this.requestedChunk = chunk;
     this.chunk = chunk;
     this.fixed = options.fixedCursor === true;
+    this.grow = options.onEnospc === 'grow';
+    this.cmd = options.deleting ? Cmd.MAP_LOOKUP_AND_DELETE_BATCH : Cmd.MAP_LOOKUP_BATCH;
     // Hash maps: the cursor is a u32 bucket index whatever the key size.
     // Other maps: a key.
     this.cursorSize = isHashType(map.info.type) ? 4 : map.keySize;
     const cursorSlot = Math.max(8, Math.ceil(this.cursorSize / 8) * 8);
-    const keysLen = Math.ceil((chunk * map.keySize) / 8) * 8;
-    const valuesLen = Math.ceil((chunk * map.valueSize) / 8) * 8;
     const buckets = isHashType(map.info.type) ? nextPow2(map.maxEntries) : map.maxEntries;
     this.maxCalls = options.maxCalls ?? buckets + 2;
     // [attrFirst | attrNext | in | out | keys | values]
-    const attrs = 2 * MapBatchAttr.SIZE;
-    this.inOff = attrs;
-    this.outOff = attrs + cursorSlot;
-    const keysOff = this.outOff + cursorSlot;
+    this.inOff = 2 * MapBatchAttr.SIZE;
+    this.outOff = this.inOff + cursorSlot;
+    this.batch = { count: 0, keysU32: new Uint32Array(0), valuesI32: new Int32Array(0), keyBytes: new Uint8Array(0), valueBytes: new Uint8Array(0) };
+    this.result = { done: false, value: this.batch };
+    this.mem = this.layout(chunk);
+  }
+
+  /** Allocates the native block for `chunk` entries and points both attrs at it. */
+  private layout(chunk: number): NativeBlock {
+    const map = this.map;
+    const keysLen = Math.ceil((chunk * map.keySize) / 8) * 8;
+    const valuesLen = Math.ceil((chunk * map.valueStride) / 8) * 8;
+    const keysOff = this.outOff + (this.outOff - this.inOff);
     const valuesOff = keysOff + keysLen;
-    this.mem = new NativeBlock(valuesOff + valuesLen);
-    const m = this.mem;
+    const m = new NativeBlock(valuesOff + valuesLen);
     const a = m.addr;
     for (const [base, inPtr] of [
       [0, this.fixed ? a + this.inOff : 0],
@@ -384,21 +510,18 @@ export class BatchCursor implements IterableIterator<Batch> {
     this.countFirst = MapBatchAttr.count / 4;
     this.countNext = (MapBatchAttr.SIZE + MapBatchAttr.count) / 4;
     const buf = m.bytes.buffer;
-    this.batch = {
-      count: 0,
-      keysU32: new Uint32Array(buf, keysOff, keysLen / 4),
-      valuesI32: new Int32Array(buf, valuesOff, valuesLen / 4),
-      keyBytes: new Uint8Array(buf, keysOff, keysLen),
-      valueBytes: new Uint8Array(buf, valuesOff, valuesLen),
-    };
-    this.result = { done: false, value: this.batch };
+    this.batch.keysU32 = new Uint32Array(buf, keysOff, keysLen / 4);
+    this.batch.valuesI32 = new Int32Array(buf, valuesOff, valuesLen / 4);
+    this.batch.keyBytes = new Uint8Array(buf, keysOff, keysLen);
+    this.batch.valueBytes = new Uint8Array(buf, valuesOff, valuesLen);
+    return m;
   }
 
   [Symbol.iterator](): this {
     return this;
   }
 
-  /** Starts a new walk from the beginning. */
+  /** Starts a new walk from the beginning (a grown chunk stays grown). */
   reset(): void {
     this.state = 0;
     this.calls = 0;
@@ -412,39 +535,53 @@ export class BatchCursor implements IterableIterator<Batch> {
       if (this.fixed) return this.doneResult;
       throw new BpfError(Cmd.MAP_LOOKUP_BATCH, Errno.ELOOP, `no end after ${this.calls} calls: the map is changing underneath`);
     }
-    const u32 = this.mem.u32;
-    let r: number;
-    let countIdx: number;
-    if (this.state === 0 || this.fixed) {
-      countIdx = this.countFirst;
-      u32[countIdx] = this.chunk;
-      r = bpf(Cmd.MAP_LOOKUP_BATCH, this.attrFirst, MapBatchAttr.SIZE);
-      this.state = 1;
-    } else {
-      countIdx = this.countNext;
-      u32[countIdx] = this.chunk;
-      r = bpf(Cmd.MAP_LOOKUP_BATCH, this.attrNext, MapBatchAttr.SIZE);
-    }
-    this.calls++;
-    const n = u32[countIdx]!;
-    if (r === 0) {
-      if (!this.fixed) this.advance();
-      this.batch.count = n;
-      return this.result;
-    }
-    if (r === -ENOENT) {
-      // The end; this call's entries (count) are still valid.
-      if (!this.fixed) this.state = 2;
-      if (n === 0) {
-        this.state = 2;
-        return this.doneResult;
+    for (;;) {
+      const u32 = this.mem.u32;
+      let r: number;
+      let countIdx: number;
+      if (this.state === 0 || this.fixed) {
+        countIdx = this.countFirst;
+        u32[countIdx] = this.chunk;
+        r = bpf(this.cmd, this.attrFirst, MapBatchAttr.SIZE);
+      } else {
+        countIdx = this.countNext;
+        u32[countIdx] = this.chunk;
+        r = bpf(this.cmd, this.attrNext, MapBatchAttr.SIZE);
       }
-      this.batch.count = n;
-      return this.result;
+      this.calls++;
+      const n = u32[countIdx]!;
+      if (r === 0) {
+        this.state = 1;
+        if (!this.fixed) this.advance();
+        this.batch.count = n;
+        return this.result;
+      }
+      if (r === -ENOENT) {
+        // The end; this call's entries (count) are still valid.
+        if (!this.fixed || n === 0) this.state = 2;
+        else this.state = 1;
+        if (n === 0) return this.doneResult;
+        this.batch.count = n;
+        return this.result;
+      }
+      if (r === -ENOSPC && this.grow && this.chunk < MAX_CHUNK) {
+        this.growChunk();
+        continue; // the same call again, with room for the bucket
+      }
+      this.state = 2;
+      if (r === -ENOSPC) throw new ChunkTooSmallError(this.chunk);
+      throw new BpfError(this.cmd, -r);
     }
-    this.state = 2;
-    if (r === -ENOSPC) throw new ChunkTooSmallError(this.chunk);
-    throw new BpfError(Cmd.MAP_LOOKUP_BATCH, -r);
+  }
+
+  /** Doubles the chunk: new buffers, the walk's cursor carried over. */
+  private growChunk(): void {
+    const old = this.mem;
+    this.chunk = Math.min(MAX_CHUNK, this.chunk * 2);
+    this.growths++;
+    this.mem = this.layout(this.chunk);
+    this.mem.bytes.set(old.bytes.subarray(this.inOff, this.outOff + this.cursorSize), this.inOff);
+    old.free();
   }
 
   /** in_batch := out_batch. */

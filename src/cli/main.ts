@@ -10,7 +10,8 @@ import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { PRIVILEGE_HINT } from '../harness/preflight.js';
 import { DEFAULT_PIN, preparePinPath, removePin } from '../bpf/bpffs.js';
 import { BpfMap } from '../bpf/map.js';
-import { openBenchMap, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
+import { isDefaultShape, openBenchMap, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
+import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { fmtBytes, fmtDuration } from '../report/format.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
@@ -40,11 +41,14 @@ export const AUTO_MAX_RUNS = 10;
 export const AUTO_WARMUP_MAX_ENTRIES = 4 * 1024 * 1024;
 
 interface RunFlags {
+  mapType: MapTypeName;
+  keySize: number;
+  valueSize: number;
   entries: number;
   maxEntries?: number;
   chunk: number;
   strategies: string[];
-  fill: FillMethod;
+  fill: FillMethod | 'auto';
   runs: number | 'auto';
   warmup: number | 'auto';
   budget: number;
@@ -55,6 +59,7 @@ interface RunFlags {
   color: boolean;
   debug: boolean;
   object?: string;
+  strictChunk: boolean;
   /** run: read this pinned map instead of creating one. */
   pin?: string;
   /** run: read the map with this id instead of creating one. */
@@ -75,6 +80,12 @@ function useColor(flags: { color: boolean }, io: Io, stream: NodeJS.WriteStream)
   return stream.isTTY === true;
 }
 
+/** --fill auto: in kernel for the published experiment's map, UPDATE_BATCH for any other shape. */
+function resolveFill(flags: Pick<RunFlags, 'fill' | 'mapType' | 'keySize' | 'valueSize'>): FillMethod {
+  if (flags.fill !== 'auto') return flags.fill;
+  return isDefaultShape(flags) ? 'prog' : 'batch';
+}
+
 /** Flags → the harness's configuration (cross-flag checks here). */
 function runConfig(flags: RunFlags, strategyNames: string[]): RunConfig {
   const maxEntries = flags.maxEntries ?? flags.entries;
@@ -87,15 +98,19 @@ function runConfig(flags: RunFlags, strategyNames: string[]): RunConfig {
   const source: MapSource = flags.pin !== undefined ? { kind: 'pin', path: flags.pin } : flags.mapId !== undefined ? { kind: 'id', id: flags.mapId } : { kind: 'create' };
   return {
     source,
+    mapType: flags.mapType,
+    keySize: flags.keySize,
+    valueSize: flags.valueSize,
     entries: flags.entries,
     maxEntries,
     chunk: flags.chunk,
     strategies: strategyNames.map((n) => strategyByName(n)!),
-    fill: flags.fill,
+    fill: resolveFill(flags),
     mapFlags: flags.mapFlags,
     repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
     runsSetting: flags.runs,
     kernelCount: flags.kernelCount,
+    strictChunk: flags.strictChunk,
     objectPath: flags.object,
   };
 }
@@ -136,7 +151,10 @@ function loadAction(flags: RunFlags & { pin: string }, io: Io): number {
   const maxEntries = flags.maxEntries ?? flags.entries;
   if (maxEntries < flags.entries) throw new UserError(`--max-entries (${maxEntries}) must be at least --entries (${flags.entries})`, EXIT_USAGE);
   preparePinPath(flags.pin);
-  const bench = openBenchMap({ entries: flags.entries, maxEntries, fill: flags.fill, mapFlags: flags.mapFlags, kernelCount: false, objectPath: flags.object }, terminalProgress(io.stderr));
+  const bench = openBenchMap(
+    { mapType: flags.mapType, keySize: flags.keySize, valueSize: flags.valueSize, entries: flags.entries, maxEntries, fill: resolveFill(flags), mapFlags: flags.mapFlags, kernelCount: false, objectPath: flags.object },
+    terminalProgress(io.stderr),
+  );
   try {
     bench.map.pin(flags.pin);
   } finally {
@@ -144,8 +162,8 @@ function loadAction(flags: RunFlags & { pin: string }, io: Io): number {
   }
   const r = bench.record;
   io.stdout.write(
-    `pinned ${flags.pin}: ${r.type} u32→u32, ${flags.entries.toLocaleString('en-US')} entries of max_entries ${r.maxEntries.toLocaleString('en-US')}, map id ${r.id}; ` +
-      `created in ${fmtDuration(r.createNs)}, filled by ${flags.fill} in ${fmtDuration(bench.fill!.wallNs)}\n` +
+    `pinned ${flags.pin}: ${r.type}, key ${r.keySize} B, value ${r.valueSize} B, ${flags.entries.toLocaleString('en-US')} entries of max_entries ${r.maxEntries.toLocaleString('en-US')}, map id ${r.id}; ` +
+      `created in ${fmtDuration(r.createNs)}, filled by ${bench.fill!.method} in ${fmtDuration(bench.fill!.wallNs)}\n` +
       `read it: bpfbench run --pin ${flags.pin}   remove it: bpfbench unload --pin ${flags.pin}\n`,
   );
   return EXIT_OK;
@@ -204,11 +222,19 @@ function peersAction(flags: PeersFlags, io: Io): number {
 }
 
 /** The flags that shape a measured run, shared by `run` and `reproduce`. */
+function addShapeOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--map-type <type>', 'the map type to create').choices(Object.keys(MapType)).default('hash'))
+    .addOption(new Option('--key-size <bytes>', 'key size: the index in the first (up to) 4 bytes, a pattern after').argParser(rangeChecked('--key-size', 1, 512)).default(4))
+    .addOption(new Option('--value-size <bytes>', 'value size (per CPU for per-CPU maps): a pattern derived from the key').argParser(rangeChecked('--value-size', 1, 4096)).default(4));
+}
+
 function addMeasureOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--entries <n>', 'entries to write (1Mi, 100Mi, …)').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
     .addOption(new Option('--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, 1 << 24)).default(DEFAULT_CHUNK))
-    .addOption(new Option('--fill <method>', 'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key)').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
+    .option('--strict-chunk', 'fail when a hash bucket holds more entries than --chunk (ENOSPC), instead of doubling the chunk and saying so', false)
+    .addOption(new Option('--fill <method>', 'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN; the default u32 → u32 hash map only), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key); auto: prog where it can, else batch').argParser(parseChoice('--fill', [...FILL_METHODS, 'auto'] as const)).default('auto'))
     .addOption(new Option('--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto'))
     .addOption(new Option('--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto'))
     .addOption(new Option('--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S))
@@ -236,21 +262,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   addMeasureOptions(
-    program
+    addShapeOptions(program
       .command('run')
       .description('create and fill a hash map (u32 → u32, keys 0..N-1, value 0xdeadbeef), then read it with each strategy and compare')
       .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
       .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
       .option('--pin <path>', 'read this pinned map (e.g. made by `bpfbench load`) instead of creating one; verified across strategies')
-      .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX))),
+      .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX)))),
   ).action((flags: RunFlags) => setExit(runAction(flags, io)));
 
-  program
-    .command('load')
-    .description('create and fill the map (as `run` does), pin it, and exit; `run --pin` reads it, `unload` removes it')
+  addShapeOptions(
+    program
+      .command('load')
+      .description('create and fill the map (as `run` does), pin it, and exit; `run --pin` reads it, `unload` removes it'),
+  )
     .addOption(new Option('--entries <n>', 'entries to write').argParser(rangeChecked('--entries', 1, U32_MAX)).default(DEFAULT_ENTRIES, '104857600 (100Mi)'))
     .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
-    .addOption(new Option('--fill <method>', 'prog, batch or elem').argParser(parseChoice('--fill', FILL_METHODS)).default('prog'))
+    .addOption(new Option('--fill <method>', 'prog, batch, elem or auto').argParser(parseChoice('--fill', [...FILL_METHODS, 'auto'] as const)).default('auto'))
     .addOption(new Option('--map-flags <flags>', 'map_flags: zero_seed, no_prealloc or a number').argParser(parseMapFlags).default(0))
     .option('--pin <path>', `where to pin it (under /sys/fs/bpf; bpffs is mounted when missing)`, DEFAULT_PIN)
     .option('--debug', 'show stack traces of errors', false)
@@ -290,7 +318,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json <file>', "write the result as JSON to a file, or '-' for stdout")
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--debug', 'show stack traces of errors', false)
-    .action((flags: PeersFlags) => setExit(peersAction({ ...flags, runs: 1, warmup: 0, budget: 0, mapFlags: 0, kernelCount: false, verbose: false }, io)));
+    .action((flags: PeersFlags) => setExit(peersAction({ ...flags, runs: 1, warmup: 0, budget: 0, mapFlags: 0, kernelCount: false, verbose: false, strictChunk: true }, io)));
   return program;
 }
 

@@ -7,6 +7,8 @@ import { MapBatchAttr } from '../bpf/attr.js';
 import { NativeBlock } from '../bpf/native.js';
 import { FillProgram } from '../bpf/program.js';
 import { callsSince, snapshotCalls } from '../bpf/syscall.js';
+import { UserError } from '../bpf/errors.js';
+import type { Pattern } from './pattern.js';
 import type { Progress } from './progress.js';
 
 export const FILL_METHODS = ['prog', 'batch', 'elem'] as const;
@@ -26,7 +28,8 @@ const BATCH_STEP = 1 << 16;
 export interface FillTarget {
   map: BpfMap;
   entries: number;
-  value: number;
+  /** What to write for index i (keys and values of the map's shape). */
+  pattern: Pattern;
   /** Needed for method 'prog': the loaded fill program's fd. */
   fillProgFd?: number;
 }
@@ -47,11 +50,13 @@ export function fillMap(method: FillMethod, t: FillTarget, progress: Progress): 
 
 function fillProg(t: FillTarget, progress: Progress): void {
   if (t.fillProgFd === undefined) throw new Error('fill program not loaded');
+  const value = t.pattern.shape.constant;
+  if (value === undefined) throw new UserError('--fill prog writes the u32 → u32 hash map of the published experiment only; use --fill batch', 2);
   const prog = new FillProgram(t.fillProgFd);
   try {
     for (let start = 0; start < t.entries; start += STEP) {
       const count = Math.min(STEP, t.entries - start);
-      prog.fill(start, count, t.value, UpdateFlag.ANY);
+      prog.fill(start, count, value, UpdateFlag.ANY);
       progress.update(start + count);
     }
   } finally {
@@ -60,16 +65,27 @@ function fillProg(t: FillTarget, progress: Progress): void {
 }
 
 function fillBatch(t: FillTarget, progress: Progress): void {
-  const { map } = t;
+  const { map, pattern } = t;
   const n = Math.min(BATCH_STEP, t.entries);
-  const keys = new NativeBlock(n * map.keySize);
-  const values = new NativeBlock(n * map.valueSize);
+  const keySize = map.keySize;
+  const stride = map.valueStride;
+  const keys = new NativeBlock(n * keySize);
+  const values = new NativeBlock(n * stride);
   const attr = new NativeBlock(MapBatchAttr.SIZE);
+  const constant = pattern.shape.constant;
+  const u32 = keySize === 4 && constant !== undefined;
   try {
-    values.u32.fill(t.value >>> 0);
+    if (u32) values.u32.fill(constant >>> 0);
     for (let start = 0; start < t.entries; start += n) {
       const count = Math.min(n, t.entries - start);
-      for (let i = 0; i < count; i++) keys.u32[i] = start + i;
+      if (u32) {
+        for (let i = 0; i < count; i++) keys.u32[i] = start + i;
+      } else {
+        for (let i = 0; i < count; i++) {
+          pattern.writeKey(start + i, keys.bytes, i * keySize);
+          pattern.writeValue(start + i, values.bytes, i * stride);
+        }
+      }
       map.updateBatch(keys.addr, values.addr, count, attr);
       progress.update(start + count);
     }
@@ -81,14 +97,15 @@ function fillBatch(t: FillTarget, progress: Progress): void {
 }
 
 function fillElem(t: FillTarget, progress: Progress): void {
-  const { map } = t;
-  const kv = new NativeBlock(16);
+  const { map, pattern } = t;
+  const keySlot = Math.ceil(map.keySize / 8) * 8;
+  const kv = new NativeBlock(keySlot + map.valueStride);
   const attr = new NativeBlock(MapBatchAttr.SIZE);
   try {
-    kv.u32[2] = t.value >>> 0;
     for (let k = 0; k < t.entries; k++) {
-      kv.u32[0] = k;
-      map.updateElem(kv.addr, kv.addr + 8, attr);
+      pattern.writeKey(k, kv.bytes, 0);
+      pattern.writeValue(k, kv.bytes, keySlot);
+      map.updateElem(kv.addr, kv.addr + keySlot, attr);
       if ((k & 0xffff) === 0) progress.update(k);
     }
     progress.update(t.entries);

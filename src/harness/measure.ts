@@ -8,6 +8,7 @@ import { Bench } from 'tinybench';
 import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
 import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
+import { fullGc } from './gc.js';
 import type { BpfMap } from '../bpf/map.js';
 import type { Strategy } from '../strategies/index.js';
 import { strategyLabel } from '../strategies/index.js';
@@ -61,16 +62,21 @@ export interface ReadSample {
   sysNs: number;
   /** bpf calls by command, counted by our own syscall wrapper. */
   bpf: Record<string, number>;
-  /** The kernel's count, when the counter is attached. */
-  kernel: KernelSample | undefined;
-  /** Kernel and self counts of bpf calls agree, command by command (undefined without a counter). */
-  agree: boolean | undefined;
   memory: MemorySample;
   counted: number;
+  /** Chunked reads: the chunk at the end of this read, and ENOSPC growths so far. */
+  chunk: number | undefined;
+  chunkGrowths: number;
   verdict: Verdict;
 }
 
 export interface MeasureOptions {
+  /** Fail on ENOSPC instead of growing the chunk. */
+  strictChunk?: boolean;
+  /** Fills the map again as the loader did (for drain strategies). */
+  refill?: () => void;
+  /** The loaded bpf_iter program (for the iter strategy). */
+  iterProgFd?: number;
   /**
    * The kernel-side syscall counter. It audits the first read of the
    * strategy (the warmup read when there is one): attached for that read
@@ -126,11 +132,13 @@ export interface StrategyMeasurement {
   audit: Audit | undefined;
   /** bpf calls differed between reads (a map that changes, or a random layout). */
   callsVaried: boolean;
+  /** What the strategy had to do differently here (a fallback), if anything. */
+  note?: string;
 }
 
 export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, verifier: EntrySink, policy: RepeatPolicy, progress: Progress, options: MeasureOptions = {}): StrategyMeasurement {
   const label = strategyLabel(strategy, chunk);
-  const prepared = strategy.prepare(map, { chunk });
+  const prepared = strategy.prepare(map, { chunk, strictChunk: options.strictChunk, refill: options.refill, iterProgFd: options.iterProgFd });
   const samples: ReadSample[] = [];
   const { counter } = options;
   const k0 = newKernelCounts();
@@ -143,6 +151,7 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
     // else: the kernel counters are read by memory (no syscall) right at its
     // edges, every other figure outside it.
     const readOnce = (phase: string): ReadSample => {
+      prepared.beforeRead?.();
       const auditing = counter !== undefined && audit === undefined;
       if (auditing) counter.attach();
       progress.start(phase, verifier.total, 'entries');
@@ -165,16 +174,22 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
       const gcs = (gc.stop()?.statistics ?? []) as unknown as GcStat[];
       const rssPeakBytes = process.resourceUsage().maxRSS * 1024;
       progress.end();
+      const verdict = verifier.verdict();
+      const after = prepared.afterRead?.();
+      if (after) {
+        verdict.ok = false;
+        verdict.problems.push(after);
+      }
       const freed = gcs.reduce((a, g) => a + (g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize), 0);
-      const kernel = auditing ? kernelDelta(k0, k1) : undefined;
-      if (kernel) audit = { read: phase.replace(`${label} `, ''), kernel, bpf, agree: countsAgree(bpf, kernel) };
+      if (auditing) {
+        const kernel = kernelDelta(k0, k1);
+        audit = { read: phase.replace(`${label} `, ''), kernel, bpf, agree: countsAgree(bpf, kernel) };
+      }
       return {
         wallNs: Number(t1 - t0),
         userNs: cpu.user * 1000,
         sysNs: cpu.system * 1000,
         bpf,
-        kernel,
-        agree: kernel ? countsAgree(bpf, kernel) : undefined,
         memory: {
           heapUsedDeltaBytes: mem1.heapUsed - mem0.heapUsed,
           externalDeltaBytes: mem1.external + mem1.arrayBuffers - (mem0.external + mem0.arrayBuffers),
@@ -184,10 +199,17 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
           gcPauseNs: gcs.reduce((a, g) => a + g.cost * 1000, 0),
         },
         counted: report.counted,
-        verdict: verifier.verdict(),
+        chunk: report.chunk,
+        chunkGrowths: report.chunkGrowths ?? 0,
+        verdict,
       };
     };
 
+    // One full collection before this strategy's reads: garbage left by what
+    // ran before (another strategy, a fill) is not collected, and counted as
+    // allocation, inside a read. (Not before every read: a forced full GC can
+    // flush compiled code, which the next read would recompile, and allocate.)
+    fullGc();
     let failedVerdict: Verdict | undefined;
     for (let i = 0; i < policy.warmup; i++) {
       const s = readOnce(`${label} warmup ${i + 1}/${policy.warmup}`);
@@ -250,5 +272,6 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
     failed: firstBad !== undefined && !strategy.expectedToFail,
     callsVaried: new Set(callTotals).size > 1,
     audit,
+    note: prepared.note,
   };
 }

@@ -77,7 +77,7 @@ function programPeer(name: string, binary: string, build: (log: (l: string) => v
       return build(log) ?? (existsSync(path) ? undefined : `${binary} was not built`);
     },
     read(pin, strategy, chunk, expect) {
-      const r = spawnSync(path, ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String(expect.value >>> 0)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+      const r = spawnSync(path, ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`${name} ${strategy} failed: ${(r.stderr || String(r.error)).trim()}`);
       return { ...parseReport(name, r.stdout), impl: name };
     },

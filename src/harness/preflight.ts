@@ -1,12 +1,13 @@
 // Checks made before creating a map: privilege, kernel support of the
 // commands a run needs, and whether the map fits in available memory.
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { MapBatchAttr, ATTR_BLOCK } from '../bpf/attr.js';
 import { Cmd, MapType } from '../bpf/constants.js';
 import { BpfError, Errno, UserError } from '../bpf/errors.js';
 import { BpfMap, isHashType, nextPow2 } from '../bpf/map.js';
 import { NativeBlock } from '../bpf/native.js';
+import { possibleCpus } from '../bpf/cpus.js';
+export { possibleCpus };
 import { bpf } from '../bpf/syscall.js';
 
 const CAP_SYS_ADMIN = 21;
@@ -59,20 +60,6 @@ export function probeBatchSupport(type: number = MapType.hash): void {
   } finally {
     mem.free();
     map.close();
-  }
-}
-
-export function possibleCpus(): number {
-  try {
-    const s = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    let n = 0;
-    for (const part of s.split(',')) {
-      const [a, b] = part.split('-').map(Number);
-      n += b === undefined ? 1 : b - a! + 1;
-    }
-    return n;
-  } catch {
-    return cpus().length;
   }
 }
 

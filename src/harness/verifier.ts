@@ -3,10 +3,39 @@
 // a Verifier; it keeps a bitmap of keys and order-independent checksums, all
 // in preallocated memory, so feeding it allocates nothing.
 
-/** What the loader wrote: keys 0..entries-1, each with `value`. */
+import { Pattern } from './pattern.js';
+
+/** What a full read must return: keys 0..entries-1 with the loader's values. */
 export interface Expectation {
   entries: number;
-  value: number;
+  /** The constant u32 every value holds (the published experiment's 0xdeadbeef), or… */
+  value?: number;
+  /** …the byte pattern of keys and values the loader wrote (any map shape). */
+  pattern?: Pattern;
+  /** Indices at and above this hold zero values (an array larger than what was written). Default: entries. */
+  written?: number;
+  /**
+   * Only these indices are in the map (a bitmap over 0..entries-1): an LRU
+   * map that evicted some during the fill. Default: all of them.
+   */
+  present?: Uint32Array;
+}
+
+const isPresent = (e: Expectation, i: number) => !e.present || ((e.present[i >>> 5]! >>> (i & 31)) & 1) === 1;
+
+/** Keys a full read of `e` returns. */
+export function expectedCount(e: Expectation): number {
+  if (!e.present) return e.entries;
+  let n = 0;
+  for (let i = 0; i < e.entries; i++) if (isPresent(e, i)) n++;
+  return n;
+}
+
+/** The value word (first 4 bytes of slot 0, as i32) index i must have. */
+function expectedWord(e: Expectation, i: number): number {
+  const zero = i >= (e.written ?? e.entries);
+  if (e.pattern) return e.pattern.expectedWord0(i, zero);
+  return zero ? 0 : (e.value ?? 0) | 0;
 }
 
 export interface Verdict {
@@ -37,10 +66,14 @@ export function pairTerm(key: number, value: number): number {
 /** The checksums a correct read of `e` yields: key sum and pair checksum, mod 2^32. */
 export function expectedSums(e: Expectation): { keySum: number; checksum: number } {
   const n = BigInt(e.entries);
-  const keySum = Number(BigInt.asIntN(32, (n * (n - 1n)) / 2n));
+  let keySum = Number(BigInt.asIntN(32, (n * (n - 1n)) / 2n));
   let checksum = 0;
-  const v = e.value | 0;
-  for (let k = 0; k < e.entries; k++) checksum = (checksum + pairTerm(k, v)) | 0;
+  if (e.present) keySum = 0;
+  for (let k = 0; k < e.entries; k++) {
+    if (!isPresent(e, k)) continue;
+    if (e.present) keySum = (keySum + k) | 0;
+    checksum = (checksum + pairTerm(k, expectedWord(e, k))) | 0;
+  }
   return { keySum, checksum };
 }
 
@@ -53,6 +86,10 @@ export interface EntrySink {
   reset(progress?: ProgressFn): void;
   add(key: number, value: number): void;
   addMany(keys: Uint32Array, values: Int32Array, n: number): void;
+  /** Any shape: `n` keys of key_size bytes and values of `valueStride` bytes, packed. */
+  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void;
+  /** Any shape: one entry, its key and value at these offsets. */
+  addRaw(keyBytes: Uint8Array, keyOff: number, valueBytes: Uint8Array, valueOff: number): void;
   verdict(): Verdict;
 }
 
@@ -60,8 +97,14 @@ export class Verifier implements EntrySink {
   readonly expect: Expectation;
   private readonly bitmap: Uint32Array;
   private readonly value: number;
+  private readonly constant: boolean;
+  private readonly pattern: Pattern | undefined;
+  private readonly written: number;
+  private readonly valueSize: number;
   private readonly limit: number;
-  private readonly expected: { keySum: number; checksum: number };
+  private present: Uint32Array | undefined;
+  private count: number;
+  private expected: { keySum: number; checksum: number };
   private entries = 0;
   private distinct = 0;
   private keySum = 0;
@@ -75,13 +118,28 @@ export class Verifier implements EntrySink {
   constructor(expect: Expectation) {
     this.expect = expect;
     this.limit = expect.entries;
-    this.value = expect.value | 0;
+    this.present = expect.present;
+    this.count = expectedCount(expect);
+    this.constant = expect.value !== undefined;
+    this.value = (expect.value ?? 0) | 0;
+    this.pattern = expect.pattern;
+    this.written = expect.written ?? expect.entries;
+    this.valueSize = expect.pattern?.shape.valueSize ?? 4;
+    if (!this.constant && !this.pattern) throw new RangeError('an expectation needs a value or a pattern');
     this.bitmap = new Uint32Array(Math.ceil(Math.max(expect.entries, 1) / 32));
     this.expected = expectedSums(expect);
   }
 
   get total(): number {
-    return this.expect.entries;
+    return this.count;
+  }
+
+  /** The map now holds these indices (an LRU map refilled): expect them from here on. */
+  expectPresent(present: Uint32Array): void {
+    this.expect.present = present;
+    this.present = present;
+    this.count = expectedCount(this.expect);
+    this.expected = expectedSums(this.expect);
   }
 
   /** Clears what was seen, for the next read. `progress` is called every ~64Ki entries. */
@@ -97,24 +155,46 @@ export class Verifier implements EntrySink {
     this.nextProgress = progress ? this.progressStep : Infinity;
   }
 
-  /** One entry: key (its first u32), value (its first u32 as i32). */
+  /** One entry of a 4-byte key and a 4-byte single-slot value: key as u32, value as i32. */
   add(key: number, value: number): void {
+    const ok = this.constant ? value === this.value : value === expectedWord(this.expect, key);
+    this.seen(key, value, ok, true);
+  }
+
+  /** Counts one entry: index `key` (first u32 of the key), value word, whether value and key tail matched. */
+  private seen(key: number, word: number, valueOk: boolean, keyOk: boolean): void {
     this.entries++;
-    if (key >= 0 && key < this.limit) {
+    if (key >= 0 && key < this.limit && keyOk && (this.present === undefined || ((this.present[key >>> 5]! >>> (key & 31)) & 1) === 1)) {
       const w = key >>> 5;
       const bit = 1 << (key & 31);
-      const word = this.bitmap[w]!;
-      if ((word & bit) === 0) {
-        this.bitmap[w] = word | bit;
+      const bits = this.bitmap[w]!;
+      if ((bits & bit) === 0) {
+        this.bitmap[w] = bits | bit;
         this.distinct++;
       }
     } else {
       this.badKeys++;
     }
     this.keySum = (this.keySum + key) | 0;
-    this.checksum = (this.checksum + pairTerm(key, value)) | 0;
-    if (value !== this.value) this.badValues++;
+    this.checksum = (this.checksum + pairTerm(key, word)) | 0;
+    if (!valueOk) this.badValues++;
     if (this.entries >= this.nextProgress) this.tick();
+  }
+
+  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
+    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
+  }
+
+  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
+    const p = this.pattern;
+    if (p) {
+      const idx = p.keyIndex(keyBytes, ko);
+      const zero = idx >= this.written;
+      this.seen(idx, Pattern.word0(valueBytes, vo, this.valueSize), p.valueOk(idx, valueBytes, vo, zero), p.keyTailOk(idx, keyBytes, ko));
+    } else {
+      const k = (keyBytes[ko]! | (keyBytes[ko + 1]! << 8) | (keyBytes[ko + 2]! << 16) | (keyBytes[ko + 3]! << 24)) >>> 0;
+      this.add(k, Pattern.word0(valueBytes, vo, 4));
+    }
   }
 
   /** `n` entries from parallel u32 key / i32 value arrays (4-byte keys and values). */
@@ -134,12 +214,12 @@ export class Verifier implements EntrySink {
 
   verdict(): Verdict {
     const problems: string[] = [];
-    const N = this.expect.entries;
+    const N = this.count;
     const fmt = (n: number) => n.toLocaleString('en-US');
     if (this.entries !== N) problems.push(`read ${fmt(this.entries)} entries, expected ${fmt(N)}`);
     if (this.distinct !== N) problems.push(`${fmt(this.distinct)} distinct keys of ${fmt(N)}`);
     if (this.entries > this.distinct + this.badKeys) problems.push(`${fmt(this.entries - this.distinct - this.badKeys)} repeated keys`);
-    if (this.badKeys > 0) problems.push(`${fmt(this.badKeys)} keys outside 0..${fmt(N - 1)}`);
+    if (this.badKeys > 0) problems.push(`${fmt(this.badKeys)} keys not written by the loader`);
     if (this.badValues > 0) problems.push(`${fmt(this.badValues)} wrong values`);
     const keySumOk = this.keySum === this.expected.keySum;
     const checksumOk = this.checksum === this.expected.checksum;
@@ -202,6 +282,15 @@ export class Census implements EntrySink {
 
   addMany(keys: Uint32Array, values: Int32Array, n: number): void {
     for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
+  }
+
+  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
+    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
+  }
+
+  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
+    const k = (keyBytes[ko]! | (keyBytes[ko + 1]! << 8) | (keyBytes[ko + 2]! << 16) | (keyBytes[ko + 3]! << 24)) >>> 0;
+    this.add(k, Pattern.word0(valueBytes, vo, 4));
   }
 
   verdict(): Verdict {

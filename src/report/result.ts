@@ -24,6 +24,10 @@ export interface StrategyResultJson {
   verified: VerifiedJson;
   /** Entries the reader's own loop counted (what a naive tool would print). */
   counted: number;
+  /** The chunk LOOKUP_BATCH ended with (larger than asked after ENOSPC growths); null for elem. */
+  effectiveChunk: number | null;
+  /** How often ENOSPC (a bucket larger than the chunk) doubled the chunk. */
+  chunkGrowths: number;
   wallNs: { mean: number; sd: number; median: number; min: number; max: number; rme: number | null; samples: number[] };
   /** Median wall time per entry delivered. */
   nsPerEntry: number;
@@ -136,6 +140,8 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
       problems: v.problems,
     },
     counted: first.counted,
+    effectiveChunk: m.strategy.usesChunk ? (m.samples[m.samples.length - 1]!.chunk ?? m.chunk) : null,
+    chunkGrowths: Math.max(...m.samples.map((s) => s.chunkGrowths)),
     wallNs: { mean: m.wallNs.mean, sd: m.wallNs.sd, median, min: m.wallNs.min, max: m.wallNs.max, rme: m.wallNs.rme, samples: m.wallNs.samples },
     nsPerEntry: median / Math.max(1, v.entries),
     nsPerDistinctEntry: median / Math.max(1, v.distinct),
@@ -211,6 +217,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
   // read was wrong. Commands that reproduce it on purpose decide for themselves.
   const failed = results.filter((r) => !r.verified.ok).map((r) => r.label);
   const warnings = runWarnings(results);
+  for (const m of o.measurements) if (m.note) warnings.push(`${m.label}: ${m.note}`);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool,
@@ -253,6 +260,7 @@ export function runWarnings(results: StrategyResultJson[]): string[] {
   for (const r of results) {
     const t = r.wallNs;
     if (r.syscalls.agree === false) w.push(`${r.label}: the kernel's syscall count DISAGREES with bpfbench's: the figures are not trustworthy`);
+    if (r.chunkGrowths > 0) w.push(`${r.label}: a hash bucket held more than ${r.chunk} entries (ENOSPC): the chunk grew ${r.chunkGrowths}× to ${r.effectiveChunk} (--strict-chunk fails instead)`);
     if (r.syscalls.variedBetweenRuns) w.push(`${r.label}: bpf call counts differed between runs (was the map modified during the run?)`);
     if (r.runs >= 2 && t.sd / t.mean > NOISY_CV) w.push(`${r.label}: runs vary by σ/mean = ${((t.sd / t.mean) * 100).toFixed(0)} % (> ${NOISY_CV * 100} %): the machine is noisy, or the runs are too few`);
     if (r.runs >= 3) {

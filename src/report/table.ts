@@ -119,7 +119,8 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
 export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
   const c = chalkFor(opts);
   const cfg = r.config;
-  const map = `${cfg.mapType} ${cfg.keySize * 8 === 32 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize * 8 === 32 ? 'u32' : `${cfg.valueSize}B`}, ${fmtInt(cfg.entries)} entries` + (cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : '');
+  const perCpu = cfg.mapType.includes('percpu') ? ' per CPU' : '';
+  const map = `${cfg.mapType} ${cfg.keySize === 4 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize === 4 ? 'u32' : `${cfg.valueSize}B`}${perCpu}, ${fmtInt(cfg.entries)} entries` + (cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : '');
   const mem = r.map.memlockBytes !== undefined ? `kernel memory ${fmtBytes(r.map.memlockBytes)}` : '';
   const origin = r.fill
     ? `map created in ${fmtDuration(r.map.createNs)}, ${mem}; filled by ${r.fill.method} in ${fmtDuration(r.fill.wallNs)} (${fmtNsPerEntry(r.fill.nsPerEntry)} ns/entry)`

@@ -15,6 +15,6 @@ export const batchFixedCursor: Strategy = {
   expectedToFail: true,
   prepare(map: BpfMap, { chunk }: StrategyOptions) {
     const calls = Math.max(1, Math.floor(map.maxEntries / chunk));
-    return batchRead(map.batches(chunk, { fixedCursor: true, maxCalls: calls }));
+    return batchRead(map, map.batches(chunk, { fixedCursor: true, maxCalls: calls }));
   },
 };

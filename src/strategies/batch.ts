@@ -6,17 +6,26 @@ import type { BatchCursor, BpfMap } from '../bpf/map.js';
 import type { EntrySink } from '../harness/verifier.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
+/** Entries are a u32 key and a single u32 value: the typed-array fast path applies. */
+export function isU32Map(map: BpfMap): boolean {
+  return map.keySize === 4 && map.valueStride === 4;
+}
+
 /** A read that drains a batch cursor into the verifier; the cursor decides how it walks. */
-export function batchRead(cursor: BatchCursor): PreparedRead {
+export function batchRead(map: BpfMap, cursor: BatchCursor): PreparedRead {
+  const u32 = isU32Map(map);
+  const keySize = map.keySize;
+  const stride = map.valueStride;
   return {
     read(sink: EntrySink) {
       cursor.reset();
       let counted = 0;
       for (const b of cursor) {
-        sink.addMany(b.keysU32, b.valuesI32, b.count);
+        if (u32) sink.addMany(b.keysU32, b.valuesI32, b.count);
+        else sink.addManyRaw(b.keyBytes, b.valueBytes, b.count, keySize, stride);
         counted += b.count;
       }
-      return { counted };
+      return { counted, chunk: cursor.chunk, chunkGrowths: cursor.growths };
     },
     free() {
       cursor.free();
@@ -28,7 +37,7 @@ export const batch: Strategy = {
   name: 'batch',
   summary: 'LOOKUP_BATCH with --chunk, cursor advanced until ENOENT',
   usesChunk: true,
-  prepare(map: BpfMap, { chunk }: StrategyOptions) {
-    return batchRead(map.batches(chunk));
+  prepare(map: BpfMap, { chunk, strictChunk }: StrategyOptions) {
+    return batchRead(map, map.batches(chunk, { onEnospc: strictChunk ? 'fail' : 'grow' }));
   },
 };

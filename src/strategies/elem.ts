@@ -6,6 +6,7 @@
 // cilium/ebpf, give up after max_entries steps.
 import { BpfError } from '../bpf/errors.js';
 import type { BpfMap } from '../bpf/map.js';
+import { isU32Map } from './batch.js';
 import type { Strategy } from './types.js';
 
 export class MapChangedError extends BpfError {
@@ -24,6 +25,11 @@ export const elem: Strategy = {
     const maxSteps = map.maxEntries;
     const key = reader.keyU32;
     const value = reader.valueI32;
+    const u32 = isU32Map(map);
+    const keyBytes = reader.keyBytes;
+    const valueBytes = reader.valueBytes;
+    const keySize = map.keySize;
+    const stride = map.valueStride;
     return {
       read(sink) {
         reader.reset();
@@ -31,7 +37,9 @@ export const elem: Strategy = {
         while (reader.nextKey()) {
           if (++steps > maxSteps) throw new MapChangedError(steps);
           // A key deleted between the two calls is skipped, as every iterator does.
-          if (reader.lookup()) sink.add(key[0]!, value[0]!);
+          if (!reader.lookup()) continue;
+          if (u32) sink.add(key[0]!, value[0]!);
+          else sink.addManyRaw(keyBytes, valueBytes, 1, keySize, stride);
         }
         return { counted: steps };
       },

@@ -1,10 +1,12 @@
 // The registry of read strategies, by name.
 import { batch } from './batch.js';
 import { batchFixedCursor } from './batch-fixed-cursor.js';
+import { batchDelete, elemDelete } from './drain.js';
 import { elem } from './elem.js';
+import { iter } from './iter.js';
 import type { Strategy } from './types.js';
 
-export const STRATEGIES: readonly Strategy[] = [elem, batch, batchFixedCursor];
+export const STRATEGIES: readonly Strategy[] = [elem, batch, batchFixedCursor, elemDelete, batchDelete, iter];
 
 export function strategyByName(name: string): Strategy | undefined {
   return STRATEGIES.find((s) => s.name === name);

@@ -7,19 +7,34 @@ import type { EntrySink } from '../harness/verifier.js';
 export interface StrategyOptions {
   /** Entries per LOOKUP_BATCH call. */
   chunk: number;
+  /** Fail on ENOSPC (a bucket larger than the chunk) instead of doubling the chunk. */
+  strictChunk?: boolean;
+  /** Fills the map again as the loader did (drain strategies call it before each read). */
+  refill?: () => void;
+  /** The object's loaded dump_map program (iter), sized for this map. */
+  iterProgFd?: number;
 }
 
 /** What a reader says about one full read (the verifier says whether it is true). */
 export interface ReadReport {
   /** Entries the reader counted, as its own loop would print them. */
   counted: number;
+  /** Chunked reads: the chunk in use at the end, and how often ENOSPC doubled it so far. */
+  chunk?: number;
+  chunkGrowths?: number;
 }
 
 export interface PreparedRead {
+  /** Before each read, outside the timed window (a drain refills the map). */
+  beforeRead?(): void;
   /** Reads the whole map once into `sink`. Must not allocate per entry. */
   read(sink: EntrySink): ReadReport;
+  /** After each read, outside the timed window: a problem to add to the verdict, if any. */
+  afterRead?(): string | undefined;
   /** Releases native buffers. */
   free(): void;
+  /** What the strategy does differently on this kernel or map (a fallback), said in the report. */
+  note?: string;
 }
 
 export interface Strategy {
@@ -31,5 +46,9 @@ export interface Strategy {
   readonly usesChunk: boolean;
   /** A strategy whose verification failure is the point (the published flawed loop). */
   readonly expectedToFail?: boolean;
+  /** It empties the map as it reads (lookup-and-delete). */
+  readonly drains?: boolean;
+  /** It needs the object's bpf_iter program loaded. */
+  readonly needsIterProgram?: boolean;
   prepare(map: BpfMap, options: StrategyOptions): PreparedRead;
 }

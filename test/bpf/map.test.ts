@@ -137,3 +137,27 @@ test('a chunk smaller than a bucket fails with ENOSPC as ChunkTooSmallError', ()
     map.close();
   }
 });
+
+test("onEnospc 'grow' doubles the chunk and retries the same call, losing nothing", () => {
+  const n = 4096;
+  const map = filledHashMap(n);
+  const cursor = map.batches(1, { onEnospc: 'grow' });
+  try {
+    const seen = new Set<number>();
+    for (const b of cursor) for (let i = 0; i < b.count; i++) seen.add(b.keysU32[i]!);
+    assert.equal(seen.size, n);
+    assert.ok(cursor.growths >= 1);
+    assert.equal(cursor.chunk, 2 ** cursor.growths);
+    assert.equal(cursor.requestedChunk, 1);
+    // A second walk keeps the grown chunk and needs no growth.
+    const g = cursor.growths;
+    cursor.reset();
+    let total = 0;
+    for (const b of cursor) total += b.count;
+    assert.equal(total, n);
+    assert.equal(cursor.growths, g);
+  } finally {
+    cursor.free();
+    map.close();
+  }
+});

@@ -27,6 +27,10 @@ const badInputs: [string, string[], RegExp][] = [
   ['unknown flag', ['run', '--frobnicate'], /unknown option '--frobnicate'/],
   ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
   ['unknown map flag', ['run', '--map-flags', 'fast'], /unknown map flag 'fast'/],
+  ['unknown map type', ['run', '--map-type', 'ringbuf'], /argument 'ringbuf' is invalid\. Allowed choices are hash, array/],
+  ['--key-size 0', ['run', '--key-size', '0'], /--key-size must be between 1/],
+  ['--fill prog on a per-CPU map', ['run', '--entries', '1000', '--map-type', 'percpu_hash', '--fill', 'prog'], /--fill prog writes the u32 → u32 hash map/],
+  ['a drain on an array', ['run', '--entries', '1000', '--map-type', 'array', '--strategies', 'elem-delete'], /maps cannot delete entries/],
 ];
 
 for (const [what, args, message] of badInputs) {
@@ -57,8 +61,17 @@ test('without privilege: one line naming root and CAP_BPF, exit 1', () => {
   assert.match(lines[0]!, /root.*CAP_BPF/);
 });
 
-test('a chunk smaller than a bucket: a clear ENOSPC line, exit 1', () => {
-  const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1']);
+test('a chunk smaller than a bucket grows on ENOSPC and says so; --strict-chunk fails with one line', () => {
+  const g = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1', '--json', '-']);
+  assert.equal(g.status, 0, g.stderr);
+  const j = JSON.parse(g.stdout);
+  const b = j.results[0];
+  assert.equal(b.verified.ok, true);
+  assert.ok(b.chunkGrowths >= 1, `grew ${b.chunkGrowths}×`);
+  assert.equal(b.effectiveChunk, 2 ** b.chunkGrowths);
+  assert.match(g.stderr, /batch\(1\): a hash bucket held more than 1 entries \(ENOSPC\): the chunk grew \d+× to \d+/);
+
+  const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1', '--strict-chunk']);
   assert.equal(r.status, 1);
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, r.stderr);
@@ -226,7 +239,7 @@ test('load → info → run --pin → unload: a pinned map outlives the loader a
   try {
     const l = runCli(['load', '--entries', '50000', '--pin', pin]);
     assert.equal(l.status, 0, l.stderr);
-    assert.match(l.stdout, new RegExp(`pinned ${pin}: hash u32→u32, 50,000 entries`));
+    assert.match(l.stdout, new RegExp(`pinned ${pin}: hash, key 4 B, value 4 B, 50,000 entries`));
     const again = runCli(['load', '--entries', '10', '--pin', pin]);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /already exists/);

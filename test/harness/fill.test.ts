@@ -5,7 +5,7 @@ import { BpfObject, ObjectLoadError } from '../../src/bpf/loader.js';
 import { snapshotCalls, callsSince } from '../../src/bpf/syscall.js';
 import { fillMap, type FillMethod } from '../../src/harness/fill.js';
 import { silentProgress } from '../../src/harness/progress.js';
-import { ALL_PROGS, FILL_PROG, FILL_VALUE, MAP_NAME } from '../../src/harness/run.js';
+import { ALL_PROGS, FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/run.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 
@@ -26,7 +26,7 @@ for (const method of ['prog', 'batch', 'elem'] as const) {
       const map = obj.map(MAP_NAME);
       assert.equal(map.maxEntries, n);
       const before = snapshotCalls();
-      const r = fillMap(method, { map, entries: n, value: FILL_VALUE, fillProgFd: method === 'prog' ? obj.programFd(FILL_PROG) : undefined }, silentProgress);
+      const r = fillMap(method, { map, entries: n, pattern: patternFor(map, true), fillProgFd: method === 'prog' ? obj.programFd(FILL_PROG) : undefined }, silentProgress);
       assert.deepEqual(callsSince(before), expectedCalls[method](n));
       assert.deepEqual(r.bpfCalls, expectedCalls[method](n));
       assert.ok(r.wallNs > 0);
@@ -53,7 +53,7 @@ test('a full map makes the in-kernel fill fail with the map update errno', () =>
     const map = obj.map(MAP_NAME);
     // A preallocated hash map refuses the 1001st key (E2BIG).
     assert.throws(
-      () => fillMap('prog', { map, entries: 1001, value: FILL_VALUE, fillProgFd: obj.programFd(FILL_PROG) }, silentProgress),
+      () => fillMap('prog', { map, entries: 1001, pattern: patternFor(map, true), fillProgFd: obj.programFd(FILL_PROG) }, silentProgress),
       (e: unknown) => e instanceof Error && /E2BIG/.test(e.message) && /fill stopped after 1000 of 1001/.test(e.message),
     );
   } finally {

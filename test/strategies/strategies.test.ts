@@ -130,7 +130,7 @@ test('elem gives up on a map that keeps changing instead of walking forever', ()
 });
 
 test('the registry names every strategy once and labels chunked ones', () => {
-  assert.deepEqual(STRATEGIES.map((s) => s.name), ['elem', 'batch', 'batch-fixed-cursor']);
+  assert.deepEqual(STRATEGIES.map((s) => s.name), ['elem', 'batch', 'batch-fixed-cursor', 'elem-delete', 'batch-delete', 'iter']);
   assert.equal(strategyByName('batch'), batch);
   assert.equal(strategyByName('nope'), undefined);
   assert.equal(strategyLabel(batch, 4096), 'batch(4096)');

@@ -1,0 +1,95 @@
+// Drain strategies: read every entry and delete it, as agents do with
+// per-CPU counters (read and reset). The map is refilled before each read
+// (outside the timed window) and must be empty after it.
+//
+// elem-delete: GET_NEXT_KEY to the next key while the current one still
+//   exists, then LOOKUP_AND_DELETE_ELEM of the current one (Linux 5.14 for
+//   hash maps; LOOKUP_ELEM + DELETE_ELEM where the kernel lacks it): N+1
+//   GET_NEXT_KEY and N LOOKUP_AND_DELETE_ELEM, a linear walk. (Deleting first
+//   and asking for the key after a deleted key would restart from bucket 0.)
+// batch-delete: LOOKUP_AND_DELETE_BATCH with --chunk, cursor advanced.
+import { mapTypeName } from '../bpf/constants.js';
+import { UserError } from '../bpf/errors.js';
+import { BpfMap, isArrayType } from '../bpf/map.js';
+import { batchRead, isU32Map } from './batch.js';
+import { MapChangedError } from './elem.js';
+import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
+
+export const arrayDrainMessage = (strategy: string, type: string) => `${strategy}: ${type} maps cannot delete entries (their elements always exist); use elem, batch or iter`;
+
+function refuseArrays(map: BpfMap, name: string): void {
+  if (isArrayType(map.info.type)) {
+    throw new UserError(arrayDrainMessage(name, mapTypeName(map.info.type)), 2);
+  }
+}
+
+/** Adds the refill-before and empty-after steps of a drain to a read. */
+function asDrain(map: BpfMap, read: PreparedRead, refill: (() => void) | undefined): PreparedRead {
+  if (!refill) throw new Error('a drain strategy needs refill');
+  return {
+    // Every read starts from a full map: the previous read (or another drain) emptied it.
+    beforeRead: refill,
+    read: (sink) => read.read(sink),
+    afterRead() {
+      return map.isEmpty() ? undefined : 'the map is not empty after the drain';
+    },
+    free() {
+      read.free();
+    },
+    note: read.note,
+  };
+}
+
+export const elemDelete: Strategy = {
+  name: 'elem-delete',
+  summary: 'drain per element: GET_NEXT_KEY + LOOKUP_AND_DELETE_ELEM (2N+1 calls); refilled before each read',
+  usesChunk: false,
+  drains: true,
+  prepare(map: BpfMap, { refill }: StrategyOptions) {
+    refuseArrays(map, 'elem-delete');
+    // Kernels before 5.14 lack LOOKUP_AND_DELETE_ELEM for hash maps: look up, then delete.
+    const separate = !BpfMap.probeLookupAndDelete(map.info.type, map.keySize, map.valueSize);
+    const reader = map.elemReader();
+    const maxSteps = map.maxEntries;
+    const prevKey = reader.prevKeyU32;
+    const value = reader.valueI32;
+    const u32 = isU32Map(map);
+    const keySize = map.keySize;
+    const stride = map.valueStride;
+    const inner: PreparedRead = {
+      read(sink) {
+        reader.reset();
+        if (!reader.nextKey()) return { counted: 0 };
+        let steps = 0;
+        for (;;) {
+          // prev := current; the key after it, while it still exists.
+          const more = reader.nextKey();
+          if (++steps > maxSteps) throw new MapChangedError(steps);
+          if (reader.takePrev(separate)) {
+            if (u32) sink.add(prevKey[0]!, value[0]!);
+            else sink.addManyRaw(reader.prevKeyBytes, reader.valueBytes, 1, keySize, stride);
+          }
+          if (!more) break;
+        }
+        return { counted: steps };
+      },
+      free() {
+        reader.free();
+      },
+    };
+    const drain = asDrain(map, inner, refill);
+    if (separate) drain.note = 'this kernel lacks LOOKUP_AND_DELETE_ELEM for this map type (Linux 5.14+): LOOKUP_ELEM + DELETE_ELEM instead (3N+1 calls)';
+    return drain;
+  },
+};
+
+export const batchDelete: Strategy = {
+  name: 'batch-delete',
+  summary: 'drain in batches: LOOKUP_AND_DELETE_BATCH with --chunk; refilled before each read',
+  usesChunk: true,
+  drains: true,
+  prepare(map: BpfMap, { chunk, strictChunk, refill }: StrategyOptions) {
+    refuseArrays(map, 'batch-delete');
+    return asDrain(map, batchRead(map, map.batches(chunk, { onEnospc: strictChunk ? 'fail' : 'grow', deleting: true })), refill);
+  },
+};

@@ -1,0 +1,60 @@
+// iter: a bpf_iter program (iter/bpf_map_elem, Linux 5.9+) linked to the
+// map writes every element as key bytes + value bytes into its seq_file;
+// user space read()s the iterator fd in 64 KiB buffers and parses the
+// records (a record may straddle two reads: the tail is carried over).
+// One BPF_ITER_CREATE per read, then read(2) calls, no per-entry syscall.
+import { UserError } from '../bpf/errors.js';
+import { MapIterLink } from '../bpf/iter.js';
+import type { BpfMap } from '../bpf/map.js';
+import { isU32Map } from './batch.js';
+import type { Strategy, StrategyOptions } from './types.js';
+
+export const ITER_BUFFER = 64 * 1024;
+
+export const iter: Strategy = {
+  name: 'iter',
+  summary: 'bpf_iter over the map (iter/bpf_map_elem), read() from the iterator fd in 64 KiB buffers',
+  usesChunk: false,
+  needsIterProgram: true,
+  prepare(map: BpfMap, { iterProgFd }: StrategyOptions) {
+    if (iterProgFd === undefined) throw new UserError("iter needs the BPF object's dump_map program (Linux 5.9+)");
+    const link = new MapIterLink(iterProgFd, map);
+    const keySize = map.keySize;
+    const rec = keySize + map.valueStride;
+    const buf = new Uint8Array(new ArrayBuffer(Math.ceil((ITER_BUFFER + rec) / 8) * 8));
+    const words = new Uint32Array(buf.buffer);
+    const ints = new Int32Array(buf.buffer);
+    const u32 = isU32Map(map);
+    return {
+      read(sink) {
+        const fd = link.open();
+        let have = 0;
+        let counted = 0;
+        try {
+          for (;;) {
+            const n = MapIterLink.read(fd, buf, have);
+            if (n === 0) break;
+            have += n;
+            const records = Math.floor(have / rec);
+            if (u32) {
+              for (let i = 0; i < records; i++) sink.add(words[2 * i]!, ints[2 * i + 1]!);
+            } else {
+              for (let i = 0; i < records; i++) sink.addRaw(buf, i * rec, buf, i * rec + keySize);
+            }
+            counted += records;
+            const used = records * rec;
+            if (used < have) buf.copyWithin(0, used, have);
+            have -= used;
+          }
+        } finally {
+          MapIterLink.closeFd(fd);
+        }
+        if (have !== 0) throw new Error(`the iterator ended inside a record (${have} of ${rec} bytes)`);
+        return { counted };
+      },
+      free() {
+        link.close();
+      },
+    };
+  },
+};
