@@ -3,7 +3,6 @@
 // not depend on the loader's.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MapBatchAttr } from '../src/bpf/attr.js';
 import { MapType } from '../src/bpf/constants.js';
 import { BpfMap, type MapSpec } from '../src/bpf/map.js';
 import { NativeBlock } from '../src/bpf/native.js';
@@ -18,18 +17,16 @@ export function filledHashMap(n: number, spec: Partial<MapSpec> = {}, value = VA
   const step = 1 << 14;
   const keys = new NativeBlock(step * 4);
   const values = new NativeBlock(step * 4);
-  const attr = new NativeBlock(MapBatchAttr.SIZE);
   try {
     values.u32.fill(value >>> 0);
     for (let start = 0; start < n; start += step) {
       const count = Math.min(step, n - start);
       for (let i = 0; i < count; i++) keys.u32[i] = start + i;
-      map.updateBatch(keys.addr, values.addr, count, attr);
+      map.updateBatch(keys.addr, values.addr, count);
     }
   } finally {
     keys.free();
     values.free();
-    attr.free();
   }
   return map;
 }

@@ -60,7 +60,8 @@ export class SyscallCounter {
       // counter_config[0] = { tgid, bpf_nr }
       mem.setU32(ATTR_BLOCK + 8, tgid);
       mem.setU32(ATTR_BLOCK + 12, SYS_bpf);
-      config.updateElem(mem.addr + ATTR_BLOCK, mem.addr + ATTR_BLOCK + 8, mem);
+      config.updateElem(mem.addr + ATTR_BLOCK, mem.addr + ATTR_BLOCK + 8);
+      config.close(); // frees its scratch memory; the object keeps the fd
 
       const addr = mmap(0, this.len, PROT_READ, MAP_SHARED, counters.fd, 0);
       if (addr === MAP_FAILED || addr === -1) throw new UserError(`cannot mmap the syscall counters: ${koffi.errno()}`);

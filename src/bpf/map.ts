@@ -61,6 +61,8 @@ export class BpfMap {
   readonly fd: number;
   readonly info: MapInfoData;
   private owned: boolean;
+  /** Attr memory for the occasional update (fills, config writes), allocated on first use. */
+  private scratch: NativeBlock | undefined;
 
   private constructor(fd: number, info: MapInfoData, owned: boolean) {
     this.fd = fd;
@@ -233,8 +235,13 @@ export class BpfMap {
     return new BatchCursor(this, chunk, options);
   }
 
+  private attr(): NativeBlock {
+    return (this.scratch ??= new NativeBlock(ATTR_BLOCK));
+  }
+
   /** BPF_MAP_UPDATE_ELEM of the key and value at the given addresses. */
-  updateElem(keyAddr: number, valueAddr: number, attr: NativeBlock, flags = 0): void {
+  updateElem(keyAddr: number, valueAddr: number, flags = 0): void {
+    const attr = this.attr();
     attr.setU32(MapElemAttr.map_fd, this.fd);
     attr.setU64(MapElemAttr.key, keyAddr);
     attr.setU64(MapElemAttr.value, valueAddr);
@@ -244,7 +251,8 @@ export class BpfMap {
   }
 
   /** BPF_MAP_UPDATE_BATCH of `count` keys and values; returns the entries written. */
-  updateBatch(keysAddr: number, valuesAddr: number, count: number, attr: NativeBlock, elemFlags = 0): number {
+  updateBatch(keysAddr: number, valuesAddr: number, count: number, elemFlags = 0): number {
+    const attr = this.attr();
     attr.setU64(MapBatchAttr.in_batch, 0);
     attr.setU64(MapBatchAttr.out_batch, 0);
     attr.setU64(MapBatchAttr.keys, keysAddr);
@@ -258,7 +266,29 @@ export class BpfMap {
     return attr.getU32(MapBatchAttr.count);
   }
 
+  /**
+   * Whether this kernel has BPF_MAP_LOOKUP_BATCH for maps of this type
+   * (Linux 5.6; per-CPU arrays 5.13), probed on a tiny empty map: a kernel
+   * without it answers EINVAL.
+   */
+  static probeLookupBatch(type: number): boolean {
+    const probe = BpfMap.create({ type, keySize: 4, valueSize: 4, maxEntries: 4, name: 'bpfbench_probe' });
+    const cursor = probe.batches(4);
+    try {
+      cursor.next();
+      return true;
+    } catch (e) {
+      if (e instanceof BpfError && (e.errno === Errno.EINVAL || e.errno === Errno.ENOTSUP || e.errno === Errno.EOPNOTSUPP)) return false;
+      throw e;
+    } finally {
+      cursor.free();
+      probe.close();
+    }
+  }
+
   close(): void {
+    this.scratch?.free();
+    this.scratch = undefined;
     if (this.owned) {
       closeFd(this.fd);
       this.owned = false;

@@ -12,7 +12,7 @@ import { DEFAULT_PIN, preparePinPath, removePin } from '../bpf/bpffs.js';
 import { BpfMap } from '../bpf/map.js';
 import { isDefaultShape, openBenchMap, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
-import { fmtBytes, fmtDuration } from '../report/format.js';
+import { renderLoaded, renderMapInfo } from '../report/info.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { buildPeersResult, renderPeers } from '../report/peers.js';
@@ -160,12 +160,7 @@ function loadAction(flags: RunFlags & { pin: string }, io: Io): number {
   } finally {
     bench.close();
   }
-  const r = bench.record;
-  io.stdout.write(
-    `pinned ${flags.pin}: ${r.type}, key ${r.keySize} B, value ${r.valueSize} B, ${flags.entries.toLocaleString('en-US')} entries of max_entries ${r.maxEntries.toLocaleString('en-US')}, map id ${r.id}; ` +
-      `created in ${fmtDuration(r.createNs)}, filled by ${bench.fill!.method} in ${fmtDuration(bench.fill!.wallNs)}\n` +
-      `read it: bpfbench run --pin ${flags.pin}   remove it: bpfbench unload --pin ${flags.pin}\n`,
-  );
+  io.stdout.write(`${renderLoaded(flags.pin, bench.record, flags.entries, bench.fill!)}\n`);
   return EXIT_OK;
 }
 
@@ -178,10 +173,7 @@ function infoAction(flags: { pin?: string; mapId?: number; json: boolean }, io: 
     if (flags.json) {
       writeJson('-', { ...i, memlockBytes: memlock ?? null, pin: flags.pin ?? null });
     } else {
-      io.stdout.write(
-        `map ${i.id} ${i.name ? `'${i.name}' ` : ''}${flags.pin ? `(${flags.pin}) ` : ''}: type ${i.typeName}, key ${i.keySize} B, value ${i.valueSize} B, ` +
-          `max_entries ${i.maxEntries.toLocaleString('en-US')}, flags 0x${i.flags.toString(16)}, memlock ${memlock === undefined ? 'unknown' : fmtBytes(memlock)}\n`,
-      );
+      io.stdout.write(`${renderMapInfo(i, memlock, flags.pin)}\n`);
     }
   } finally {
     map.close();

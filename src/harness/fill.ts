@@ -3,7 +3,6 @@
 // read comparison.
 import { UpdateFlag } from '../bpf/constants.js';
 import type { BpfMap } from '../bpf/map.js';
-import { MapBatchAttr } from '../bpf/attr.js';
 import { NativeBlock } from '../bpf/native.js';
 import { FillProgram } from '../bpf/program.js';
 import { callsSince, snapshotCalls } from '../bpf/syscall.js';
@@ -71,7 +70,6 @@ function fillBatch(t: FillTarget, progress: Progress): void {
   const stride = map.valueStride;
   const keys = new NativeBlock(n * keySize);
   const values = new NativeBlock(n * stride);
-  const attr = new NativeBlock(MapBatchAttr.SIZE);
   const constant = pattern.shape.constant;
   const u32 = keySize === 4 && constant !== undefined;
   try {
@@ -86,13 +84,12 @@ function fillBatch(t: FillTarget, progress: Progress): void {
           pattern.writeValue(start + i, values.bytes, i * stride);
         }
       }
-      map.updateBatch(keys.addr, values.addr, count, attr);
+      map.updateBatch(keys.addr, values.addr, count);
       progress.update(start + count);
     }
   } finally {
     keys.free();
     values.free();
-    attr.free();
   }
 }
 
@@ -100,17 +97,15 @@ function fillElem(t: FillTarget, progress: Progress): void {
   const { map, pattern } = t;
   const keySlot = Math.ceil(map.keySize / 8) * 8;
   const kv = new NativeBlock(keySlot + map.valueStride);
-  const attr = new NativeBlock(MapBatchAttr.SIZE);
   try {
     for (let k = 0; k < t.entries; k++) {
       pattern.writeKey(k, kv.bytes, 0);
       pattern.writeValue(k, kv.bytes, keySlot);
-      map.updateElem(kv.addr, kv.addr + keySlot, attr);
+      map.updateElem(kv.addr, kv.addr + keySlot);
       if ((k & 0xffff) === 0) progress.update(k);
     }
     progress.update(t.entries);
   } finally {
     kv.free();
-    attr.free();
   }
 }

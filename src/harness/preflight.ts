@@ -1,14 +1,11 @@
 // Checks made before creating a map: privilege, kernel support of the
 // commands a run needs, and whether the map fits in available memory.
 import { readFileSync } from 'node:fs';
-import { MapBatchAttr, ATTR_BLOCK } from '../bpf/attr.js';
-import { Cmd, MapType } from '../bpf/constants.js';
+import { MapType, mapTypeName } from '../bpf/constants.js';
 import { BpfError, Errno, UserError } from '../bpf/errors.js';
 import { BpfMap, isHashType, nextPow2 } from '../bpf/map.js';
-import { NativeBlock } from '../bpf/native.js';
 import { possibleCpus } from '../bpf/cpus.js';
 export { possibleCpus };
-import { bpf } from '../bpf/syscall.js';
 
 const CAP_SYS_ADMIN = 21;
 const CAP_BPF = 39;
@@ -30,37 +27,20 @@ export function checkPrivilege(): void {
 }
 
 /**
- * Probes that the kernel has BPF_MAP_LOOKUP_BATCH for hash maps (Linux 5.6+),
- * on a tiny map: an empty map answers ENOENT; a kernel without the command
- * answers EINVAL.
+ * Probes that the kernel has BPF_MAP_LOOKUP_BATCH for this map type (Linux
+ * 5.6+), on a tiny map; a refusal to create it at all is a privilege problem.
  */
 export function probeBatchSupport(type: number = MapType.hash): void {
-  let map: BpfMap;
+  let supported: boolean;
   try {
-    map = BpfMap.create({ type, keySize: 4, valueSize: 4, maxEntries: 4, name: 'bpfbench_probe' });
+    supported = BpfMap.probeLookupBatch(type);
   } catch (e) {
     if (e instanceof BpfError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES)) {
       throw new UserError(`bpf(BPF_MAP_CREATE) refused (${e.code}): ${PRIVILEGE_HINT}`);
     }
     throw e;
   }
-  const mem = new NativeBlock(ATTR_BLOCK + 64);
-  try {
-    const a = mem.addr;
-    mem.setU64(MapBatchAttr.out_batch, a + ATTR_BLOCK);
-    mem.setU64(MapBatchAttr.keys, a + ATTR_BLOCK + 8);
-    mem.setU64(MapBatchAttr.values, a + ATTR_BLOCK + 16);
-    mem.setU32(MapBatchAttr.count, 1);
-    mem.setU32(MapBatchAttr.map_fd, map.fd);
-    const r = bpf(Cmd.MAP_LOOKUP_BATCH, a, MapBatchAttr.SIZE);
-    const supported = isHashType(type) ? r === -Errno.ENOENT : r === -Errno.ENOENT || r >= 0;
-    if (!supported) {
-      throw new UserError(`this kernel lacks BPF_MAP_LOOKUP_BATCH for this map type (probe answered ${r < 0 ? new BpfError(Cmd.MAP_LOOKUP_BATCH, -r).code : r}); it needs Linux 5.6 or later`);
-    }
-  } finally {
-    mem.free();
-    map.close();
-  }
+  if (!supported) throw new UserError(`this kernel lacks BPF_MAP_LOOKUP_BATCH for ${mapTypeName(type)} maps; it needs Linux 5.6 or later (5.13 for percpu_array)`);
 }
 
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
