@@ -256,7 +256,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addMeasureOptions(
     addShapeOptions(program
       .command('run')
-      .description('create and fill a hash map (u32 → u32, keys 0..N-1, value 0xdeadbeef), then read it with each strategy and compare')
+      .description('create and fill a map (default: hash u32 → u32, keys 0..N-1, value 0xdeadbeef, as the Go experiment), then read it with each strategy and compare')
       .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
       .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
       .option('--pin <path>', 'read this pinned map (e.g. made by `bpfbench load`) instead of creating one; verified across strategies')
