@@ -1,8 +1,9 @@
 // The command line: flags → validated options → the harness → output and
 // exit codes. The only file that knows about argv, stdout/stderr and exit
 // codes (0 ok, 1 runtime failure or a failed verification, 2 bad input).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { BpfError, Errno, UserError } from '../bpf/errors.js';
@@ -13,6 +14,7 @@ import { BpfMap } from '../bpf/map.js';
 import { isDefaultShape, openBenchMap, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { renderLoaded, renderMapInfo } from '../report/info.js';
+import { compareResults, renderComparison } from '../report/compare.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { buildPeersResult, renderPeers } from '../report/peers.js';
@@ -20,7 +22,7 @@ import { runPeers } from '../harness/peers.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { STRATEGIES, strategyByName } from '../strategies/index.js';
 import { writeJson } from './output.js';
-import { autoOr, parseChoice, parseList, parseMapFlags, rangeChecked } from './parse.js';
+import { autoOr, parseChoice, parseList, parseMapFlags, parsePercent, rangeChecked } from './parse.js';
 import { terminalProgress } from './progress.js';
 
 const require = createRequire(import.meta.url);
@@ -29,6 +31,8 @@ const pkg = require('../../../package.json') as { name: string; version: string 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** compare: a regression beyond the threshold. */
+export const EXIT_REGRESSION = 3;
 
 const U32_MAX = 0xffff_ffff;
 /** A 100Mi map, as in the published experiment. */
@@ -60,6 +64,8 @@ interface RunFlags {
   debug: boolean;
   object?: string;
   strictChunk: boolean;
+  saveBaseline?: string;
+  force: boolean;
   /** run: read this pinned map instead of creating one. */
   pin?: string;
   /** run: read the map with this id instead of creating one. */
@@ -129,10 +135,48 @@ function measureAndPrint(flags: RunFlags, io: Io, strategyNames: string[]): { re
   return { result, human, color };
 }
 
+export const BASELINE_DIR = fileURLToPath(new URL('../../../results/baselines/', import.meta.url));
+
 function runAction(flags: RunFlags, io: Io): number {
+  if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new UserError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`, EXIT_USAGE);
   const { result } = measureAndPrint(flags, io, flags.strategies);
   if (flags.json !== undefined) writeJson(flags.json, result);
+  if (flags.saveBaseline !== undefined) saveBaseline(flags.saveBaseline, result, flags.force, io);
   return result.summary.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** results/baselines/NAME.json, atomically; never over a different configuration without --force. */
+function saveBaseline(name: string, result: RunResultJson, force: boolean, io: Io): void {
+  const path = join(io.env.BPFBENCH_BASELINE_DIR ?? BASELINE_DIR, `${name}.json`);
+  if (!result.summary.ok) throw new UserError(`not saving ${path}: a read failed verification`);
+  if (existsSync(path) && !force) {
+    const old = JSON.parse(readFileSync(path, 'utf8')) as RunResultJson;
+    const cmp = compareResults(old, result, { threshold: 0.15 });
+    if (!cmp.comparable) throw new UserError(`${path} holds another configuration or machine (${cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure).join(', ')}): --force replaces it`);
+  }
+  writeJson(path, result);
+  io.stderr.write(`bpfbench: baseline saved to ${path}\n`);
+}
+
+function compareAction(baseline: string, current: string, flags: { threshold: number; strictTime: boolean; lenient: boolean; json?: string; color: boolean }, io: Io): number {
+  const read = (p: string) => {
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as RunResultJson;
+    } catch (e) {
+      throw new UserError(`cannot read ${p}: ${(e as Error).message}`);
+    }
+  };
+  const b = read(baseline);
+  const c = read(current);
+  for (const [p, r] of [[baseline, b], [current, c]] as const) {
+    if (r.schemaVersion !== 1 || !Array.isArray(r.results) || (r as { kind?: string }).kind === 'peers') throw new UserError(`${p} is not a bpfbench run result (schemaVersion 1)`);
+  }
+  const cmp = compareResults(b, c, { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient });
+  const human = flags.json === '-' ? io.stderr : io.stdout;
+  human.write(`${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, { schemaVersion: 1, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp });
+  if (!cmp.comparable) return EXIT_FAILURE;
+  return cmp.regression ? EXIT_REGRESSION : EXIT_OK;
 }
 
 export const PUBLISHED_FILE = fileURLToPath(new URL('../../../results/published/go-bpf-batch-test.json', import.meta.url));
@@ -260,8 +304,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .addOption(new Option('--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX)))
       .addOption(new Option('--strategies <list>', `comma-separated, of: ${STRATEGIES.map((s) => s.name).join(', ')}`).argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['elem', 'batch'], 'elem,batch'))
       .option('--pin <path>', 'read this pinned map (e.g. made by `bpfbench load`) instead of creating one; verified across strategies')
-      .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX)))),
+      .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX)))
+      .option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)')
+      .option('--force', 'let --save-baseline replace a baseline of another configuration', false)),
   ).action((flags: RunFlags) => setExit(runAction(flags, io)));
+
+  program
+    .command('compare')
+    .description('compare a run result with a baseline: exit 0 no regression, 3 regression, 1 not comparable or unreadable')
+    .argument('<baseline>', 'baseline result (JSON from run --json or --save-baseline)')
+    .argument('<current>', 'current result')
+    .addOption(new Option('--threshold <percent>', 'relative change that counts (e.g. 15%)').argParser(parsePercent).default(0.15, '15%'))
+    .option('--strict-time', 'ns/entry and allocation beyond the threshold also fail (they are only reported by default)', false)
+    .option('--lenient', 'compare results from another kernel, CPU or configuration', false)
+    .option('--json <file>', "write the comparison as JSON, or '-' for stdout")
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--debug', 'show stack traces of errors', false)
+    .action((baseline: string, current: string, flags: { threshold: number; strictTime: boolean; lenient: boolean; json?: string; color: boolean }) => setExit(compareAction(baseline, current, flags, io)));
 
   addShapeOptions(
     program

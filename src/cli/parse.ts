@@ -64,3 +64,13 @@ export function parseMapFlags(raw: string): number {
   }
   return flags;
 }
+
+/** `15%`, `15` or `0.15` → 0.15 (between 0 and 10, i.e. 0 % … 1000 %). */
+export function parsePercent(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(raw.trim());
+  if (!m) throw new InvalidArgumentError(`'${raw}' is not a percentage (examples: 15%, 0.15).`);
+  const x = Number(m[1]);
+  const v = m[2] === '%' || x > 1 ? x / 100 : x;
+  if (!(v > 0 && v <= 10)) throw new InvalidArgumentError(`'${raw}' must be above 0 %.`);
+  return v;
+}

@@ -120,10 +120,14 @@ for (const type of ['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash'] as Map
       assert.equal(m.note, undefined, 'this kernel has LOOKUP_AND_DELETE_ELEM');
     }
     const [e, b, after] = o.measurements;
-    assert.equal(after!.verdict.entries, e!.verdict.entries, 'refilled after the drains');
+    // LRU maps keep a different set after each refill (they evict while filled): each read
+    // is verified against what the map kept; the others hold every key again.
+    if (type.startsWith('lru')) assert.ok(after!.verdict.entries > 0 && after!.verdict.ok, 'refilled after the drains');
+    else assert.equal(after!.verdict.entries, n, 'refilled after the drains');
     const kept = e!.verdict.entries;
     if (!type.startsWith('lru')) assert.equal(kept, n);
-    for (const s of e!.samples) assert.deepEqual(s.bpf, { GET_NEXT_KEY: kept + 1, LOOKUP_AND_DELETE_ELEM: kept });
+    // Each read drains what that refill left (LRU maps: not always the same count).
+    for (const s of e!.samples) assert.deepEqual(s.bpf, { GET_NEXT_KEY: s.verdict.entries + 1, LOOKUP_AND_DELETE_ELEM: s.verdict.entries });
     for (const s of b!.samples) assert.deepEqual(Object.keys(s.bpf), ['LOOKUP_AND_DELETE_BATCH']);
   });
 }

@@ -1,0 +1,157 @@
+// Comparing a result with a baseline, for CI: a pure function from two
+// results to rows with a mark each, and the verdict. Gates, in order:
+//   1. every read verified;
+//   2. deterministic counts equal (bpf calls per command; batch calls exact
+//      only when both maps had a fixed bucket layout, BPF_F_ZERO_SEED, else
+//      within ±1 %);
+//   3. ratios measured inside one run (each strategy's speedup over elem),
+//      which survive a noisy machine;
+//   4. ns/entry and allocated bytes/entry against the baseline: reported,
+//      gating only with strictTime; a time is flagged only when the whole
+//      confidence interval of the ratio lies beyond the threshold.
+// Results from another kernel, CPU or configuration are not comparable
+// unless lenient.
+import { Chalk } from 'chalk';
+import { MapFlag } from '../bpf/constants.js';
+import { tQuantile95 } from '../harness/stats.js';
+import type { RunResultJson, StrategyResultJson } from './result.js';
+import { compactTable } from './table.js';
+
+/** `+` worse, `-` better, `~` within noise, `x` not comparable. */
+export type Mark = '+' | '-' | '~' | 'x';
+
+export interface CompareRow {
+  gate: 0 | 1 | 2 | 3 | 4;
+  figure: string;
+  baseline: string;
+  current: string;
+  mark: Mark;
+  /** A `+` here is a regression (fails the comparison). */
+  gating: boolean;
+}
+
+export interface CompareOptions {
+  /** Relative threshold, 0.15 = 15 %. */
+  threshold: number;
+  strictTime?: boolean;
+  lenient?: boolean;
+}
+
+export interface Comparison {
+  rows: CompareRow[];
+  comparable: boolean;
+  regression: boolean;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/** What must match for two results to be compared. */
+function identity(r: RunResultJson): Record<string, string> {
+  const c = r.config;
+  return {
+    kernel: r.context.kernel,
+    'CPU model': r.context.cpuModel,
+    map: `${c.mapType} ${c.keySize}/${c.valueSize} ${c.entries} of ${c.maxEntries} flags 0x${c.mapFlags.toString(16)}`,
+    chunk: String(c.chunk),
+    strategies: c.strategies.join(','),
+  };
+}
+
+/** Ratio of means a/b with a 95 % interval, σ propagated from both samples. */
+function ratioInterval(a: StrategyResultJson['wallNs'], an: number, b: StrategyResultJson['wallNs'], bn: number): { r: number; lo: number; hi: number } {
+  const r = a.mean / b.mean;
+  if (an < 2 || bn < 2) return { r, lo: r, hi: r };
+  const sea = a.sd / Math.sqrt(an) / a.mean;
+  const seb = b.sd / Math.sqrt(bn) / b.mean;
+  const half = tQuantile95(Math.min(an, bn) - 1) * r * Math.sqrt(sea ** 2 + seb ** 2);
+  return { r, lo: r - half, hi: r + half };
+}
+
+function callsEqual(a: Record<string, number>, b: Record<string, number>, tolerance: number): boolean {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const n of names) {
+    const x = a[n] ?? 0;
+    const y = b[n] ?? 0;
+    if (tolerance === 0 ? x !== y : Math.abs(x - y) > tolerance * Math.max(x, y)) return false;
+  }
+  return true;
+}
+
+const callsText = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
+
+export function compareResults(base: RunResultJson, cur: RunResultJson, opts: CompareOptions): Comparison {
+  const rows: CompareRow[] = [];
+  const ib = identity(base);
+  const ic = identity(cur);
+  let comparable = true;
+  for (const k of Object.keys(ib)) {
+    if (ib[k] === ic[k]) continue;
+    rows.push({ gate: 0, figure: k, baseline: ib[k]!, current: ic[k]!, mark: opts.lenient ? '~' : 'x', gating: !opts.lenient });
+    if (!opts.lenient) comparable = false;
+  }
+  if (!comparable) return { rows, comparable, regression: false };
+
+  // Gate 1: every read verified.
+  for (const r of cur.results) {
+    const ok = r.verified.ok || r.verified.expectedToFail;
+    rows.push({ gate: 1, figure: `${r.label} verified`, baseline: 'ok', current: r.verified.ok ? 'ok' : `FAILED: ${r.verified.problems.join('; ')}`, mark: ok ? '~' : '+', gating: true });
+  }
+
+  const zeroSeed = (base.config.mapFlags & MapFlag.ZERO_SEED) !== 0 && (cur.config.mapFlags & MapFlag.ZERO_SEED) !== 0;
+  const elemOf = (r: RunResultJson) => r.results.find((x) => x.strategy === 'elem');
+  for (const c of cur.results) {
+    const b = base.results.find((x) => x.label === c.label);
+    if (!b) {
+      rows.push({ gate: 2, figure: `${c.label}`, baseline: 'absent', current: 'present', mark: 'x', gating: false });
+      continue;
+    }
+    // Gate 2: deterministic counts. Per-element walks are exact; batch walks
+    // depend on the bucket layout, fixed only with a zero seed.
+    const layoutDependent = c.chunk !== null;
+    const tolerance = layoutDependent && !zeroSeed ? 0.01 : 0;
+    const same = callsEqual(b.syscalls.bpf, c.syscalls.bpf, tolerance);
+    rows.push({ gate: 2, figure: `${c.label} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.syscalls.bpf), current: callsText(c.syscalls.bpf), mark: same ? '~' : '+', gating: true });
+
+    // Gate 3: the speedup over elem, measured inside each run.
+    const be = elemOf(base);
+    const ce = elemOf(cur);
+    if (c.strategy !== 'elem' && be && ce && c.verified.ok && b.verified.ok) {
+      const sb = be.wallNs.median / b.wallNs.median;
+      const sc = ce.wallNs.median / c.wallNs.median;
+      const change = sc / sb - 1;
+      const mark: Mark = change < -opts.threshold ? '+' : change > opts.threshold ? '-' : '~';
+      rows.push({ gate: 3, figure: `${c.label} speedup vs elem`, baseline: `${fmt(sb)}×`, current: `${fmt(sc)}× (${change >= 0 ? '+' : ''}${pct(change)})`, mark, gating: true });
+    }
+
+    // Gate 4: against the baseline's absolute figures (machine noise included).
+    const perEntry = (r: StrategyResultJson) => r.wallNs.mean / Math.max(1, r.verified.entries);
+    // The ratio of per-entry means, with its interval (scaled from the wall times').
+    const w = ratioInterval(c.wallNs, c.runs, b.wallNs, b.runs);
+    const scale = Math.max(1, b.verified.entries) / Math.max(1, c.verified.entries);
+    const t = { r: w.r * scale, lo: w.lo * scale, hi: w.hi * scale };
+    const tm: Mark = t.lo > 1 + opts.threshold ? '+' : t.hi < 1 - opts.threshold ? '-' : '~';
+    rows.push({ gate: 4, figure: `${c.label} ns/entry`, baseline: fmt(perEntry(b)), current: `${fmt(perEntry(c))} (×${fmt(t.r)}, 95 % ${fmt(t.lo)}…${fmt(t.hi)})`, mark: tm, gating: opts.strictTime === true });
+    const ab = b.memory.allocatedBytesPerEntry;
+    const ac = c.memory.allocatedBytesPerEntry;
+    // Near zero a ratio means nothing: a change matters past 1 B/entry and the threshold.
+    const am: Mark = ac - ab > 1 && ac > ab * (1 + opts.threshold) ? '+' : ab - ac > 1 && ac < ab * (1 - opts.threshold) ? '-' : '~';
+    rows.push({ gate: 4, figure: `${c.label} allocated B/entry`, baseline: fmt(ab), current: fmt(ac), mark: am, gating: opts.strictTime === true });
+  }
+  const regression = rows.some((r) => r.gating && r.mark === '+');
+  return { rows, comparable, regression };
+}
+
+/** The comparison as a table (compact, one row per figure) and a verdict line. */
+export function renderComparison(c: Comparison, opts: { color: boolean; threshold: number }): string {
+  const ch = new Chalk({ level: opts.color ? 1 : 0 });
+  const paint = (m: Mark) => (m === '+' ? ch.red.bold(m) : m === '-' ? ch.green(m) : m === 'x' ? ch.yellow(m) : ch.dim(m));
+  const rows = c.rows.map((r) => [paint(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
+  const table = compactTable(['', 'gate', 'figure', 'baseline', 'current'], ['left', 'right', 'left', 'left', 'left'], rows, ch);
+  const verdict = !c.comparable
+    ? ch.yellow.bold('not comparable: another kernel, CPU or configuration (--lenient compares anyway)')
+    : c.regression
+      ? ch.red.bold(`REGRESSION: ${c.rows.filter((r) => r.gating && r.mark === '+').map((r) => r.figure).join('; ')}`)
+      : ch.bold(`no regression (threshold ${(opts.threshold * 100).toFixed(0)} %)`);
+  return `${table}\n${ch.dim('marks: + worse, - better, ~ within noise, x not comparable')}\n${verdict}`;
+}

@@ -1,0 +1,100 @@
+// The CI gate: compare a result with a baseline. A doctored copy must be
+// caught with the right rows; an identical one passes; another kernel is not
+// comparable.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { runCli } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfbench-compare-'));
+const base = join(dir, 'base.json');
+type Json = { [k: string]: any };
+
+before(() => {
+  const r = runCli(['run', '--entries', '65536', '--runs', '3', '--map-flags', 'zero_seed', '--json', base]);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+function doctored(name: string, change: (j: Json) => void): string {
+  const j = JSON.parse(readFileSync(base, 'utf8'));
+  change(j);
+  const p = join(dir, `${name}.json`);
+  writeFileSync(p, JSON.stringify(j));
+  return p;
+}
+
+const rowsOf = (stdout: string, mark: string) => stdout.split('\n').filter((l) => l.startsWith(mark));
+
+test('an identical result: no regression, exit 0', () => {
+  const r = runCli(['compare', base, base]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /no regression \(threshold 15 %\)/);
+  assert.deepEqual(rowsOf(r.stdout, '+'), []);
+});
+
+test('a changed call count is a regression: exit 3, a + row for it', () => {
+  const p = doctored('calls', (j) => {
+    j.results[0].syscalls.bpf.GET_NEXT_KEY += 1;
+  });
+  const r = runCli(['compare', base, p]);
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+  const plus = rowsOf(r.stdout, '+');
+  assert.equal(plus.length, 1, r.stdout);
+  assert.match(plus[0]!, /2 +elem bpf calls/);
+  assert.match(r.stdout, /REGRESSION: elem bpf calls/);
+});
+
+test('a speedup that fell beyond the threshold is a regression; ns/entry is reported only', () => {
+  const p = doctored('ratio', (j) => {
+    const b = j.results[1].wallNs;
+    for (const k of ['mean', 'median', 'min', 'max', 'sd']) b[k] *= 2;
+    b.samples = b.samples.map((x: number) => x * 2);
+  });
+  const r = runCli(['compare', base, p, '--threshold', '20%', '--json', '-']);
+  assert.equal(r.status, 3, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const speed = j.rows.find((x: Json) => x.figure === 'batch(4096) speedup vs elem');
+  assert.equal(speed.mark, '+');
+  assert.equal(speed.gating, true);
+  const ns = j.rows.find((x: Json) => x.figure === 'batch(4096) ns/entry');
+  assert.equal(ns.gating, false, 'time against a baseline only gates with --strict-time');
+  assert.equal(j.regression, true);
+});
+
+test('a result from another kernel is not comparable (x, exit 1) unless --lenient', () => {
+  const p = doctored('kernel', (j) => {
+    j.context.kernel = '5.15.0-other';
+  });
+  const r = runCli(['compare', base, p]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^x +0 +kernel/m);
+  assert.match(r.stdout, /not comparable/);
+  assert.equal(runCli(['compare', base, p, '--lenient']).status, 0);
+});
+
+test('--save-baseline writes atomically and refuses another configuration without --force', () => {
+  const bdir = mkdtempSync(join(tmpdir(), 'bpfbench-baselines-'));
+  const env = { BPFBENCH_BASELINE_DIR: bdir };
+  const a = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'batch', '--save-baseline', 'ci'], env);
+  assert.equal(a.status, 0, a.stderr);
+  assert.ok(existsSync(join(bdir, 'ci.json')));
+  const other = runCli(['run', '--entries', '8192', '--runs', '1', '--strategies', 'batch', '--save-baseline', 'ci'], env);
+  assert.equal(other.status, 1);
+  assert.match(other.stderr, /holds another configuration or machine \(map\): --force replaces it/);
+  assert.equal(JSON.parse(readFileSync(join(bdir, 'ci.json'), 'utf8')).config.entries, 4096, 'the old baseline is kept');
+  const forced = runCli(['run', '--entries', '8192', '--runs', '1', '--strategies', 'batch', '--save-baseline', 'ci', '--force'], env);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(JSON.parse(readFileSync(join(bdir, 'ci.json'), 'utf8')).config.entries, 8192);
+  assert.equal(runCli(['run', '--save-baseline', '../x']).status, 2);
+});
+
+test('compare refuses what is not a run result', () => {
+  const junk = join(dir, 'junk.json');
+  writeFileSync(junk, '{"hello": 1}');
+  const r = runCli(['compare', base, junk]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /is not a bpfbench run result/);
+  assert.equal(runCli(['compare', base]).status, 2);
+});
