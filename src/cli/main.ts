@@ -15,13 +15,14 @@ import { isDefaultShape, openBenchMap, runBenchmark, type MapSource, type RunCon
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { renderLoaded, renderMapInfo } from '../report/info.js';
 import { compareResults, renderComparison } from '../report/compare.js';
+import { toCsv, toGab, toMarkdown } from '../report/export.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { buildPeersResult, renderPeers } from '../report/peers.js';
 import { runPeers } from '../harness/peers.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { STRATEGIES, strategyByName } from '../strategies/index.js';
-import { writeJson } from './output.js';
+import { writeJson, writeText } from './output.js';
 import { autoOr, parseChoice, parseList, parseMapFlags, parsePercent, rangeChecked } from './parse.js';
 import { terminalProgress } from './progress.js';
 
@@ -66,6 +67,9 @@ interface RunFlags {
   strictChunk: boolean;
   saveBaseline?: string;
   force: boolean;
+  exportMarkdown?: string;
+  exportCsv?: string;
+  exportGab?: string;
   /** run: read this pinned map instead of creating one. */
   pin?: string;
   /** run: read the map with this id instead of creating one. */
@@ -124,8 +128,8 @@ function runConfig(flags: RunFlags, strategyNames: string[]): RunConfig {
 /** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
 function measureAndPrint(flags: RunFlags, io: Io, strategyNames: string[]): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
   const config = runConfig(flags, strategyNames);
-  // With JSON on stdout, the human-readable output moves to stderr.
-  const human = flags.json === '-' ? io.stderr : io.stdout;
+  // With a result on stdout, the human-readable output moves to stderr.
+  const human = [flags.json, flags.exportMarkdown, flags.exportCsv, flags.exportGab].includes('-') ? io.stderr : io.stdout;
   const color = useColor(flags, io, human);
   const outcome = runBenchmark(config, { progress: terminalProgress(io.stderr) });
   const result = buildRunResult(outcome, { name: pkg.name, version: pkg.version });
@@ -142,6 +146,9 @@ function runAction(flags: RunFlags, io: Io): number {
   const { result } = measureAndPrint(flags, io, flags.strategies);
   if (flags.json !== undefined) writeJson(flags.json, result);
   if (flags.saveBaseline !== undefined) saveBaseline(flags.saveBaseline, result, flags.force, io);
+  if (flags.exportMarkdown !== undefined) writeText(flags.exportMarkdown, toMarkdown(result));
+  if (flags.exportCsv !== undefined) writeText(flags.exportCsv, toCsv(result));
+  if (flags.exportGab !== undefined) writeJson(flags.exportGab, toGab(result));
   return result.summary.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
@@ -306,7 +313,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--pin <path>', 'read this pinned map (e.g. made by `bpfbench load`) instead of creating one; verified across strategies')
       .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX)))
       .option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)')
-      .option('--force', 'let --save-baseline replace a baseline of another configuration', false)),
+      .option('--force', 'let --save-baseline replace a baseline of another configuration', false)
+      .option('--export-markdown <file>', "the result as a Markdown table ('-' for stdout)")
+      .option('--export-csv <file>', "the result as CSV ('-' for stdout)")
+      .option('--export-gab <file>', "the result for github-action-benchmark (customSmallerIsBetter JSON; '-' for stdout)")),
   ).action((flags: RunFlags) => setExit(runAction(flags, io)));
 
   program

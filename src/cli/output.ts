@@ -16,8 +16,12 @@ export function writeAtomic(path: string, text: string): void {
   }
 }
 
-export function writeJson(path: string, value: unknown): void {
-  const text = JSON.stringify(value, null, 2) + '\n';
+/** Text to a file, atomically, or to stdout for '-'. */
+export function writeText(path: string, text: string): void {
   if (path === '-') process.stdout.write(text);
   else writeAtomic(path, text);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeText(path, JSON.stringify(value, null, 2) + '\n');
 }

@@ -171,3 +171,24 @@ test('without the kernel counter the table says so and shows no mark', () => {
   assert.doesNotMatch(renderRunTable(r, { color: false }), /[✓✗]/);
   assert.match(renderRunFooter(r, { color: false }), /kernel syscall count off \(--no-kernel-count\)/);
 });
+
+import { entriesLabel, toCsv, toGab, toMarkdown } from '../../src/report/export.js';
+
+test('exports: Markdown and CSV rows per strategy, github-action-benchmark entries for verified ones', () => {
+  const bad: Verdict = { ...okVerdict, ok: false, problems: ['x'] };
+  const r = buildRunResult(outcome([measurement(elem, [4e9, 4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 }), measurement(batchFixedCursor, [3e8], { LOOKUP_BATCH: 256 }, bad)]), tool);
+  const md = toMarkdown(r);
+  assert.match(md, /^\| elem \| ok \| 2 \| 4000000000 \| 0 \| 3814\.7 \|/m);
+  assert.match(md, /^\| batch-fixed-cursor\(4096\) \| FAILED \|/m);
+  const csv = toCsv(r).trimEnd().split('\n');
+  assert.equal(csv.length, 4);
+  assert.match(csv[0]!, /^strategy,label,chunk,verified,entries/);
+  assert.match(csv[2]!, /^batch,batch\(4096\),4096,ok,1048576,1048576,2,500000000,/);
+  const gab = toGab(r);
+  assert.deepEqual(gab.map((g) => g.name), ['elem ns/entry (1Mi)', 'elem allocated B/entry (1Mi)', 'batch(4096) ns/entry (1Mi)', 'batch(4096) allocated B/entry (1Mi)']);
+  assert.equal(gab[0]!.unit, 'ns/entry');
+  assert.equal(gab[0]!.value, Number((4e9 / N).toFixed(3)));
+  assert.equal(entriesLabel(104857600), '100Mi');
+  assert.equal(entriesLabel(65536), '64Ki');
+  assert.equal(entriesLabel(1000), '1000');
+});
