@@ -16,6 +16,8 @@ import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { renderLoaded, renderMapInfo } from '../report/info.js';
 import { compareResults, renderComparison } from '../report/compare.js';
 import { toCsv, toGab, toMarkdown } from '../report/export.js';
+import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../report/sweep.js';
+import { runSweep } from '../harness/sweep.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../report/reproduce.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { buildPeersResult, renderPeers } from '../report/peers.js';
@@ -23,7 +25,7 @@ import { runPeers } from '../harness/peers.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { STRATEGIES, strategyByName } from '../strategies/index.js';
 import { writeJson, writeText } from './output.js';
-import { autoOr, parseChoice, parseList, parseMapFlags, parsePercent, rangeChecked } from './parse.js';
+import { autoOr, parseChoice, parseCountList, parseList, parseMapFlags, parsePercent, rangeChecked } from './parse.js';
 import { terminalProgress } from './progress.js';
 
 const require = createRequire(import.meta.url);
@@ -264,6 +266,58 @@ function peersAction(flags: PeersFlags, io: Io): number {
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
+interface SweepFlags {
+  entries: number[];
+  maxEntries?: number[];
+  chunks: number[];
+  strategies: string[];
+  runs: number;
+  warmup: number;
+  fill: FillMethod | 'auto';
+  outDir: string;
+  elem: boolean;
+  json?: string;
+  color: boolean;
+  object?: string;
+}
+
+export const RESULTS_DIR = fileURLToPath(new URL('../../../results/', import.meta.url));
+
+function sweepAction(flags: SweepFlags, io: Io): number {
+  if (flags.maxEntries && flags.maxEntries.length !== flags.entries.length) throw new UserError('--max-entries needs one value per --entries value', EXIT_USAGE);
+  flags.maxEntries?.forEach((m, i) => {
+    if (m < flags.entries[i]!) throw new UserError(`--max-entries ${m} is below --entries ${flags.entries[i]}`, EXIT_USAGE);
+  });
+  const strategies = flags.strategies.map((n) => strategyByName(n)!);
+  for (const s of strategies) if (!s.usesChunk || s.drains || s.expectedToFail) throw new UserError(`sweep varies the chunk of batch reads: '${s.name}' is not one`, EXIT_USAGE);
+  const human = flags.json === '-' ? io.stderr : io.stdout;
+  const outcome = runSweep(
+    {
+      entries: flags.entries,
+      maxEntries: flags.maxEntries,
+      chunks: flags.chunks,
+      strategies,
+      withElem: flags.elem,
+      repeat: { minRuns: flags.runs, maxRuns: flags.runs, budgetMs: 0, warmup: flags.warmup },
+      fill: resolveFill({ fill: flags.fill, mapType: 'hash', keySize: 4, valueSize: 4 }),
+      mapFlags: 0,
+      kernelCount: false,
+      objectPath: flags.object,
+    },
+    terminalProgress(io.stderr),
+  );
+  const result = buildSweepResult(outcome, { name: pkg.name, version: pkg.version });
+  human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
+  const stamp = result.createdAt.replace(/[:.]/g, '-');
+  const base = join(flags.outDir, `sweep-${stamp}`);
+  writeJson(`${base}.json`, result);
+  writeText(`${base}.svg`, sweepChart(result));
+  writeText(`${base}.md`, sweepMarkdown(result));
+  io.stderr.write(`bpfbench: wrote ${base}.{json,svg,md}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, result);
+  return result.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
 /** The flags that shape a measured run, shared by `run` and `reproduce`. */
 function addShapeOptions(cmd: Command): Command {
   return cmd
@@ -318,6 +372,24 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--export-csv <file>', "the result as CSV ('-' for stdout)")
       .option('--export-gab <file>', "the result for github-action-benchmark (customSmallerIsBetter JSON; '-' for stdout)")),
   ).action((flags: RunFlags) => setExit(runAction(flags, io)));
+
+  program
+    .command('sweep')
+    .description('every chunk on every map size (one map per size, reused across chunks), elem as the reference level: a table, and results/sweep-<time>.{json,svg,md}')
+    .addOption(new Option('--chunks <list>', 'chunks to try').argParser(parseCountList('--chunks', 1, 1 << 24)).default([1, 8, 64, 512, 4096, 32768], '1,8,64,512,4096,32768'))
+    .addOption(new Option('--entries <list>', 'map sizes').argParser(parseCountList('--entries', 1, U32_MAX)).default([1 << 20, 4 << 20], '1Mi,4Mi'))
+    .addOption(new Option('--max-entries <list>', 'max_entries per size (sparse maps)').argParser(parseCountList('--max-entries', 1, U32_MAX)))
+    .addOption(new Option('--strategies <list>', 'chunked strategies: batch').argParser(parseList('--strategies', 'strategy', STRATEGIES.map((s) => s.name))).default(['batch'], 'batch'))
+    .addOption(new Option('--runs <n>', 'measured reads per point').argParser(rangeChecked('--runs', 1, 100)).default(3))
+    .addOption(new Option('--warmup <n>', 'untimed reads per point first').argParser(rangeChecked('--warmup', 0, 100)).default(1))
+    .addOption(new Option('--fill <method>', 'prog, batch, elem or auto').argParser(parseChoice('--fill', [...FILL_METHODS, 'auto'] as const)).default('auto'))
+    .option('--no-elem', "don't measure elem as the reference level")
+    .option('--out-dir <dir>', 'where sweep-<time>.{json,svg,md} go', RESULTS_DIR)
+    .option('--json <file>', "also write the JSON to a file, or '-' for stdout")
+    .option('--object <path>', 'BPF object to load (default: bpf/bench.bpf.o)')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--debug', 'show stack traces of errors', false)
+    .action((flags: SweepFlags) => setExit(sweepAction(flags, io)));
 
   program
     .command('compare')

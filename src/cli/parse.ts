@@ -74,3 +74,14 @@ export function parsePercent(raw: string): number {
   if (!(v > 0 && v <= 10)) throw new InvalidArgumentError(`'${raw}' must be above 0 %.`);
   return v;
 }
+
+/** `1Mi,4Mi` or `1,8,64` → counts, each in range, none repeated. */
+export function parseCountList(name: string, min: number, max: number) {
+  const one = rangeChecked(name, min, max);
+  return (raw: string): number[] => {
+    const xs = raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(one);
+    if (xs.length === 0) throw new InvalidArgumentError(`${name} needs at least one value.`);
+    if (new Set(xs).size !== xs.length) throw new InvalidArgumentError(`${name} lists one twice.`);
+    return xs;
+  };
+}

@@ -302,3 +302,21 @@ test('info needs a map; a map type bpfbench cannot read is refused with one line
     m.close();
   }
 });
+
+test('sweep: a table, the fastest chunk, and json/svg/md files in --out-dir', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-sweep-'));
+  const r = runCli(['sweep', '--entries', '16Ki,32Ki', '--chunks', '1,256', '--runs', '1', '--warmup', '0', '--out-dir', dir, '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.kind, 'sweep');
+  assert.equal(j.points.length, 2 * (1 + 2), 'elem + two chunks per size');
+  assert.ok(j.points.every((p: { verified: boolean }) => p.verified));
+  assert.equal(j.best.length, 2);
+  assert.ok(j.points.some((p: { chunk: number; chunkGrowths: number }) => p.chunk === 1 && p.chunkGrowths > 0), 'chunk 1 grew on ENOSPC');
+  assert.match(r.stderr, /fastest chunk: batch 16Ki: chunk/);
+  const files = readdirSync(dir).sort();
+  assert.equal(files.length, 3);
+  assert.deepEqual(files.map((f) => f.replace(/^sweep-.*\./, '')), ['json', 'md', 'svg']);
+  assert.match(readFileSync(join(dir, files[2]!), 'utf8'), /<polyline class="series"/);
+  assert.equal(runCli(['sweep', '--strategies', 'elem']).status, 2);
+});
