@@ -85,7 +85,7 @@ test('the total counts the process\'s other syscalls, from every thread', () =>
       for (let i = 0; i < 1000; i++) existsSync('/bpfbench-no-such-file');
     });
     assert.equal(kernel.bpfTotal, 0);
-    assert.ok(kernel.total >= 1000 && kernel.total < 1100, `total ${kernel.total}`);
+    assert.ok(kernel.total >= 1000 && kernel.total < 1500, `total ${kernel.total} (1000 access() calls plus what other threads did)`);
 
     // A worker thread's syscalls are the same process's (same tgid).
     const k0 = newKernelCounts();
