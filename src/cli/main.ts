@@ -69,6 +69,9 @@ interface RunFlags {
   strictChunk: boolean;
   saveBaseline?: string;
   force: boolean;
+  baseline?: string;
+  threshold: number;
+  strictTime: boolean;
   exportMarkdown?: string;
   exportCsv?: string;
   exportGab?: string;
@@ -151,7 +154,18 @@ function runAction(flags: RunFlags, io: Io): number {
   if (flags.exportMarkdown !== undefined) writeText(flags.exportMarkdown, toMarkdown(result));
   if (flags.exportCsv !== undefined) writeText(flags.exportCsv, toCsv(result));
   if (flags.exportGab !== undefined) writeJson(flags.exportGab, toGab(result));
-  return result.summary.ok ? EXIT_OK : EXIT_FAILURE;
+  if (!result.summary.ok) return EXIT_FAILURE;
+  if (flags.baseline !== undefined) {
+    // The same gates as `compare`, against results/baselines/NAME.json.
+    const path = join(io.env.BPFBENCH_BASELINE_DIR ?? BASELINE_DIR, `${flags.baseline}.json`);
+    if (!existsSync(path)) throw new UserError(`no baseline ${path}: make one with --save-baseline ${flags.baseline}`);
+    const cmp = compareResults(JSON.parse(readFileSync(path, 'utf8')) as RunResultJson, result, { threshold: flags.threshold, strictTime: flags.strictTime });
+    const human = [flags.json, flags.exportMarkdown, flags.exportCsv, flags.exportGab].includes('-') ? io.stderr : io.stdout;
+    human.write(`\ncompared with ${path}:\n${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
+    if (!cmp.comparable) return EXIT_FAILURE;
+    if (cmp.regression) return EXIT_REGRESSION;
+  }
+  return EXIT_OK;
 }
 
 /** results/baselines/NAME.json, atomically; never over a different configuration without --force. */
@@ -368,6 +382,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .addOption(new Option('--map-id <id>', 'read the map with this id instead of creating one; verified across strategies').argParser(rangeChecked('--map-id', 1, U32_MAX)))
       .option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)')
       .option('--force', 'let --save-baseline replace a baseline of another configuration', false)
+      .option('--baseline <name>', 'compare with results/baselines/NAME.json as `compare` does: exit 3 on a regression')
+      .addOption(new Option('--threshold <percent>', 'for --baseline: relative change that counts').argParser(parsePercent).default(0.15, '15%'))
+      .option('--strict-time', 'for --baseline: ns/entry and allocation beyond the threshold also fail', false)
       .option('--export-markdown <file>', "the result as a Markdown table ('-' for stdout)")
       .option('--export-csv <file>', "the result as CSV ('-' for stdout)")
       .option('--export-gab <file>', "the result for github-action-benchmark (customSmallerIsBetter JSON; '-' for stdout)")),

@@ -98,3 +98,20 @@ test('compare refuses what is not a run result', () => {
   assert.match(r.stderr, /is not a bpfbench run result/);
   assert.equal(runCli(['compare', base]).status, 2);
 });
+
+test('run --baseline NAME compares as compare does: 0 against itself, 3 against a doctored baseline', () => {
+  const bdir = mkdtempSync(join(tmpdir(), 'bpfbench-baselines-'));
+  const env = { BPFBENCH_BASELINE_DIR: bdir };
+  const args = ['run', '--entries', '4096', '--runs', '1', '--strategies', 'elem', '--map-flags', 'zero_seed'];
+  assert.equal(runCli([...args, '--save-baseline', 'b'], env).status, 0);
+  const same = runCli([...args, '--baseline', 'b'], env);
+  assert.equal(same.status, 0, same.stdout + same.stderr);
+  assert.match(same.stdout, /compared with .*b\.json:/);
+  const j = JSON.parse(readFileSync(join(bdir, 'b.json'), 'utf8'));
+  j.results[0].syscalls.bpf.LOOKUP_ELEM -= 1;
+  writeFileSync(join(bdir, 'b.json'), JSON.stringify(j));
+  const worse = runCli([...args, '--baseline', 'b'], env);
+  assert.equal(worse.status, 3, worse.stdout);
+  assert.match(worse.stdout, /REGRESSION: elem bpf calls/);
+  assert.equal(runCli([...args, '--baseline', 'missing'], env).status, 1);
+});
