@@ -14,7 +14,8 @@ import { BpfMap } from '../bpf/map.js';
 import { isDefaultShape, openBenchMap, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { renderLoaded, renderMapInfo } from '../report/info.js';
-import { compareResults, renderComparison } from '../report/compare.js';
+import { comparePeers, compareResults, renderComparison } from '../report/compare.js';
+import type { PeersResultJson } from '../report/peers.js';
 import { toCsv, toGab, toMarkdown } from '../report/export.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../report/sweep.js';
 import { runSweep } from '../harness/sweep.js';
@@ -191,10 +192,13 @@ function compareAction(baseline: string, current: string, flags: { threshold: nu
   };
   const b = read(baseline);
   const c = read(current);
+  const kind = (r: RunResultJson) => (r as { kind?: string }).kind ?? 'run';
   for (const [p, r] of [[baseline, b], [current, c]] as const) {
-    if (r.schemaVersion !== 1 || !Array.isArray(r.results) || (r as { kind?: string }).kind === 'peers') throw new UserError(`${p} is not a bpfbench run result (schemaVersion 1)`);
+    if (r.schemaVersion !== 1 || !Array.isArray(r.results) || !['run', 'peers'].includes(kind(r))) throw new UserError(`${p} is not a bpfbench run or peers result (schemaVersion 1)`);
   }
-  const cmp = compareResults(b, c, { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient });
+  if (kind(b) !== kind(c)) throw new UserError(`${baseline} is a ${kind(b)} result and ${current} a ${kind(c)} result: compare like with like`);
+  const opts = { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient };
+  const cmp = kind(b) === 'peers' ? comparePeers(b as unknown as PeersResultJson, c as unknown as PeersResultJson, opts) : compareResults(b, c, opts);
   const human = flags.json === '-' ? io.stderr : io.stdout;
   human.write(`${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, { schemaVersion: 1, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp });

@@ -14,6 +14,7 @@
 import { Chalk } from 'chalk';
 import { MapFlag } from '../bpf/constants.js';
 import { tQuantile95 } from '../harness/stats.js';
+import type { PeersResultJson } from './peers.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { compactTable } from './table.js';
 
@@ -154,4 +155,44 @@ export function renderComparison(c: Comparison, opts: { color: boolean; threshol
       ? ch.red.bold(`REGRESSION: ${c.rows.filter((r) => r.gating && r.mark === '+').map((r) => r.figure).join('; ')}`)
       : ch.bold(`no regression (threshold ${(opts.threshold * 100).toFixed(0)} %)`);
   return `${table}\n${ch.dim('marks: + worse, - better, ~ within noise, x not comparable')}\n${verdict}`;
+}
+
+/**
+ * Two `bpfbench peers` results: gate 1 every read verified (the published
+ * loop excepted), gate 2 bpf calls per command (exact per element, ±1 % in
+ * batches: peers maps have a random seed), gate 3 each implementation's
+ * ratio to the C floor, measured inside one run, not risen beyond the
+ * threshold; gate 4 ns/entry against the baseline, reported.
+ */
+export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: CompareOptions): Comparison {
+  const rows: CompareRow[] = [];
+  let comparable = true;
+  const id = (r: PeersResultJson) => ({ kernel: r.context.kernel, 'CPU model': r.context.cpuModel, map: `${r.config.entries} chunk ${r.config.chunk}` });
+  const ib = id(base);
+  const ic = id(cur);
+  for (const k of Object.keys(ib) as (keyof typeof ib)[]) {
+    if (ib[k] === ic[k]) continue;
+    rows.push({ gate: 0, figure: k, baseline: ib[k], current: ic[k], mark: opts.lenient ? '~' : 'x', gating: !opts.lenient });
+    if (!opts.lenient) comparable = false;
+  }
+  if (!comparable) return { rows, comparable, regression: false };
+  for (const c of cur.results) {
+    const name = `${c.impl} ${c.strategy}`;
+    const ok = c.verified.ok || c.verified.expectedToFail;
+    rows.push({ gate: 1, figure: `${name} verified`, baseline: 'ok', current: c.verified.ok ? 'ok' : c.verified.expectedToFail ? 'FAILED (expected)' : `FAILED: ${c.verified.problems.join('; ')}`, mark: ok ? '~' : '+', gating: true });
+    const b = base.results.find((x) => x.impl === c.impl && x.strategy === c.strategy);
+    if (!b) continue;
+    if (b.bpfCalls && c.bpfCalls) {
+      const tolerance = c.strategy === 'elem' ? 0 : 0.01;
+      rows.push({ gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.bpfCalls), current: callsText(c.bpfCalls), mark: callsEqual(b.bpfCalls, c.bpfCalls, tolerance) ? '~' : '+', gating: true });
+    }
+    if (c.impl !== 'c' && b.ratioToC !== null && c.ratioToC !== null && c.verified.ok) {
+      const change = c.ratioToC / b.ratioToC - 1;
+      const mark: Mark = change > opts.threshold ? '+' : change < -opts.threshold ? '-' : '~';
+      rows.push({ gate: 3, figure: `${name} × C`, baseline: `${fmt(b.ratioToC)}×`, current: `${fmt(c.ratioToC)}× (${change >= 0 ? '+' : ''}${pct(change)})`, mark, gating: true });
+    }
+    const r = c.nsPerEntry / b.nsPerEntry;
+    rows.push({ gate: 4, figure: `${name} ns/entry`, baseline: fmt(b.nsPerEntry), current: `${fmt(c.nsPerEntry)} (×${fmt(r)})`, mark: r > 1 + opts.threshold ? '+' : r < 1 - opts.threshold ? '-' : '~', gating: opts.strictTime === true });
+  }
+  return { rows, comparable, regression: rows.some((x) => x.gating && x.mark === '+') };
 }

@@ -95,7 +95,7 @@ test('compare refuses what is not a run result', () => {
   writeFileSync(junk, '{"hello": 1}');
   const r = runCli(['compare', base, junk]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /is not a bpfbench run result/);
+  assert.match(r.stderr, /is not a bpfbench run or peers result/);
   assert.equal(runCli(['compare', base]).status, 2);
 });
 
@@ -114,4 +114,21 @@ test('run --baseline NAME compares as compare does: 0 against itself, 3 against 
   assert.equal(worse.status, 3, worse.stdout);
   assert.match(worse.stdout, /REGRESSION: elem bpf calls/);
   assert.equal(runCli([...args, '--baseline', 'missing'], env).status, 1);
+});
+
+test('peers results compare on the ratio to the C floor', () => {
+  const pdir = mkdtempSync(join(tmpdir(), 'bpfbench-peers-'));
+  const p = join(pdir, 'peers.json');
+  const r = runCli(['peers', '--entries', '16384', '--rounds', '1', '--impls', 'ts,c', '--json', p]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(runCli(['compare', p, p]).status, 0);
+  const j = JSON.parse(readFileSync(p, 'utf8'));
+  const ts = j.results.find((x: Json) => x.impl === 'ts' && x.strategy === 'elem');
+  ts.ratioToC *= 2;
+  const worse = join(pdir, 'worse.json');
+  writeFileSync(worse, JSON.stringify(j));
+  const c = runCli(['compare', p, worse]);
+  assert.equal(c.status, 3, c.stdout);
+  assert.match(c.stdout, /^\+ +3 +ts elem × C/m);
+  assert.equal(runCli(['compare', p, base]).status, 1, 'a peers result and a run result do not compare');
 });
