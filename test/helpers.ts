@@ -4,6 +4,9 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MapType } from '../src/bpf/constants.js';
+import { COUNTER_PROG, SyscallCounter } from '../src/bpf/counter.js';
+import { BpfObject } from '../src/bpf/loader.js';
+import { ALL_PROGS, MAP_NAME } from '../src/harness/run.js';
 import { BpfMap, type MapSpec } from '../src/bpf/map.js';
 import { NativeBlock } from '../src/bpf/native.js';
 
@@ -36,4 +39,21 @@ export function runCli(args: string[], env: Record<string, string> = {}, prefix:
   const cmd = prefix.length ? prefix[0]! : process.execPath;
   const argv = prefix.length ? [...prefix.slice(1), process.execPath, BIN, ...args] : [BIN, ...args];
   return spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+/** The object's syscall counter, attached to this process; close() detaches and unloads it. */
+export function startCounter(): { counter: SyscallCounter; close(): void } {
+  const obj = BpfObject.open();
+  obj.configureMap(MAP_NAME, { maxEntries: 1 });
+  obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
+  obj.load();
+  const counter = new SyscallCounter(obj);
+  counter.attach();
+  return {
+    counter,
+    close() {
+      counter.close();
+      obj.close();
+    },
+  };
 }

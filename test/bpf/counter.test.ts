@@ -10,29 +10,18 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CMD_SLOTS } from '../../src/bpf/constants.js';
-import { COUNTER_PROG, newKernelCounts, SyscallCounter } from '../../src/bpf/counter.js';
-import { BpfObject } from '../../src/bpf/loader.js';
+import { newKernelCounts, type SyscallCounter } from '../../src/bpf/counter.js';
 import { callCounts, callsSince } from '../../src/bpf/syscall.js';
 import { countsAgree, type KernelSample } from '../../src/harness/measure.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/run.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
 import type { Strategy } from '../../src/strategies/types.js';
 import { cmdLabel } from '../../src/bpf/constants.js';
-import { filledHashMap, VALUE } from '../helpers.js';
+import { filledHashMap, startCounter, VALUE } from '../helpers.js';
 
 function withCounter(fn: (c: SyscallCounter) => Promise<void> | void): Promise<void> | void {
-  const obj = BpfObject.open();
-  obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
-  obj.load();
-  const counter = new SyscallCounter(obj);
-  counter.attach();
-  const done = () => {
-    counter.close();
-    obj.close();
-  };
+  const { counter, close: done } = startCounter();
   try {
     const r = fn(counter);
     if (r instanceof Promise) return r.finally(done);
