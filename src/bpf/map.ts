@@ -406,11 +406,6 @@ export class ElemReader {
     return true;
   }
 
-  /** Copies the current key into the previous-key slot (the last key, before draining it). */
-  currentToPrev(): void {
-    this.mem.bytes.copyWithin(this.prevOff, this.keyOff, this.keyOff + this.keySize);
-  }
-
   /**
    * LOOKUP_ELEM of the current key. Returns false if the key vanished
    * (deleted since GET_NEXT_KEY returned it).

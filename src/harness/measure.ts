@@ -94,7 +94,8 @@ export interface Audit {
   agree: boolean;
 }
 
-function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
+/** Kernel counts between two readings, bpf calls keyed by bare command name. */
+export function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
   const bpf: Record<string, number> = {};
   for (let i = 0; i < CMD_SLOTS; i++) {
     const d = b.bpf[i]! - a.bpf[i]!;

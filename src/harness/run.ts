@@ -94,8 +94,6 @@ export interface RunOutcome {
 
 export interface RunHooks {
   progress: Progress;
-  /** Called as each strategy finishes (for live output). */
-  onMeasured?: (m: StrategyMeasurement) => void;
 }
 
 /** Bytes one entry's value takes in user space (per-CPU maps: round_up(value_size, 8) per possible CPU). */
@@ -298,7 +296,6 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
     for (const s of config.strategies) {
       const m = measureStrategy(bench.map, s, config.chunk, sink, config.repeat, hooks.progress, { counter: bench.counter, strictChunk: config.strictChunk, iterProgFd: bench.iterProgFd, refill: bench.refill && verifier ? () => bench.refill!(verifier) : undefined });
       measurements.push(m);
-      hooks.onMeasured?.(m);
       // A drain leaves the map empty: fill it again for the strategies after it.
       if (s.drains && bench.refill && verifier) bench.refill(verifier);
     }

@@ -9,15 +9,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CMD_SLOTS } from '../../src/bpf/constants.js';
 import { newKernelCounts, type SyscallCounter } from '../../src/bpf/counter.js';
 import { callCounts, callsSince } from '../../src/bpf/syscall.js';
-import { countsAgree, type KernelSample } from '../../src/harness/measure.js';
+import { countsAgree, kernelDelta, type KernelSample } from '../../src/harness/measure.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
 import type { Strategy } from '../../src/strategies/types.js';
-import { cmdLabel } from '../../src/bpf/constants.js';
 import { filledHashMap, startCounter, VALUE } from '../helpers.js';
 
 function withCounter(fn: (c: SyscallCounter) => Promise<void> | void): Promise<void> | void {
@@ -41,9 +39,7 @@ function kernelCountOf(counter: SyscallCounter, body: () => void): { kernel: Ker
   body();
   counter.read(k1);
   const self = callsSince(self0);
-  const bpf: Record<string, number> = {};
-  for (let i = 0; i < CMD_SLOTS; i++) if (k1.bpf[i]! - k0.bpf[i]! > 0) bpf[cmdLabel(i)] = k1.bpf[i]! - k0.bpf[i]!;
-  return { kernel: { total: k1.total - k0.total, bpfTotal: k1.bpfTotal - k0.bpfTotal, bpf }, self };
+  return { kernel: kernelDelta(k0, k1), self };
 }
 
 const N = 4000;
