@@ -125,3 +125,49 @@ export const IterCreateAttr = {
 
 /** enum bpf_attach_type: BPF_TRACE_ITER */
 export const BPF_TRACE_ITER = 28;
+
+/** union bpf_iter_link_info, the map part: what LINK_CREATE's iter_info points to. */
+export const IterLinkInfo = {
+  map_fd: 0,
+  SIZE: 4,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Structs shared with bpf/bench.bpf.c (checked against the object's BTF by
+// test/bpf/layouts.test.ts, so that the two cannot drift).
+
+/** struct fill_ctx: the fill program's context (BPF_PROG_TEST_RUN ctx_in). */
+export const FillCtx = {
+  start: 0,
+  count: 4,
+  value: 8,
+  flags: 12,
+  err: 16,
+  done: 20,
+  SIZE: 24,
+} as const;
+
+/** iter_cfg (const volatile, .rodata): the iterator's record sizes. */
+export const IterCfg = {
+  key_size: 0,
+  value_size: 4,
+  SIZE: 8,
+} as const;
+
+/** struct counter_config: the value of counter_config[0]. */
+export const CounterConfig = {
+  tgid: 0,
+  bpf_nr: 4,
+  SIZE: 8,
+} as const;
+
+/** Slots of struct counters' per-command arrays (COUNTER_CMD_SLOTS). */
+export const COUNTER_CMD_SLOTS = 64;
+
+/** struct counters: the value of syscall_counters[0] (mmapped). */
+export const Counters = {
+  total: 0,
+  bpf_total: 8,
+  bpf_cmd: 16, // u64[COUNTER_CMD_SLOTS]
+  SIZE: 16 + 8 * COUNTER_CMD_SLOTS,
+} as const;
