@@ -1,7 +1,12 @@
 // Writing results: atomically to a file (temp file in the same directory,
-// then rename), or to stdout for '-'.
+// then rename), or to the given stdout for '-'.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+/** Where '-' goes: the command's stdout (Io.stdout). */
+export interface Stdout {
+  write(text: string): unknown;
+}
 
 export function writeAtomic(path: string, text: string): void {
   const dir = dirname(path);
@@ -16,12 +21,12 @@ export function writeAtomic(path: string, text: string): void {
   }
 }
 
-/** Text to a file, atomically, or to stdout for '-'. */
-export function writeText(path: string, text: string): void {
-  if (path === '-') process.stdout.write(text);
+/** Text to a file, atomically, or to `stdout` for '-'. */
+export function writeText(path: string, text: string, stdout: Stdout): void {
+  if (path === '-') stdout.write(text);
   else writeAtomic(path, text);
 }
 
-export function writeJson(path: string, value: unknown): void {
-  writeText(path, JSON.stringify(value, null, 2) + '\n');
+export function writeJson(path: string, value: unknown, stdout: Stdout): void {
+  writeText(path, JSON.stringify(value, null, 2) + '\n', stdout);
 }

@@ -1,0 +1,73 @@
+// bpfbench peers: one pinned map read by bpfbench, a C program issuing the
+// same raw syscalls, Go with cilium/ebpf and bpftool, in alternation.
+import { Option, type Command } from 'commander';
+import type { FillMethod } from '../../harness/fill.js';
+import { runPeers, type PeersConfig } from '../../harness/peers.js';
+import { TOOL } from '../../paths.js';
+import { buildPeersResult, renderPeers } from '../../report/peers.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
+import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
+import { writeJson } from '../output.js';
+import { parseList, rangeChecked } from '../parse.js';
+import { terminalProgress } from '../progress.js';
+
+const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool'];
+
+interface PeersFlags extends OutputFlags {
+  entries: number;
+  chunk: number;
+  rounds: number;
+  strategies: string[];
+  impls: string[];
+  fill: FillMethod;
+  pin?: string;
+}
+
+/** The flags → what runPeers needs; nothing more. */
+function peersConfig(flags: PeersFlags): PeersConfig {
+  return {
+    // The published experiment's map: hash u32 → u32 (the harness's default shape), max_entries = entries.
+    entries: flags.entries,
+    maxEntries: flags.entries,
+    fill: flags.fill,
+    // peers has no --map-flags: the map is created without flags (a random hash seed per map).
+    mapFlags: 0,
+    // peers has no --no-kernel-count: no kernel-side syscall count (runPeers does not attach the counter).
+    kernelCount: false,
+    chunk: flags.chunk,
+    rounds: flags.rounds,
+    strategies: flags.strategies,
+    impls: flags.impls,
+    pin: flags.pin,
+  };
+}
+
+function peersAction(flags: PeersFlags, io: Io): number {
+  const human = humanStream(io, [flags.json]);
+  const color = useColor(flags, io, human);
+  const outcome = runPeers(peersConfig(flags), terminalProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
+  const result = buildPeersResult(outcome, TOOL);
+  human.write(`${renderPeers(result, { color })}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
+  return result.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+export function addPeersCommand(program: Command, ctx: CommandContext): Command {
+  const cmd = program
+    .command('peers')
+    .description('one pinned map read by bpfbench, a C program issuing the same raw syscalls, Go with cilium/ebpf and bpftool, in alternation: ns/entry and the ratio to C');
+  addOptions(
+    cmd,
+    entriesOption('entries to write', 1024 * 1024, '1Mi'),
+    fixedFillOption('prog, batch or elem', 'prog'),
+    pinOption('where to pin the map while peers read it (removed at exit)'),
+    strategiesOption('comma-separated, of: elem, batch, batch-fixed-cursor', ['elem', 'batch']),
+    chunkOption(),
+    new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}`).argParser(parseList('--impls', 'implementation', PEER_IMPLS)).default([...PEER_IMPLS], PEER_IMPLS.join(',')).helpGroup(GROUP.read),
+    new Option('--rounds <n>', 'reads per implementation and strategy, in alternation').argParser(rangeChecked('--rounds', 1, 100)).default(3).helpGroup(GROUP.measure),
+    jsonOption("write the result as JSON to a file, or '-' for stdout"),
+    colorOption(),
+  );
+  return finishOptions(cmd).action((flags: PeersFlags) => ctx.exit(peersAction(flags, ctx.io)));
+}

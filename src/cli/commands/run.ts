@@ -1,0 +1,117 @@
+// bpfbench run: create and fill a map (or open a pinned one, or one by id),
+// read it with each strategy, print the table; optionally save or compare
+// with a baseline and export the result.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { InvalidInputError, UsageError } from '../../errors.js';
+import { BASELINE_DIR } from '../../paths.js';
+import { compareResults, renderComparison } from '../../report/compare.js';
+import { toCsv, toGab, toMarkdown } from '../../report/export.js';
+import type { RunResultJson } from '../../report/result.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION } from '../exit.js';
+import { useColor, type CommandContext, type Io } from '../io.js';
+import { humanOf, measureAndPrint, type MeasuredRunFlags } from '../measure.js';
+import {
+  addOptions,
+  allStrategiesOption,
+  chunkOption,
+  colorOption,
+  entriesOption,
+  exportOptions,
+  fillOption,
+  finishOptions,
+  jsonOption,
+  mapFlagsOption,
+  mapIdOption,
+  mapShapeOptions,
+  maxEntriesOption,
+  measureOptions,
+  objectOption,
+  pinOption,
+  RESULT_JSON_HELP,
+  strictChunkOption,
+  verboseOption,
+} from '../options.js';
+import { writeJson, writeText } from '../output.js';
+import { parsePercent } from '../parse.js';
+
+const BASELINE_GROUP = 'Baseline options:';
+
+interface RunFlags extends MeasuredRunFlags {
+  strategies: string[];
+  saveBaseline?: string;
+  force: boolean;
+  baseline?: string;
+  threshold: number;
+  strictTime: boolean;
+}
+
+/** Where baselines live: results/baselines/, or BPFBENCH_BASELINE_DIR. */
+const baselinePath = (name: string, io: Io) => join(io.env.BPFBENCH_BASELINE_DIR ?? BASELINE_DIR, `${name}.json`);
+
+function runAction(flags: RunFlags, io: Io): number {
+  if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new InvalidInputError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`);
+  const { result } = measureAndPrint(flags, io, flags.strategies);
+  if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
+  if (flags.saveBaseline !== undefined) saveBaseline(flags.saveBaseline, result, flags.force, io);
+  if (flags.exportMarkdown !== undefined) writeText(flags.exportMarkdown, toMarkdown(result), io.stdout);
+  if (flags.exportCsv !== undefined) writeText(flags.exportCsv, toCsv(result), io.stdout);
+  if (flags.exportGab !== undefined) writeJson(flags.exportGab, toGab(result), io.stdout);
+  if (!result.summary.ok) return EXIT_FAILURE;
+  if (flags.baseline !== undefined) {
+    // The same gates as `compare`, against results/baselines/NAME.json.
+    const path = baselinePath(flags.baseline, io);
+    if (!existsSync(path)) throw new UsageError(`no baseline ${path}: make one with --save-baseline ${flags.baseline}`);
+    const cmp = compareResults(JSON.parse(readFileSync(path, 'utf8')) as RunResultJson, result, { threshold: flags.threshold, strictTime: flags.strictTime });
+    const human = humanOf(flags, io);
+    human.write(`\ncompared with ${path}:\n${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
+    if (!cmp.comparable) return EXIT_FAILURE;
+    if (cmp.regression) return EXIT_REGRESSION;
+  }
+  return EXIT_OK;
+}
+
+/** results/baselines/NAME.json, atomically; never over a different configuration without --force. */
+function saveBaseline(name: string, result: RunResultJson, force: boolean, io: Io): void {
+  const path = baselinePath(name, io);
+  if (!result.summary.ok) throw new UsageError(`not saving ${path}: a read failed verification`);
+  if (existsSync(path) && !force) {
+    const old = JSON.parse(readFileSync(path, 'utf8')) as RunResultJson;
+    const cmp = compareResults(old, result, { threshold: 0.15 });
+    if (!cmp.comparable) throw new UsageError(`${path} holds another configuration or machine (${cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure).join(', ')}): --force replaces it`);
+  }
+  writeJson(path, result, io.stdout);
+  io.stderr.write(`bpfbench: baseline saved to ${path}\n`);
+}
+
+export function addRunCommand(program: Command, ctx: CommandContext): Command {
+  const cmd = program
+    .command('run')
+    .description('create and fill a map (default: hash u32 → u32, keys 0..N-1, value 0xdeadbeef, as the Go experiment), then read it with each strategy and compare');
+  addOptions(
+    cmd,
+    ...mapShapeOptions(),
+    entriesOption(),
+    maxEntriesOption(),
+    mapFlagsOption(),
+    fillOption(),
+    pinOption('read this pinned map (e.g. made by `bpfbench load`) instead of creating one; verified across strategies'),
+    mapIdOption('read the map with this id instead of creating one; verified across strategies'),
+    objectOption(),
+    allStrategiesOption(),
+    chunkOption(),
+    strictChunkOption(),
+    ...measureOptions(),
+    new Option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)').helpGroup(BASELINE_GROUP),
+    new Option('--force', 'let --save-baseline replace a baseline of another configuration').default(false).helpGroup(BASELINE_GROUP),
+    new Option('--baseline <name>', 'compare with results/baselines/NAME.json as `compare` does: exit 3 on a regression').helpGroup(BASELINE_GROUP),
+    new Option('--threshold <percent>', 'for --baseline: relative change that counts').argParser(parsePercent).default(0.15, '15%').helpGroup(BASELINE_GROUP),
+    new Option('--strict-time', 'for --baseline: ns/entry and allocation beyond the threshold also fail').default(false).helpGroup(BASELINE_GROUP),
+    jsonOption(RESULT_JSON_HELP),
+    ...exportOptions(),
+    verboseOption(),
+    colorOption(),
+  );
+  return finishOptions(cmd).action((flags: RunFlags) => ctx.exit(runAction(flags, ctx.io)));
+}

@@ -1,0 +1,101 @@
+// bpfbench sweep: every chunk on every map size, elem as the reference
+// level; a table and results/sweep-<time>.{json,svg,md}.
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { InvalidInputError } from '../../errors.js';
+import type { FillMethod } from '../../harness/fill.js';
+import { runSweep } from '../../harness/sweep.js';
+import { RESULTS_DIR, TOOL } from '../../paths.js';
+import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
+import { strategyByName } from '../../strategies/index.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
+import { resolveFill } from '../measure.js';
+import {
+  addOptions,
+  chunkListOption,
+  colorOption,
+  entriesListOption,
+  fillOption,
+  finishOptions,
+  GROUP,
+  jsonOption,
+  maxEntriesListOption,
+  objectOption,
+  runsCountOption,
+  strategiesOption,
+  warmupCountOption,
+  type OutputFlags,
+} from '../options.js';
+import { writeJson, writeText } from '../output.js';
+import { terminalProgress } from '../progress.js';
+
+interface SweepFlags extends OutputFlags {
+  entries: number[];
+  maxEntries?: number[];
+  chunks: number[];
+  strategies: string[];
+  runs: number;
+  warmup: number;
+  fill: FillMethod | 'auto';
+  outDir: string;
+  elem: boolean;
+  object?: string;
+}
+
+function sweepAction(flags: SweepFlags, io: Io): number {
+  if (flags.maxEntries && flags.maxEntries.length !== flags.entries.length) throw new InvalidInputError('--max-entries needs one value per --entries value');
+  flags.maxEntries?.forEach((m, i) => {
+    if (m < flags.entries[i]!) throw new InvalidInputError(`--max-entries ${m} is below --entries ${flags.entries[i]}`);
+  });
+  const strategies = flags.strategies.map((n) => strategyByName(n)!);
+  for (const s of strategies) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
+  const human = humanStream(io, [flags.json]);
+  const outcome = runSweep(
+    {
+      entries: flags.entries,
+      maxEntries: flags.maxEntries,
+      chunks: flags.chunks,
+      strategies,
+      withElem: flags.elem,
+      repeat: { minRuns: flags.runs, maxRuns: flags.runs, budgetMs: 0, warmup: flags.warmup },
+      fill: resolveFill({ fill: flags.fill, mapType: 'hash', keySize: 4, valueSize: 4 }),
+      mapFlags: 0,
+      kernelCount: false,
+      objectPath: flags.object,
+    },
+    terminalProgress(io.stderr),
+  );
+  const result = buildSweepResult(outcome, TOOL);
+  human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
+  const stamp = result.createdAt.replace(/[:.]/g, '-');
+  const base = join(flags.outDir, `sweep-${stamp}`);
+  writeJson(`${base}.json`, result, io.stdout);
+  writeText(`${base}.svg`, sweepChart(result), io.stdout);
+  writeText(`${base}.md`, sweepMarkdown(result), io.stdout);
+  io.stderr.write(`bpfbench: wrote ${base}.{json,svg,md}\n`);
+  if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
+  return result.ok ? EXIT_OK : EXIT_FAILURE;
+}
+
+export function addSweepCommand(program: Command, ctx: CommandContext): Command {
+  const cmd = program
+    .command('sweep')
+    .description('every chunk on every map size (one map per size, reused across chunks), elem as the reference level: a table, and results/sweep-<time>.{json,svg,md}');
+  addOptions(
+    cmd,
+    entriesListOption(),
+    maxEntriesListOption(),
+    fillOption('prog, batch, elem or auto'),
+    objectOption(),
+    strategiesOption('chunked strategies: batch', ['batch']),
+    chunkListOption(),
+    runsCountOption('measured reads per point', 3),
+    warmupCountOption('untimed reads per point first', 1),
+    new Option('--no-elem', "don't measure elem as the reference level").helpGroup(GROUP.measure),
+    new Option('--out-dir <dir>', 'where sweep-<time>.{json,svg,md} go').default(RESULTS_DIR).helpGroup(GROUP.output),
+    jsonOption("also write the JSON to a file, or '-' for stdout"),
+    colorOption(),
+  );
+  return finishOptions(cmd).action((flags: SweepFlags) => ctx.exit(sweepAction(flags, ctx.io)));
+}

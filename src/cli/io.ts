@@ -1,0 +1,26 @@
+// What the commands need from the world (streams, environment), and the
+// context every command is built with.
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Given to each command when the program is built: where to write, and how to report its exit code. */
+export interface CommandContext {
+  io: Io;
+  exit(code: number): void;
+}
+
+/** Colour on `stream`: never with --no-color or NO_COLOR, always with FORCE_COLOR, else on a terminal. */
+export function useColor(flags: { color: boolean }, io: Io, stream: NodeJS.WriteStream): boolean {
+  if (!flags.color) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+/** With a result going to stdout ('-'), the human-readable output moves to stderr. */
+export function humanStream(io: Io, outputs: (string | undefined)[]): NodeJS.WriteStream {
+  return outputs.includes('-') ? io.stderr : io.stdout;
+}

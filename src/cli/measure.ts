@@ -1,0 +1,85 @@
+// A measured run as `run` and `reproduce` do it: flags → the harness's
+// configuration (cross-flag checks here), the run, and its table printed.
+import type { FillMethod } from '../harness/fill.js';
+import { isDefaultShape, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
+import { buildRunResult, type RunResultJson } from '../report/result.js';
+import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
+import { InvalidInputError } from '../errors.js';
+import { TOOL } from '../paths.js';
+import { strategyByName } from '../strategies/index.js';
+import { humanStream, useColor, type Io } from './io.js';
+import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
+import { terminalProgress } from './progress.js';
+
+/** The flags of a measured run (`reproduce` has no shape, source or --max-entries flags: the defaults hold). */
+export interface MeasuredRunFlags extends Partial<MapShapeFlags>, MeasureFlags, OutputFlags, ExportFlags {
+  entries: number;
+  maxEntries?: number;
+  fill: FillMethod | 'auto';
+  mapFlags: number;
+  chunk: number;
+  strictChunk: boolean;
+  verbose: boolean;
+  object?: string;
+  /** run: read this pinned map instead of creating one. */
+  pin?: string;
+  /** run: read the map with this id instead of creating one. */
+  mapId?: number;
+}
+
+/** --fill auto: in kernel for the published experiment's map, UPDATE_BATCH for any other shape. */
+export function resolveFill(flags: { fill: FillMethod | 'auto' } & Partial<MapShapeFlags>): FillMethod {
+  if (flags.fill !== 'auto') return flags.fill;
+  return isDefaultShape(flags) ? 'prog' : 'batch';
+}
+
+/** --max-entries, defaulting to --entries, never below it. */
+export function maxEntriesOf(flags: { entries: number; maxEntries?: number }, fmt: (n: number) => string = String): number {
+  const maxEntries = flags.maxEntries ?? flags.entries;
+  if (maxEntries < flags.entries) throw new InvalidInputError(`--max-entries (${fmt(maxEntries)}) must be at least --entries (${fmt(flags.entries)})`);
+  return maxEntries;
+}
+
+/** Flags → the harness's configuration (cross-flag checks here). */
+export function runConfig(flags: MeasuredRunFlags, strategyNames: string[]): RunConfig {
+  const maxEntries = maxEntriesOf(flags, (n) => n.toLocaleString('en-US'));
+  const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
+  const warmup = flags.warmup === 'auto' ? (flags.entries <= AUTO_WARMUP_MAX_ENTRIES ? 1 : 0) : flags.warmup;
+  if (flags.pin !== undefined && flags.mapId !== undefined) throw new InvalidInputError('--pin and --map-id name two maps: give one');
+  const source: MapSource = flags.pin !== undefined ? { kind: 'pin', path: flags.pin } : flags.mapId !== undefined ? { kind: 'id', id: flags.mapId } : { kind: 'create' };
+  return {
+    source,
+    mapType: flags.mapType,
+    keySize: flags.keySize,
+    valueSize: flags.valueSize,
+    entries: flags.entries,
+    maxEntries,
+    chunk: flags.chunk,
+    strategies: strategyNames.map((n) => strategyByName(n)!),
+    fill: resolveFill(flags),
+    mapFlags: flags.mapFlags,
+    repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
+    runsSetting: flags.runs,
+    kernelCount: flags.kernelCount,
+    strictChunk: flags.strictChunk,
+    objectPath: flags.object,
+  };
+}
+
+/** Where the human-readable output goes: stderr when a result is written to stdout. */
+export function humanOf(flags: MeasuredRunFlags, io: Io): NodeJS.WriteStream {
+  return humanStream(io, [flags.json, flags.exportMarkdown, flags.exportCsv, flags.exportGab]);
+}
+
+/** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
+export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[]): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
+  const config = runConfig(flags, strategyNames);
+  const human = humanOf(flags, io);
+  const color = useColor(flags, io, human);
+  const outcome = runBenchmark(config, { progress: terminalProgress(io.stderr) });
+  const result = buildRunResult(outcome, TOOL);
+  const opts = { color };
+  const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';
+  human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${detail}${renderRunFooter(result, opts)}\n`);
+  return { result, human, color };
+}

@@ -1,0 +1,164 @@
+// The flags the commands share, made once: each factory returns a fresh
+// commander Option (a command owns its options) with its parser, range and
+// help group, so `--help` shows the map, read, measurement and output
+// options apart, in a fixed order. Descriptions that differ per command are
+// parameters; the parsing never does.
+import { Option, type Command } from 'commander';
+import { MapType, type MapTypeName } from '../bpf/constants.js';
+import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
+import { STRATEGIES } from '../strategies/index.js';
+import { autoOr, parseChoice, parseCountList, parseList, parseMapFlags, rangeChecked } from './parse.js';
+
+export const U32_MAX = 0xffff_ffff;
+/** A 100Mi map, as in the published experiment. */
+export const DEFAULT_ENTRIES = 104_857_600;
+export const DEFAULT_CHUNK = 4096;
+/** Auto repeats: at least 1 read, at most 10, until this many seconds were spent per strategy. */
+export const AUTO_BUDGET_S = 60;
+export const AUTO_MAX_RUNS = 10;
+/** Auto warmup: one untimed read up to this size; above it the first read's warm-up is noise. */
+export const AUTO_WARMUP_MAX_ENTRIES = 4 * 1024 * 1024;
+const MAX_CHUNK = 1 << 24;
+
+/** Help headings, in the order commands add their options. */
+export const GROUP = {
+  map: 'Map options:',
+  read: 'Read options:',
+  measure: 'Measurement options:',
+  output: 'Output options:',
+} as const;
+
+const STRATEGY_NAMES = STRATEGIES.map((s) => s.name);
+
+/** Adds options in order; a group's heading appears where its first option is added. */
+export function addOptions(cmd: Command, ...options: Option[]): Command {
+  for (const o of options) cmd.addOption(o);
+  return cmd;
+}
+
+const opt = (group: string, flags: string, description: string) => new Option(flags, description).helpGroup(group);
+
+// --- Map options: which map, its shape, how it is filled ---------------------
+
+export interface MapShapeFlags {
+  mapType: MapTypeName;
+  keySize: number;
+  valueSize: number;
+}
+
+export const mapTypeOption = () => opt(GROUP.map, '--map-type <type>', 'the map type to create').choices(Object.keys(MapType)).default('hash');
+export const keySizeOption = () =>
+  opt(GROUP.map, '--key-size <bytes>', 'key size: the index in the first (up to) 4 bytes, a pattern after').argParser(rangeChecked('--key-size', 1, 512)).default(4);
+export const valueSizeOption = () =>
+  opt(GROUP.map, '--value-size <bytes>', 'value size (per CPU for per-CPU maps): a pattern derived from the key').argParser(rangeChecked('--value-size', 1, 4096)).default(4);
+
+/** --map-type, --key-size, --value-size. */
+export const mapShapeOptions = () => [mapTypeOption(), keySizeOption(), valueSizeOption()];
+
+export function entriesOption(description = 'entries to write (1Mi, 100Mi, …)', value = DEFAULT_ENTRIES, shown = '104857600 (100Mi)'): Option {
+  return opt(GROUP.map, '--entries <n>', description).argParser(rangeChecked('--entries', 1, U32_MAX)).default(value, shown);
+}
+
+export const maxEntriesOption = () => opt(GROUP.map, '--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX));
+
+/** sweep: one map per size. */
+export const entriesListOption = () =>
+  opt(GROUP.map, '--entries <list>', 'map sizes').argParser(parseCountList('--entries', 1, U32_MAX)).default([1 << 20, 4 << 20], '1Mi,4Mi');
+export const maxEntriesListOption = () => opt(GROUP.map, '--max-entries <list>', 'max_entries per size (sparse maps)').argParser(parseCountList('--max-entries', 1, U32_MAX));
+
+export function mapFlagsOption(description = 'map_flags at creation: zero_seed, no_prealloc (comma-separated) or a number'): Option {
+  return opt(GROUP.map, '--map-flags <flags>', description).argParser(parseMapFlags).default(0);
+}
+
+export const FILL_HELP =
+  'how the map is filled: prog (in kernel, BPF_PROG_TEST_RUN; the default u32 → u32 hash map only), batch (UPDATE_BATCH), elem (UPDATE_ELEM per key); auto: prog where it can, else batch';
+
+/** --fill with `auto` (resolved per map shape). */
+export function fillOption(description = FILL_HELP): Option {
+  return opt(GROUP.map, '--fill <method>', description).argParser(parseChoice('--fill', [...FILL_METHODS, 'auto'] as const)).default('auto');
+}
+
+/** --fill without `auto`. */
+export function fixedFillOption(description: string, value: FillMethod): Option {
+  return opt(GROUP.map, '--fill <method>', description).argParser(parseChoice('--fill', FILL_METHODS)).default(value);
+}
+
+export function pinOption(description: string, value?: string): Option {
+  const o = opt(GROUP.map, '--pin <path>', description);
+  return value === undefined ? o : o.default(value);
+}
+
+export const mapIdOption = (description: string) => opt(GROUP.map, '--map-id <id>', description).argParser(rangeChecked('--map-id', 1, U32_MAX));
+
+export const objectOption = () => opt(GROUP.map, '--object <path>', 'BPF object to load (default: bpf/bench.bpf.o)');
+
+// --- Read options: which strategies, in what chunks -------------------------
+
+export function strategiesOption(description: string, value: string[]): Option {
+  return opt(GROUP.read, '--strategies <list>', description).argParser(parseList('--strategies', 'strategy', STRATEGY_NAMES)).default(value, value.join(','));
+}
+
+/** run: every strategy may be named. */
+export const allStrategiesOption = () => strategiesOption(`comma-separated, of: ${STRATEGY_NAMES.join(', ')}`, ['elem', 'batch']);
+
+export const chunkOption = () => opt(GROUP.read, '--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, MAX_CHUNK)).default(DEFAULT_CHUNK);
+export const chunkListOption = () =>
+  opt(GROUP.read, '--chunks <list>', 'chunks to try').argParser(parseCountList('--chunks', 1, MAX_CHUNK)).default([1, 8, 64, 512, 4096, 32768], '1,8,64,512,4096,32768');
+export const strictChunkOption = () =>
+  opt(GROUP.read, '--strict-chunk', 'fail when a hash bucket holds more entries than --chunk (ENOSPC), instead of doubling the chunk and saying so').default(false);
+
+// --- Measurement options: how often, how long, what is counted --------------
+
+export interface MeasureFlags {
+  runs: number | 'auto';
+  warmup: number | 'auto';
+  budget: number;
+  kernelCount: boolean;
+}
+
+export const runsOption = () =>
+  opt(GROUP.measure, '--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto');
+export const warmupOption = () =>
+  opt(GROUP.measure, '--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto');
+export const budgetOption = () => opt(GROUP.measure, '--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S);
+export const kernelCountOption = () => opt(GROUP.measure, '--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)");
+
+/** --runs, --warmup, --budget (auto repeats), --no-kernel-count. */
+export const measureOptions = () => [runsOption(), warmupOption(), budgetOption(), kernelCountOption()];
+
+/** sweep: fixed counts per point. */
+export const runsCountOption = (description: string, value: number) => opt(GROUP.measure, '--runs <n>', description).argParser(rangeChecked('--runs', 1, 100)).default(value);
+export const warmupCountOption = (description: string, value: number) => opt(GROUP.measure, '--warmup <n>', description).argParser(rangeChecked('--warmup', 0, 100)).default(value);
+
+// --- Output options: where results go, how they look ------------------------
+
+export interface OutputFlags {
+  json?: string;
+  color: boolean;
+  debug: boolean;
+}
+
+export const jsonOption = (description: string) => opt(GROUP.output, '--json <file>', description);
+export const RESULT_JSON_HELP = "write the result as JSON (schemaVersion 1) to a file, or '-' for stdout";
+export const verboseOption = () => opt(GROUP.output, '-v, --verbose', 'a second table with every figure: CPU, syscalls by command (self and kernel), memory').default(false);
+export const colorOption = () => opt(GROUP.output, '--no-color', 'no colours (NO_COLOR is honoured too)');
+export const debugOption = () => opt(GROUP.output, '--debug', 'show stack traces of errors').default(false);
+/** The built-in -h, --help, listed with the output options. */
+export const helpOption = () => opt(GROUP.output, '-h, --help', 'display help for command');
+
+export interface ExportFlags {
+  exportMarkdown?: string;
+  exportCsv?: string;
+  exportGab?: string;
+}
+
+export const exportOptions = () => [
+  opt(GROUP.output, '--export-markdown <file>', "the result as a Markdown table ('-' for stdout)"),
+  opt(GROUP.output, '--export-csv <file>', "the result as CSV ('-' for stdout)"),
+  opt(GROUP.output, '--export-gab <file>', "the result for github-action-benchmark (customSmallerIsBetter JSON; '-' for stdout)"),
+];
+
+/** Ends a command's options: --debug, then -h, --help in the output group. */
+export function finishOptions(cmd: Command): Command {
+  return cmd.addOption(debugOption()).addHelpOption(helpOption());
+}
