@@ -187,6 +187,27 @@ test('--help and --version exit 0', () => {
   assert.match(v.stdout, /^\d+\.\d+\.\d+/);
 });
 
+test('run --help: map, read, measurement, baseline and output options in groups, --entries before --max-entries', () => {
+  const h = runCli(['run', '--help']);
+  assert.equal(h.status, 0, h.stderr);
+  const groups = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of h.stdout.split('\n')) {
+    const heading = /^(\w[\w ]* options):$/.exec(line);
+    if (heading) groups.set(heading[1]!, (current = []));
+    else if (current && /^ {2}(-\w, )?--[\w-]+/.test(line)) current.push(/--[\w-]+/.exec(line)![0]);
+  }
+  assert.deepEqual([...groups.keys()], ['Map options', 'Read options', 'Measurement options', 'Baseline options', 'Output options']);
+  const map = groups.get('Map options')!;
+  assert.deepEqual(map.slice(0, 5), ['--map-type', '--key-size', '--value-size', '--entries', '--max-entries']);
+  for (const later of ['--map-flags', '--fill', '--pin', '--map-id']) assert.ok(map.indexOf(later) > map.indexOf('--max-entries'), later);
+  assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk']);
+  assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--no-kernel-count']);
+  for (const f of ['--json', '--export-markdown', '--verbose', '--no-color', '--debug', '--help']) assert.ok(groups.get('Output options')!.includes(f), f);
+  const all = [...groups.values()].flat();
+  assert.equal(new Set(all).size, all.length, 'each option listed once');
+});
+
 test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit 0', () => {
   const r = runCli(['reproduce', '--entries', '262144', '--runs', '1', '--json', '-']);
   assert.equal(r.status, 0, r.stderr);
