@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
+import { SCHEMA_VERSION } from '../report/result.js';
 import { STRATEGIES } from '../strategies/index.js';
 import { autoOr, parseChoice, parseCountList, parseList, parseMapFlags, rangeChecked } from './parse.js';
 
@@ -139,7 +140,7 @@ export interface OutputFlags {
 }
 
 export const jsonOption = (description: string) => opt(GROUP.output, '--json <file>', description);
-export const RESULT_JSON_HELP = "write the result as JSON (schemaVersion 1) to a file, or '-' for stdout";
+export const RESULT_JSON_HELP = `write the result as JSON (schemaVersion ${SCHEMA_VERSION}) to a file, or '-' for stdout`;
 export const verboseOption = () => opt(GROUP.output, '-v, --verbose', 'a second table with every figure: CPU, syscalls by command (self and kernel), memory').default(false);
 export const colorOption = () => opt(GROUP.output, '--no-color', 'no colours (NO_COLOR is honoured too)');
 export const debugOption = () => opt(GROUP.output, '--debug', 'show stack traces of errors').default(false);
