@@ -11,9 +11,9 @@
 //      confidence interval of the ratio lies beyond the threshold.
 // Results from another kernel, CPU or configuration are not comparable
 // unless lenient.
-import { Chalk } from 'chalk';
 import { MapFlag } from '../bpf/constants.js';
 import { tQuantile95 } from '../harness/stats.js';
+import { paint } from './color.js';
 import type { PeersResultJson } from './peers.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { compactTable } from './table.js';
@@ -145,9 +145,9 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
 
 /** The comparison as a table (compact, one row per figure) and a verdict line. */
 export function renderComparison(c: Comparison, opts: { color: boolean; threshold: number }): string {
-  const ch = new Chalk({ level: opts.color ? 1 : 0 });
-  const paint = (m: Mark) => (m === '+' ? ch.red.bold(m) : m === '-' ? ch.green(m) : m === 'x' ? ch.yellow(m) : ch.dim(m));
-  const rows = c.rows.map((r) => [paint(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
+  const ch = paint(opts.color);
+  const markCell = (m: Mark) => (m === '+' ? ch.red.bold(m) : m === '-' ? ch.green(m) : m === 'x' ? ch.yellow(m) : ch.dim(m));
+  const rows = c.rows.map((r) => [markCell(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
   const table = compactTable(['', 'gate', 'figure', 'baseline', 'current'], ['left', 'right', 'left', 'left', 'left'], rows, ch);
   const verdict = !c.comparable
     ? ch.yellow.bold('not comparable: another kernel, CPU or configuration (--lenient compares anyway)')
