@@ -28,7 +28,9 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 ts: $(NODE_MODULES_STAMP)
 	npx tsc -p tsconfig.json
 
-# System packages the build needs (Debian/Ubuntu). Installed only when missing.
+# System packages (Debian/Ubuntu), installed only when missing: what the
+# build and the tests need, and the toolchains of `bpfbench peers` (gcc, Go
+# with cilium/ebpf, bpftool), so that no benchmark installs anything.
 deps:
 	@bash scripts/install-deps.sh
 

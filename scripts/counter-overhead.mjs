@@ -4,9 +4,12 @@
 // without --no-kernel-count, alternating to spread drift over both, and
 // compares the pooled medians. A benchmark, not a test.
 //   node scripts/counter-overhead.mjs [--entries 1Mi] [--pairs 3] [--out results/counter-overhead.json]
+// Needs the build (`make`): it uses bpfbench's own paths and statistics.
 import { spawnSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { summarize } from '../dist/src/harness/stats.js';
+import { ROOT } from '../dist/src/paths.js';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -16,7 +19,7 @@ const opt = (name, def) => {
 const entries = opt('--entries', '1Mi');
 const pairs = Number(opt('--pairs', '3'));
 const out = opt('--out', undefined);
-const bin = fileURLToPath(new URL('../bin/bpfbench', import.meta.url));
+const bin = join(ROOT, 'bin/bpfbench');
 
 function run(counted) {
   const argv = [bin, 'run', '--entries', entries, '--strategies', 'elem', '--runs', '3', '--warmup', '1', '--json', '-'];
@@ -28,11 +31,7 @@ function run(counted) {
   return { samplesNsPerEntry: e.wallNs.samples.map((s) => s / e.verified.entries), context: j.context };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const median = (xs) => summarize(xs).median;
 
 const on = [];
 const off = [];

@@ -2,16 +2,16 @@
 // where possible (BPF_MAP_CREATE + UPDATE_BATCH), so a strategy's test does
 // not depend on the loader's.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { MapType } from '../src/bpf/constants.js';
 import { COUNTER_PROG, SyscallCounter } from '../src/bpf/counter.js';
 import { BpfObject } from '../src/bpf/loader.js';
-import { ALL_PROGS, MAP_NAME } from '../src/harness/run.js';
+import { ALL_PROGS, MAP_NAME } from '../src/harness/bench-map.js';
 import { BpfMap, type MapSpec } from '../src/bpf/map.js';
 import { NativeBlock } from '../src/bpf/native.js';
+import { ROOT } from '../src/paths.js';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = fileURLToPath(new URL('../../bin/bpfbench', import.meta.url));
+export const BIN = join(ROOT, 'bin/bpfbench');
 export const VALUE = 0xdeadbeef;
 
 /** A hash map holding keys 0..n-1 → value. */

@@ -1,20 +1,20 @@
-// One strategy, measured: repeated full reads of the map, each verified,
-// each with its wall time, CPU time, bpf calls by command, heap growth and
-// GC count. tinybench schedules the repeats (a minimum count and a time
-// budget); every figure is taken by this file around each read, with
-// hrtime in nanoseconds, and handed back to tinybench as the sample.
-import { GCProfiler } from 'node:v8';
+// One strategy, measured: untimed warmup reads, then repeated full reads of
+// the map, each verified and measured by the Sampler (sample.ts). tinybench
+// runs the repeats and computes the statistics of their wall times; this file
+// decides after each read whether another is worth it (a minimum count, a
+// maximum, and a time budget).
 import { Bench } from 'tinybench';
-import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
-import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
-import { callCounts, callsSince } from '../bpf/syscall.js';
-import { fullGc } from './gc.js';
+import type { SyscallCounter } from '../bpf/counter.js';
 import type { BpfMap } from '../bpf/map.js';
-import type { Strategy } from '../strategies/index.js';
-import { strategyLabel } from '../strategies/index.js';
+import { strategyLabel, type Strategy } from '../strategies/index.js';
+import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
-import { summarize, type Summary } from './stats.js';
-import type { EntrySink, Verdict } from './verifier.js';
+import { Sampler, type Audit, type ReadSample } from './sample.js';
+import { asSample, latencyOf, summarize, summaryOf, type Summary } from './stats.js';
+import type { Verdict, VerifyingSink } from './verdict.js';
+
+// SHIM(issue11): the old home of the one-read types and the audit helpers; import them from sample.js.
+export { countsAgree, kernelDelta, type Audit, type KernelSample, type MemorySample, type ReadSample } from './sample.js';
 
 export interface RepeatPolicy {
   /** Minimum measured reads. */
@@ -31,90 +31,27 @@ export interface RepeatPolicy {
   warmup: number;
 }
 
-/** Syscalls of one read as the kernel counted them (every thread of the process). */
-export interface KernelSample {
-  total: number;
-  bpfTotal: number;
-  bpf: Record<string, number>;
-}
-
-/** Memory of one read, in terms comparable with Go's runtime.MemStats. */
-export interface MemorySample {
-  heapUsedDeltaBytes: number;
-  /** external + arrayBuffers growth. */
-  externalDeltaBytes: number;
-  /** Peak RSS of the process so far (getrusage maxRSS). */
-  rssPeakBytes: number;
-  /**
-   * Bytes allocated on the V8 heap during the read (Go's TotalAlloc delta):
-   * heap growth plus what each GC in the read freed (GCProfiler's before/after
-   * used heap).
-   */
-  allocatedBytes: number;
-  gcCount: number;
-  gcPauseNs: number;
-}
-
-/** One measured read. */
-export interface ReadSample {
-  wallNs: number;
-  userNs: number;
-  sysNs: number;
-  /** bpf calls by command, counted by our own syscall wrapper. */
-  bpf: Record<string, number>;
-  memory: MemorySample;
-  counted: number;
-  /** Chunked reads: the chunk at the end of this read, and ENOSPC growths so far. */
-  chunk: number | undefined;
-  chunkGrowths: number;
-  verdict: Verdict;
-}
-
 export interface MeasureOptions {
-  /** Fail on ENOSPC instead of growing the chunk. */
-  strictChunk?: boolean;
-  /** Fills the map again as the loader did (for drain strategies). */
-  refill?: () => void;
-  /** The loaded bpf_iter program (for the iter strategy). */
-  iterProgFd?: number;
+  map: BpfMap;
+  strategy: Strategy;
+  /** Entries per batch call (chunked strategies). */
+  chunk: number;
+  /** Where each read goes, and what judges it. */
+  sink: VerifyingSink;
+  policy: RepeatPolicy;
+  progress: Progress;
   /**
    * The kernel-side syscall counter. It audits the first read of the
    * strategy (the warmup read when there is one): attached for that read
    * only, so the timed reads that follow do not pay for it.
    */
   counter?: SyscallCounter;
-}
-
-/** The read the kernel counter watched, and whether its count matched ours. */
-export interface Audit {
-  /** 'warmup' or 'run 1'. */
-  read: string;
-  kernel: KernelSample;
-  bpf: Record<string, number>;
-  agree: boolean;
-}
-
-/** Kernel counts between two readings, bpf calls keyed by bare command name. */
-export function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
-  const bpf: Record<string, number> = {};
-  for (let i = 0; i < CMD_SLOTS; i++) {
-    const d = b.bpf[i]! - a.bpf[i]!;
-    if (d > 0) bpf[cmdLabel(i)] = d;
-  }
-  return { total: b.total - a.total, bpfTotal: b.bpfTotal - a.bpfTotal, bpf };
-}
-
-/** Kernel and self counts agree on every command and on the total of bpf calls. */
-export function countsAgree(self: Record<string, number>, kernel: KernelSample): boolean {
-  const names = new Set([...Object.keys(self), ...Object.keys(kernel.bpf)]);
-  for (const n of names) if ((self[n] ?? 0) !== (kernel.bpf[n] ?? 0)) return false;
-  return Object.values(self).reduce((a, b) => a + b, 0) === kernel.bpfTotal;
-}
-
-interface GcStat {
-  cost: number;
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
+  /** Fail on ENOSPC instead of growing the chunk. */
+  strictChunk?: boolean;
+  /** Fills the map again as the loader did (for drain strategies). */
+  refill?: () => void;
+  /** The loaded bpf_iter program (for the iter strategy). */
+  iterProgFd?: number;
 }
 
 export interface StrategyMeasurement {
@@ -137,122 +74,63 @@ export interface StrategyMeasurement {
   note?: string;
 }
 
-export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, verifier: EntrySink, policy: RepeatPolicy, progress: Progress, options: MeasureOptions = {}): StrategyMeasurement {
-  const label = strategyLabel(strategy, chunk);
-  const prepared = strategy.prepare(map, { chunk, strictChunk: options.strictChunk, refill: options.refill, iterProgFd: options.iterProgFd });
-  const samples: ReadSample[] = [];
-  const { counter } = options;
-  const k0 = newKernelCounts();
-  const k1 = newKernelCounts();
-  const self0 = new Float64Array(CMD_SLOTS);
-  let warmupRuns = 0;
-  let audit: Audit | undefined;
-  try {
-    // The window between t0 and t1 holds the strategy's read and nothing
-    // else: the kernel counters are read by memory (no syscall) right at its
-    // edges, every other figure outside it.
-    const readOnce = (phase: string): ReadSample => {
-      prepared.beforeRead?.();
-      const auditing = counter !== undefined && audit === undefined;
-      if (auditing) counter.attach();
-      progress.start(phase, verifier.total, 'entries');
-      const onProgress = (n: number) => progress.update(n);
-      verifier.reset(onProgress);
-      const gc = new GCProfiler();
-      gc.start();
-      const mem0 = process.memoryUsage();
-      const cpu0 = process.cpuUsage();
-      self0.set(callCounts);
-      if (auditing) counter.read(k0);
-      const t0 = process.hrtime.bigint();
-      const report = prepared.read(verifier);
-      const t1 = process.hrtime.bigint();
-      if (auditing) counter.read(k1);
-      const bpf = callsSince(self0);
-      if (auditing) counter.detach();
-      const cpu = process.cpuUsage(cpu0);
-      const mem1 = process.memoryUsage();
-      const gcs = (gc.stop()?.statistics ?? []) as unknown as GcStat[];
-      const rssPeakBytes = process.resourceUsage().maxRSS * 1024;
-      progress.end();
-      const verdict = verifier.verdict();
-      const after = prepared.afterRead?.();
-      if (after) {
-        verdict.ok = false;
-        verdict.problems.push(after);
-      }
-      const freed = gcs.reduce((a, g) => a + (g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize), 0);
-      if (auditing) {
-        const kernel = kernelDelta(k0, k1);
-        audit = { read: phase.replace(`${label} `, ''), kernel, bpf, agree: countsAgree(bpf, kernel) };
-      }
-      return {
-        wallNs: Number(t1 - t0),
-        userNs: cpu.user * 1000,
-        sysNs: cpu.system * 1000,
-        bpf,
-        memory: {
-          heapUsedDeltaBytes: mem1.heapUsed - mem0.heapUsed,
-          externalDeltaBytes: mem1.external + mem1.arrayBuffers - (mem0.external + mem0.arrayBuffers),
-          rssPeakBytes,
-          allocatedBytes: Math.max(0, mem1.heapUsed - mem0.heapUsed + freed),
-          gcCount: gcs.length,
-          gcPauseNs: gcs.reduce((a, g) => a + g.cost * 1000, 0),
-        },
-        counted: report.counted,
-        chunk: report.chunk,
-        chunkGrowths: report.chunkGrowths ?? 0,
-        verdict,
-      };
-    };
+/** Warmup reads; stops at the first that fails verification and returns it. */
+function warmUp(sampler: Sampler, reads: number): { runs: number; failed: ReadSample | undefined } {
+  for (let i = 0; i < reads; i++) {
+    const s = sampler.read(`warmup ${i + 1}/${reads}`);
+    if (!s.verdict.ok) return { runs: i + 1, failed: s };
+  }
+  return { runs: reads, failed: undefined };
+}
 
+/** After `n` reads that took `spentNs`: whether to read again. */
+function readAgain(policy: RepeatPolicy, n: number, spentNs: number): boolean {
+  if (n >= policy.maxRuns) return false;
+  if (n < policy.minRuns) return true;
+  return spentNs + spentNs / n <= policy.budgetMs * 1e6;
+}
+
+/** The measured reads, run by tinybench (no time limit of its own: readAgain decides), with their statistics. */
+function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, label: string): { samples: ReadSample[]; wallNs: Summary } {
+  const stop = new AbortController();
+  const bench = new Bench({ iterations: Math.max(policy.minRuns, policy.maxRuns), time: 0, warmup: false, throws: true });
+  const samples: ReadSample[] = [];
+  let spentNs = 0;
+  const readOnce = () => {
+    const s = sampler.read(`run ${samples.length + 1}`);
+    samples.push(s);
+    spentNs += s.wallNs;
+    // A wrong read is not timed again as if it were a success.
+    if ((!s.verdict.ok && !strategy.expectedToFail) || !readAgain(policy, samples.length, spentNs)) stop.abort();
+    return asSample(s.wallNs);
+  };
+  // async: false, or tinybench would call readOnce once to find out.
+  bench.add(label, readOnce, { signal: stop.signal, async: false });
+  bench.runSync();
+  return { samples, wallNs: summaryOf(latencyOf(bench.tasks[0]!), samples.map((s) => s.wallNs)) };
+}
+
+export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
+  const { strategy, chunk } = o;
+  const label = strategyLabel(strategy, chunk);
+  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd });
+  const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter });
+  let warmupRuns: number;
+  let samples: ReadSample[];
+  let wallNs: Summary;
+  try {
     // One full collection before this strategy's reads: garbage left by what
     // ran before (another strategy, a fill) is not collected, and counted as
     // allocation, inside a read. (Not before every read: a forced full GC can
     // flush compiled code, which the next read would recompile, and allocate.)
     fullGc();
-    let failedVerdict: Verdict | undefined;
-    for (let i = 0; i < policy.warmup; i++) {
-      const s = readOnce(`${label} warmup ${i + 1}/${policy.warmup}`);
-      warmupRuns++;
-      if (!s.verdict.ok) {
-        failedVerdict = s.verdict;
-        samples.push(s);
-        break;
-      }
-    }
-
-    if (failedVerdict === undefined || strategy.expectedToFail) {
-      // tinybench runs the reads (up to maxRuns, no time limit of its own);
-      // this file decides when to stop, after each read.
-      const stop = new AbortController();
-      const bench = new Bench({
-        iterations: Math.max(policy.minRuns, policy.maxRuns),
-        time: 0,
-        warmup: false,
-        throws: true,
-        retainSamples: true,
-      });
-      const measured: ReadSample[] = [];
-      let spentNs = 0;
-      bench.add(
-        label,
-        () => {
-          const s = readOnce(`${label} run ${measured.length + 1}`);
-          measured.push(s);
-          spentNs += s.wallNs;
-          const n = measured.length;
-          const nextEndsWithinBudget = spentNs + spentNs / n <= policy.budgetMs * 1e6;
-          // A wrong read is not timed again as if it were a success.
-          if (!s.verdict.ok && !strategy.expectedToFail) stop.abort();
-          else if (n >= policy.maxRuns || (n >= policy.minRuns && !nextEndsWithinBudget)) stop.abort();
-          return { overriddenDuration: s.wallNs / 1e6 };
-        },
-        { signal: stop.signal },
-      );
-      bench.runSync();
-      if (failedVerdict !== undefined) samples.length = 0;
-      samples.push(...measured);
+    const warm = warmUp(sampler, o.policy.warmup);
+    warmupRuns = warm.runs;
+    if (warm.failed && !strategy.expectedToFail) {
+      samples = [warm.failed];
+      wallNs = summarize([warm.failed.wallNs]);
+    } else {
+      ({ samples, wallNs } = timedReads(sampler, o.policy, strategy, label));
     }
   } finally {
     prepared.free();
@@ -268,11 +146,11 @@ export function measureStrategy(map: BpfMap, strategy: Strategy, chunk: number, 
     runs: samples.length,
     warmupRuns,
     verdict,
-    wallNs: summarize(samples.map((s) => s.wallNs)),
+    wallNs,
     samples,
     failed: firstBad !== undefined && !strategy.expectedToFail,
     callsVaried: new Set(callTotals).size > 1,
-    audit,
+    audit: sampler.audit,
     note: prepared.note,
   };
 }

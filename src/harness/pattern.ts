@@ -16,6 +16,11 @@ export interface PatternShape {
   constant?: number;
 }
 
+/** The little-endian u32 at `off` (a 4-byte key, a value word). */
+export function u32le(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
 const keyByte = (i: number, j: number) => (Math.imul(i, 131) + j * 7 + 0x3d) & 0xff;
 const valueByte = (i: number, slot: number, j: number) => ((Math.imul(i, 0x9e3779b1) >>> ((j & 3) * 8)) ^ (slot * 0x3b) ^ (j * 0x11) ^ 0xa5) & 0xff;
 

@@ -2,9 +2,11 @@
 // commands a run needs, and whether the map fits in available memory.
 import { readFileSync } from 'node:fs';
 import { MapType, mapTypeName } from '../bpf/constants.js';
-import { BpfError, Errno, UserError } from '../bpf/errors.js';
-import { BpfMap, isHashType, nextPow2 } from '../bpf/map.js';
+import { BpfError, Errno } from '../bpf/errors.js';
+import { BpfMap } from '../bpf/map.js';
+import { nextPow2, roundUp, traitsOf } from '../bpf/map-types.js';
 import { possibleCpus } from '../bpf/cpus.js';
+import { UsageError } from '../errors.js';
 export { possibleCpus };
 
 const CAP_SYS_ADMIN = 21;
@@ -23,7 +25,7 @@ export function hasBpfPrivilege(caps = effectiveCaps()): boolean {
 export const PRIVILEGE_HINT = 'bpfbench needs root, or CAP_BPF (with CAP_PERFMON for tracing): run it with sudo';
 
 export function checkPrivilege(): void {
-  if (!hasBpfPrivilege()) throw new UserError(`no privilege to use bpf(2): ${PRIVILEGE_HINT}`);
+  if (!hasBpfPrivilege()) throw new UsageError(`no privilege to use bpf(2): ${PRIVILEGE_HINT}`);
 }
 
 /**
@@ -36,14 +38,12 @@ export function probeBatchSupport(type: number = MapType.hash): void {
     supported = BpfMap.probeLookupBatch(type);
   } catch (e) {
     if (e instanceof BpfError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES)) {
-      throw new UserError(`bpf(BPF_MAP_CREATE) refused (${e.code}): ${PRIVILEGE_HINT}`);
+      throw new UsageError(`bpf(BPF_MAP_CREATE) refused (${e.code}): ${PRIVILEGE_HINT}`);
     }
     throw e;
   }
-  if (!supported) throw new UserError(`this kernel lacks BPF_MAP_LOOKUP_BATCH for ${mapTypeName(type)} maps; it needs Linux 5.6 or later (5.13 for percpu_array)`);
+  if (!supported) throw new UsageError(`this kernel lacks BPF_MAP_LOOKUP_BATCH for ${mapTypeName(type)} maps; it needs Linux 5.6 or later (5.13 for percpu_array)`);
 }
-
-const round8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /**
  * Kernel memory a preallocated hash map takes, after the kernel's own
@@ -54,15 +54,15 @@ const round8 = (n: number) => Math.ceil(n / 8) * 8;
  */
 export function estimateMapBytes(type: number, keySize: number, valueSize: number, maxEntries: number): number {
   const ncpu = possibleCpus();
-  if (isHashType(type)) {
-    const percpu = type === MapType.percpu_hash || type === MapType.lru_percpu_hash;
-    const elem = 48 + round8(keySize) + (percpu ? 8 : round8(valueSize));
-    const perCpuValues = percpu ? round8(valueSize) * ncpu * maxEntries : 0;
+  const traits = traitsOf(type);
+  const percpu = traits?.perCpu === true;
+  if (traits?.kind === 'hash') {
+    const elem = 48 + roundUp(keySize, 8) + (percpu ? 8 : roundUp(valueSize, 8));
+    const perCpuValues = percpu ? roundUp(valueSize, 8) * ncpu * maxEntries : 0;
     const bytes = 16 * nextPow2(maxEntries) + elem * (maxEntries + ncpu) + perCpuValues;
     return Math.ceil(bytes * 1.05);
   }
-  const percpu = type === MapType.percpu_array;
-  return Math.ceil(round8(valueSize) * maxEntries * (percpu ? ncpu : 1) * 1.05);
+  return Math.ceil(roundUp(valueSize, 8) * maxEntries * (percpu ? ncpu : 1) * 1.05);
 }
 
 export function memAvailableBytes(): number {
@@ -91,7 +91,7 @@ export function checkMemory(type: number, keySize: number, valueSize: number, ma
   const userBytes = Math.ceil(entries / 8) + 256 * 1024 * 1024;
   const need = mapBytes + userBytes + MEMORY_HEADROOM;
   if (need > available) {
-    throw new UserError(
+    throw new UsageError(
       `a ${maxEntries.toLocaleString('en-US')}-entry map needs about ${fmtGiB(mapBytes)} of kernel memory (+${fmtGiB(userBytes + MEMORY_HEADROOM)} for bpfbench and headroom), ` +
         `but only ${fmtGiB(available)} is available: use fewer --entries (each entry costs ~${Math.round(mapBytes / maxEntries)} B) or free memory`,
     );

@@ -4,7 +4,7 @@ import type { Strategy } from '../strategies/index.js';
 import { elem } from '../strategies/elem.js';
 import { measureStrategy, type RepeatPolicy } from './measure.js';
 import type { Progress } from './progress.js';
-import { openBenchMap, type BenchMap, type MapConfig } from './run.js';
+import { openBenchMap, type BenchMap, type MapConfig } from './bench-map.js';
 import { Verifier } from './verifier.js';
 
 export interface SweepConfig extends Omit<MapConfig, 'entries' | 'maxEntries'> {
@@ -55,7 +55,7 @@ export function runSweep(config: SweepConfig, progress: Progress): SweepOutcome 
       if (config.withElem) plan.push([elem, 0]);
       for (const chunk of config.chunks) for (const s of config.strategies) plan.push([s, chunk]);
       for (const [s, chunk] of plan) {
-        const m = measureStrategy(bench.map, s, chunk, verifier, config.repeat, progress, { iterProgFd: bench.iterProgFd });
+        const m = measureStrategy({ map: bench.map, strategy: s, chunk, sink: verifier, policy: config.repeat, progress, iterProgFd: bench.iterProgFd });
         const last = m.samples[m.samples.length - 1]!;
         points.push({
           entries,

@@ -11,9 +11,9 @@
 //      confidence interval of the ratio lies beyond the threshold.
 // Results from another kernel, CPU or configuration are not comparable
 // unless lenient.
-import { Chalk } from 'chalk';
 import { MapFlag } from '../bpf/constants.js';
-import { tQuantile95 } from '../harness/stats.js';
+import { meanRatio } from '../harness/stats.js';
+import { paint } from './color.js';
 import type { PeersResultJson } from './peers.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { compactTable } from './table.js';
@@ -57,16 +57,6 @@ function identity(r: RunResultJson): Record<string, string> {
     chunk: String(c.chunk),
     strategies: c.strategies.join(','),
   };
-}
-
-/** Ratio of means a/b with a 95 % interval, σ propagated from both samples. */
-function ratioInterval(a: StrategyResultJson['wallNs'], an: number, b: StrategyResultJson['wallNs'], bn: number): { r: number; lo: number; hi: number } {
-  const r = a.mean / b.mean;
-  if (an < 2 || bn < 2) return { r, lo: r, hi: r };
-  const sea = a.sd / Math.sqrt(an) / a.mean;
-  const seb = b.sd / Math.sqrt(bn) / b.mean;
-  const half = tQuantile95(Math.min(an, bn) - 1) * r * Math.sqrt(sea ** 2 + seb ** 2);
-  return { r, lo: r - half, hi: r + half };
 }
 
 function callsEqual(a: Record<string, number>, b: Record<string, number>, tolerance: number): boolean {
@@ -128,9 +118,9 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
     // Gate 4: against the baseline's absolute figures (machine noise included).
     const perEntry = (r: StrategyResultJson) => r.wallNs.mean / Math.max(1, r.verified.entries);
     // The ratio of per-entry means, with its interval (scaled from the wall times').
-    const w = ratioInterval(c.wallNs, c.runs, b.wallNs, b.runs);
+    const w = meanRatio(c.wallNs, c.runs, b.wallNs, b.runs);
     const scale = Math.max(1, b.verified.entries) / Math.max(1, c.verified.entries);
-    const t = { r: w.r * scale, lo: w.lo * scale, hi: w.hi * scale };
+    const t = { r: w.x * scale, lo: w.lo * scale, hi: w.hi * scale };
     const tm: Mark = t.lo > 1 + opts.threshold ? '+' : t.hi < 1 - opts.threshold ? '-' : '~';
     rows.push({ gate: 4, figure: `${c.label} ns/entry`, baseline: fmt(perEntry(b)), current: `${fmt(perEntry(c))} (×${fmt(t.r)}, 95 % ${fmt(t.lo)}…${fmt(t.hi)})`, mark: tm, gating: opts.strictTime === true });
     const ab = b.memory.allocatedBytesPerEntry;
@@ -145,9 +135,9 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
 
 /** The comparison as a table (compact, one row per figure) and a verdict line. */
 export function renderComparison(c: Comparison, opts: { color: boolean; threshold: number }): string {
-  const ch = new Chalk({ level: opts.color ? 1 : 0 });
-  const paint = (m: Mark) => (m === '+' ? ch.red.bold(m) : m === '-' ? ch.green(m) : m === 'x' ? ch.yellow(m) : ch.dim(m));
-  const rows = c.rows.map((r) => [paint(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
+  const ch = paint(opts.color);
+  const markCell = (m: Mark) => (m === '+' ? ch.red.bold(m) : m === '-' ? ch.green(m) : m === 'x' ? ch.yellow(m) : ch.dim(m));
+  const rows = c.rows.map((r) => [markCell(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
   const table = compactTable(['', 'gate', 'figure', 'baseline', 'current'], ['left', 'right', 'left', 'left', 'left'], rows, ch);
   const verdict = !c.comparable
     ? ch.yellow.bold('not comparable: another kernel, CPU or configuration (--lenient compares anyway)')

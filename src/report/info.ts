@@ -1,7 +1,7 @@
 // One-line reports of `load` and `info`.
 import type { MapInfoData } from '../bpf/map.js';
 import type { FillResult } from '../harness/fill.js';
-import type { MapRecord } from '../harness/run.js';
+import type { MapRecord } from '../harness/bench-map.js';
 import { fmtBytes, fmtDuration } from './format.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');

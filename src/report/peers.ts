@@ -1,6 +1,7 @@
 // The peers comparison: every implementation × strategy, against the C floor.
-import { Chalk } from 'chalk';
 import type { PeersOutcome } from '../harness/peers.js';
+import { strategyByName, strategyLabel } from '../strategies/index.js';
+import { paint } from './color.js';
 import type { ToolInfo } from './result.js';
 import { SCHEMA_VERSION } from './result.js';
 import { fmtInt, fmtNsPerEntry, fmtRatio } from './format.js';
@@ -64,13 +65,19 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
   };
 }
 
+/** `batch(4096)`, as `run` labels it; a name bpfbench does not know, as it is. */
+function label(strategy: string, chunk: number): string {
+  const s = strategyByName(strategy);
+  return s ? strategyLabel(s, chunk) : strategy;
+}
+
 const IMPL_LABEL: Record<string, string> = { ts: 'bpfbench (TypeScript)', c: 'C, raw syscalls', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump' };
 
 export function renderPeers(r: PeersResultJson, opts: { color: boolean }): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = paint(opts.color);
   const rows = r.results.map((x) => [
     IMPL_LABEL[x.impl] ?? x.impl,
-    x.strategy === 'elem' || x.strategy === 'batch-fixed-cursor' || x.strategy === 'batch' ? (x.strategy === 'elem' ? 'elem' : `${x.strategy}(${r.config.chunk})`) : x.strategy,
+    label(x.strategy, r.config.chunk),
     x.verified.ok ? c.green('ok') : x.verified.expectedToFail ? c.yellow('FAILED*') : c.red.bold('FAILED'),
     fmtNsPerEntry(x.nsPerEntry),
     x.ratioToC === null ? '—' : fmtRatio(x.ratioToC),

@@ -1,7 +1,7 @@
 // `bpfbench reproduce`: the published Go experiment side by side with this
 // machine's run of the same workload, including the flawed loop it timed.
 // Pure functions over the run result and the published figures.
-import { Chalk } from 'chalk';
+import { paint } from './color.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { fmtDuration, fmtInt, fmtNsPerEntry, fmtRatio } from './format.js';
 import { compactTable } from './table.js';
@@ -97,7 +97,7 @@ export function buildReproduction(run: RunResultJson, pub: PublishedExperiment):
 }
 
 export function renderReproduction(rep: Reproduction, pub: PublishedExperiment, opts: { color: boolean }): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = paint(opts.color);
   const dash = '—';
   const rows: string[][] = [];
   for (const r of rep.rows) {

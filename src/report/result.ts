@@ -2,9 +2,10 @@
 // fields; they never rename or remove one. Built from the harness's
 // measurements by a pure function, so the table, the summary and the file
 // all say the same thing.
-import type { RunOutcome } from '../harness/run.js';
 import type { StrategyMeasurement } from '../harness/measure.js';
-import type { Verdict } from '../harness/verifier.js';
+import type { RunOutcome } from '../harness/run.js';
+import { meanRatio, summarize } from '../harness/stats.js';
+import type { Verdict } from '../harness/verdict.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -168,15 +169,6 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
   };
 }
 
-/** elem's mean over a strategy's mean, σ propagated from both samples (hyperfine's rule). */
-export function meanRatio(base: StrategyResultJson, r: StrategyResultJson): { x: number; sd: number | null } {
-  const a = base.wallNs;
-  const b = r.wallNs;
-  const x = a.mean / b.mean;
-  if (base.runs < 2 || r.runs < 2) return { x, sd: null };
-  return { x, sd: x * Math.sqrt((a.sd / a.mean) ** 2 + (b.sd / b.mean) ** 2) };
-}
-
 const fmtX = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
 
 /** One sentence per verified strategy, compared with elem: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
@@ -210,7 +202,8 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
     for (const r of results) {
       if (!r.verified.ok) continue;
       speedup[r.strategy] = base.wallNs.median / r.wallNs.median;
-      speedupMean[r.strategy] = meanRatio(base, r);
+      const { x, sd } = meanRatio(base.wallNs, base.runs, r.wallNs, r.runs);
+      speedupMean[r.strategy] = { x, sd };
     }
   }
   // A strategy expected to fail (the published loop) still fails the run: its
@@ -264,9 +257,7 @@ export function runWarnings(results: StrategyResultJson[]): string[] {
     if (r.syscalls.variedBetweenRuns) w.push(`${r.label}: bpf call counts differed between runs (was the map modified during the run?)`);
     if (r.runs >= 2 && t.sd / t.mean > NOISY_CV) w.push(`${r.label}: runs vary by σ/mean = ${((t.sd / t.mean) * 100).toFixed(0)} % (> ${NOISY_CV * 100} %): the machine is noisy, or the runs are too few`);
     if (r.runs >= 3) {
-      const rest = [...t.samples.slice(1)].sort((a, b) => a - b);
-      const mid = rest.length >> 1;
-      const restMedian = rest.length % 2 ? rest[mid]! : (rest[mid - 1]! + rest[mid]!) / 2;
+      const restMedian = summarize(t.samples.slice(1)).median;
       if (t.samples[0]! > SLOW_FIRST_RUN * restMedian) w.push(`${r.label}: the first run was ${(t.samples[0]! / restMedian).toFixed(1)}× slower than the others (not warm: use --warmup)`);
     }
     if (r.runs === 2) w.push(`${r.label}: only 2 runs: the stated ± is not a reliable interval (use --runs 3 or more)`);

@@ -1,6 +1,6 @@
 // The sweep's result, table, Markdown and chart: pure functions.
-import { Chalk } from 'chalk';
 import type { SweepOutcome, SweepPoint } from '../harness/sweep.js';
+import { paint } from './color.js';
 import { entriesLabel } from './export.js';
 import { fmtInt, fmtNsPerEntry } from './format.js';
 import type { ToolInfo } from './result.js';
@@ -46,7 +46,7 @@ export function buildSweepResult(o: SweepOutcome, tool: ToolInfo, createdAt = ne
 
 /** Rows: chunk; columns: each size's ns/entry per strategy; elem first as the reference. */
 export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const c = paint(opts.color);
   const sizes = r.config.entries;
   const cols = sizes.flatMap((e) => r.config.strategies.map((s) => ({ e, s })));
   const head = ['chunk', ...cols.map(({ e, s }) => `${s} ${entriesLabel(e)}\nns/entry`)];

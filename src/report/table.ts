@@ -1,15 +1,13 @@
 // The tables of a run, as strings (cli-table3 + chalk): a compact main table
 // that fits 80 columns, and a detail table (--verbose) with every figure.
-import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
+import { paint, type ChalkInstance } from './color.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
 
 export interface RenderOptions {
   color: boolean;
 }
-
-const chalkFor = (opts: RenderOptions): ChalkInstance => new Chalk({ level: opts.color ? 1 : 0 });
 
 /** Borderless: two spaces between columns, a rule under the head. */
 const COMPACT = {
@@ -47,7 +45,7 @@ function allocCell(s: StrategyResultJson): string {
 
 /** The main table: one row per strategy, ≤ 80 columns for the usual labels. */
 export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
-  const c = chalkFor(opts);
+  const c = paint(opts.color);
   const rows = r.results.map((s) => {
     const v = s.verified;
     const speed = r.summary.speedup[s.strategy];
@@ -78,7 +76,7 @@ function cmdList(bpf: Record<string, number>): string {
 
 /** The detail table (--verbose): every figure of every strategy, one strategy per block. */
 export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
-  const c = chalkFor(opts);
+  const c = paint(opts.color);
   const t = new Table({ head: ['', ...r.results.map((s) => s.label)].map((h) => c.bold(h)), style: { head: [], border: opts.color ? ['grey'] : [] }, wordWrap: true });
   const row = (name: string, f: (s: StrategyResultJson) => string) => t.push([c.dim(name), ...r.results.map(f)]);
   row('entries read', (s) => `${fmtInt(s.verified.entries)} (${fmtInt(s.verified.distinct)} distinct)`);
@@ -100,7 +98,7 @@ export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
 
 /** Lines under the table: failures (red), warnings (yellow), then the summary. */
 export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
-  const c = chalkFor(opts);
+  const c = paint(opts.color);
   const lines: string[] = [];
   for (const s of r.results) {
     if (!s.verified.ok) {
@@ -117,7 +115,7 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
 
 /** The header above the table: what was measured, where. */
 export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
-  const c = chalkFor(opts);
+  const c = paint(opts.color);
   const cfg = r.config;
   const perCpu = cfg.mapType.includes('percpu') ? ' per CPU' : '';
   const map = `${cfg.mapType} ${cfg.keySize === 4 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize === 4 ? 'u32' : `${cfg.valueSize}B`}${perCpu}, ${fmtInt(cfg.entries)} entries` + (cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : '');

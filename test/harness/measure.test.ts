@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { measureStrategy } from '../../src/harness/measure.js';
 import { silentProgress } from '../../src/harness/progress.js';
-import { summarize } from '../../src/harness/stats.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
@@ -18,7 +17,7 @@ test('a fixed run count measures exactly that many verified reads, plus warmup',
   const map = filledHashMap(N);
   try {
     const v = new Verifier({ entries: N, value: VALUE });
-    const m = measureStrategy(map, elem, 4096, v, { minRuns: 3, maxRuns: 3, budgetMs: 0, warmup: 1 }, silentProgress);
+    const m = measureStrategy({ map, strategy: elem, chunk: 4096, sink: v, policy: { minRuns: 3, maxRuns: 3, budgetMs: 0, warmup: 1 }, progress: silentProgress });
     assert.equal(m.runs, 3);
     assert.equal(m.warmupRuns, 1);
     assert.equal(m.samples.length, 3);
@@ -29,7 +28,12 @@ test('a fixed run count measures exactly that many verified reads, plus warmup',
       assert.ok(s.wallNs > 0 && s.userNs + s.sysNs > 0);
       assert.equal(s.counted, N);
     }
-    assert.equal(m.wallNs.samples.length, 3);
+    // tinybench timed every measured read, the first included, and nothing else.
+    assert.deepEqual(m.wallNs.samples, m.samples.map((s) => s.wallNs));
+    const walls = m.wallNs.samples;
+    const close = (x: number, y: number) => Math.abs(x - y) <= 1e-12 * y;
+    assert.ok(close(m.wallNs.min, Math.min(...walls)) && close(m.wallNs.max, Math.max(...walls)), `${m.wallNs.min}…${m.wallNs.max} vs ${walls.join(', ')}`);
+    assert.ok(close(m.wallNs.mean, walls.reduce((a, b) => a + b, 0) / 3), `mean ${m.wallNs.mean}`);
     assert.equal(m.callsVaried, false);
   } finally {
     map.close();
@@ -41,9 +45,9 @@ test('auto runs: one read when the next would overrun the budget', () => {
   try {
     const v = new Verifier({ entries: N, value: VALUE });
     // A budget of 1 ms: any second read would end past it.
-    const m = measureStrategy(map, elem, 4096, v, { minRuns: 1, maxRuns: 10, budgetMs: 1, warmup: 0 }, silentProgress);
+    const m = measureStrategy({ map, strategy: elem, chunk: 4096, sink: v, policy: { minRuns: 1, maxRuns: 10, budgetMs: 1, warmup: 0 }, progress: silentProgress });
     assert.equal(m.runs, 1);
-    const m3 = measureStrategy(map, elem, 4096, v, { minRuns: 3, maxRuns: 10, budgetMs: 1, warmup: 0 }, silentProgress);
+    const m3 = measureStrategy({ map, strategy: elem, chunk: 4096, sink: v, policy: { minRuns: 3, maxRuns: 10, budgetMs: 1, warmup: 0 }, progress: silentProgress });
     assert.equal(m3.runs, 3, 'the minimum is kept whatever the budget');
   } finally {
     map.close();
@@ -54,7 +58,7 @@ test('auto runs stop at maxRuns when reads are quick', () => {
   const map = filledHashMap(N);
   try {
     const v = new Verifier({ entries: N, value: VALUE });
-    const m = measureStrategy(map, batch, 4096, v, { minRuns: 1, maxRuns: 4, budgetMs: 60_000, warmup: 0 }, silentProgress);
+    const m = measureStrategy({ map, strategy: batch, chunk: 4096, sink: v, policy: { minRuns: 1, maxRuns: 4, budgetMs: 60_000, warmup: 0 }, progress: silentProgress });
     assert.equal(m.runs, 4);
   } finally {
     map.close();
@@ -86,7 +90,7 @@ test('a read that fails verification is not repeated and is reported failed', ()
   };
   try {
     const v = new Verifier({ entries: N, value: VALUE });
-    const m = measureStrategy(map, lossy, 1024, v, { minRuns: 5, maxRuns: 5, budgetMs: 0, warmup: 0 }, silentProgress);
+    const m = measureStrategy({ map, strategy: lossy, chunk: 1024, sink: v, policy: { minRuns: 5, maxRuns: 5, budgetMs: 0, warmup: 0 }, progress: silentProgress });
     assert.equal(m.failed, true);
     assert.equal(m.runs, 1, 'stopped after the first wrong read');
     assert.equal(m.verdict.ok, false);
@@ -99,7 +103,7 @@ test('the published loop is measured for every run, and fails', () => {
   const map = filledHashMap(N);
   try {
     const v = new Verifier({ entries: N, value: VALUE });
-    const m = measureStrategy(map, batchFixedCursor, 1000, v, { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, silentProgress);
+    const m = measureStrategy({ map, strategy: batchFixedCursor, chunk: 1000, sink: v, policy: { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, progress: silentProgress });
     assert.equal(m.runs, 2);
     assert.equal(m.verdict.ok, false);
     assert.equal(m.failed, false, 'expected to fail: not an unexpected failure');
@@ -145,13 +149,13 @@ test('allocated bytes: < 1 B/entry and no GC for elem and batch at 1Mi, and they
     const v = new Verifier({ entries: n, value: VALUE });
     const policy = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 };
     for (const s of [elem, batch]) {
-      const m = measureStrategy(map, s, 4096, v, policy, silentProgress);
+      const m = measureStrategy({ map, strategy: s, chunk: 4096, sink: v, policy, progress: silentProgress });
       for (const r of m.samples) {
         assert.ok(r.memory.allocatedBytes / n < 1, `${s.name}: ${r.memory.allocatedBytes} B allocated for ${n} entries`);
         assert.equal(r.memory.gcCount, 0, `${s.name}: no GC`);
       }
     }
-    const h = measureStrategy(smallMap, hoarder, 4096, new Verifier({ entries: small, value: VALUE }), policy, silentProgress);
+    const h = measureStrategy({ map: smallMap, strategy: hoarder, chunk: 4096, sink: new Verifier({ entries: small, value: VALUE }), policy, progress: silentProgress });
     assert.ok(garbage.length === 8);
     for (const r of h.samples) {
       assert.ok(r.memory.allocatedBytes / small > 16, `hoarder: ${r.memory.allocatedBytes} B for ${small} entries`);
@@ -164,24 +168,11 @@ test('allocated bytes: < 1 B/entry and no GC for elem and batch at 1Mi, and they
   }
 });
 
-test('summarize: mean, sample sd, median, extremes, margin of error', () => {
-  const s = summarize([10, 12, 14, 16]);
-  assert.equal(s.mean, 13);
-  assert.equal(s.median, 13);
-  assert.equal(s.min, 10);
-  assert.equal(s.max, 16);
-  assert.ok(Math.abs(s.sd - Math.sqrt(20 / 3)) < 1e-12);
-  assert.ok(Math.abs(s.rme! - ((3.182 * s.sd) / 2 / 13) * 100) < 1e-9);
-  const one = summarize([5]);
-  assert.equal(one.sd, 0);
-  assert.equal(one.rme, null);
-  assert.throws(() => summarize([]));
-});
 
 test('the kernel counter audits the first read only (the warmup), and agrees', async () => {
   const { BpfObject } = await import('../../src/bpf/loader.js');
   const { COUNTER_PROG, SyscallCounter } = await import('../../src/bpf/counter.js');
-  const { ALL_PROGS, MAP_NAME } = await import('../../src/harness/run.js');
+  const { ALL_PROGS, MAP_NAME } = await import('../../src/harness/bench-map.js');
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
   obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
@@ -190,7 +181,7 @@ test('the kernel counter audits the first read only (the warmup), and agrees', a
   const map = filledHashMap(N);
   try {
     const v = new Verifier({ entries: N, value: VALUE });
-    const m = measureStrategy(map, elem, 4096, v, { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, silentProgress, { counter });
+    const m = measureStrategy({ map, strategy: elem, chunk: 4096, sink: v, policy: { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, progress: silentProgress, counter });
     assert.ok(m.audit, 'audited');
     assert.equal(m.audit!.read, 'warmup 1/1');
     assert.equal(m.audit!.agree, true);

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MapType } from '../../src/bpf/constants.js';
-import { UserError } from '../../src/bpf/errors.js';
 import { BpfMap } from '../../src/bpf/map.js';
+import { UsageError } from '../../src/errors.js';
 import { checkMemory, estimateMapBytes, hasBpfPrivilege, possibleCpus, probeBatchSupport } from '../../src/harness/preflight.js';
 
 test('the estimate is within 10 % above what the kernel reports for a hash map', () => {
@@ -23,7 +23,7 @@ test('the estimate is within 10 % above what the kernel reports for a hash map',
 test('a map that does not fit in available memory is refused before it is created', () => {
   assert.throws(
     () => checkMemory(MapType.hash, 4, 4, 104_857_600, 104_857_600, 4 * 1024 ** 3),
-    (e: unknown) => e instanceof UserError && /needs about 8\.\d GiB/.test(e.message) && /only 4\.0 GiB is available/.test(e.message) && /--entries/.test(e.message),
+    (e: unknown) => e instanceof UsageError && e.reason === 'cannot-run' && /needs about 8\.\d GiB/.test(e.message) && /only 4\.0 GiB is available/.test(e.message) && /--entries/.test(e.message),
   );
   const plan = checkMemory(MapType.hash, 4, 4, 104_857_600, 104_857_600, 20 * 1024 ** 3);
   assert.ok(plan.mapBytes > 8.5 * 1024 ** 3 && plan.mapBytes < 9.5 * 1024 ** 3, `100Mi estimate ${plan.mapBytes}`);

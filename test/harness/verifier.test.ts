@@ -1,7 +1,9 @@
 // The verifier on its own: what it accepts and every way it catches a wrong read.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expectedSums, pairTerm, Verifier } from '../../src/harness/verifier.js';
+import { expectedSums } from '../../src/harness/expectation.js';
+import { pairTerm } from '../../src/harness/verdict.js';
+import { Verifier } from '../../src/harness/verifier.js';
 
 const V = 0xdeadbeef | 0;
 
@@ -99,7 +101,7 @@ test('expected sums are the sums of what a correct read yields, mod 2^32', () =>
   assert.deepEqual(expectedSums(e), { keySum: ks, checksum: cs });
 });
 
-import { Census, crossCheck } from '../../src/harness/verifier.js';
+import { Census, crossCheck } from '../../src/harness/census.js';
 
 test('census: counts, distinct keys by sorting, and sums of a map of unknown content', () => {
   const c = new Census(100);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { StrategyMeasurement } from '../../src/harness/measure.js';
 import type { RunOutcome } from '../../src/harness/run.js';
 import { summarize } from '../../src/harness/stats.js';
-import type { Verdict } from '../../src/harness/verifier.js';
+import type { Verdict } from '../../src/harness/verdict.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from '../../src/report/format.js';
 import { buildRunResult, SCHEMA_VERSION } from '../../src/report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../../src/report/table.js';

@@ -1,0 +1,96 @@
+// For a map bpfbench did not fill: what each read saw, so that reads by
+// different strategies can be held against each other (crossCheck).
+import { u32le, Pattern } from './pattern.js';
+import { fmtCount, pairTerm, readProblems, repeatedKeys, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
+
+/**
+ * Records what a read saw (count, the keys for a distinct count, key sum and
+ * key/value checksum, in preallocated memory). A read is wrong on its own if
+ * it repeats a key; the run compares the rest across strategies.
+ */
+export class Census implements VerifyingSink {
+  readonly total: number;
+  private readonly keys: Uint32Array;
+  private entries = 0;
+  private keySum = 0;
+  private checksum = 0;
+  private progress: ProgressFn | undefined;
+  private nextProgress = Infinity;
+
+  /** `capacity`: the map's max_entries (a correct read never sees more keys). */
+  constructor(capacity: number) {
+    this.total = 0;
+    this.keys = new Uint32Array(capacity + 1);
+  }
+
+  reset(progress?: ProgressFn): void {
+    this.entries = 0;
+    this.keySum = 0;
+    this.checksum = 0;
+    this.progress = progress;
+    this.nextProgress = progress ? 1 << 16 : Infinity;
+  }
+
+  add(key: number, value: number): void {
+    if (this.entries < this.keys.length) this.keys[this.entries] = key;
+    this.entries++;
+    this.keySum = (this.keySum + key) | 0;
+    this.checksum = (this.checksum + pairTerm(key, value)) | 0;
+    if (this.entries >= this.nextProgress) {
+      this.nextProgress = this.entries + (1 << 16);
+      this.progress?.(this.entries);
+    }
+  }
+
+  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
+  }
+
+  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
+    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
+  }
+
+  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
+    this.add(u32le(keyBytes, ko), Pattern.word0(valueBytes, vo, 4));
+  }
+
+  verdict(): Verdict {
+    const n = Math.min(this.entries, this.keys.length);
+    const seen = this.keys.subarray(0, n).sort();
+    let distinct = n > 0 ? 1 : 0;
+    for (let i = 1; i < n; i++) if (seen[i] !== seen[i - 1]) distinct++;
+    const problems: string[] = [];
+    if (this.entries > this.keys.length - 1) problems.push(`read ${fmtCount(this.entries)} entries from a map of max_entries ${fmtCount(this.keys.length - 1)}`);
+    else if (distinct !== this.entries) problems.push(repeatedKeys(this.entries - distinct));
+    return {
+      ok: problems.length === 0,
+      entries: this.entries,
+      distinct,
+      expectedEntries: this.entries,
+      keySumOk: true,
+      checksumOk: true,
+      badValues: 0,
+      badKeys: 0,
+      problems,
+      keySum: this.keySum >>> 0,
+      checksum: this.checksum >>> 0,
+    };
+  }
+}
+
+/**
+ * Cross-strategy verification for a map bpfbench did not fill: every read
+ * must agree with the first correct one on count, distinct keys and both
+ * checksums. Returns verdicts with disagreements marked.
+ */
+export function crossCheck(verdicts: { label: string; verdict: Verdict }[]): Verdict[] {
+  const ref = verdicts.find((v) => v.verdict.ok);
+  return verdicts.map(({ verdict: v }) => {
+    if (!ref || !v.ok || v === ref.verdict) return v;
+    const r = ref.verdict;
+    const keySumOk = v.keySum === r.keySum;
+    const checksumOk = v.checksum === r.checksum;
+    const problems = readProblems({ ...v, keySumOk, checksumOk }, r, { against: ref.label });
+    return { ...v, ok: problems.length === 0, keySumOk, checksumOk, problems: [...v.problems, ...problems] };
+  });
+}

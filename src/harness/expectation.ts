@@ -1,0 +1,90 @@
+// What a full read of a map bpfbench filled must return: keys 0..N-1 with
+// the loader's values. Arrays hold every index (the ones not written read as
+// zero); LRU maps hold what they kept after the fill, read once, untimed.
+import type { BpfMap } from '../bpf/map.js';
+import { traitsOf } from '../bpf/map-types.js';
+import type { Pattern } from './pattern.js';
+import { pairTerm } from './verdict.js';
+
+/** What a full read must return: keys 0..entries-1 with the loader's values. */
+export interface Expectation {
+  entries: number;
+  /** The constant u32 every value holds (the published experiment's 0xdeadbeef), or… */
+  value?: number;
+  /** …the byte pattern of keys and values the loader wrote (any map shape). */
+  pattern?: Pattern;
+  /** Indices at and above this hold zero values (an array larger than what was written). Default: entries. */
+  written?: number;
+  /**
+   * Only these indices are in the map (a bitmap over 0..entries-1): an LRU
+   * map that evicted some during the fill. Default: all of them.
+   */
+  present?: Uint32Array;
+}
+
+/** Bit i of a bitmap over indices. */
+export const bitSet = (bits: Uint32Array, i: number): boolean => ((bits[i >>> 5]! >>> (i & 31)) & 1) === 1;
+
+const isPresent = (e: Expectation, i: number) => !e.present || bitSet(e.present, i);
+
+/** Keys a full read of `e` returns. */
+export function expectedCount(e: Expectation): number {
+  if (!e.present) return e.entries;
+  let n = 0;
+  for (let i = 0; i < e.entries; i++) if (isPresent(e, i)) n++;
+  return n;
+}
+
+/** The value word (first 4 bytes of slot 0, as i32) index i must have. */
+export function expectedWord(e: Expectation, i: number): number {
+  const zero = i >= (e.written ?? e.entries);
+  if (e.pattern) return e.pattern.expectedWord0(i, zero);
+  return zero ? 0 : (e.value ?? 0) | 0;
+}
+
+/** The checksums a correct read of `e` yields: key sum and pair checksum, mod 2^32. */
+export function expectedSums(e: Expectation): { keySum: number; checksum: number } {
+  const n = BigInt(e.entries);
+  let keySum = Number(BigInt.asIntN(32, (n * (n - 1n)) / 2n));
+  let checksum = 0;
+  if (e.present) keySum = 0;
+  for (let k = 0; k < e.entries; k++) {
+    if (!isPresent(e, k)) continue;
+    if (e.present) keySum = (keySum + k) | 0;
+    checksum = (checksum + pairTerm(k, expectedWord(e, k))) | 0;
+  }
+  return { keySum, checksum };
+}
+
+/**
+ * Which indices an LRU map holds after the fill: LRU maps may evict while
+ * being filled (per-CPU free lists, stealing), so their reads are verified
+ * against what the map holds, read once here, untimed.
+ */
+export function presentAfterFill(map: BpfMap, entries: number, pattern: Pattern): Uint32Array {
+  const present = new Uint32Array(Math.ceil(entries / 32));
+  const cursor = map.batches(4096, { onEnospc: 'grow' });
+  try {
+    for (const b of cursor) {
+      for (let i = 0; i < b.count; i++) {
+        const k = pattern.keyIndex(b.keyBytes, i * map.keySize);
+        if (k < entries) present[k >>> 5] = present[k >>> 5]! | (1 << (k & 31));
+      }
+    }
+  } finally {
+    cursor.free();
+  }
+  return present;
+}
+
+/** What a full read of a freshly filled map must return. */
+export function expectationFor(map: BpfMap, entries: number, pattern: Pattern): Expectation {
+  const traits = traitsOf(map.info.type);
+  if (traits?.kind === 'array') {
+    // Every index of an array exists; the ones not written read as zero.
+    return { entries: map.maxEntries, written: entries, pattern, value: pattern.shape.constant };
+  }
+  const e: Expectation = { entries, pattern, value: pattern.shape.constant };
+  if (traits?.lru) e.present = presentAfterFill(map, entries, pattern);
+  return e;
+}

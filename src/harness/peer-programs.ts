@@ -1,0 +1,145 @@
+// Other implementations of the same reads, each run on a pinned map: a C
+// program issuing the raw syscalls (the floor), Go with cilium/ebpf, and
+// `bpftool map dump`. Each prints what it read (counts and checksums), which
+// is verified like bpfbench's own reads. Their toolchains are installed by
+// `make deps`; a peer whose tools are missing says so and is skipped.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../paths.js';
+import { expectedSums, type Expectation } from './expectation.js';
+import { fmtCount, readProblems, type Verdict } from './verdict.js';
+import { Verifier } from './verifier.js';
+
+/** One read by a peer, as it reported it (its JSON line). */
+export interface PeerReport {
+  impl: string;
+  strategy: string;
+  wallNs: number;
+  entries: number;
+  distinct: number;
+  keySum: number;
+  checksum: number;
+  badValues: number;
+  badKeys: number;
+  bpfCalls?: Record<string, number>;
+  allocatedBytes?: number;
+  gcCount?: number;
+}
+
+export interface Peer {
+  name: string;
+  /** Strategies it implements. */
+  strategies: readonly string[];
+  /** Builds (or finds) it; returns why it cannot run, or undefined when it can. */
+  prepare(log: (line: string) => void): string | undefined;
+  /** One full read of the pinned map. */
+  read(pin: string, strategy: string, chunk: number, expect: Expectation): PeerReport;
+}
+
+function sh(cmd: string, args: string[], cwd = ROOT): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' } });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
+}
+
+const have = (cmd: string) => sh('sh', ['-c', `command -v ${cmd}`]).ok;
+
+/** What to say when a peer's tools are missing: what, and how to get them. */
+const notInstalled = (what: string[]) => `${what.join(' and ')} not installed: run 'make deps'`;
+
+function parseReport(impl: string, stdout: string): PeerReport {
+  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) throw new Error(`${impl} printed no result line`);
+  return JSON.parse(line) as PeerReport;
+}
+
+/** A peer that is a program taking the common command line and printing JSON lines. */
+function programPeer(name: string, binary: string, build: (log: (l: string) => void) => string | undefined): Peer {
+  const path = join(ROOT, binary);
+  return {
+    name,
+    strategies: ['elem', 'batch', 'batch-fixed-cursor'],
+    prepare(log) {
+      if (existsSync(path)) return undefined;
+      return build(log) ?? (existsSync(path) ? undefined : `${binary} was not built`);
+    },
+    read(pin, strategy, chunk, expect) {
+      const r = spawnSync(path, ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+      if (r.status !== 0) throw new Error(`${name} ${strategy} failed: ${(r.stderr || String(r.error)).trim()}`);
+      return { ...parseReport(name, r.stdout), impl: name };
+    },
+  };
+}
+
+export const cPeer = programPeer('c', 'scripts/peers/c/bpfbench-peer-c', (log) => {
+  if (!have('gcc') && !have('cc')) return notInstalled(['a C compiler (gcc)']);
+  log('building the C peer…');
+  const r = sh('make', ['-s', '-C', 'scripts/peers/c']);
+  return r.ok ? undefined : `the C peer did not build: ${r.out.split('\n').pop()}`;
+});
+
+/** Where Debian's golang-github-cilium-ebpf-dev puts cilium/ebpf (scripts/peers/go/go.mod replaces to it). */
+const CILIUM_EBPF = '/usr/share/gocode/src/github.com/cilium/ebpf';
+
+export const goPeer = programPeer('go', 'scripts/peers/go/bpfbench-peer-go', (log) => {
+  const missing: string[] = [];
+  if (!have('go')) missing.push('Go (golang-go)');
+  if (!existsSync(CILIUM_EBPF)) missing.push('cilium/ebpf (golang-github-cilium-ebpf-dev)');
+  if (missing.length) return notInstalled(missing);
+  log('building the Go peer (cilium/ebpf, offline)…');
+  const r = sh('bash', ['scripts/peers/go/build.sh']);
+  return r.ok ? undefined : `the Go peer did not build: ${r.out.split('\n').pop()}`;
+});
+
+/** `bpftool map dump pinned PATH`, timed as a process, its output parsed and verified. */
+export const bpftoolPeer: Peer = {
+  name: 'bpftool',
+  strategies: ['elem'],
+  prepare() {
+    return have('bpftool') ? undefined : notInstalled(['bpftool']);
+  },
+  read(pin, _strategy, _chunk, expect) {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfbench-bpftool-'));
+    const out = join(dir, 'dump.txt');
+    try {
+      // Output goes to a file so that parsing it is not part of bpftool's time.
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const wallNs = Number(process.hrtime.bigint() - t0);
+      if (r.status !== 0) throw new Error(`bpftool failed: ${r.stderr.trim()}`);
+      const v = new Verifier(expect);
+      v.reset();
+      parseBpftoolDump(readFileSync(out, 'utf8'), v);
+      const verdict = v.verdict();
+      const sums = v.sums();
+      return { impl: 'bpftool', strategy: 'elem', wallNs, entries: verdict.entries, distinct: verdict.distinct, keySum: sums.keySum >>> 0, checksum: sums.checksum >>> 0, badValues: verdict.badValues, badKeys: verdict.badKeys };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+/** Feeds `key: 03 00 00 00  value: ef be ad de` lines (4-byte keys and values) to the verifier. */
+export function parseBpftoolDump(text: string, v: Verifier): void {
+  const re = /^key: ((?:[0-9a-f]{2} ?){4})\s+value: ((?:[0-9a-f]{2} ?){4})/gm;
+  const entry = new Uint8Array(8);
+  const bytes = (hex: string, off: number) => hex.trim().split(' ').forEach((h, j) => (entry[off + j] = parseInt(h, 16)));
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    bytes(m[1]!, 0);
+    bytes(m[2]!, 4);
+    v.addRaw(entry, 0, entry, 4);
+  }
+}
+
+/** Checks a peer's report against what the loader wrote. */
+export function verifyPeer(r: PeerReport, e: Expectation): Verdict {
+  const sums = expectedSums(e);
+  const keySumOk = r.keySum >>> 0 === sums.keySum >>> 0;
+  const checksumOk = r.checksum >>> 0 === sums.checksum >>> 0;
+  const { entries, distinct, badValues, badKeys } = r;
+  const problems = readProblems({ entries, distinct, badValues, badKeys, keySumOk, checksumOk }, { entries: e.entries, distinct: e.entries }, { badKeys: `outside 0..${fmtCount(e.entries - 1)}` });
+  return { ok: problems.length === 0, entries, distinct, expectedEntries: e.entries, keySumOk, checksumOk, badValues, badKeys, problems };
+}
+
+export const PEERS: readonly Peer[] = [cPeer, goPeer, bpftoolPeer];

@@ -1,0 +1,79 @@
+// What a read proved, and the words for what it did not. Shared by the
+// verifier (a map bpfbench filled), the census (a map it did not), the
+// cross-strategy check and the peers' reports, so that they say the same
+// thing the same way.
+import type { EntrySink } from '../strategies/sink.js';
+
+export interface Verdict {
+  ok: boolean;
+  /** Entries the reader delivered (with repeats). */
+  entries: number;
+  /** Distinct keys among them. */
+  distinct: number;
+  expectedEntries: number;
+  keySumOk: boolean;
+  checksumOk: boolean;
+  /** Entries whose value differs from what the loader wrote. */
+  badValues: number;
+  /** Keys outside 0..N-1. */
+  badKeys: number;
+  /** Human-readable reasons when !ok. */
+  problems: string[];
+  /** The read's sums (mod 2^32, unsigned), for comparing reads of a map of unknown content. */
+  keySum?: number;
+  checksum?: number;
+}
+
+export type ProgressFn = (entries: number) => void;
+
+/**
+ * The harness's side of the strategies' output port: a sink that also
+ * knows how many entries to expect, starts each read afresh and judges it.
+ */
+export interface VerifyingSink extends EntrySink {
+  /** Entries expected, for progress (0 when unknown). */
+  readonly total: number;
+  /** Clears what was seen, for the next read. `progress` is called every ~64Ki entries. */
+  reset(progress?: ProgressFn): void;
+  verdict(): Verdict;
+}
+
+/** Order-independent checksum term of one (key, value) pair, mod 2^32. */
+export function pairTerm(key: number, value: number): number {
+  return (Math.imul(key ^ 0x5bd1e995, 0x9e3779b1) ^ value) | 0;
+}
+
+/** `1,048,576`: counts in problem texts. */
+export const fmtCount = (n: number): string => n.toLocaleString('en-US');
+
+/** The figures a read counted. */
+export type Counted = Pick<Verdict, 'entries' | 'distinct' | 'badKeys' | 'badValues' | 'keySumOk' | 'checksumOk'>;
+
+export interface ProblemWording {
+  /** What the read is held against: undefined = what the loader wrote; else another read's label. */
+  against?: string;
+  /** What keys outside the expected set are (default: not written by the loader). */
+  badKeys?: string;
+  /** Count repeated keys: entries beyond the distinct and the bad ones. */
+  repeats?: boolean;
+}
+
+export const repeatedKeys = (n: number): string => `${fmtCount(n)} repeated keys`;
+
+/**
+ * The problems of a read, in one wording: counted figures against the
+ * entries and distinct keys it should have had. Empty when it is right.
+ */
+export function readProblems(c: Counted, expected: { entries: number; distinct: number }, w: ProblemWording = {}): string[] {
+  const problems: string[] = [];
+  const ref = w.against;
+  if (c.entries !== expected.entries) problems.push(`read ${fmtCount(c.entries)} entries, ${ref ? `${ref} read` : 'expected'} ${fmtCount(expected.entries)}`);
+  if (c.distinct !== expected.distinct) problems.push(ref ? `${fmtCount(c.distinct)} distinct keys, ${ref} saw ${fmtCount(expected.distinct)}` : `${fmtCount(c.distinct)} distinct keys of ${fmtCount(expected.distinct)}`);
+  if (w.repeats && c.entries > c.distinct + c.badKeys) problems.push(repeatedKeys(c.entries - c.distinct - c.badKeys));
+  if (c.badKeys > 0) problems.push(`${fmtCount(c.badKeys)} keys ${w.badKeys ?? 'not written by the loader'}`);
+  if (c.badValues > 0) problems.push(`${fmtCount(c.badValues)} wrong values`);
+  const from = ref ? ` from ${ref}'s` : '';
+  if (!c.keySumOk) problems.push(`key sum differs${from}`);
+  if (!c.checksumOk) problems.push(`key/value checksum differs${from}`);
+  return problems;
+}
