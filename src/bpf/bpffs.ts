@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import koffi from 'koffi';
-import { errnoName, UserError } from './errors.js';
+import { InvalidInputError, UsageError } from '../errors.js';
+import { errnoName } from './errors.js';
 
 export const BPFFS = '/sys/fs/bpf';
 /** Where bpfbench pins what it creates. */
@@ -34,16 +35,16 @@ export function ensureBpffs(): void {
   const libc = koffi.load('libc.so.6');
   const mount = libc.func('int mount(const char *src, const char *target, const char *type, unsigned long flags, uintptr_t data)') as (s: string, t: string, ty: string, f: number, d: number) => number;
   if (mount('bpf', BPFFS, 'bpf', 0, 0) !== 0) {
-    throw new UserError(`${BPFFS} is not a bpf filesystem and mounting one failed (${errnoName(koffi.errno())}): mount it with 'mount -t bpf bpf ${BPFFS}'`);
+    throw new UsageError(`${BPFFS} is not a bpf filesystem and mounting one failed (${errnoName(koffi.errno())}): mount it with 'mount -t bpf bpf ${BPFFS}'`);
   }
 }
 
 /** Checks a pin path lies in bpffs and makes its directory. */
 export function preparePinPath(path: string): void {
-  if (!path.startsWith(`${BPFFS}/`)) throw new UserError(`pin path ${path} is not under ${BPFFS}`, 2);
+  if (!path.startsWith(`${BPFFS}/`)) throw new InvalidInputError(`pin path ${path} is not under ${BPFFS}`);
   ensureBpffs();
   mkdirSync(dirname(path), { recursive: true });
-  if (existsSync(path)) throw new UserError(`${path} already exists: remove it with 'bpfbench unload --pin ${path}', or choose another --pin`);
+  if (existsSync(path)) throw new UsageError(`${path} already exists: remove it with 'bpfbench unload --pin ${path}', or choose another --pin`);
 }
 
 const ownPins = new Set<string>();

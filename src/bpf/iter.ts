@@ -2,25 +2,29 @@
 // 5.9+): linked to the map once, then each open() is a fresh pass whose fd
 // user space read()s; records are key bytes then value bytes.
 import { readSync } from 'node:fs';
-import { ATTR_BLOCK, BPF_TRACE_ITER, IterCreateAttr, LinkCreateAttr } from './attr.js';
+import { ATTR_BLOCK, BPF_TRACE_ITER, IterCfg, IterCreateAttr, IterLinkInfo, LinkCreateAttr } from './attr.js';
 import { Cmd } from './constants.js';
 import { BpfError } from './errors.js';
 import type { BpfObject } from './loader.js';
 import type { BpfMap } from './map.js';
+import { roundUp } from './map-types.js';
 import { NativeBlock } from './native.js';
 import { bpf, bpfOrThrow, closeFd } from './syscall.js';
 
 export const ITER_PROG = 'dump_map';
 export const RODATA = '.rodata';
 
-/** const volatile iter_cfg in bpf/bench.bpf.c: { u32 key_size; u32 value_size; }. */
+/** The iterator's .rodata (iter_cfg in bpf/bench.bpf.c): its record's key and value sizes. */
 export function iterConfig(map: Pick<BpfMap, 'keySize' | 'valueStride'>): Uint8Array {
-  const cfg = new Uint8Array(8);
+  const cfg = new Uint8Array(IterCfg.SIZE);
   const v = new DataView(cfg.buffer);
-  v.setUint32(0, map.keySize, true);
-  v.setUint32(4, map.valueStride, true);
+  v.setUint32(IterCfg.key_size, map.keySize, true);
+  v.setUint32(IterCfg.value_size, map.valueStride, true);
   return cfg;
 }
+
+/** Where LINK_CREATE's iter_info (union bpf_iter_link_info) lives in the attr block: just past the attr. */
+const ITER_INFO = roundUp(LinkCreateAttr.SIZE);
 
 /** Before load: size the iterator program's records for this map. */
 export function configureIter(obj: BpfObject, map: Pick<BpfMap, 'keySize' | 'valueStride'>): void {
@@ -33,12 +37,11 @@ export class MapIterLink {
 
   constructor(progFd: number, map: BpfMap) {
     const a = this.attr;
-    // union bpf_iter_link_info { struct { __u32 map_fd; } map; }
-    a.setU32(64, map.fd);
+    a.setU32(ITER_INFO + IterLinkInfo.map_fd, map.fd);
     a.setU32(LinkCreateAttr.prog_fd, progFd);
     a.setU32(LinkCreateAttr.attach_type, BPF_TRACE_ITER);
-    a.setU64(LinkCreateAttr.iter_info, a.addr + 64);
-    a.setU32(LinkCreateAttr.iter_info_len, 4);
+    a.setU64(LinkCreateAttr.iter_info, a.addr + ITER_INFO);
+    a.setU32(LinkCreateAttr.iter_info_len, IterLinkInfo.SIZE);
     try {
       this.linkFd = bpfOrThrow(Cmd.LINK_CREATE, a.addr, LinkCreateAttr.SIZE, 'linking the map iterator');
     } catch (e) {

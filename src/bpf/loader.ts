@@ -5,15 +5,16 @@
 // is captured (not printed) and attached to errors, so a failed load shows
 // the verifier's reason on one line, and the whole log with --debug.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
+import { InvariantError, UsageError } from '../errors.js';
+import { DEFAULT_OBJECT } from '../paths.js';
 import { BpfMap } from './map.js';
-import { errnoName, UserError } from './errors.js';
+import { Errno, errnoName } from './errors.js';
 import { vsnprintf } from './libc.js';
 import { NativeBlock } from './native.js';
 
-/** The compiled object shipped with the project (built by `make`). */
-export const DEFAULT_OBJECT = fileURLToPath(new URL('../../../bpf/bench.bpf.o', import.meta.url));
+/** The compiled object shipped with the project (built by `make`): paths.ts says where. */
+export { DEFAULT_OBJECT };
 
 type Ptr = number;
 interface Libbpf {
@@ -44,7 +45,7 @@ function libbpf(): Libbpf {
   try {
     so = koffi.load('libbpf.so.1');
   } catch {
-    throw new UserError('libbpf.so.1 not found: install libbpf1 (Debian/Ubuntu: apt-get install libbpf1)');
+    throw new UsageError('libbpf.so.1 not found: install libbpf1 (Debian/Ubuntu: apt-get install libbpf1)');
   }
   const PrintFn = koffi.proto('int bpfbench_libbpf_print(int level, uintptr_t fmt, uintptr_t ap)');
   const setPrint = so.func('uintptr_t libbpf_set_print(bpfbench_libbpf_print *fn)');
@@ -119,24 +120,24 @@ export class BpfObject {
   }
 
   static open(path: string = DEFAULT_OBJECT): BpfObject {
-    if (!existsSync(path)) throw new UserError(`BPF object ${path} not found: run 'make' to build it`);
+    if (!existsSync(path)) throw new UsageError(`BPF object ${path} not found: run 'make' to build it`);
     const l = libbpf();
     logLines.length = 0;
     const obj = l.open_file(path, 0);
-    const err = obj === 0 ? 22 : -l.libbpf_get_error(obj);
-    if (obj === 0 || err > 0) throw new UserError(`cannot open BPF object ${path}: ${errnoName(err)}${lastLog()}`);
+    const err = obj === 0 ? Errno.EINVAL : -l.libbpf_get_error(obj);
+    if (obj === 0 || err > 0) throw new UsageError(`cannot open BPF object ${path}: ${errnoName(err)}${lastLog()}`);
     return new BpfObject(obj, path);
   }
 
   private mapPtr(name: string): Ptr {
     const m = libbpf().find_map(this.obj, name);
-    if (!m) throw new UserError(`map '${name}' not found in ${this.path}`);
+    if (!m) throw new UsageError(`map '${name}' not found in ${this.path}`);
     return m;
   }
 
   private progPtr(name: string): Ptr {
     const p = libbpf().find_prog(this.obj, name);
-    if (!p) throw new UserError(`program '${name}' not found in ${this.path}`);
+    if (!p) throw new UsageError(`program '${name}' not found in ${this.path}`);
     return p;
   }
 
@@ -145,7 +146,7 @@ export class BpfObject {
     const l = libbpf();
     const m = this.mapPtr(name);
     const check = (what: string, r: number) => {
-      if (r < 0) throw new UserError(`cannot set ${what} of map '${name}': ${errnoName(-r)}`);
+      if (r < 0) throw new UsageError(`cannot set ${what} of map '${name}': ${errnoName(-r)}`);
     };
     if (o.type !== undefined) check('type', l.set_type(m, o.type));
     if (o.keySize !== undefined) check('key size', l.set_key_size(m, o.keySize));
@@ -160,7 +161,7 @@ export class BpfObject {
     try {
       block.bytes.set(data);
       const r = libbpf().set_initial_value(this.mapPtr(name), block.addr, data.length);
-      if (r < 0) throw new UserError(`cannot set the initial value of '${name}' (${data.length} bytes): ${errnoName(-r)}`);
+      if (r < 0) throw new UsageError(`cannot set the initial value of '${name}' (${data.length} bytes): ${errnoName(-r)}`);
     } finally {
       block.free();
     }
@@ -181,16 +182,16 @@ export class BpfObject {
 
   /** The loaded map, as a BpfMap that does not own its fd (the object does). */
   map(name: string): BpfMap {
-    if (!this.loaded) throw new Error('BpfObject.map() before load()');
+    if (!this.loaded) throw new InvariantError('BpfObject.map() before load()');
     const fd = libbpf().map_fd(this.mapPtr(name));
-    if (fd < 0) throw new UserError(`map '${name}' has no fd: ${errnoName(-fd)}`);
+    if (fd < 0) throw new UsageError(`map '${name}' has no fd: ${errnoName(-fd)}`);
     return BpfMap.fromFd(fd, false);
   }
 
   programFd(name: string): number {
-    if (!this.loaded) throw new Error('BpfObject.programFd() before load()');
+    if (!this.loaded) throw new InvariantError('BpfObject.programFd() before load()');
     const fd = libbpf().prog_fd(this.progPtr(name));
-    if (fd < 0) throw new UserError(`program '${name}' is not loaded: ${errnoName(-fd)}`);
+    if (fd < 0) throw new UsageError(`program '${name}' is not loaded: ${errnoName(-fd)}`);
     return fd;
   }
 
@@ -209,13 +210,14 @@ function lastLog(): string {
 }
 
 /** bpf_object__load failed; `log` holds libbpf's (and the verifier's) output. */
-export class ObjectLoadError extends UserError {
+export class ObjectLoadError extends UsageError {
   readonly errno: number;
   readonly code: string;
   readonly log: string[];
   constructor(errno: number, log: string[]) {
     const reason = log.filter((s) => /error|invalid|unknown|failed|not supported|denied/i.test(s)).pop() ?? log[log.length - 1] ?? '';
     super(`loading the BPF object failed: ${errnoName(errno)}${reason ? ` (${reason.trim()})` : ''}`);
+    this.name = 'ObjectLoadError';
     this.errno = errno;
     this.code = errnoName(errno);
     this.log = log;

@@ -3,6 +3,7 @@
 // through typed-array views over the same bytes. Nothing here allocates per
 // call: a block is allocated once and reused for the life of a run.
 import koffi from 'koffi';
+import { roundUp } from './map-types.js';
 
 export class NativeBlock {
   /** Address of the first byte, as a Number (fits: user-space addresses are < 2^47). */
@@ -16,7 +17,7 @@ export class NativeBlock {
 
   constructor(size: number) {
     // Round up to 8 so u64 fields and u32 views always fit.
-    this.size = Math.max(8, Math.ceil(size / 8) * 8);
+    this.size = Math.max(8, roundUp(size));
     this.handle = koffi.alloc('uint8_t', this.size);
     this.addr = Number(koffi.address(this.handle));
     const ab = koffi.view(this.handle, this.size);

@@ -4,6 +4,7 @@
 // returned counts are summed. Each call re-reads bucket 0 onward, so the
 // "count" reaches max_entries while only about `chunk` distinct keys are
 // ever seen. Its verification fails by design.
+import { FixedCursor } from '../bpf/fixed-cursor.js';
 import type { BpfMap } from '../bpf/map.js';
 import { batchRead } from './batch.js';
 import type { Strategy, StrategyOptions } from './types.js';
@@ -15,6 +16,6 @@ export const batchFixedCursor: Strategy = {
   expectedToFail: true,
   prepare(map: BpfMap, { chunk }: StrategyOptions) {
     const calls = Math.max(1, Math.floor(map.maxEntries / chunk));
-    return batchRead(map, map.batches(chunk, { fixedCursor: true, maxCalls: calls }));
+    return batchRead(map, new FixedCursor(map, chunk, calls));
   },
 };

@@ -2,8 +2,9 @@
 // advanced each call (in_batch = previous out_batch; NULL on the first),
 // short batches at bucket boundaries accepted, and the entries of the final
 // ENOENT call consumed.
-import type { BatchCursor, BpfMap } from '../bpf/map.js';
-import type { EntrySink } from '../harness/verifier.js';
+import type { BatchWalk } from '../bpf/batch-cursor.js';
+import type { BpfMap } from '../bpf/map.js';
+import type { EntrySink } from './sink.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 /** Entries are a u32 key and a single u32 value: the typed-array fast path applies. */
@@ -11,8 +12,8 @@ export function isU32Map(map: BpfMap): boolean {
   return map.keySize === 4 && map.valueStride === 4;
 }
 
-/** A read that drains a batch cursor into the verifier; the cursor decides how it walks. */
-export function batchRead(map: BpfMap, cursor: BatchCursor): PreparedRead {
+/** A read that drains a batch walk into the sink; the walk decides how it moves. */
+export function batchRead(map: BpfMap, cursor: BatchWalk): PreparedRead {
   const u32 = isU32Map(map);
   const keySize = map.keySize;
   const stride = map.valueStride;

@@ -9,23 +9,25 @@
 //   and asking for the key after a deleted key would restart from bucket 0.)
 // batch-delete: LOOKUP_AND_DELETE_BATCH with --chunk, cursor advanced.
 import { mapTypeName } from '../bpf/constants.js';
-import { UserError } from '../bpf/errors.js';
-import { BpfMap, isArrayType } from '../bpf/map.js';
-import { batchRead, isU32Map } from './batch.js';
-import { MapChangedError } from './elem.js';
+import type { BpfMap } from '../bpf/map.js';
+import { traitsOf } from '../bpf/map-types.js';
+import { probeLookupAndDelete } from '../bpf/probes.js';
+import { InvalidInputError, InvariantError } from '../errors.js';
+import { batchRead } from './batch.js';
+import { entryPutter, MapChangedError } from './elem.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 export const arrayDrainMessage = (strategy: string, type: string) => `${strategy}: ${type} maps cannot delete entries (their elements always exist); use elem, batch or iter`;
 
 function refuseArrays(map: BpfMap, name: string): void {
-  if (isArrayType(map.info.type)) {
-    throw new UserError(arrayDrainMessage(name, mapTypeName(map.info.type)), 2);
+  if (traitsOf(map.info.type)?.canDelete === false) {
+    throw new InvalidInputError(arrayDrainMessage(name, mapTypeName(map.info.type)));
   }
 }
 
 /** Adds the refill-before and empty-after steps of a drain to a read. */
 function asDrain(map: BpfMap, read: PreparedRead, refill: (() => void) | undefined): PreparedRead {
-  if (!refill) throw new Error('a drain strategy needs refill');
+  if (!refill) throw new InvariantError('a drain strategy needs refill');
   return {
     // Every read starts from a full map: the previous read (or another drain) emptied it.
     beforeRead: refill,
@@ -48,14 +50,10 @@ export const elemDelete: Strategy = {
   prepare(map: BpfMap, { refill }: StrategyOptions) {
     refuseArrays(map, 'elem-delete');
     // Kernels before 5.14 lack LOOKUP_AND_DELETE_ELEM for hash maps: look up, then delete.
-    const separate = !BpfMap.probeLookupAndDelete(map.info.type, map.keySize, map.valueSize);
+    const separate = !probeLookupAndDelete(map.info.type, map.keySize, map.valueSize);
     const reader = map.elemReader();
     const maxSteps = map.maxEntries;
-    const prevKey = reader.prevKeyU32;
-    const value = reader.valueI32;
-    const u32 = isU32Map(map);
-    const keySize = map.keySize;
-    const stride = map.valueStride;
+    const put = entryPutter(map, reader, 'previous');
     const inner: PreparedRead = {
       read(sink) {
         reader.reset();
@@ -65,10 +63,7 @@ export const elemDelete: Strategy = {
           // prev := current; the key after it, while it still exists.
           const more = reader.nextKey();
           if (++steps > maxSteps) throw new MapChangedError(steps);
-          if (reader.takePrev(separate)) {
-            if (u32) sink.add(prevKey[0]!, value[0]!);
-            else sink.addManyRaw(reader.prevKeyBytes, reader.valueBytes, 1, keySize, stride);
-          }
+          if (reader.takePrev(separate)) put(sink);
           if (!more) break;
         }
         return { counted: steps };

@@ -4,16 +4,43 @@
 // Bounded: GET_NEXT_KEY with a key that was deleted restarts from the first
 // bucket, so a map mutated underneath could be walked forever. Like
 // cilium/ebpf, give up after max_entries steps.
-import { BpfError } from '../bpf/errors.js';
+import type { ElemReader } from '../bpf/elem-reader.js';
 import type { BpfMap } from '../bpf/map.js';
+import { UsageError } from '../errors.js';
 import { isU32Map } from './batch.js';
+import type { EntrySink } from './sink.js';
 import type { Strategy } from './types.js';
 
-export class MapChangedError extends BpfError {
+/**
+ * A per-element walk (elem, elem-delete) made more GET_NEXT_KEY steps than
+ * the map can hold keys: someone is changing the map underneath, and the
+ * read cannot be done as asked (a cannot-run UsageError, not a kernel error:
+ * every call succeeded).
+ */
+export class MapChangedError extends UsageError {
+  /** Steps made when the walk gave up (max_entries + 1). */
+  readonly steps: number;
   constructor(steps: number) {
-    super('GET_NEXT_KEY', 0, `no end after ${steps} keys, more than max_entries: the map is changing underneath`);
-    this.message = `per-element walk aborted after ${steps.toLocaleString('en-US')} keys (more than max_entries): the map is changing underneath`;
+    super(`per-element walk aborted after ${steps.toLocaleString('en-US')} keys (more than max_entries): the map is changing underneath`);
+    this.name = 'MapChangedError';
+    this.steps = steps;
   }
+}
+
+/**
+ * Puts the reader's current entry (or, for drains, the previous key and the
+ * value taken with it) into a sink: as a u32 key and an i32 value for
+ * u32 → u32 maps, as raw bytes otherwise.
+ */
+export function entryPutter(map: BpfMap, reader: ElemReader, which: 'current' | 'previous'): (sink: EntrySink) => void {
+  const key = which === 'current' ? reader.keyU32 : reader.prevKeyU32;
+  const keyBytes = which === 'current' ? reader.keyBytes : reader.prevKeyBytes;
+  const value = reader.valueI32;
+  const valueBytes = reader.valueBytes;
+  const keySize = map.keySize;
+  const stride = map.valueStride;
+  if (isU32Map(map)) return (sink) => sink.add(key[0]!, value[0]!);
+  return (sink) => sink.addManyRaw(keyBytes, valueBytes, 1, keySize, stride);
 }
 
 export const elem: Strategy = {
@@ -23,13 +50,7 @@ export const elem: Strategy = {
   prepare(map: BpfMap) {
     const reader = map.elemReader();
     const maxSteps = map.maxEntries;
-    const key = reader.keyU32;
-    const value = reader.valueI32;
-    const u32 = isU32Map(map);
-    const keyBytes = reader.keyBytes;
-    const valueBytes = reader.valueBytes;
-    const keySize = map.keySize;
-    const stride = map.valueStride;
+    const put = entryPutter(map, reader, 'current');
     return {
       read(sink) {
         reader.reset();
@@ -38,8 +59,7 @@ export const elem: Strategy = {
           if (++steps > maxSteps) throw new MapChangedError(steps);
           // A key deleted between the two calls is skipped, as every iterator does.
           if (!reader.lookup()) continue;
-          if (u32) sink.add(key[0]!, value[0]!);
-          else sink.addManyRaw(keyBytes, valueBytes, 1, keySize, stride);
+          put(sink);
         }
         return { counted: steps };
       },

@@ -3,9 +3,10 @@
 // user space read()s the iterator fd in 64 KiB buffers and parses the
 // records (a record may straddle two reads: the tail is carried over).
 // One BPF_ITER_CREATE per read, then read(2) calls, no per-entry syscall.
-import { UserError } from '../bpf/errors.js';
 import { MapIterLink } from '../bpf/iter.js';
 import type { BpfMap } from '../bpf/map.js';
+import { roundUp } from '../bpf/map-types.js';
+import { InvariantError, UsageError } from '../errors.js';
 import { isU32Map } from './batch.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
@@ -17,11 +18,11 @@ export const iter: Strategy = {
   usesChunk: false,
   needsIterProgram: true,
   prepare(map: BpfMap, { iterProgFd }: StrategyOptions) {
-    if (iterProgFd === undefined) throw new UserError("iter needs the BPF object's dump_map program (Linux 5.9+)");
+    if (iterProgFd === undefined) throw new UsageError("iter needs the BPF object's dump_map program (Linux 5.9+)");
     const link = new MapIterLink(iterProgFd, map);
     const keySize = map.keySize;
     const rec = keySize + map.valueStride;
-    const buf = new Uint8Array(new ArrayBuffer(Math.ceil((ITER_BUFFER + rec) / 8) * 8));
+    const buf = new Uint8Array(new ArrayBuffer(roundUp(ITER_BUFFER + rec)));
     const words = new Uint32Array(buf.buffer);
     const ints = new Int32Array(buf.buffer);
     const u32 = isU32Map(map);
@@ -49,7 +50,7 @@ export const iter: Strategy = {
         } finally {
           MapIterLink.closeFd(fd);
         }
-        if (have !== 0) throw new Error(`the iterator ended inside a record (${have} of ${rec} bytes)`);
+        if (have !== 0) throw new InvariantError(`the iterator ended inside a record (${have} of ${rec} bytes)`);
         return { counted };
       },
       free() {

@@ -1,8 +1,8 @@
 // The shape every read strategy has: prepare once per run (allocate its
 // buffers), then read the whole map as many times as the harness asks,
-// feeding each entry to the verifier.
+// feeding each entry to the sink it is given.
 import type { BpfMap } from '../bpf/map.js';
-import type { EntrySink } from '../harness/verifier.js';
+import type { EntrySink } from './sink.js';
 
 export interface StrategyOptions {
   /** Entries per LOOKUP_BATCH call. */
@@ -15,7 +15,7 @@ export interface StrategyOptions {
   iterProgFd?: number;
 }
 
-/** What a reader says about one full read (the verifier says whether it is true). */
+/** What a reader says about one full read (the sink's owner checks whether it is true). */
 export interface ReadReport {
   /** Entries the reader counted, as its own loop would print them. */
   counted: number;

@@ -3,16 +3,21 @@
 // loop is caught; a map mutated underneath does not hang the per-element walk.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Cmd, MapFlag } from '../../src/bpf/constants.js';
+import { Cmd, MapFlag, MapType } from '../../src/bpf/constants.js';
+import { BpfMap } from '../../src/bpf/map.js';
+import { InvalidInputError, UsageError } from '../../src/errors.js';
 import { NativeBlock } from '../../src/bpf/native.js';
 import { MapElemAttr } from '../../src/bpf/attr.js';
 import { bpf, callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
+import { batchDelete, elemDelete } from '../../src/strategies/drain.js';
 import { elem, MapChangedError } from '../../src/strategies/elem.js';
+import { iter } from '../../src/strategies/iter.js';
 import { strategyByName, strategyLabel, STRATEGIES } from '../../src/strategies/index.js';
 import { filledHashMap, VALUE } from '../helpers.js';
+import { firstBatch, zeroSeedBuckets } from '../bpf/zero-seed.js';
 
 const N = 1 << 16;
 
@@ -94,6 +99,30 @@ test('the never-advancing cursor (the published loop) is caught by verification'
   }
 });
 
+test('batch-fixed-cursor issues floor(max_entries / chunk) calls, each re-reading the first batch', () => {
+  // 1000 / 64 is not whole: the loop rounds down, like the Go program's.
+  const n = 1000;
+  const chunk = 64;
+  const calls = Math.floor(n / chunk);
+  const map = filledHashMap(n, { flags: MapFlag.ZERO_SEED });
+  const p = batchFixedCursor.prepare(map, { chunk });
+  try {
+    const v = new Verifier({ entries: n, value: VALUE });
+    v.reset();
+    const before = snapshotCalls();
+    const rep = p.read(v);
+    assert.deepEqual(callsSince(before), { LOOKUP_BATCH: calls });
+    const first = firstBatch(zeroSeedBuckets(n), chunk);
+    assert.deepEqual(rep, { counted: calls * first, chunk, chunkGrowths: 0 });
+    const verdict = v.verdict();
+    assert.equal(verdict.ok, false);
+    assert.equal(verdict.distinct, first);
+  } finally {
+    p.free();
+    map.close();
+  }
+});
+
 test('elem gives up on a map that keeps changing instead of walking forever', () => {
   const n = 2000;
   const map = filledHashMap(n);
@@ -121,7 +150,17 @@ test('elem gives up on a map that keeps changing instead of walking forever', ()
   try {
     const v = new Mutating({ entries: n, value: VALUE });
     v.reset();
-    assert.throws(() => p.read(v), (e: unknown) => e instanceof MapChangedError && /changing underneath/.test(e.message));
+    assert.throws(
+      () => p.read(v),
+      (e: unknown) =>
+        e instanceof MapChangedError &&
+        /changing underneath/.test(e.message) &&
+        e.name === 'MapChangedError' &&
+        e.steps === n + 1 &&
+        e.message === 'per-element walk aborted after 2,001 keys (more than max_entries): the map is changing underneath' &&
+        e instanceof UsageError &&
+        e.reason === 'cannot-run',
+    );
   } finally {
     mem.free();
     p.free();
@@ -135,4 +174,22 @@ test('the registry names every strategy once and labels chunked ones', () => {
   assert.equal(strategyByName('nope'), undefined);
   assert.equal(strategyLabel(batch, 4096), 'batch(4096)');
   assert.equal(strategyLabel(elem, 4096), 'elem');
+});
+
+test('drains refuse array maps as invalid input; iter without its program cannot run', () => {
+  const map = BpfMap.create({ type: MapType.array, keySize: 4, valueSize: 4, maxEntries: 16 });
+  try {
+    for (const s of [elemDelete, batchDelete]) {
+      assert.throws(
+        () => s.prepare(map, { chunk: 16, refill: () => {} }),
+        (e: unknown) => e instanceof InvalidInputError && e.message === `${s.name}: array maps cannot delete entries (their elements always exist); use elem, batch or iter`,
+      );
+    }
+    assert.throws(
+      () => iter.prepare(map, { chunk: 16 }),
+      (e: unknown) => e instanceof UsageError && e.reason === 'cannot-run' && e.message === "iter needs the BPF object's dump_map program (Linux 5.9+)",
+    );
+  } finally {
+    map.close();
+  }
 });
