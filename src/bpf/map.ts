@@ -13,7 +13,6 @@ import { ElemReader } from './elem-reader.js';
 import { BpfError, Errno } from './errors.js';
 import { traitsOf, valueSlot, valueStride } from './map-types.js';
 import { NativeBlock } from './native.js';
-import { probeLookupAndDelete, probeLookupBatch } from './probes.js';
 import { bpf, bpfOrThrow, closeFd } from './syscall.js';
 
 export interface MapSpec {
@@ -184,15 +183,7 @@ export class BpfMap {
     return new BatchCursor(this, chunk, options);
   }
 
-  /** SHIM(issue11): probeLookupAndDelete() of probes.ts. */
-  static probeLookupAndDelete(type: number, keySize: number, valueSize: number): boolean {
-    return probeLookupAndDelete(type, keySize, valueSize);
-  }
 
-  /** SHIM(issue11): probeLookupBatch() of probes.ts. */
-  static probeLookupBatch(type: number): boolean {
-    return probeLookupBatch(type);
-  }
 
   private attr(): NativeBlock {
     return (this.scratch ??= new NativeBlock(ATTR_BLOCK));
@@ -234,16 +225,3 @@ export class BpfMap {
     }
   }
 }
-
-// SHIM(issue11): the map-type predicates, for the harness files that still
-// import them from here; new code reads MAP_TYPES / traitsOf (map-types.ts).
-export function isArrayType(type: number): boolean {
-  return traitsOf(type)?.kind === 'array';
-}
-export function isPerCpuType(type: number): boolean {
-  return traitsOf(type)?.perCpu === true;
-}
-export function isHashType(type: number): boolean {
-  return traitsOf(type)?.kind === 'hash';
-}
-export { nextPow2 } from './map-types.js'; // SHIM(issue11)

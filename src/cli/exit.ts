@@ -3,7 +3,7 @@
 // and the lines printed on stderr. Pure: no I/O here.
 import { CommanderError } from 'commander';
 import { BpfError, Errno, UserError } from '../bpf/errors.js';
-import { ChunkTooSmallError } from '../bpf/map.js';
+import { ChunkTooSmallError } from '../bpf/batch-cursor.js';
 import { UsageError } from '../errors.js';
 import { PRIVILEGE_HINT } from '../harness/preflight.js';
 

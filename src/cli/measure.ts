@@ -1,7 +1,8 @@
 // A measured run as `run` and `reproduce` do it: flags → the harness's
 // configuration (cross-flag checks here), the run, and its table printed.
 import type { FillMethod } from '../harness/fill.js';
-import { isDefaultShape, runBenchmark, type MapSource, type RunConfig } from '../harness/run.js';
+import { isDefaultShape, type MapSource } from '../harness/bench-map.js';
+import { runBenchmark, type RunConfig } from '../harness/run.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { InvalidInputError } from '../errors.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { MapType, mapTypeName } from '../bpf/constants.js';
 import { BpfError, Errno } from '../bpf/errors.js';
-import { BpfMap } from '../bpf/map.js';
+import { probeLookupBatch } from '../bpf/probes.js';
 import { nextPow2, roundUp, traitsOf } from '../bpf/map-types.js';
 import { possibleCpus } from '../bpf/cpus.js';
 import { UsageError } from '../errors.js';
@@ -35,7 +35,7 @@ export function checkPrivilege(): void {
 export function probeBatchSupport(type: number = MapType.hash): void {
   let supported: boolean;
   try {
-    supported = BpfMap.probeLookupBatch(type);
+    supported = probeLookupBatch(type);
   } catch (e) {
     if (e instanceof BpfError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES)) {
       throw new UsageError(`bpf(BPF_MAP_CREATE) refused (${e.code}): ${PRIVILEGE_HINT}`);

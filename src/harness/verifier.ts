@@ -6,13 +6,6 @@ import { bitSet, expectedCount, expectedSums, expectedWord, type Expectation } f
 import { Pattern, u32le } from './pattern.js';
 import { pairTerm, readProblems, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
-// SHIM(issue11): the old homes of these names; import them from expectation.js,
-// verdict.js, census.js and strategies/sink.js.
-export { expectedCount, expectedSums, type Expectation } from './expectation.js';
-export { pairTerm, type ProgressFn, type Verdict } from './verdict.js';
-export { Census, crossCheck } from './census.js';
-export type { EntrySink } from '../strategies/sink.js';
-
 export class Verifier implements VerifyingSink {
   readonly expect: Expectation;
   private readonly bitmap: Uint32Array;

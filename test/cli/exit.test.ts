@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CommanderError } from 'commander';
 import { BpfError, Errno, UserError } from '../../src/bpf/errors.js';
-import { ChunkTooSmallError } from '../../src/bpf/map.js';
+import { ChunkTooSmallError } from '../../src/bpf/batch-cursor.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, INTERNAL_ERROR_LINE, errorExit } from '../../src/cli/exit.js';
 import { InvalidInputError, InvariantError, UsageError } from '../../src/errors.js';
 import { PRIVILEGE_HINT } from '../../src/harness/preflight.js';

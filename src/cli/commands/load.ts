@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_PIN, preparePinPath } from '../../bpf/bpffs.js';
 import type { FillMethod } from '../../harness/fill.js';
-import { openBenchMap } from '../../harness/run.js';
+import { openBenchMap } from '../../harness/bench-map.js';
 import { renderLoaded } from '../../report/info.js';
 import { EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
