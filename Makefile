@@ -21,6 +21,22 @@ bpf/bench.bpf.o: bpf/bench.bpf.c
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The native read loop (src/bpf/native-loop.ts loads it for --loop native):
+# plain C against libc, raw syscall(SYS_bpf, ...), built by the same clang.
+NATIVE_CFLAGS ?= -O2 -fPIC -shared -Wall -Werror
+.PHONY: native clean-native
+build: native
+clean: clean-native
+
+native: native/libbpfbench.so
+
+native/libbpfbench.so: native/read-loop.c
+	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
+	$(CLANG) $(NATIVE_CFLAGS) $< -o $@
+
+clean-native:
+	rm -f native/*.so
+
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@

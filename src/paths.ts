@@ -9,6 +9,8 @@ const at = (rel: string) => fileURLToPath(new URL(rel, root));
 export const ROOT = at('./');
 /** The compiled BPF object (built by `make`). */
 export const DEFAULT_OBJECT = at('bpf/bench.bpf.o');
+/** The native read loop (built by `make` from native/read-loop.c). */
+export const NATIVE_LIB = at('native/libbpfbench.so');
 export const RESULTS_DIR = at('results/');
 export const BASELINE_DIR = at('results/baselines/');
 export const PUBLISHED_FILE = at('results/published/go-bpf-batch-test.json');

@@ -1,0 +1,382 @@
+// bpfbench's native read loop: the same bpf(2) walks as the TypeScript loops
+// (src/bpf/map.ts ElemReader and BatchCursor, src/strategies/*.ts), issued
+// from C so that one call from JavaScript covers a whole hand-over of up to
+// `capacity` entries instead of one call per syscall.
+//
+// All state lives in one struct bb_state in memory TypeScript allocated
+// (src/bpf/native-loop.ts). TypeScript names every field offset once and
+// checks it against bb_table() at load time, so the two cannot drift.
+//
+// The syscalls are exactly the TypeScript loops': the same commands in the
+// same order, the same attr sizes and contents (only the buffer addresses
+// differ), count = chunk on every batch call. Every call is counted here, by
+// command, in the state's per-step counters; nothing is computed.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// enum bpf_cmd, the commands the loops issue.
+#define CMD_LOOKUP_ELEM 1
+#define CMD_DELETE_ELEM 3
+#define CMD_GET_NEXT_KEY 4
+#define CMD_LOOKUP_AND_DELETE_ELEM 21
+#define CMD_LOOKUP_BATCH 24
+#define CMD_LOOKUP_AND_DELETE_BATCH 25
+
+#define CMD_SLOTS 64
+#define KEY_MAX 512 // a hash key is at most MAX_BPF_STACK bytes
+#define MAX_CHUNK (1u << 24)
+
+// What a walk does.
+enum { KIND_ELEM = 1, KIND_ELEM_DELETE = 2, KIND_BATCH = 3, KIND_ITER = 4 };
+// What a step ended with.
+enum { ST_MORE = 1, ST_END = 2, ST_ERROR = 3, ST_MAP_CHANGED = 4, ST_NEED_BUFFER = 5 };
+// Where the walk is.
+enum { PH_START = 0, PH_WALKING = 1, PH_ENDED = 2 };
+// err_cmd of a failed read(2).
+#define CMD_READ (-1)
+
+// union bpf_attr for element commands (src/bpf/attr.ts MapElemAttr, 32 bytes).
+struct elem_attr {
+	uint32_t map_fd;
+	uint32_t pad;
+	uint64_t key;
+	uint64_t value; // next_key for GET_NEXT_KEY
+	uint64_t flags;
+};
+
+// union bpf_attr for batch commands (src/bpf/attr.ts MapBatchAttr, 56 bytes).
+struct batch_attr {
+	uint64_t in_batch;
+	uint64_t out_batch;
+	uint64_t keys;
+	uint64_t values;
+	uint32_t count;
+	uint32_t map_fd;
+	uint64_t elem_flags;
+	uint64_t flags;
+};
+
+struct bb_state {
+	// Inputs, written by TypeScript when it prepares the read.
+	uint32_t kind;
+	int32_t fd; // the map; for KIND_ITER the iterator fd of this pass
+	uint32_t key_size;
+	uint32_t value_stride; // bytes of one value in user space (per-CPU: a slot per possible CPU)
+	uint32_t cursor_size; // batch: in/out_batch bytes (hash maps: 4, a bucket index; arrays: a key)
+	uint32_t cmd; // batch: LOOKUP_BATCH or LOOKUP_AND_DELETE_BATCH
+	uint32_t fixed; // batch: the published loop, in_batch never advanced
+	uint32_t grow; // batch: ENOSPC doubles the chunk instead of failing
+	uint32_t separate; // elem-delete: LOOKUP_ELEM + DELETE_ELEM instead of LOOKUP_AND_DELETE_ELEM
+	uint32_t chunk; // batch: entries per call (grows on ENOSPC)
+	uint32_t record; // iter: bytes of one record (key + value)
+	uint32_t window; // iter: the TypeScript loop's read buffer (a read asks window - carried bytes)
+	uint64_t max_steps; // elem: keys before "map changed"; batch: calls before "no end"
+	uint64_t keys; // address of the key buffer (iter: the byte buffer)
+	uint64_t values; // address of the value buffer
+	uint64_t capacity; // entries the buffers hold (iter: bytes)
+	// The walk.
+	uint32_t phase;
+	uint32_t retry; // batch: the call that grew the chunk is owed again
+	uint64_t steps; // elem: keys stepped; batch: calls made (since reset)
+	uint64_t have; // iter: bytes in the buffer, the carried partial record included
+	uint8_t key[KEY_MAX]; // elem: the walk's previous key; elem-delete: the current key
+	uint8_t in_batch[KEY_MAX];
+	uint8_t out_batch[KEY_MAX];
+	// Outputs of the last step.
+	uint32_t status;
+	int32_t err; // errno of the failed call
+	int32_t err_cmd; // its bpf command, or CMD_READ
+	uint32_t count; // entries (iter: whole records) at the start of the buffers
+	uint64_t bytes; // iter: bytes in the buffer
+	uint64_t growths; // batch: chunk doublings since the state was made
+	uint64_t calls[CMD_SLOTS]; // bpf(2) calls by command, this step
+	uint64_t reads; // read(2) calls, this step
+};
+
+static inline void *ptr(uint64_t a) {
+	return (void *)(uintptr_t)a;
+}
+
+static inline uint64_t addr(const void *p) {
+	return (uint64_t)(uintptr_t)p;
+}
+
+/** bpf(cmd, attr, size), counted; 0 or -errno. */
+static inline long sys_bpf(struct bb_state *s, int cmd, void *attr, unsigned size) {
+	s->calls[cmd]++;
+	long r = syscall(SYS_bpf, cmd, attr, size);
+	return r < 0 ? -errno : r;
+}
+
+static int finish(struct bb_state *s, uint64_t n, uint32_t status) {
+	s->count = (uint32_t)n;
+	s->status = status;
+	return (int)status;
+}
+
+static int fail(struct bb_state *s, uint64_t n, int cmd, long r) {
+	s->phase = PH_ENDED;
+	s->err = (int32_t)-r;
+	s->err_cmd = cmd;
+	return finish(s, n, ST_ERROR);
+}
+
+// elem: GET_NEXT_KEY(NULL), then GET_NEXT_KEY(previous key) until ENOENT,
+// LOOKUP_ELEM of every key; a key gone before its lookup is skipped; more
+// than max_steps keys means the map is changing underneath.
+static int step_elem(struct bb_state *s) {
+	uint8_t *keys = ptr(s->keys), *values = ptr(s->values);
+	const uint64_t ks = s->key_size, vs = s->value_stride;
+	struct elem_attr a = {.map_fd = (uint32_t)s->fd};
+	const uint8_t *prev = s->phase == PH_START ? NULL : s->key;
+	uint64_t n = 0;
+	if (s->phase == PH_ENDED) return finish(s, 0, ST_END);
+	while (n < s->capacity) {
+		uint8_t *k = keys + n * ks;
+		a.key = addr(prev);
+		a.value = addr(k);
+		long r = sys_bpf(s, CMD_GET_NEXT_KEY, &a, sizeof a);
+		s->phase = PH_WALKING;
+		if (r == -ENOENT) {
+			s->phase = PH_ENDED;
+			return finish(s, n, ST_END);
+		}
+		if (r < 0) return fail(s, n, CMD_GET_NEXT_KEY, r);
+		if (++s->steps > s->max_steps) {
+			s->phase = PH_ENDED;
+			return finish(s, n, ST_MAP_CHANGED);
+		}
+		a.key = addr(k);
+		a.value = addr(values + n * vs);
+		r = sys_bpf(s, CMD_LOOKUP_ELEM, &a, sizeof a);
+		if (r == 0) {
+			prev = k;
+			n++;
+		} else if (r == -ENOENT) {
+			// Deleted since GET_NEXT_KEY: skipped, but still the key to step from.
+			memcpy(s->key, k, ks);
+			prev = s->key;
+		} else {
+			return fail(s, n, CMD_LOOKUP_ELEM, r);
+		}
+	}
+	if (prev != s->key) memcpy(s->key, prev, ks);
+	return finish(s, n, ST_MORE);
+}
+
+// elem-delete: GET_NEXT_KEY to the next key while the current one still
+// exists, then take the previous one (LOOKUP_AND_DELETE_ELEM, or LOOKUP_ELEM
+// + DELETE_ELEM when `separate`); a key already gone is skipped.
+static int step_elem_delete(struct bb_state *s) {
+	uint8_t *keys = ptr(s->keys), *values = ptr(s->values);
+	const uint64_t ks = s->key_size, vs = s->value_stride;
+	struct elem_attr a = {.map_fd = (uint32_t)s->fd};
+	uint64_t n = 0;
+	long r;
+	if (s->phase == PH_ENDED) return finish(s, 0, ST_END);
+	if (s->phase == PH_START) {
+		a.key = 0;
+		a.value = addr(s->key);
+		r = sys_bpf(s, CMD_GET_NEXT_KEY, &a, sizeof a);
+		s->phase = PH_WALKING;
+		if (r == -ENOENT) {
+			s->phase = PH_ENDED;
+			return finish(s, 0, ST_END);
+		}
+		if (r < 0) return fail(s, 0, CMD_GET_NEXT_KEY, r);
+	}
+	while (n < s->capacity) {
+		uint8_t *prev = keys + n * ks;
+		memcpy(prev, s->key, ks);
+		a.key = addr(prev);
+		a.value = addr(s->key);
+		r = sys_bpf(s, CMD_GET_NEXT_KEY, &a, sizeof a);
+		if (r < 0 && r != -ENOENT) return fail(s, n, CMD_GET_NEXT_KEY, r);
+		const int more = r == 0;
+		if (++s->steps > s->max_steps) {
+			s->phase = PH_ENDED;
+			return finish(s, n, ST_MAP_CHANGED);
+		}
+		a.key = addr(prev);
+		a.value = addr(values + n * vs);
+		if (!s->separate) {
+			r = sys_bpf(s, CMD_LOOKUP_AND_DELETE_ELEM, &a, sizeof a);
+			if (r == 0) n++;
+			else if (r != -ENOENT) return fail(s, n, CMD_LOOKUP_AND_DELETE_ELEM, r);
+		} else {
+			r = sys_bpf(s, CMD_LOOKUP_ELEM, &a, sizeof a);
+			if (r == 0) {
+				// DELETE_ELEM of the same key. Its attr must end at `key`: the
+				// kernel rejects a non-zero `value` there with EINVAL (CHECK_ATTR).
+				struct elem_attr d_attr = {.map_fd = a.map_fd, .key = a.key};
+				long d = sys_bpf(s, CMD_DELETE_ELEM, &d_attr, sizeof d_attr);
+				if (d != 0 && d != -ENOENT) return fail(s, n, CMD_DELETE_ELEM, d);
+				n++;
+			} else if (r != -ENOENT) {
+				return fail(s, n, CMD_LOOKUP_ELEM, r);
+			}
+		}
+		if (!more) {
+			s->phase = PH_ENDED;
+			return finish(s, n, ST_END);
+		}
+	}
+	return finish(s, n, ST_MORE);
+}
+
+// batch: LOOKUP_BATCH (or LOOKUP_AND_DELETE_BATCH) with count = chunk, the
+// first call from in_batch NULL, then from the previous out_batch; short
+// batches accepted; ENOENT ends the walk after its entries. The fixed
+// cursor (the published loop) passes a zeroed in_batch every time. ENOSPC
+// doubles the chunk and retries the same call, or fails.
+static int step_batch(struct bb_state *s) {
+	uint8_t *keys = ptr(s->keys), *values = ptr(s->values);
+	const uint64_t ks = s->key_size, vs = s->value_stride;
+	struct batch_attr a = {.map_fd = (uint32_t)s->fd, .out_batch = addr(s->out_batch)};
+	uint64_t n = 0;
+	for (;;) {
+		if (!s->retry) {
+			if (s->phase == PH_ENDED) return finish(s, n, ST_END);
+			if (s->steps >= s->max_steps) {
+				s->phase = PH_ENDED;
+				return finish(s, n, s->fixed ? ST_END : ST_MAP_CHANGED);
+			}
+		}
+		if (s->capacity - n < s->chunk) return finish(s, n, n > 0 ? ST_MORE : ST_NEED_BUFFER);
+		a.in_batch = s->phase == PH_START && !s->fixed ? 0 : addr(s->in_batch);
+		a.keys = addr(keys + n * ks);
+		a.values = addr(values + n * vs);
+		a.count = s->chunk;
+		long r = sys_bpf(s, (int)s->cmd, &a, sizeof a);
+		s->steps++;
+		const uint32_t got = a.count;
+		if (r == 0) {
+			s->retry = 0;
+			s->phase = PH_WALKING;
+			if (!s->fixed) memcpy(s->in_batch, s->out_batch, s->cursor_size);
+			n += got;
+		} else if (r == -ENOENT) {
+			// The end; this call's entries (count) are still valid.
+			s->retry = 0;
+			s->phase = !s->fixed || got == 0 ? PH_ENDED : PH_WALKING;
+			n += got;
+		} else if (r == -ENOSPC && s->grow && s->chunk < MAX_CHUNK) {
+			s->chunk = s->chunk * 2 < MAX_CHUNK ? s->chunk * 2 : MAX_CHUNK;
+			s->growths++;
+			s->retry = 1; // the same call again, with room for the bucket
+		} else {
+			s->retry = 0;
+			return fail(s, n, (int)s->cmd, r);
+		}
+	}
+}
+
+// iter: read(2) the iterator fd as the TypeScript loop does, a window of
+// bytes minus the carried partial record each time, several reads per
+// hand-over; whole records are handed over, the partial one carried.
+static int step_iter(struct bb_state *s) {
+	uint8_t *buf = ptr(s->keys);
+	const uint64_t rec = s->record;
+	uint64_t used = s->have - s->have % rec;
+	if (used) {
+		memmove(buf, buf + used, s->have - used);
+		s->have -= used;
+	}
+	s->bytes = s->have;
+	if (s->phase == PH_ENDED) return finish(s, 0, ST_END);
+	s->phase = PH_WALKING;
+	while (s->have + s->window <= s->capacity) {
+		s->reads++;
+		ssize_t r = read(s->fd, buf + s->have, s->window - s->have % rec);
+		if (r < 0) return fail(s, s->have / rec, CMD_READ, -errno);
+		if (r == 0) {
+			s->phase = PH_ENDED;
+			s->bytes = s->have;
+			return finish(s, s->have / rec, ST_END);
+		}
+		s->have += (uint64_t)r;
+	}
+	s->bytes = s->have;
+	return finish(s, s->have / rec, ST_MORE);
+}
+
+/** One hand-over: runs the walk until the buffers are full or it ends. Returns the status. */
+int bb_step(uintptr_t state) {
+	struct bb_state *s = (struct bb_state *)state;
+	memset(s->calls, 0, sizeof s->calls);
+	s->reads = 0;
+	s->err = 0;
+	s->err_cmd = 0;
+	switch (s->kind) {
+	case KIND_ELEM:
+		return step_elem(s);
+	case KIND_ELEM_DELETE:
+		return step_elem_delete(s);
+	case KIND_BATCH:
+		return step_batch(s);
+	case KIND_ITER:
+		return step_iter(s);
+	}
+	s->err = EINVAL;
+	return finish(s, 0, ST_ERROR);
+}
+
+/** Starts a new walk from the beginning (a grown chunk stays grown). */
+void bb_reset(uintptr_t state) {
+	struct bb_state *s = (struct bb_state *)state;
+	s->phase = PH_START;
+	s->retry = 0;
+	s->steps = 0;
+	s->have = 0;
+	s->bytes = 0;
+	s->count = 0;
+	s->status = 0;
+	memset(s->key, 0, sizeof s->key);
+	memset(s->in_batch, 0, sizeof s->in_batch);
+	memset(s->out_batch, 0, sizeof s->out_batch);
+}
+
+// The layout and numbers TypeScript checks at load time, by name.
+#define FIELD(f) {"field." #f, offsetof(struct bb_state, f)}
+#define CONST(name, v) {"const." name, (v)}
+static const struct {
+	const char *name;
+	long value;
+} table[] = {
+	FIELD(kind), FIELD(fd), FIELD(key_size), FIELD(value_stride), FIELD(cursor_size), FIELD(cmd),
+	FIELD(fixed), FIELD(grow), FIELD(separate), FIELD(chunk), FIELD(record), FIELD(window),
+	FIELD(max_steps), FIELD(keys), FIELD(values), FIELD(capacity), FIELD(phase), FIELD(retry),
+	FIELD(steps), FIELD(have), FIELD(key), FIELD(in_batch), FIELD(out_batch), FIELD(status),
+	FIELD(err), FIELD(err_cmd), FIELD(count), FIELD(bytes), FIELD(growths), FIELD(calls), FIELD(reads),
+	CONST("SIZE", sizeof(struct bb_state)),
+	CONST("KEY_MAX", KEY_MAX),
+	CONST("CMD_SLOTS", CMD_SLOTS),
+	CONST("MAX_CHUNK", MAX_CHUNK),
+	CONST("ELEM_ATTR_SIZE", sizeof(struct elem_attr)),
+	CONST("BATCH_ATTR_SIZE", sizeof(struct batch_attr)),
+	CONST("CMD_READ", CMD_READ),
+	CONST("KIND_ELEM", KIND_ELEM),
+	CONST("KIND_ELEM_DELETE", KIND_ELEM_DELETE),
+	CONST("KIND_BATCH", KIND_BATCH),
+	CONST("KIND_ITER", KIND_ITER),
+	CONST("ST_MORE", ST_MORE),
+	CONST("ST_END", ST_END),
+	CONST("ST_ERROR", ST_ERROR),
+	CONST("ST_MAP_CHANGED", ST_MAP_CHANGED),
+	CONST("ST_NEED_BUFFER", ST_NEED_BUFFER),
+};
+
+/** Entry i of the table: a field's offset or a constant. */
+long bb_table(int i) {
+	return i >= 0 && i < (int)(sizeof table / sizeof table[0]) ? table[i].value : -1;
+}
+
+/** Name of entry i ("field.kind", "const.SIZE"), or NULL past the end. */
+const char *bb_table_name(int i) {
+	return i >= 0 && i < (int)(sizeof table / sizeof table[0]) ? table[i].name : NULL;
+}
