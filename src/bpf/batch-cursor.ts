@@ -51,6 +51,8 @@ export interface BatchCursorOptions {
   onEnospc?: 'grow' | 'fail';
   /** LOOKUP_AND_DELETE_BATCH: every entry delivered is also deleted (a drain). */
   deleting?: boolean;
+  /** Upper bound on calls (default: one per bucket + 2, which a correct walk never reaches). */
+  maxCalls?: number;
 }
 
 /** The largest chunk growth goes to (entries). */
@@ -176,7 +178,7 @@ export class BatchCursor extends BatchBuffers {
     this.grow = options.onEnospc === 'grow';
     this.cmd = options.deleting ? Cmd.MAP_LOOKUP_AND_DELETE_BATCH : Cmd.MAP_LOOKUP_BATCH;
     const bucketed = traitsOf(map.info.type)?.batchCursor === 'bucket';
-    this.maxCalls = (bucketed ? nextPow2(map.maxEntries) : map.maxEntries) + 2;
+    this.maxCalls = options.maxCalls ?? (bucketed ? nextPow2(map.maxEntries) : map.maxEntries) + 2;
   }
 
   /** Starts a new walk from the beginning (a grown chunk stays grown). */

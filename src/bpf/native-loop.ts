@@ -14,7 +14,9 @@ import { NATIVE_LIB } from '../paths.js';
 import { MapBatchAttr, MapElemAttr } from './attr.js';
 import { CMD_SLOTS, Cmd } from './constants.js';
 import { BpfError, Errno, errnoName } from './errors.js';
-import { type BatchCursorOptions, type BpfMap, ChunkTooSmallError, MAX_CHUNK, isHashType, nextPow2 } from './map.js';
+import { type BatchCursorOptions, ChunkTooSmallError, MAX_CHUNK } from './batch-cursor.js';
+import type { BpfMap } from './map.js';
+import { nextPow2, traitsOf } from './map-types.js';
 import { NativeBlock } from './native.js';
 import { callCounts } from './syscall.js';
 
@@ -124,7 +126,11 @@ export interface NativeDrainOptions extends NativeElemOptions {
   separate: boolean;
 }
 
-export type NativeBatchOptions = BatchCursorOptions & HandOverOptions;
+export type NativeBatchOptions = BatchCursorOptions &
+  HandOverOptions & {
+    /** The published flawed loop: every call from the same zeroed cursor, `maxCalls` calls (src/bpf/fixed-cursor.ts). */
+    fixedCursor?: boolean;
+  };
 
 export interface NativeIterOptions {
   /** The JS loop's read buffer before the record it can carry (strategies/iter.ts ITER_BUFFER). */
@@ -207,7 +213,7 @@ export class NativeRead {
   static batch(map: BpfMap, chunk: number, o: NativeBatchOptions = {}): NativeRead {
     if (!Number.isInteger(chunk) || chunk < 1 || chunk > MAX_CHUNK) throw new RangeError(`chunk ${chunk} is not 1..${MAX_CHUNK}`);
     return new NativeRead('batch', map, o, (s) => {
-      const hash = isHashType(map.info.type);
+      const hash = traitsOf(map.info.type)?.batchCursor === 'bucket';
       s.setU32(Field.kind, Const.KIND_BATCH);
       s.setU32(Field.cmd, o.deleting ? Cmd.MAP_LOOKUP_AND_DELETE_BATCH : Cmd.MAP_LOOKUP_BATCH);
       s.setU32(Field.cursor_size, hash ? 4 : map.keySize);

@@ -14,7 +14,10 @@ import { newKernelCounts } from '../../src/bpf/counter.js';
 import { BpfError, Errno } from '../../src/bpf/errors.js';
 import { configureIter, ITER_PROG, MapIterLink } from '../../src/bpf/iter.js';
 import { BpfObject } from '../../src/bpf/loader.js';
-import { BpfMap, ChunkTooSmallError, type BatchCursorOptions, type MapSpec } from '../../src/bpf/map.js';
+import { ChunkTooSmallError } from '../../src/bpf/batch-cursor.js';
+import { FixedCursor } from '../../src/bpf/fixed-cursor.js';
+import { BpfMap, type MapSpec } from '../../src/bpf/map.js';
+import type { NativeBatchOptions } from '../../src/bpf/native-loop.js';
 import { NATIVE_NOT_BUILT, NativeRead, NativeStatus, setNativeLibPath } from '../../src/bpf/native-loop.js';
 import { NativeBlock } from '../../src/bpf/native.js';
 import { callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
@@ -86,7 +89,7 @@ function addPacked(out: string[], keys: Uint8Array, values: Uint8Array, n: numbe
   for (let i = 0; i < n; i++) out.push(`${hex(keys, i * ks, ks)}=${hex(values, i * vs, vs)}`);
 }
 
-const describe = (e: unknown) => (e instanceof ChunkTooSmallError ? `enospc(${e.chunk})` : e instanceof BpfError ? `${e.cmd}:${e.code}:${e.message}` : String(e));
+const describe = (e: unknown): string => (e instanceof ChunkTooSmallError ? `enospc(${e.chunk})` : e instanceof BpfError ? `${e.cmd}:${e.code}:${e.message}` : String(e));
 
 /** Runs a read, recording the calls it made (our self-count) and how it ended. */
 function record(body: (entries: string[]) => string): Outcome {
@@ -138,8 +141,8 @@ function jsElemDelete(map: BpfMap, maxSteps = map.maxEntries): Outcome {
   }
 }
 
-function jsBatch(map: BpfMap, chunk: number, o: BatchCursorOptions = {}): Outcome & { chunk: number; growths: number } {
-  const c = map.batches(chunk, o);
+function jsBatch(map: BpfMap, chunk: number, o: NativeBatchOptions = {}): Outcome & { chunk: number; growths: number } {
+  const c = o.fixedCursor ? new FixedCursor(map, chunk, o.maxCalls!) : map.batches(chunk, o);
   try {
     const res = record((out) => {
       for (const b of c) addPacked(out, b.keyBytes, b.valueBytes, b.count, map.keySize, map.valueStride);
@@ -242,7 +245,7 @@ for (const shape of SHAPES) {
     const map = makeMap(shape);
     try {
       for (const chunk of [256, 4096, 7]) {
-        const grow: BatchCursorOptions = { onEnospc: 'grow' };
+        const grow: NativeBatchOptions = { onEnospc: 'grow' };
         const js = jsBatch(map, chunk, grow);
         assert.deepEqual([...js.entries].sort(), jsElem(map).entries.sort(), `batch(${chunk}) reads what elem reads`);
         for (const handOverEntries of [undefined, chunk]) {
@@ -256,7 +259,7 @@ for (const shape of SHAPES) {
         }
         // The published loop: max_entries / chunk calls from the same cursor.
         const maxCalls = Math.max(1, Math.floor(map.maxEntries / chunk));
-        const fixed: BatchCursorOptions = { fixedCursor: true, maxCalls };
+        const fixed: NativeBatchOptions = { fixedCursor: true, maxCalls };
         const jsf = jsBatch(map, chunk, fixed);
         const r = NativeRead.batch(map, chunk, fixed);
         try {
@@ -305,7 +308,7 @@ for (const shape of SHAPES) {
       }
       for (const chunk of [256, 3]) {
         fill(map, shape.n);
-        const o: BatchCursorOptions = { onEnospc: 'grow', deleting: true };
+        const o: NativeBatchOptions = { onEnospc: 'grow', deleting: true };
         const jsb = jsBatch(map, chunk, o);
         assert.equal(map.isEmpty(), true);
         assert.deepEqual([...jsb.entries].sort(), full);
@@ -561,10 +564,11 @@ const d = process.env.BPFBENCH_DIST;
 const { NativeRead, loadNativeLoop } = await import(d + 'src/bpf/native-loop.js');
 loadNativeLoop(); // dlopen's own read(2)s happen here, not inside a phase
 const { BpfMap } = await import(d + 'src/bpf/map.js');
+const { FixedCursor } = await import(d + 'src/bpf/fixed-cursor.js');
 const { NativeBlock } = await import(d + 'src/bpf/native.js');
 const { BpfObject } = await import(d + 'src/bpf/loader.js');
 const { configureIter, ITER_PROG, MapIterLink } = await import(d + 'src/bpf/iter.js');
-const { ALL_PROGS, MAP_NAME } = await import(d + 'src/harness/run.js');
+const { ALL_PROGS, MAP_NAME } = await import(d + 'src/harness/bench-map.js');
 const mark = (s) => existsSync('/bpfbench-native-' + s);
 const phase = (name, js, native, between = () => {}) => {
   mark(name + '-js'); try { js(); } catch {} mark(name + '-mid');
@@ -588,7 +592,7 @@ const map = make(300);
 const zero = make(1000, { flags: 0x40 });
 phase('elem', () => { const e = map.elemReader(); while (e.nextKey()) e.lookup(); e.free(); }, () => run(NativeRead.elem(map, { handOverEntries: 7 })));
 phase('batch', () => cursor(map.batches(64)), () => run(NativeRead.batch(map, 64, { handOverEntries: 64 })));
-phase('fixed', () => cursor(map.batches(64, { fixedCursor: true, maxCalls: 4 })), () => run(NativeRead.batch(map, 64, { fixedCursor: true, maxCalls: 4 })));
+phase('fixed', () => cursor(new FixedCursor(map, 64, 4)), () => run(NativeRead.batch(map, 64, { fixedCursor: true, maxCalls: 4 })));
 phase('grow', () => cursor(zero.batches(1, { onEnospc: 'grow' })), () => run(NativeRead.batch(zero, 1, { onEnospc: 'grow', handOverEntries: 1 })));
 phase('strict', () => cursor(zero.batches(1)), () => run(NativeRead.batch(zero, 1)));
 phase('elem-delete', () => {
