@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-// bpfbench's BPF object: the map under test and the in-kernel filler.
+// bpfbench's BPF object: the map under test, the in-kernel filler, the
+// syscall counter (counts, and time in bpf(2)) and the map iterator.
 //
 // test_map is declared with the published experiment's shape (hash, u32 -> u32,
 // 100Mi entries); bpfbench resizes it (max_entries, flags) through libbpf
 // before the object is loaded, so one object serves every run.
+//
+// The structs user space shares with this file are mirrored in
+// src/bpf/attr.ts (FillCtx, IterCfg, CounterConfig, Counters), and
+// test/bpf/layouts.test.ts checks them against this object's BTF.
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
