@@ -332,13 +332,19 @@ function fillProg(t: FillTarget, progress: Progress): number[] {
     }
   }
 
-  const prog = new FillProgram(t.fillProgFd);
+  // This thread's own stream; whatever happens to it, the workers are waited for.
+  let ownError: unknown;
   try {
-    runStream(board, 0, prog, ranges[0]!.start, ranges[0]!.end, value, flags, () => progress.update(board.done()));
+    const prog = new FillProgram(t.fillProgFd);
+    try {
+      runStream(board, 0, prog, ranges[0]!.start, ranges[0]!.end, value, flags, () => progress.update(board.done()));
+    } finally {
+      prog.free();
+    }
   } catch (e) {
-    board.crash(0, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    ownError = e;
+    board.stop();
   } finally {
-    prog.free();
     board.finish(0);
   }
 
@@ -370,6 +376,7 @@ function fillProg(t: FillTarget, progress: Progress): number[] {
     callsByThread.push(n);
   }
 
+  if (ownError !== undefined) throw ownError;
   const failed = board.firstFailed();
   if (failed >= 0) throw fillError(board.failure(failed));
   for (let i = 0; i < threads; i++) if (board.state(i) === State.crashed) throw new InvariantError(`fill thread ${i} failed: ${board.message(i)}`);
