@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-// bpfbench's BPF object: the map under test and the in-kernel filler.
+// bpfbench's BPF object: the map under test, the in-kernel filler, the
+// syscall counter (counts, and time in bpf(2)) and the map iterator.
 //
 // test_map is declared with the published experiment's shape (hash, u32 -> u32,
 // 100Mi entries); bpfbench resizes it (max_entries, flags) through libbpf
 // before the object is loaded, so one object serves every run.
+//
+// The structs user space shares with this file are mirrored in
+// src/bpf/attr.ts (FillCtx, IterCfg, CounterConfig, Counters), and
+// test/bpf/layouts.test.ts checks them against this object's BTF.
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
@@ -21,7 +26,9 @@ struct {
 
 // Context of the fill program, shared with user space through
 // BPF_PROG_TEST_RUN's ctx_in (the kernel copies it back after the run).
-// Layout mirrored by FILL_CTX in src/bpf/loader.ts.
+// Layout mirrored by FillCtx in src/bpf/attr.ts (test/bpf/layouts.test.ts
+// checks it against this object's BTF). User space runs several of these
+// calls at once, from several threads, on disjoint key ranges.
 struct fill_ctx {
 	__u32 start; // first key of this call
 	__u32 count; // keys to write: start .. start+count-1 (<= 1<<23, bpf_loop's cap)
@@ -71,29 +78,39 @@ int fill(struct fill_ctx *ctx)
 }
 
 // ---------------------------------------------------------------------------
-// The kernel's own count of the benchmark's syscalls.
+// The kernel's own count of the benchmark's syscalls, and the time spent in
+// its bpf(2) calls.
 //
 // count_syscalls runs on every syscall entry (raw tracepoint sys_enter: no
 // tracefs needed), keeps only the target process (all its threads), and
-// counts its syscalls, and its bpf(2) calls by command. The counters live in
-// an mmapable array, so user space reads them without a syscall of its own.
-// Layout mirrored by COUNTER_* in src/bpf/counter.ts.
+// counts its syscalls, and its bpf(2) calls by command. time_bpf_calls, on
+// sys_exit, adds the time from each bpf(2) call's entry to its exit to that
+// command's total (per thread, summed here). The counters live in an
+// mmapable array, so user space reads them without a syscall of its own;
+// the configuration too, so user space retargets it without one.
+// Layouts mirrored by CounterConfig and Counters in src/bpf/attr.ts
+// (test/bpf/layouts.test.ts checks them against this object's BTF).
 
 #define COUNTER_CMD_SLOTS 64
 
 struct counter_config {
 	__u32 tgid;   // process to count; 0 = nobody
 	__u32 bpf_nr; // this architecture's syscall number of bpf(2)
+	__u64 since;  // 0: count only. Else time bpf(2) calls too, and ignore
+	              // any entry recorded before this CLOCK_MONOTONIC ns
+	              // (a call in flight when the exit program was detached)
 };
 
 struct counters {
 	__u64 total;                       // every syscall of the process
 	__u64 bpf_total;                   // its bpf(2) calls
 	__u64 bpf_cmd[COUNTER_CMD_SLOTS];  // bpf(2) calls by command (last slot: >= 63)
+	__u64 bpf_ns[COUNTER_CMD_SLOTS];   // ns from sys_enter to sys_exit, by command
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct counter_config);
@@ -107,13 +124,28 @@ struct {
 	__type(value, struct counters);
 } syscall_counters SEC(".maps");
 
+// A bpf(2) call in flight, by thread id: entered at `start`, command `slot`.
+struct bpf_call {
+	__u64 start;
+	__u32 slot;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192); // threads of the target inside bpf(2) at once
+	__type(key, __u32);
+	__type(value, struct bpf_call);
+} bpf_calls SEC(".maps");
+
 SEC("raw_tp/sys_enter")
 int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 zero = 0;
 	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
+	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!cfg || cfg->tgid != (__u32)(bpf_get_current_pid_tgid() >> 32))
+	if (!cfg || cfg->tgid != (__u32)(id >> 32))
 		return 0;
 	struct counters *c = bpf_map_lookup_elem(&syscall_counters, &zero);
 	if (!c)
@@ -129,6 +161,38 @@ int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
 	__sync_fetch_and_add(&c->bpf_total, 1);
 	if (slot < COUNTER_CMD_SLOTS)
 		__sync_fetch_and_add(&c->bpf_cmd[slot], 1);
+	if (!cfg->since)
+		return 0;
+	// The clock is read last, so the time measured holds as little of this
+	// program as possible.
+	__u32 tid = (__u32)id;
+	struct bpf_call call = { .slot = slot, .start = bpf_ktime_get_ns() };
+	bpf_map_update_elem(&bpf_calls, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("?raw_tp/sys_exit")
+int time_bpf_calls(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!cfg || cfg->tgid != (__u32)(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct bpf_call *call = bpf_map_lookup_elem(&bpf_calls, &tid);
+	if (!call) // not a bpf(2) call (or entered before the counting began)
+		return 0;
+	__u64 start = call->start;
+	__u32 slot = call->slot;
+	bpf_map_delete_elem(&bpf_calls, &tid);
+	if (start < cfg->since || start > now)
+		return 0; // stale: entered while this program was detached
+	struct counters *c = bpf_map_lookup_elem(&syscall_counters, &zero);
+	if (c && slot < COUNTER_CMD_SLOTS)
+		__sync_fetch_and_add(&c->bpf_ns[slot], now - start);
 	return 0;
 }
 
@@ -138,7 +202,8 @@ int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
 // iterator fd in large buffers. Sizes are set before load (frozen .rodata,
 // so the verifier sees constants): key_size, and the value as user space
 // sees it (per-CPU maps: round_up(value_size, 8) per possible CPU).
-// Layout mirrored by ITER_CFG in src/bpf/iter.ts.
+// Layout mirrored by IterCfg in src/bpf/attr.ts (test/bpf/layouts.test.ts
+// checks it against this object's BTF).
 
 struct seq_file;
 struct bpf_map;

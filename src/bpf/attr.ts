@@ -154,11 +154,12 @@ export const IterCfg = {
   SIZE: 8,
 } as const;
 
-/** struct counter_config: the value of counter_config[0]. */
+/** struct counter_config: the value of counter_config[0] (mmapped, written by user space). */
 export const CounterConfig = {
   tgid: 0,
   bpf_nr: 4,
-  SIZE: 8,
+  since: 8, // u64 CLOCK_MONOTONIC ns; 0 = count only, else time bpf(2) calls entered since then
+  SIZE: 16,
 } as const;
 
 /** Slots of struct counters' per-command arrays (COUNTER_CMD_SLOTS). */
@@ -168,6 +169,7 @@ export const COUNTER_CMD_SLOTS = 64;
 export const Counters = {
   total: 0,
   bpf_total: 8,
-  bpf_cmd: 16, // u64[COUNTER_CMD_SLOTS]
-  SIZE: 16 + 8 * COUNTER_CMD_SLOTS,
+  bpf_cmd: 16, // u64[COUNTER_CMD_SLOTS]: bpf(2) calls by command
+  bpf_ns: 16 + 8 * COUNTER_CMD_SLOTS, // u64[COUNTER_CMD_SLOTS]: ns inside bpf(2) by command
+  SIZE: 16 + 16 * COUNTER_CMD_SLOTS,
 } as const;

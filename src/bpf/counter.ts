@@ -1,28 +1,31 @@
-// The kernel's count of this process's syscalls: the object's count_syscalls
-// program on the sys_enter raw tracepoint, filtered to our tgid (every
-// thread), counting all syscalls and bpf(2) calls by command into an
-// mmapable array. Reading the counters is a plain memory read through the
-// mapping: no syscall, so nothing of ours needs subtracting.
-import { RawTracepointAttr, ATTR_BLOCK } from './attr.js';
-import { CMD_SLOTS, Cmd } from './constants.js';
-import { BpfError, UserError } from './errors.js';
+// The kernel's count of a process's syscalls, and of the time its bpf(2)
+// calls spend in the kernel: the object's count_syscalls program on the
+// sys_enter raw tracepoint, filtered to the target tgid (every thread),
+// counting all syscalls and bpf(2) calls by command, and (when loaded) its
+// time_bpf_calls program on sys_exit, adding each bpf(2) call's time from
+// entry to exit to its command's total. Counters and configuration are
+// mmapable arrays: reading the counters, or retargeting them, is a plain
+// memory access, no syscall, so nothing of ours needs subtracting.
+import { COUNTER_CMD_SLOTS, CounterConfig, Counters, RawTracepointAttr } from './attr.js';
+import { Cmd } from './constants.js';
+import { BpfError } from './errors.js';
 import { MAP_FAILED, MAP_SHARED, PAGE_SIZE, PROT_READ, mmap, munmap } from './libc.js';
 import type { BpfObject } from './loader.js';
 import { NativeBlock } from './native.js';
 import { SYS_bpf, bpf, closeFd } from './syscall.js';
+import { UsageError } from '../errors.js';
 import koffi from 'koffi';
 
+/** The sys_enter program: counts syscalls and bpf(2) calls by command. */
 export const COUNTER_PROG = 'count_syscalls';
+/** The sys_exit program: times bpf(2) calls. Optional: without it, no kernel time. */
+export const COUNTER_EXIT_PROG = 'time_bpf_calls';
+/** Both counter programs, for the loader's list of programs to load. */
+export const COUNTER_PROGS = [COUNTER_PROG, COUNTER_EXIT_PROG] as const;
 export const COUNTER_CONFIG_MAP = 'counter_config';
 export const COUNTER_MAP = 'syscall_counters';
 
-/** struct counters (bpf/bench.bpf.c) */
-export const Counters = {
-  total: 0,
-  bpf_total: 8,
-  bpf_cmd: 16, // u64[CMD_SLOTS]
-  SIZE: 16 + 8 * CMD_SLOTS,
-} as const;
+const PROT_WRITE = 2;
 
 /** A reading of the counters. */
 export interface KernelCounts {
@@ -30,91 +33,190 @@ export interface KernelCounts {
   bpfTotal: number;
   /** bpf(2) calls, indexed by command number. */
   bpf: Float64Array;
+  /**
+   * ns spent inside bpf(2), indexed by command number: sys_enter to
+   * sys_exit of each call, summed over the target's threads. Undefined when
+   * the object's exit program is not loaded (kernel time unavailable).
+   */
+  bpfNs: Float64Array | undefined;
 }
 
 export function newKernelCounts(): KernelCounts {
-  return { total: 0, bpfTotal: 0, bpf: new Float64Array(CMD_SLOTS) };
+  return { total: 0, bpfTotal: 0, bpf: new Float64Array(COUNTER_CMD_SLOTS), bpfNs: new Float64Array(COUNTER_CMD_SLOTS) };
+}
+
+/** One single-entry mmapable array map, mapped into our memory. */
+class Mapping {
+  readonly view: DataView;
+  private constructor(
+    private addr: number,
+    private readonly len: number,
+  ) {
+    this.view = new DataView(koffi.view(addr, len));
+  }
+
+  static of(fd: number, size: number, prot: number, what: string): Mapping {
+    const len = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    const addr = mmap(0, len, prot, MAP_SHARED, fd, 0);
+    if (addr === MAP_FAILED || addr === -1) throw new UsageError(`cannot mmap the ${what}: ${koffi.errno()}`);
+    return new Mapping(addr, len);
+  }
+
+  u64(off: number): number {
+    const v = this.view;
+    return v.getUint32(off, true) + v.getUint32(off + 4, true) * 0x1_0000_0000;
+  }
+
+  unmap(): void {
+    if (this.addr) {
+      munmap(this.addr, this.len);
+      this.addr = 0;
+    }
+  }
 }
 
 /**
- * Enabling a sys_enter tracepoint sends every syscall of the machine through
- * the kernel's slow path (~100 ns a syscall on this VM, measured with an
- * empty program too), so the counter is attached only around the reads it
- * audits: attach() before, detach() after, both outside the timed window.
+ * Enabling a sys_enter (or sys_exit) tracepoint sends every syscall of the
+ * machine through the kernel's slow path (~100 ns a syscall on this VM,
+ * measured with an empty program too), so the counter is attached only
+ * around the reads it audits: attach() before, detach() after, both outside
+ * the timed window.
  */
 export class SyscallCounter {
-  private linkFd = -1;
-  private addr = 0;
-  private readonly len = Math.ceil(Counters.SIZE / PAGE_SIZE) * PAGE_SIZE;
-  private view: DataView | undefined;
-  private readonly progFd: number;
-  private readonly attr = new NativeBlock(ATTR_BLOCK + 64);
+  private enterLink = -1;
+  private exitLink = -1;
+  private readonly enterFd: number;
+  /** The exit program's fd, -1 when it is not loaded. */
+  private readonly exitFd: number;
+  private config: Mapping | undefined;
+  private counters: Mapping | undefined;
+  private readonly attr = new NativeBlock(64);
+  private static readonly ENTER = 0;
+  private static readonly EXIT = 32;
 
-  /** Prepares the object's counter program to count process `tgid` (not attached yet). */
+  /**
+   * Prepares the object's counter programs to count process `tgid` (not
+   * attached yet). The exit program (kernel time) is used when the object
+   * loaded it.
+   */
   constructor(obj: BpfObject, tgid: number = process.pid) {
-    const config = obj.map(COUNTER_CONFIG_MAP);
-    const counters = obj.map(COUNTER_MAP);
-    this.progFd = obj.programFd(COUNTER_PROG);
+    const configMap = obj.map(COUNTER_CONFIG_MAP);
+    const countersMap = obj.map(COUNTER_MAP);
+    this.enterFd = obj.programFd(COUNTER_PROG);
+    this.exitFd = optionalProgramFd(obj, COUNTER_EXIT_PROG);
     const mem = this.attr;
     try {
-      // counter_config[0] = { tgid, bpf_nr }
-      mem.setU32(ATTR_BLOCK + 8, tgid);
-      mem.setU32(ATTR_BLOCK + 12, SYS_bpf);
-      config.updateElem(mem.addr + ATTR_BLOCK, mem.addr + ATTR_BLOCK + 8);
-      config.close(); // frees its scratch memory; the object keeps the fd
+      this.config = Mapping.of(configMap.fd, CounterConfig.SIZE, PROT_READ | PROT_WRITE, 'syscall counter configuration');
+      configMap.close(); // frees its scratch memory; the object keeps the fd
+      this.counters = Mapping.of(countersMap.fd, Counters.SIZE, PROT_READ, 'syscall counters');
+      countersMap.close();
+      const cfg = this.config.view;
+      cfg.setUint32(CounterConfig.tgid, tgid, true);
+      cfg.setUint32(CounterConfig.bpf_nr, SYS_bpf, true);
+      cfg.setBigUint64(CounterConfig.since, 0n, true);
 
-      const addr = mmap(0, this.len, PROT_READ, MAP_SHARED, counters.fd, 0);
-      if (addr === MAP_FAILED || addr === -1) throw new UserError(`cannot mmap the syscall counters: ${koffi.errno()}`);
-      this.addr = addr;
-      this.view = new DataView(koffi.view(addr, this.len));
-
-      mem.zero();
-      const name = mem.setCString(ATTR_BLOCK, 'sys_enter');
-      mem.setU64(RawTracepointAttr.name, name);
-      mem.setU32(RawTracepointAttr.prog_fd, this.progFd);
+      // Two BPF_RAW_TRACEPOINT_OPEN attrs, each followed by its tracepoint's name.
+      const { ENTER, EXIT } = SyscallCounter;
+      mem.setU64(ENTER + RawTracepointAttr.name, mem.setCString(ENTER + RawTracepointAttr.SIZE, 'sys_enter'));
+      mem.setU32(ENTER + RawTracepointAttr.prog_fd, this.enterFd);
+      mem.setU64(EXIT + RawTracepointAttr.name, mem.setCString(EXIT + RawTracepointAttr.SIZE, 'sys_exit'));
+      mem.setU32(EXIT + RawTracepointAttr.prog_fd, this.exitFd);
     } catch (e) {
       this.close();
       throw e;
     }
   }
 
-  /** Attaches the program to sys_enter (BPF_RAW_TRACEPOINT_OPEN). */
-  attach(): void {
-    if (this.linkFd >= 0) return;
-    const fd = bpf(Cmd.RAW_TRACEPOINT_OPEN, this.attr.addr, RawTracepointAttr.SIZE);
-    if (fd < 0) throw new BpfError(Cmd.RAW_TRACEPOINT_OPEN, -fd, 'attaching the syscall counter to sys_enter');
-    this.linkFd = fd;
+  /** Whether bpf(2) time is measured (the object loaded the exit program). */
+  get timed(): boolean {
+    return this.exitFd >= 0;
   }
 
-  /** Detaches it (closes the link). */
-  detach(): void {
-    if (this.linkFd >= 0) {
-      closeFd(this.linkFd);
-      this.linkFd = -1;
+  /**
+   * Counts process `tgid` from now on (another process: a peer). A memory
+   * write, no syscall; calls in flight in the previous target are not timed.
+   */
+  target(tgid: number): void {
+    const cfg = this.config!.view;
+    cfg.setUint32(CounterConfig.tgid, tgid, true);
+    if (this.exitLink >= 0) cfg.setBigUint64(CounterConfig.since, process.hrtime.bigint(), true);
+  }
+
+  /**
+   * Attaches the programs: the exit program first, then the enter program,
+   * so that neither attach is itself counted or timed
+   * (BPF_RAW_TRACEPOINT_OPEN).
+   */
+  attach(): void {
+    if (this.enterLink >= 0) return;
+    if (this.exitFd >= 0) {
+      // bpf_ktime_get_ns() is CLOCK_MONOTONIC, as is process.hrtime: a call
+      // entered before this instant (and left pending by a detach) is stale.
+      this.config!.view.setBigUint64(CounterConfig.since, process.hrtime.bigint(), true);
+      this.exitLink = this.open(SyscallCounter.EXIT, 'sys_exit');
+    }
+    try {
+      this.enterLink = this.open(SyscallCounter.ENTER, 'sys_enter');
+    } catch (e) {
+      this.detach();
+      throw e;
     }
   }
 
-  private u64(off: number): number {
-    const v = this.view!;
-    return v.getUint32(off, true) + v.getUint32(off + 4, true) * 0x1_0000_0000;
+  private open(at: number, tracepoint: string): number {
+    const fd = bpf(Cmd.RAW_TRACEPOINT_OPEN, this.attr.addr + at, RawTracepointAttr.SIZE);
+    if (fd < 0) throw new BpfError(Cmd.RAW_TRACEPOINT_OPEN, -fd, `attaching the syscall counter to ${tracepoint}`);
+    return fd;
   }
 
-  /** Reads the counters into `out` (no syscall). */
+  /**
+   * Detaches the programs (closes the links), enter first. A call of
+   * another thread in flight then stays entered but never exited: `since`
+   * makes the next attach ignore it.
+   */
+  detach(): void {
+    if (this.enterLink >= 0) {
+      closeFd(this.enterLink);
+      this.enterLink = -1;
+    }
+    if (this.exitLink >= 0) {
+      closeFd(this.exitLink);
+      this.exitLink = -1;
+    }
+    this.config?.view.setBigUint64(CounterConfig.since, 0n, true);
+  }
+
+  /** Reads the counters into `out` (no syscall, no allocation). */
   read(out: KernelCounts): KernelCounts {
-    out.total = this.u64(Counters.total);
-    out.bpfTotal = this.u64(Counters.bpf_total);
-    for (let i = 0; i < CMD_SLOTS; i++) out.bpf[i] = this.u64(Counters.bpf_cmd + 8 * i);
+    const c = this.counters!;
+    out.total = c.u64(Counters.total);
+    out.bpfTotal = c.u64(Counters.bpf_total);
+    for (let i = 0; i < COUNTER_CMD_SLOTS; i++) out.bpf[i] = c.u64(Counters.bpf_cmd + 8 * i);
+    if (this.exitFd < 0) {
+      out.bpfNs = undefined;
+    } else {
+      const ns = (out.bpfNs ??= new Float64Array(COUNTER_CMD_SLOTS)); // allocated by newKernelCounts()
+      for (let i = 0; i < COUNTER_CMD_SLOTS; i++) ns[i] = c.u64(Counters.bpf_ns + 8 * i);
+    }
     return out;
   }
 
-  /** Detaches the program and unmaps the counters. */
+  /** Detaches the programs and unmaps the counters. */
   close(): void {
     this.detach();
     this.attr.free();
-    if (this.addr) {
-      munmap(this.addr, this.len);
-      this.addr = 0;
-      this.view = undefined;
-    }
+    this.config?.unmap();
+    this.config = undefined;
+    this.counters?.unmap();
+    this.counters = undefined;
+  }
+}
+
+/** The fd of a program the object may not have loaded (autoload off): -1 then. */
+function optionalProgramFd(obj: BpfObject, name: string): number {
+  try {
+    return obj.programFd(name);
+  } catch {
+    return -1;
   }
 }

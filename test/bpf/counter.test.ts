@@ -8,9 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { newKernelCounts, type SyscallCounter } from '../../src/bpf/counter.js';
-import { callCounts, callsSince } from '../../src/bpf/syscall.js';
+import { MapElemAttr } from '../../src/bpf/attr.js';
+import { Cmd, cmdLabel } from '../../src/bpf/constants.js';
+import { COUNTER_PROG, COUNTER_PROGS, newKernelCounts, SyscallCounter } from '../../src/bpf/counter.js';
+import { BpfObject } from '../../src/bpf/loader.js';
+import { NativeBlock } from '../../src/bpf/native.js';
+import { bpf, callCounts, callsSince } from '../../src/bpf/syscall.js';
+import { ALL_PROGS, MAP_NAME } from '../../src/harness/run.js';
 import { countsAgree, kernelDelta, type KernelSample } from '../../src/harness/measure.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
@@ -127,3 +133,147 @@ for (const [name, chunk] of [['elem', '0'], ['batch', '128']]) {
     if (name === 'elem') assert.deepEqual(traced, { GET_NEXT_KEY: 2001, LOOKUP_ELEM: 2000 });
   });
 }
+
+/** The counter with both programs loaded (count and time), attached to this process. */
+function withTimedCounter(fn: (c: SyscallCounter) => Promise<void> | void): Promise<void> {
+  const obj = BpfObject.open();
+  obj.configureMap(MAP_NAME, { maxEntries: 1 });
+  obj.autoloadOnly(COUNTER_PROGS, [...new Set([...ALL_PROGS, ...COUNTER_PROGS])]);
+  obj.load();
+  const counter = new SyscallCounter(obj);
+  return (async () => fn(counter))().finally(() => {
+    counter.close();
+    obj.close();
+  });
+}
+
+/** n LOOKUP_ELEM calls of key 0..n-1 on `map`, each one checked. */
+function lookups(map: { fd: number }, n: number): void {
+  const m = new NativeBlock(MapElemAttr.SIZE + 16);
+  try {
+    m.setU32(MapElemAttr.map_fd, map.fd);
+    m.setU64(MapElemAttr.key, m.addr + MapElemAttr.SIZE);
+    m.setU64(MapElemAttr.value, m.addr + MapElemAttr.SIZE + 8);
+    for (let k = 0; k < n; k++) {
+      m.setU32(MapElemAttr.SIZE, k);
+      const r = bpf(Cmd.MAP_LOOKUP_ELEM, m.addr, MapElemAttr.SIZE);
+      if (r !== 0 || m.getU32(MapElemAttr.SIZE + 8) !== VALUE) throw new Error(`lookup of ${k}: ${r}`);
+    }
+  } finally {
+    m.free();
+  }
+}
+
+test('the kernel times bpf(2) by command: LOOKUP_ELEM > 0 and < the loop\'s wall time, every other command 0', (t) =>
+  withTimedCounter((counter) => {
+    assert.equal(counter.timed, true);
+    const n = 20_000;
+    const map = filledHashMap(n);
+    const k0 = newKernelCounts();
+    const k1 = newKernelCounts();
+    try {
+      counter.attach();
+      counter.read(k0);
+      const t0 = process.hrtime.bigint();
+      lookups(map, n);
+      const wallNs = Number(process.hrtime.bigint() - t0);
+      counter.read(k1);
+      counter.detach();
+      const L = Cmd.MAP_LOOKUP_ELEM;
+      assert.equal(k1.bpf[L]! - k0.bpf[L]!, n, 'the count is exact');
+      assert.equal(k1.bpfTotal - k0.bpfTotal, n);
+      assert.ok(k0.bpfNs && k1.bpfNs, 'kernel time available');
+      const ns = k1.bpfNs[L]! - k0.bpfNs[L]!;
+      assert.ok(ns > 0, `LOOKUP_ELEM kernel time ${ns} ns`);
+      assert.ok(ns < wallNs, `LOOKUP_ELEM kernel time ${ns} ns < wall ${wallNs} ns`);
+      for (let i = 0; i < k1.bpfNs.length; i++) {
+        if (i === L) continue;
+        assert.equal(k1.bpfNs[i]! - k0.bpfNs[i]!, 0, `${cmdLabel(i)} was not called: 0 ns`);
+        assert.equal(k1.bpf[i]! - k0.bpf[i]!, 0, `${cmdLabel(i)} was not called`);
+      }
+      t.diagnostic(`${n} LOOKUP_ELEM: kernel ${(ns / n).toFixed(0)} ns/call (sys_enter → sys_exit), wall ${(wallNs / n).toFixed(0)} ns/call`);
+
+      // Detached, nothing moves.
+      counter.read(k0);
+      lookups(map, 100);
+      counter.read(k1);
+      assert.equal(k1.bpf[L], k0.bpf[L]);
+      assert.equal(k1.bpfNs[L], k0.bpfNs[L]);
+    } finally {
+      map.close();
+    }
+  }));
+
+test('without the exit program the counts work and kernel time is unavailable (undefined)', () => {
+  const obj = BpfObject.open();
+  obj.configureMap(MAP_NAME, { maxEntries: 1 });
+  obj.autoloadOnly([COUNTER_PROG], [...new Set([...ALL_PROGS, ...COUNTER_PROGS])]);
+  obj.load();
+  const counter = new SyscallCounter(obj);
+  const map = filledHashMap(100);
+  try {
+    assert.equal(counter.timed, false);
+    const { kernel } = (() => {
+      counter.attach();
+      try {
+        return kernelCountOf(counter, () => lookups(map, 100));
+      } finally {
+        counter.detach();
+      }
+    })();
+    assert.deepEqual(kernel.bpf, { LOOKUP_ELEM: 100 });
+    assert.equal(counter.read(newKernelCounts()).bpfNs, undefined);
+  } finally {
+    map.close();
+    counter.close();
+    obj.close();
+  }
+});
+
+// A child process that, once told to on stdin, makes `calls` LOOKUP_ELEM
+// calls (on fd 0, not a map: each fails, each is a bpf(2) call all the same).
+const CHILD = `
+const { bpf } = await import(${JSON.stringify(new URL('../../src/bpf/syscall.js', import.meta.url).href)});
+const { NativeBlock } = await import(${JSON.stringify(new URL('../../src/bpf/native.js', import.meta.url).href)});
+const attr = new NativeBlock(32);
+process.stdout.write('ready\\n');
+process.stdin.once('data', () => {
+  for (let i = 0; i < Number(process.argv[1]); i++) bpf(${Cmd.MAP_LOOKUP_ELEM}, attr.addr, 32);
+  process.exit(0);
+});
+`;
+
+test('target(tgid) counts another process (a peer) instead of this one', () =>
+  withTimedCounter(async (counter) => {
+    const calls = 700;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, String(calls)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    const map = filledHashMap(50);
+    const k0 = newKernelCounts();
+    const k1 = newKernelCounts();
+    try {
+      counter.target(child.pid!);
+      counter.attach();
+      counter.read(k0);
+      lookups(map, 50); // ours: not counted now
+      child.stdin!.write('go\n');
+      assert.equal(await exited, 0);
+      counter.read(k1);
+      const L = Cmd.MAP_LOOKUP_ELEM;
+      assert.equal(k1.bpf[L]! - k0.bpf[L]!, calls);
+      assert.equal(k1.bpfTotal - k0.bpfTotal, calls);
+      assert.ok(k1.bpfNs![L]! - k0.bpfNs![L]! > 0);
+
+      counter.target(process.pid);
+      counter.read(k0);
+      lookups(map, 50);
+      counter.read(k1);
+      assert.equal(k1.bpf[L]! - k0.bpf[L]!, 50);
+      assert.ok(k1.bpfNs![L]! - k0.bpfNs![L]! > 0);
+    } finally {
+      counter.detach();
+      child.kill();
+      map.close();
+    }
+  }));

@@ -1,10 +1,11 @@
 // The loader and the three fill methods, on the project's own BPF object.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BpfError } from '../../src/bpf/errors.js';
 import { BpfObject, ObjectLoadError } from '../../src/bpf/loader.js';
 import { snapshotCalls, callsSince } from '../../src/bpf/syscall.js';
 import { fillMap, type FillMethod } from '../../src/harness/fill.js';
-import { silentProgress } from '../../src/harness/progress.js';
+import { silentProgress, type Progress } from '../../src/harness/progress.js';
 import { ALL_PROGS, FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/run.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
@@ -66,6 +67,96 @@ test('a map the kernel refuses fails the load with one line naming the errno', (
   try {
     obj.configureMap(MAP_NAME, { maxEntries: 1000, flags: 1 << 30 });
     assert.throws(() => obj.load(), (e: unknown) => e instanceof ObjectLoadError && e.code === 'EINVAL' && !e.message.includes('\n'));
+  } finally {
+    obj.close();
+  }
+});
+
+/** The object with the fill program loaded and test_map sized to `maxEntries`. */
+function fillObject(maxEntries: number): BpfObject {
+  const obj = BpfObject.open();
+  try {
+    obj.configureMap(MAP_NAME, { maxEntries });
+    obj.autoloadOnly([FILL_PROG], ALL_PROGS);
+    obj.load();
+    return obj;
+  } catch (e) {
+    obj.close();
+    throw e;
+  }
+}
+
+const KEYS_PER_CALL = 1 << 20;
+
+test('--fill prog on 2 threads writes exactly keys 0..N-1, and counts each thread\'s own calls', () => {
+  const n = 3_000_001;
+  // Two contiguous halves, each written in calls of 1Mi keys: 2 + 2 calls
+  // (where one thread would make ceil(n / 1Mi) = 3).
+  const halves = [Math.floor(n / 2), n - Math.floor(n / 2)];
+  const callsPerThread = halves.map((keys) => Math.ceil(keys / KEYS_PER_CALL));
+  const obj = fillObject(n);
+  try {
+    const map = obj.map(MAP_NAME);
+    const updates: number[] = [];
+    const progress: Progress = { start: (_p, total) => assert.equal(total, n), update: (d) => updates.push(d), end() {} };
+    const before = snapshotCalls();
+    const r = fillMap('prog', { map, entries: n, pattern: patternFor(map, true), fillProgFd: obj.programFd(FILL_PROG), threads: 2 }, progress);
+    assert.equal(r.threads, 2);
+    assert.deepEqual(r.callsByThread, callsPerThread);
+    assert.deepEqual(r.bpfCalls, { PROG_TEST_RUN: callsPerThread[0]! + callsPerThread[1]! });
+    assert.deepEqual(callsSince(before), r.bpfCalls, 'the workers\' calls join the process\'s count');
+    assert.ok(updates.length >= 2 && updates.every((d, i) => i === 0 || d >= updates[i - 1]!), `progress ${updates.join(', ')}`);
+    assert.equal(updates[updates.length - 1], n);
+
+    const p = batch.prepare(map, { chunk: 8192 });
+    const v = new Verifier({ entries: n, value: FILL_VALUE });
+    v.reset();
+    p.read(v);
+    p.free();
+    const verdict = v.verdict();
+    assert.equal(verdict.ok, true, verdict.problems.join('; '));
+  } finally {
+    obj.close();
+  }
+});
+
+test('a map update failing in a worker\'s stream fails the fill with its errno and text', () => {
+  const n = 2_100_000;
+  const half = n / 2;
+  // Keys of the first half are in the map already (rewriting them takes no
+  // new element); the map has room for all but one key of the second half,
+  // which the second thread writes: its second call (keys 2,098,576..) fails
+  // at its last key.
+  const obj = fillObject(n - 1);
+  try {
+    const map = obj.map(MAP_NAME);
+    const fillProgFd = obj.programFd(FILL_PROG);
+    fillMap('prog', { map, entries: half, pattern: patternFor(map, true), fillProgFd, threads: 1 }, silentProgress);
+    const lastStart = half + KEYS_PER_CALL;
+    const lastCount = n - lastStart;
+    assert.throws(
+      () => fillMap('prog', { map, entries: n, pattern: patternFor(map, true), fillProgFd, threads: 2 }, silentProgress),
+      (e: unknown) => {
+        assert.ok(e instanceof BpfError, String(e));
+        assert.equal(e.message, `bpf UPDATE_ELEM (in kernel) failed: E2BIG (fill stopped after ${lastCount - 1} of ${lastCount} keys from ${lastStart})`);
+        assert.equal(e.code, 'E2BIG');
+        return true;
+      },
+    );
+  } finally {
+    obj.close();
+  }
+});
+
+test('PROG_TEST_RUN failing in every stream fails the fill with its errno', () => {
+  const obj = fillObject(1 << 21);
+  try {
+    const map = obj.map(MAP_NAME);
+    // A map's fd is no program: every thread's first call fails.
+    assert.throws(
+      () => fillMap('prog', { map, entries: 1 << 21, pattern: patternFor(map, true), fillProgFd: map.fd, threads: 2 }, silentProgress),
+      (e: unknown) => e instanceof BpfError && e.cmd === 'PROG_TEST_RUN' && /^bpf PROG_TEST_RUN failed: E[A-Z]+ \(running the fill program\)$/.test(e.message),
+    );
   } finally {
     obj.close();
   }
