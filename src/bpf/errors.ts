@@ -1,7 +1,6 @@
 // Typed errors of the kernel boundary. Each carries the bpf command and the
 // errno name, so the CLI can print one clear line and tests can match on them.
 import { constants } from 'node:os';
-import { UsageError } from '../errors.js';
 import { cmdLabel } from './constants.js';
 
 const errnoNames: string[] = [];
@@ -34,31 +33,3 @@ export class BpfError extends Error {
     this.code = code;
   }
 }
-
-/**
- * SHIM(issue11): the legacy user-facing error, kept for the files that still
- * throw or catch it until the CLI maps the kinds of src/errors.ts itself.
- * `new UserError(m, 2)` is an invalid-input UsageError, `new UserError(m)` a
- * cannot-run one. `instanceof UserError` holds for every UsageError, and every
- * UsageError has the `exitCode` its reason stands for (2 invalid, 1 cannot
- * run), so that the CLI's legacy `e instanceof UserError ? e.exitCode : 1`
- * treats the converted throws exactly as before. Remove with the CLI's switch.
- */
-export class UserError extends UsageError {
-  declare readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message, exitCode === 2 ? 'invalid' : 'cannot-run');
-    this.name = 'UserError';
-  }
-
-  static override [Symbol.hasInstance](x: unknown): boolean {
-    return x instanceof UsageError;
-  }
-}
-// SHIM(issue11): see UserError.
-Object.defineProperty(UsageError.prototype, 'exitCode', {
-  get(this: UsageError): number {
-    return this.reason === 'invalid' ? 2 : 1;
-  },
-  configurable: true,
-});

@@ -2,7 +2,7 @@
 // maps error kinds (src/errors.ts, the bpf layer's errors) to an exit code
 // and the lines printed on stderr. Pure: no I/O here.
 import { CommanderError } from 'commander';
-import { BpfError, Errno, UserError } from '../bpf/errors.js';
+import { BpfError, Errno } from '../bpf/errors.js';
 import { ChunkTooSmallError } from '../bpf/batch-cursor.js';
 import { UsageError } from '../errors.js';
 import { PRIVILEGE_HINT } from '../harness/preflight.js';
@@ -51,8 +51,6 @@ function classify(e: unknown): { code: number; message: string; internal: boolea
   if (e instanceof ChunkTooSmallError) return { code: EXIT_FAILURE, message: chunkTooSmallLine(e), internal: false };
   if (isMapChanged(e)) return { code: EXIT_FAILURE, message: e.message, internal: false };
   if (e instanceof UsageError) return { code: e.reason === 'invalid' ? EXIT_USAGE : EXIT_FAILURE, message: e.message, internal: false };
-  // Legacy: other layers are moving from UserError to UsageError / InvalidInputError.
-  if (e instanceof UserError) return { code: e.exitCode, message: e.message, internal: false };
   if (e instanceof BpfError) return { code: EXIT_FAILURE, message: bpfLine(e), internal: false };
   // InvariantError and anything else: a bug, or a kernel that broke its contract.
   return { code: EXIT_FAILURE, message: e instanceof Error ? e.message : String(e), internal: true };

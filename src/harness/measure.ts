@@ -13,8 +13,6 @@ import { Sampler, type Audit, type ReadSample } from './sample.js';
 import { asSample, latencyOf, summarize, summaryOf, type Summary } from './stats.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
 
-// SHIM(issue11): the old home of the one-read types and the audit helpers; import them from sample.js.
-export { countsAgree, kernelDelta, type Audit, type KernelSample, type MemorySample, type ReadSample } from './sample.js';
 
 export interface RepeatPolicy {
   /** Minimum measured reads. */

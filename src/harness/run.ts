@@ -15,10 +15,6 @@ import type { Progress } from './progress.js';
 import type { VerifyingSink } from './verdict.js';
 import { Verifier } from './verifier.js';
 
-// SHIM(issue11): opening the map moved to bench-map.js (src/cli/main.ts and
-// test/harness/fill.test.ts still import these from here).
-export { ALL_PROGS, FILL_PROG, FILL_VALUE, isDefaultShape, MAP_NAME, openBenchMap, patternFor } from './bench-map.js';
-export type { MapSource } from './bench-map.js';
 
 export interface RunConfig extends MapConfig {
   source: MapSource;

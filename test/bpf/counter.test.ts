@@ -16,8 +16,8 @@ import { COUNTER_PROG, COUNTER_PROGS, newKernelCounts, SyscallCounter } from '..
 import { BpfObject } from '../../src/bpf/loader.js';
 import { NativeBlock } from '../../src/bpf/native.js';
 import { bpf, callCounts, callsSince } from '../../src/bpf/syscall.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/run.js';
-import { countsAgree, kernelDelta, type KernelSample } from '../../src/harness/measure.js';
+import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
+import { countsAgree, kernelDelta, type KernelSample } from '../../src/harness/sample.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';

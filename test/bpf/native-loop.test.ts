@@ -22,8 +22,8 @@ import { NATIVE_NOT_BUILT, NativeRead, NativeStatus, setNativeLibPath } from '..
 import { NativeBlock } from '../../src/bpf/native.js';
 import { callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
 import { UsageError } from '../../src/errors.js';
-import { kernelDelta } from '../../src/harness/measure.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/run.js';
+import { kernelDelta } from '../../src/harness/sample.js';
+import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
 import { NATIVE_LIB, ROOT } from '../../src/paths.js';
 import { startCounter } from '../helpers.js';
 

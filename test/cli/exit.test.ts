@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CommanderError } from 'commander';
-import { BpfError, Errno, UserError } from '../../src/bpf/errors.js';
+import { BpfError, Errno } from '../../src/bpf/errors.js';
 import { ChunkTooSmallError } from '../../src/bpf/batch-cursor.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, INTERNAL_ERROR_LINE, errorExit } from '../../src/cli/exit.js';
 import { InvalidInputError, InvariantError, UsageError } from '../../src/errors.js';
@@ -15,11 +15,6 @@ test('InvalidInputError and UsageError(invalid) exit 2; UsageError (cannot-run) 
   assert.deepEqual(errorExit(new UsageError('bad flag', 'invalid')), { code: EXIT_USAGE, lines: ['bpfbench: bad flag'] });
   assert.deepEqual(errorExit(new UsageError('no baseline here')), { code: EXIT_FAILURE, lines: ['bpfbench: no baseline here'] });
   assert.deepEqual(errorExit(new UsageError('no memory', 'cannot-run')), { code: EXIT_FAILURE, lines: ['bpfbench: no memory'] });
-});
-
-test('the legacy UserError keeps its own exit code', () => {
-  assert.deepEqual(errorExit(new UserError('bad', 2)), { code: 2, lines: ['bpfbench: bad'] });
-  assert.deepEqual(errorExit(new UserError('cannot')), { code: 1, lines: ['bpfbench: cannot'] });
 });
 
 test('a BpfError exits 1 with the privilege and memory hints, no internal-error line', () => {

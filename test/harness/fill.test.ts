@@ -6,7 +6,7 @@ import { BpfObject, ObjectLoadError } from '../../src/bpf/loader.js';
 import { snapshotCalls, callsSince } from '../../src/bpf/syscall.js';
 import { fillMap, type FillMethod } from '../../src/harness/fill.js';
 import { silentProgress, type Progress } from '../../src/harness/progress.js';
-import { ALL_PROGS, FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/run.js';
+import { ALL_PROGS, FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/bench-map.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 
