@@ -54,7 +54,7 @@ bench: deps build
 	./bin/bpfbench run
 
 test: deps build
-	node --test --test-concurrency=1 dist/test/
+	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
 
 clean:
 	rm -rf dist bpf/*.o
