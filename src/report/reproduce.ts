@@ -1,6 +1,7 @@
 // `bpfbench reproduce`: the published Go experiment side by side with this
 // machine's run of the same workload, including the flawed loop it timed.
 // Pure functions over the run result and the published figures.
+import { fmtCountOf } from '../harness/verdict.js';
 import { paint } from './color.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { fmtDuration, fmtInt, fmtNsPerEntry, fmtRatio } from './format.js';
@@ -139,7 +140,7 @@ export function explainReproduction(run: RunResultJson, rep: Reproduction, pub: 
   );
   if (fixed) {
     lines.push(
-      `Reproduced here: ${fmtInt(fixed.counted)} entries counted, ${fmtInt(fixed.distinct)} distinct keys of ${fmtInt(run.config.entries)}` +
+      `Reproduced here: ${fmtCountOf(fixed.counted, 'entry', 'entries')} counted, ${fmtCountOf(fixed.distinct, 'distinct key')} of ${fmtInt(run.config.entries)}` +
         (rep.flawReproduced ? ' (verification FAILED, as expected).' : ' (verification passed: the map fits in one chunk, so the flaw cannot show).'),
     );
   }
@@ -173,7 +174,7 @@ export interface FlawedLoopCount {
 /** `256 calls × 4,093 = 1,047,808, not max_entries (1,048,576)`: a count, what it is made of, and whether it is max_entries. */
 function countTerms(c: FlawedLoopCount): string {
   const perCall = c.counted / c.calls;
-  const made = c.calls <= 0 ? '' : Number.isInteger(perCall) ? `${fmtInt(c.calls)} calls × ${fmtInt(perCall)} = ` : `${fmtInt(c.calls)} calls, `;
+  const made = c.calls <= 0 ? '' : Number.isInteger(perCall) ? `${fmtCountOf(c.calls, 'call')} × ${fmtInt(perCall)} = ` : `${fmtCountOf(c.calls, 'call')}, `;
   const vsMax = c.counted === c.maxEntries ? 'equal to max_entries' : `not max_entries (${fmtInt(c.maxEntries)})`;
   return `${made}${fmtInt(c.counted)}, ${vsMax}`;
 }

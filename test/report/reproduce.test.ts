@@ -56,3 +56,9 @@ test('a count that does reach max_entries here is said to, without the whole-buc
 test('calls that returned different counts are not shown as a product', () => {
   assert.match(flawedCount({ calls: 3, counted: 10, maxEntries: 12 }, published), /here 3 calls, 10, not max_entries \(12\)/);
 });
+
+test('one call, one entry, one distinct key: singular nouns', () => {
+  assert.match(flawedCount({ calls: 1, counted: 100, maxEntries: 100 }, published), /here 1 call × 100 = 100, equal to max_entries/);
+  const text = explainReproduction(run(1, 1, 1), { ...rep(1), rows: [{ ...rep(1).rows[0]!, distinct: 1 }] }, pub);
+  assert.ok(text.includes('Reproduced here: 1 entry counted, 1 distinct key of 1 (verification FAILED, as expected).'), text);
+});
