@@ -136,7 +136,7 @@ export function explainReproduction(run: RunResultJson, rep: Reproduction, pub: 
   const lines: string[] = [];
   lines.push(
     `The published batch loop passes the same start cursor (0) to all ${fmtInt(pub.results.batch.batchCount)} BatchLookup calls and never feeds back the cursor the kernel returns. ` +
-      `For a hash map the cursor is a bucket index, so every call reads again from bucket 0: the same first ~${fmtInt(chunk)} entries.`,
+      `For a hash map the cursor is a bucket index, so every call reads again from bucket 0: the same first ~${fmtCountOf(chunk, 'entry', 'entries')}.`,
   );
   if (fixed) {
     lines.push(

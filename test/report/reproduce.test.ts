@@ -45,6 +45,7 @@ test('a count short of max_entries is said as it was, never "equals max_entries"
     text,
   );
   assert.match(text, /The published 12\.75× therefore compares a full per-element walk/);
+  assert.ok(text.includes('every call reads again from bucket 0: the same first ~4,096 entries.'), text);
 });
 
 test('a count that does reach max_entries here is said to, without the whole-bucket caveat', () => {
