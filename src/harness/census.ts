@@ -1,7 +1,7 @@
 // For a map bpfbench did not fill: what each read saw, so that reads by
 // different strategies can be held against each other (crossCheck).
 import { u32le, Pattern } from './pattern.js';
-import { fmtCount, pairTerm, readProblems, repeatedKeys, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
+import { fmtCount, fmtCountOf, pairTerm, readProblems, repeatedKeys, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
 /**
  * Records what a read saw (count, the keys for a distinct count, key sum and
@@ -60,7 +60,7 @@ export class Census implements VerifyingSink {
     let distinct = n > 0 ? 1 : 0;
     for (let i = 1; i < n; i++) if (seen[i] !== seen[i - 1]) distinct++;
     const problems: string[] = [];
-    if (this.entries > this.keys.length - 1) problems.push(`read ${fmtCount(this.entries)} entries from a map of max_entries ${fmtCount(this.keys.length - 1)}`);
+    if (this.entries > this.keys.length - 1) problems.push(`read ${fmtCountOf(this.entries, 'entry', 'entries')} from a map of max_entries ${fmtCount(this.keys.length - 1)}`);
     else if (distinct !== this.entries) problems.push(repeatedKeys(this.entries - distinct));
     return {
       ok: problems.length === 0,

@@ -1,6 +1,13 @@
 // What a full read of a map bpfbench filled must return: keys 0..N-1 with
 // the loader's values. Arrays hold every index (the ones not written read as
-// zero); LRU maps hold what they kept after the fill, read once, untimed.
+// zero); LRU maps hold what they kept after the fill, found by looking up
+// every key the loader wrote, one at a time, untimed.
+//
+// Nothing here reads the map the way a read strategy does: the census of an
+// LRU map goes through KeyProbe (LOOKUP_ELEM only), never through the batch
+// cursor, the per-element reader or the native loop, so that a read is never
+// checked against itself.
+import { KeyProbe, type ProbedMap } from '../bpf/key-probe.js';
 import type { BpfMap } from '../bpf/map.js';
 import { traitsOf } from '../bpf/map-types.js';
 import type { Pattern } from './pattern.js';
@@ -59,20 +66,21 @@ export function expectedSums(e: Expectation): { keySum: number; checksum: number
 /**
  * Which indices an LRU map holds after the fill: LRU maps may evict while
  * being filled (per-CPU free lists, stealing), so their reads are verified
- * against what the map holds, read once here, untimed.
+ * against what the map holds. Every key the loader wrote (indices
+ * 0..entries-1, built by `pattern` as the fill built them) is looked up once
+ * with LOOKUP_ELEM; the ones found are present, whatever their value (the
+ * verifier judges values). A lookup from user space does not evict.
  */
-export function presentAfterFill(map: BpfMap, entries: number, pattern: Pattern): Uint32Array {
+export function presentAfterFill(map: ProbedMap, entries: number, pattern: Pattern): Uint32Array {
   const present = new Uint32Array(Math.ceil(entries / 32));
-  const cursor = map.batches(4096, { onEnospc: 'grow' });
+  const probe = new KeyProbe(map);
   try {
-    for (const b of cursor) {
-      for (let i = 0; i < b.count; i++) {
-        const k = pattern.keyIndex(b.keyBytes, i * map.keySize);
-        if (k < entries) present[k >>> 5] = present[k >>> 5]! | (1 << (k & 31));
-      }
+    for (let i = 0; i < entries; i++) {
+      pattern.writeKey(i, probe.key, 0);
+      if (probe.lookup()) present[i >>> 5] = present[i >>> 5]! | (1 << (i & 31));
     }
   } finally {
-    cursor.free();
+    probe.free();
   }
   return present;
 }

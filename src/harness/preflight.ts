@@ -7,6 +7,7 @@ import { probeLookupBatch } from '../bpf/probes.js';
 import { nextPow2, roundUp, traitsOf } from '../bpf/map-types.js';
 import { possibleCpus } from '../bpf/cpus.js';
 import { UsageError } from '../errors.js';
+import { fmtCount } from './verdict.js';
 export { possibleCpus };
 
 const CAP_SYS_ADMIN = 21;
@@ -82,19 +83,67 @@ export interface MemoryPlan {
   availableBytes: number;
 }
 
+/** Bytes a run needs: the kernel's map, this process's buffers (verifier bitmap, batch buffers), and headroom. */
+function memoryNeed(type: number, keySize: number, valueSize: number, maxEntries: number, entries: number): { mapBytes: number; userBytes: number; need: number } {
+  const mapBytes = estimateMapBytes(type, keySize, valueSize, maxEntries);
+  const userBytes = Math.ceil(entries / 8) + 256 * 1024 * 1024;
+  return { mapBytes, userBytes, need: mapBytes + userBytes + MEMORY_HEADROOM };
+}
+
+/**
+ * The map a run asked for does not fit in available memory. Names no flag:
+ * `tooBig` says which size to change, the map's max_entries (a map of
+ * max_entries = entries would fit) or the entries themselves, and the
+ * message says it in the map's own terms.
+ */
+export class MemoryTooSmallError extends UsageError {
+  readonly tooBig: 'maxEntries' | 'entries';
+  readonly maxEntries: number;
+  readonly entries: number;
+  /** Kernel memory the map of maxEntries would take (estimate), this process's buffers, and what is available. */
+  readonly mapBytes: number;
+  readonly userBytes: number;
+  readonly availableBytes: number;
+  /** The map's kernel memory per slot of max_entries, rounded to a byte. */
+  readonly bytesPerSlot: number;
+  /** The fact alone: `a 2,000,000,000-entry map needs about … but only … is available`. */
+  readonly shortfall: string;
+
+  constructor(f: { tooBig: 'maxEntries' | 'entries'; maxEntries: number; entries: number; mapBytes: number; userBytes: number; availableBytes: number }) {
+    const bytesPerSlot = Math.round(f.mapBytes / f.maxEntries);
+    const map = f.tooBig === 'maxEntries' ? `a map of max_entries ${fmtCount(f.maxEntries)}` : `a ${fmtCount(f.maxEntries)}-entry map`;
+    const shortfall =
+      `${map} needs about ${fmtGiB(f.mapBytes)} of kernel memory (+${fmtGiB(f.userBytes + MEMORY_HEADROOM)} for bpfbench and headroom), ` +
+      `but only ${fmtGiB(f.availableBytes)} is available`;
+    const advice =
+      f.tooBig === 'maxEntries'
+        ? `reduce the map's max_entries (each slot costs ~${fmtCount(bytesPerSlot)} B; ${fmtCount(f.entries)} entries would fit in a map of max_entries ${fmtCount(f.entries)}) or free memory`
+        : `use fewer entries${f.maxEntries > f.entries ? ' and a smaller max_entries' : ''} (each entry costs ~${fmtCount(bytesPerSlot)} B) or free memory`;
+    super(`${shortfall}: ${advice}`);
+    this.name = 'MemoryTooSmallError';
+    this.tooBig = f.tooBig;
+    this.maxEntries = f.maxEntries;
+    this.entries = f.entries;
+    this.mapBytes = f.mapBytes;
+    this.userBytes = f.userBytes;
+    this.availableBytes = f.availableBytes;
+    this.bytesPerSlot = bytesPerSlot;
+    this.shortfall = shortfall;
+  }
+}
+
 /**
  * Refuses a map that would not fit: kernel estimate + this process's
  * buffers (verifier bitmap, batch buffers) + headroom must be available.
+ * Throws MemoryTooSmallError, saying whether the map's max_entries is what
+ * does not fit (a map of max_entries = entries would) or the entries are.
  */
 export function checkMemory(type: number, keySize: number, valueSize: number, maxEntries: number, entries: number, available = memAvailableBytes()): MemoryPlan {
-  const mapBytes = estimateMapBytes(type, keySize, valueSize, maxEntries);
-  const userBytes = Math.ceil(entries / 8) + 256 * 1024 * 1024;
-  const need = mapBytes + userBytes + MEMORY_HEADROOM;
+  const { mapBytes, userBytes, need } = memoryNeed(type, keySize, valueSize, maxEntries, entries);
   if (need > available) {
-    throw new UsageError(
-      `a ${maxEntries.toLocaleString('en-US')}-entry map needs about ${fmtGiB(mapBytes)} of kernel memory (+${fmtGiB(userBytes + MEMORY_HEADROOM)} for bpfbench and headroom), ` +
-        `but only ${fmtGiB(available)} is available: use fewer --entries (each entry costs ~${Math.round(mapBytes / maxEntries)} B) or free memory`,
-    );
+    const tight = maxEntries > entries ? memoryNeed(type, keySize, valueSize, entries, entries).need : need;
+    const tooBig = tight <= available ? 'maxEntries' : 'entries';
+    throw new MemoryTooSmallError({ tooBig, maxEntries, entries, mapBytes, userBytes, availableBytes: available });
   }
   return { mapBytes, userBytes, availableBytes: available };
 }

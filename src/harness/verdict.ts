@@ -46,6 +46,12 @@ export function pairTerm(key: number, value: number): number {
 /** `1,048,576`: counts in problem texts. */
 export const fmtCount = (n: number): string => n.toLocaleString('en-US');
 
+/**
+ * A count and its noun, singular for exactly one: `1 entry`, `2 entries`,
+ * `1,048,576 repeated keys`. `plural` defaults to the singular + "s".
+ */
+export const fmtCountOf = (n: number, singular: string, plural = `${singular}s`): string => `${fmtCount(n)} ${n === 1 ? singular : plural}`;
+
 /** The figures a read counted. */
 export type Counted = Pick<Verdict, 'entries' | 'distinct' | 'badKeys' | 'badValues' | 'keySumOk' | 'checksumOk'>;
 
@@ -58,7 +64,7 @@ export interface ProblemWording {
   repeats?: boolean;
 }
 
-export const repeatedKeys = (n: number): string => `${fmtCount(n)} repeated keys`;
+export const repeatedKeys = (n: number): string => fmtCountOf(n, 'repeated key');
 
 /**
  * The problems of a read, in one wording: counted figures against the
@@ -67,11 +73,14 @@ export const repeatedKeys = (n: number): string => `${fmtCount(n)} repeated keys
 export function readProblems(c: Counted, expected: { entries: number; distinct: number }, w: ProblemWording = {}): string[] {
   const problems: string[] = [];
   const ref = w.against;
-  if (c.entries !== expected.entries) problems.push(`read ${fmtCount(c.entries)} entries, ${ref ? `${ref} read` : 'expected'} ${fmtCount(expected.entries)}`);
-  if (c.distinct !== expected.distinct) problems.push(ref ? `${fmtCount(c.distinct)} distinct keys, ${ref} saw ${fmtCount(expected.distinct)}` : `${fmtCount(c.distinct)} distinct keys of ${fmtCount(expected.distinct)}`);
+  if (c.entries !== expected.entries) problems.push(`read ${fmtCountOf(c.entries, 'entry', 'entries')}, ${ref ? `${ref} read` : 'expected'} ${fmtCount(expected.entries)}`);
+  if (c.distinct !== expected.distinct) {
+    const distinct = fmtCountOf(c.distinct, 'distinct key');
+    problems.push(ref ? `${distinct}, ${ref} saw ${fmtCount(expected.distinct)}` : `${distinct} of ${fmtCount(expected.distinct)}`);
+  }
   if (w.repeats && c.entries > c.distinct + c.badKeys) problems.push(repeatedKeys(c.entries - c.distinct - c.badKeys));
-  if (c.badKeys > 0) problems.push(`${fmtCount(c.badKeys)} keys ${w.badKeys ?? 'not written by the loader'}`);
-  if (c.badValues > 0) problems.push(`${fmtCount(c.badValues)} wrong values`);
+  if (c.badKeys > 0) problems.push(`${fmtCountOf(c.badKeys, 'key')} ${w.badKeys ?? 'not written by the loader'}`);
+  if (c.badValues > 0) problems.push(fmtCountOf(c.badValues, 'wrong value'));
   const from = ref ? ` from ${ref}'s` : '';
   if (!c.keySumOk) problems.push(`key sum differs${from}`);
   if (!c.checksumOk) problems.push(`key/value checksum differs${from}`);

@@ -42,7 +42,7 @@ test('a repeated key in place of another fails even when the count is right', ()
   assert.equal(r.ok, false);
   assert.equal(r.entries, 1000);
   assert.equal(r.distinct, 999);
-  assert.match(r.problems.join(';'), /1 repeated keys/);
+  assert.deepEqual(r.problems, ['999 distinct keys of 1,000', '1 repeated key', 'key sum differs', 'key/value checksum differs']);
 });
 
 test('re-reading the same first entries (a cursor that never advances) fails', () => {
@@ -117,7 +117,7 @@ test('census: counts, distinct keys by sorting, and sums of a map of unknown con
   const r = c.verdict();
   assert.equal(r.ok, false);
   assert.equal(r.distinct, 2);
-  assert.match(r.problems.join(';'), /1 repeated keys/);
+  assert.deepEqual(r.problems, ['1 repeated key']);
 });
 
 test('cross-strategy check: reads must agree with the first good one', () => {
