@@ -5,7 +5,8 @@ import { CommanderError } from 'commander';
 import { BpfError, Errno } from '../bpf/errors.js';
 import { ChunkTooSmallError } from '../bpf/batch-cursor.js';
 import { UsageError } from '../errors.js';
-import { PRIVILEGE_HINT } from '../harness/preflight.js';
+import { MemoryTooSmallError, PRIVILEGE_HINT } from '../harness/preflight.js';
+import { fmtCount } from '../harness/verdict.js';
 
 export const EXIT_OK = 0;
 /** A runtime failure, a failed verification, or a request that cannot run here. */
@@ -35,6 +36,15 @@ function chunkTooSmallLine(e: ChunkTooSmallError): string {
   return `bpf ${e.cmd} failed: ${e.code} (the next hash bucket holds more than --chunk ${e.chunk} entries)`;
 }
 
+/** The harness names no flags: say which of --entries / --max-entries does not fit. */
+function memoryLine(e: MemoryTooSmallError): string {
+  const fix =
+    e.tooBig === 'maxEntries'
+      ? `lower --max-entries (each slot costs ~${fmtCount(e.bytesPerSlot)} B; --max-entries ${fmtCount(e.entries)} would fit --entries ${fmtCount(e.entries)})`
+      : `use fewer --entries${e.maxEntries > e.entries ? ' and a lower --max-entries' : ''} (each entry costs ~${fmtCount(e.bytesPerSlot)} B)`;
+  return `${e.shortfall}: ${fix} or free memory`;
+}
+
 function bpfLine(e: BpfError): string {
   if (e.errno === Errno.EPERM) return `${e.message}: ${PRIVILEGE_HINT}`;
   if (e.errno === Errno.ENOMEM) return `${e.message}: the kernel could not allocate the map; use fewer --entries`;
@@ -49,6 +59,7 @@ function isMapChanged(e: unknown): e is Error {
 /** What the user is told, and the exit code, for an error; `internal` adds the --debug hint. */
 function classify(e: unknown): { code: number; message: string; internal: boolean } {
   if (e instanceof ChunkTooSmallError) return { code: EXIT_FAILURE, message: chunkTooSmallLine(e), internal: false };
+  if (e instanceof MemoryTooSmallError) return { code: EXIT_FAILURE, message: memoryLine(e), internal: false };
   if (isMapChanged(e)) return { code: EXIT_FAILURE, message: e.message, internal: false };
   if (e instanceof UsageError) return { code: e.reason === 'invalid' ? EXIT_USAGE : EXIT_FAILURE, message: e.message, internal: false };
   if (e instanceof BpfError) return { code: EXIT_FAILURE, message: bpfLine(e), internal: false };

@@ -637,7 +637,7 @@ function traced(log: string[], from: string, to: string): string[] {
   return log
     .slice(start + 1, end)
     .filter((l) => l.startsWith(`${tid} `) && / (bpf|read)\(/.test(l))
-    .map((l) => l.slice(tid!.length + 1).replace(/0x[0-9a-f]+/g, 'ADDR'));
+    .map((l) => l.replace(/^\S+\s+/, '').replace(/0x[0-9a-f]+/g, 'ADDR'));
 }
 
 test('strace sees the same calls, attrs and read sizes from the native loop as from the JS loop', { skip: haveStrace ? false : 'strace is not installed' }, () => {
