@@ -10,12 +10,13 @@
 //      gating only with strictTime; a time is flagged only when the whole
 //      confidence interval of the ratio lies beyond the threshold.
 // Results from another kernel, CPU or configuration are not comparable
-// unless lenient.
+// unless lenient; so are results from another read loop (config.loop; a
+// result without one, from before --loop, was made by the js loop).
 import { MapFlag } from '../bpf/constants.js';
 import { meanRatio } from '../harness/stats.js';
 import { paint } from './color.js';
 import type { PeersResultJson } from './peers.js';
-import type { RunResultJson, StrategyResultJson } from './result.js';
+import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
 import { compactTable } from './table.js';
 
 /** `+` worse, `-` better, `~` within noise, `x` not comparable. */
@@ -56,6 +57,7 @@ function identity(r: RunResultJson): Record<string, string> {
     map: `${c.mapType} ${c.keySize}/${c.valueSize} ${c.entries} of ${c.maxEntries} flags 0x${c.mapFlags.toString(16)}`,
     chunk: String(c.chunk),
     strategies: c.strategies.join(','),
+    loop: loopOf(r),
   };
 }
 
