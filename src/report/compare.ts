@@ -142,7 +142,7 @@ export function renderComparison(c: Comparison, opts: { color: boolean; threshol
   const rows = c.rows.map((r) => [markCell(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
   const table = compactTable(['', 'gate', 'figure', 'baseline', 'current'], ['left', 'right', 'left', 'left', 'left'], rows, ch);
   const verdict = !c.comparable
-    ? ch.yellow.bold('not comparable: another kernel, CPU or configuration (--lenient compares anyway)')
+    ? ch.yellow.bold('not comparable: another kernel, CPU, read loop or configuration (--lenient compares anyway)')
     : c.regression
       ? ch.red.bold(`REGRESSION: ${c.rows.filter((r) => r.gating && r.mark === '+').map((r) => r.figure).join('; ')}`)
       : ch.bold(`no regression (threshold ${(opts.threshold * 100).toFixed(0)} %)`);
