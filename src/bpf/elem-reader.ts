@@ -36,6 +36,7 @@ export class ElemReader {
   private readonly lookupAttr: number;
   private readonly takePrevAttr: number;
   private readonly lookupPrevAttr: number;
+  private readonly deletePrevAttr: number;
   private readonly keyOff: number;
   private readonly prevOff: number;
   private readonly keySize: number;
@@ -44,8 +45,8 @@ export class ElemReader {
   constructor(map: ElemReaderMap) {
     const keySlot = Math.max(8, roundUp(map.keySize));
     const valueLen = Math.max(8, roundUp(map.valueStride));
-    // [firstAttr | nextAttr | lookupAttr | takePrevAttr | lookupPrevAttr | key | prevKey | value]
-    const attrs = 5;
+    // [firstAttr | nextAttr | lookupAttr | takePrevAttr | lookupPrevAttr | deletePrevAttr | key | prevKey | value]
+    const attrs = 6;
     this.mem = new NativeBlock(attrs * MapElemAttr.SIZE + 2 * keySlot + valueLen);
     const a = this.mem.addr;
     this.keySize = map.keySize;
@@ -58,7 +59,8 @@ export class ElemReader {
       [1, a + this.prevOff, a + this.keyOff], // GET_NEXT_KEY(prev) -> key
       [2, a + this.keyOff, a + valueOff], // LOOKUP_ELEM(key) -> value
       [3, a + this.prevOff, a + valueOff], // LOOKUP_AND_DELETE_ELEM(prev) -> value
-      [4, a + this.prevOff, a + valueOff], // LOOKUP_ELEM(prev) -> value, then DELETE_ELEM(prev)
+      [4, a + this.prevOff, a + valueOff], // LOOKUP_ELEM(prev) -> value, then
+      [5, a + this.prevOff, 0], // DELETE_ELEM(prev): its attr ends at `key` (a set `value` is EINVAL)
     ] as const) {
       const base = i * MapElemAttr.SIZE;
       m.setU32(base + MapElemAttr.map_fd, map.fd);
@@ -70,6 +72,7 @@ export class ElemReader {
     this.lookupAttr = a + 2 * MapElemAttr.SIZE;
     this.takePrevAttr = a + 3 * MapElemAttr.SIZE;
     this.lookupPrevAttr = a + 4 * MapElemAttr.SIZE;
+    this.deletePrevAttr = a + 5 * MapElemAttr.SIZE;
     const buf = m.bytes.buffer;
     this.prevKeyBytes = new Uint8Array(buf, this.prevOff, map.keySize);
     this.prevKeyU32 = new Uint32Array(buf, this.prevOff, keySlot / 4);
@@ -119,8 +122,10 @@ export class ElemReader {
     const r = bpf(Cmd.MAP_LOOKUP_ELEM, this.lookupPrevAttr, MapElemAttr.SIZE);
     if (r === -ENOENT) return false;
     if (r !== 0) throw new BpfError(Cmd.MAP_LOOKUP_ELEM, -r);
-    // DELETE_ELEM reads only map_fd and key from the same attr.
-    const d = bpf(Cmd.MAP_DELETE_ELEM, this.lookupPrevAttr, MapElemAttr.SIZE);
+    // DELETE_ELEM has its own attr, {map_fd, key}: the kernel's CHECK_ATTR
+    // rejects (EINVAL) any non-zero byte after `key`, so the lookup's attr,
+    // whose `value` is set, cannot be reused (native/read-loop.c does the same).
+    const d = bpf(Cmd.MAP_DELETE_ELEM, this.deletePrevAttr, MapElemAttr.SIZE);
     if (d !== 0 && d !== -ENOENT) throw new BpfError(Cmd.MAP_DELETE_ELEM, -d);
     return true;
   }

@@ -9,7 +9,7 @@
 // by command; after every hand-over they are added to syscall.ts's
 // callCounts, so the self-count covers both loops.
 import koffi from 'koffi';
-import { UsageError } from '../errors.js';
+import { InvariantError, UsageError } from '../errors.js';
 import { NATIVE_LIB } from '../paths.js';
 import { MapBatchAttr, MapElemAttr } from './attr.js';
 import { CMD_SLOTS, Cmd } from './constants.js';
@@ -341,7 +341,7 @@ export class NativeRead {
     }
     if (st === Const.ST_END && this.kind === 'iter') {
       const tail = this.bytes - this.handOver.count * this.record;
-      if (tail !== 0) return new Error(`the iterator ended inside a record (${tail} of ${this.record} bytes)`);
+      if (tail !== 0) return new InvariantError(`the iterator ended inside a record (${tail} of ${this.record} bytes)`);
     }
     return undefined;
   }

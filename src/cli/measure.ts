@@ -7,7 +7,7 @@ import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { InvalidInputError } from '../errors.js';
 import { TOOL } from '../paths.js';
-import { strategyByName } from '../strategies/index.js';
+import { strategyByName, type ReadLoop } from '../strategies/index.js';
 import { humanStream, useColor, type Io } from './io.js';
 import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
 import { terminalProgress } from './progress.js';
@@ -20,6 +20,8 @@ export interface MeasuredRunFlags extends Partial<MapShapeFlags>, MeasureFlags, 
   mapFlags: number;
   chunk: number;
   strictChunk: boolean;
+  /** Where the read loop runs. */
+  loop: ReadLoop;
   verbose: boolean;
   object?: string;
   /** run: read this pinned map instead of creating one. */
@@ -63,6 +65,7 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[]): Run
     runsSetting: flags.runs,
     kernelCount: flags.kernelCount,
     strictChunk: flags.strictChunk,
+    loop: flags.loop,
     objectPath: flags.object,
   };
 }

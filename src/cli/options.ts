@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { SCHEMA_VERSION } from '../report/result.js';
-import { STRATEGIES } from '../strategies/index.js';
+import { DEFAULT_LOOP, READ_LOOPS, STRATEGIES, type ReadLoop } from '../strategies/index.js';
 import { autoOr, parseChoice, parseCountList, parseList, parseMapFlags, rangeChecked } from './parse.js';
 
 export const U32_MAX = 0xffff_ffff;
@@ -105,6 +105,18 @@ export const allStrategiesOption = () => strategiesOption(`comma-separated, of: 
 export const chunkOption = () => opt(GROUP.read, '--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, MAX_CHUNK)).default(DEFAULT_CHUNK);
 export const chunkListOption = () =>
   opt(GROUP.read, '--chunks <list>', 'chunks to try').argParser(parseCountList('--chunks', 1, MAX_CHUNK)).default([1, 8, 64, 512, 4096, 32768], '1,8,64,512,4096,32768');
+/** run, sweep, reproduce: where the read loop runs. */
+export const loopOption = () =>
+  opt(GROUP.read, '--loop <where>', "where the read loop runs: native (in C, native/libbpfbench.so: one call from JavaScript per hand-over of up to 64Ki entries) or js (one koffi call per syscall); the same syscalls either way")
+    .argParser(parseChoice('--loop', READ_LOOPS))
+    .default(DEFAULT_LOOP);
+
+/** peers: the loops bpfbench's own reads run in, each a row. */
+export const loopsOption = () =>
+  opt(GROUP.read, '--loops <list>', `where bpfbench's read loop runs, comma-separated, of: ${READ_LOOPS.join(', ')} (each a row)`)
+    .argParser((raw: string) => parseList('--loops', 'loop', READ_LOOPS)(raw) as ReadLoop[])
+    .default([...READ_LOOPS], READ_LOOPS.join(','));
+
 export const strictChunkOption = () =>
   opt(GROUP.read, '--strict-chunk', 'fail when a hash bucket holds more entries than --chunk (ENOSPC), instead of doubling the chunk and saying so').default(false);
 

@@ -6,7 +6,7 @@
 import { Bench } from 'tinybench';
 import type { SyscallCounter } from '../bpf/counter.js';
 import type { BpfMap } from '../bpf/map.js';
-import { strategyLabel, type Strategy } from '../strategies/index.js';
+import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
 import { Sampler, type Audit, type ReadSample } from './sample.js';
@@ -50,6 +50,8 @@ export interface MeasureOptions {
   refill?: () => void;
   /** The loaded bpf_iter program (for the iter strategy). */
   iterProgFd?: number;
+  /** Where the read loop runs (default: native), passed to the strategy. */
+  loop?: ReadLoop;
 }
 
 export interface StrategyMeasurement {
@@ -111,7 +113,7 @@ function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, 
 export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   const { strategy, chunk } = o;
   const label = strategyLabel(strategy, chunk);
-  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd });
+  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop });
   const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter });
   let warmupRuns: number;
   let samples: ReadSample[];

@@ -4,7 +4,7 @@
 import { MAP_TYPES } from '../bpf/map-types.js';
 import { InvalidInputError } from '../errors.js';
 import { arrayDrainMessage } from '../strategies/drain.js';
-import type { Strategy } from '../strategies/index.js';
+import { DEFAULT_LOOP, requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { openBenchMap, openExistingMap, type MapConfig, type MapRecord, type MapSource } from './bench-map.js';
 import { Census, crossCheck } from './census.js';
 import type { RunContext } from './context.js';
@@ -25,7 +25,12 @@ export interface RunConfig extends MapConfig {
   runsSetting: number | 'auto';
   /** Fail on ENOSPC instead of growing the chunk. */
   strictChunk?: boolean;
+  /** Where the read loop runs (default: native; loopOf() says which ran). */
+  loop?: ReadLoop;
 }
+
+/** The loop a run's reads use. */
+export const loopOf = (config: { loop?: ReadLoop }): ReadLoop => config.loop ?? DEFAULT_LOOP;
 
 export interface RunOutcome {
   config: RunConfig;
@@ -42,6 +47,8 @@ export interface RunHooks {
 
 /** Refuses what cannot work before creating a map that may take minutes to fill. */
 function checkStrategies(config: RunConfig, existing: boolean): void {
+  // The native loop's library: missing or unloadable is one line, before any map.
+  requireLoop(loopOf(config));
   const mapType = config.mapType ?? 'hash';
   for (const s of config.strategies) {
     if (!s.drains) continue;
@@ -73,6 +80,7 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
         strictChunk: config.strictChunk,
         iterProgFd: bench.iterProgFd,
         refill,
+        loop: loopOf(config),
       });
       measurements.push(m);
       // A drain leaves the map empty: fill it again for the strategies after it.

@@ -1,10 +1,11 @@
 // `bpfbench sweep`: every chunk on every map size, one map per size reused
 // across chunks, with elem measured once per size as the reference level.
-import type { Strategy } from '../strategies/index.js';
+import { requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { elem } from '../strategies/elem.js';
 import { measureStrategy, type RepeatPolicy } from './measure.js';
 import type { Progress } from './progress.js';
 import { openBenchMap, type BenchMap, type MapConfig } from './bench-map.js';
+import { loopOf } from './run.js';
 import { Verifier } from './verifier.js';
 
 export interface SweepConfig extends Omit<MapConfig, 'entries' | 'maxEntries'> {
@@ -17,6 +18,8 @@ export interface SweepConfig extends Omit<MapConfig, 'entries' | 'maxEntries'> {
   /** Measure elem once per size as the reference. */
   withElem: boolean;
   repeat: RepeatPolicy;
+  /** Where the read loop runs (default: native). */
+  loop?: ReadLoop;
 }
 
 export interface SweepPoint {
@@ -43,6 +46,9 @@ export interface SweepOutcome {
 }
 
 export function runSweep(config: SweepConfig, progress: Progress): SweepOutcome {
+  // The native loop's library: missing or unloadable is one line, before any map.
+  const loop = loopOf(config);
+  requireLoop(loop);
   const points: SweepPoint[] = [];
   let context: BenchMap['context'] | undefined;
   config.entries.forEach((entries, i) => {
@@ -55,7 +61,7 @@ export function runSweep(config: SweepConfig, progress: Progress): SweepOutcome 
       if (config.withElem) plan.push([elem, 0]);
       for (const chunk of config.chunks) for (const s of config.strategies) plan.push([s, chunk]);
       for (const [s, chunk] of plan) {
-        const m = measureStrategy({ map: bench.map, strategy: s, chunk, sink: verifier, policy: config.repeat, progress, iterProgFd: bench.iterProgFd });
+        const m = measureStrategy({ map: bench.map, strategy: s, chunk, sink: verifier, policy: config.repeat, progress, iterProgFd: bench.iterProgFd, loop });
         const last = m.samples[m.samples.length - 1]!;
         points.push({
           entries,

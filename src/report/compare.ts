@@ -10,12 +10,13 @@
 //      gating only with strictTime; a time is flagged only when the whole
 //      confidence interval of the ratio lies beyond the threshold.
 // Results from another kernel, CPU or configuration are not comparable
-// unless lenient.
+// unless lenient; so are results from another read loop (config.loop; a
+// result without one, from before --loop, was made by the js loop).
 import { MapFlag } from '../bpf/constants.js';
 import { meanRatio } from '../harness/stats.js';
 import { paint } from './color.js';
 import type { PeersResultJson } from './peers.js';
-import type { RunResultJson, StrategyResultJson } from './result.js';
+import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
 import { compactTable } from './table.js';
 
 /** `+` worse, `-` better, `~` within noise, `x` not comparable. */
@@ -56,6 +57,7 @@ function identity(r: RunResultJson): Record<string, string> {
     map: `${c.mapType} ${c.keySize}/${c.valueSize} ${c.entries} of ${c.maxEntries} flags 0x${c.mapFlags.toString(16)}`,
     chunk: String(c.chunk),
     strategies: c.strategies.join(','),
+    loop: loopOf(r),
   };
 }
 
@@ -140,7 +142,7 @@ export function renderComparison(c: Comparison, opts: { color: boolean; threshol
   const rows = c.rows.map((r) => [markCell(r.mark), String(r.gate), r.figure + (r.gating ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
   const table = compactTable(['', 'gate', 'figure', 'baseline', 'current'], ['left', 'right', 'left', 'left', 'left'], rows, ch);
   const verdict = !c.comparable
-    ? ch.yellow.bold('not comparable: another kernel, CPU or configuration (--lenient compares anyway)')
+    ? ch.yellow.bold('not comparable: another kernel, CPU, read loop or configuration (--lenient compares anyway)')
     : c.regression
       ? ch.red.bold(`REGRESSION: ${c.rows.filter((r) => r.gating && r.mark === '+').map((r) => r.figure).join('; ')}`)
       : ch.bold(`no regression (threshold ${(opts.threshold * 100).toFixed(0)} %)`);

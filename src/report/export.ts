@@ -1,6 +1,12 @@
 // Exports of a run result: Markdown, CSV, and github-action-benchmark's
 // `customSmallerIsBetter` JSON. Pure functions returning strings.
-import type { RunResultJson } from './result.js';
+//
+// Each names the read loop (config.loop): the Markdown heading says it, the
+// CSV has a `loop` column (the last, so the columns before it keep their
+// places), and github-action-benchmark names get ` [js]` for the js loop
+// only: the default native loop keeps the plain names, so a chart follows
+// the default, and js figures are a series of their own.
+import { loopOf, type RunResultJson } from './result.js';
 
 const MI = 1024 * 1024;
 
@@ -14,7 +20,7 @@ export function entriesLabel(n: number): string {
 export function toMarkdown(r: RunResultJson): string {
   const c = r.config;
   const lines = [
-    `### bpfbench: ${c.mapType} ${c.keySize}/${c.valueSize} B, ${c.entries.toLocaleString('en-US')} entries`,
+    `### bpfbench: ${c.mapType} ${c.keySize}/${c.valueSize} B, ${c.entries.toLocaleString('en-US')} entries, loop ${loopOf(r)}`,
     '',
     `${r.context.kernel}, ${r.context.cpuModel}, ${r.context.cpus} CPUs, node ${r.context.node}`,
     '',
@@ -38,7 +44,7 @@ const csvCell = (v: string | number) => {
 };
 
 export function toCsv(r: RunResultJson): string {
-  const head = ['strategy', 'label', 'chunk', 'verified', 'entries', 'distinct', 'runs', 'wall_median_ns', 'wall_mean_ns', 'wall_sd_ns', 'ns_per_entry', 'bpf_calls', 'bpf_calls_per_entry', 'kernel_agrees', 'allocated_bytes_per_entry', 'gc_count', 'speedup_vs_elem'];
+  const head = ['strategy', 'label', 'chunk', 'verified', 'entries', 'distinct', 'runs', 'wall_median_ns', 'wall_mean_ns', 'wall_sd_ns', 'ns_per_entry', 'bpf_calls', 'bpf_calls_per_entry', 'kernel_agrees', 'allocated_bytes_per_entry', 'gc_count', 'speedup_vs_elem', 'loop'];
   const rows = r.results.map((s) => [
     s.strategy,
     s.label,
@@ -57,6 +63,7 @@ export function toCsv(r: RunResultJson): string {
     s.memory.allocatedBytesPerEntry,
     s.memory.gcCount,
     r.summary.speedup[s.strategy] ?? '',
+    loopOf(r),
   ]);
   return [head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
@@ -64,12 +71,13 @@ export function toCsv(r: RunResultJson): string {
 /** github-action-benchmark, tool `customSmallerIsBetter`: `[{name, unit, value, range}]`. */
 export function toGab(r: RunResultJson): { name: string; unit: string; value: number; range: string }[] {
   const size = entriesLabel(r.config.entries);
+  const loop = loopOf(r) === 'js' ? ' [js]' : '';
   const out: { name: string; unit: string; value: number; range: string }[] = [];
   for (const s of r.results) {
     if (!s.verified.ok) continue;
     const perEntrySd = s.wallNs.sd / Math.max(1, s.verified.entries);
-    out.push({ name: `${s.label} ns/entry (${size})`, unit: 'ns/entry', value: Number(s.nsPerEntry.toFixed(3)), range: `± ${perEntrySd.toFixed(3)}` });
-    out.push({ name: `${s.label} allocated B/entry (${size})`, unit: 'B/entry', value: Number(s.memory.allocatedBytesPerEntry.toFixed(4)), range: '± 0' });
+    out.push({ name: `${s.label} ns/entry (${size})${loop}`, unit: 'ns/entry', value: Number(s.nsPerEntry.toFixed(3)), range: `± ${perEntrySd.toFixed(3)}` });
+    out.push({ name: `${s.label} allocated B/entry (${size})${loop}`, unit: 'B/entry', value: Number(s.memory.allocatedBytesPerEntry.toFixed(4)), range: '± 0' });
   }
   return out;
 }

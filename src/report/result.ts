@@ -3,9 +3,10 @@
 // measurements by a pure function, so the table, the summary and the file
 // all say the same thing.
 import type { StrategyMeasurement } from '../harness/measure.js';
-import type { RunOutcome } from '../harness/run.js';
+import { loopOf as configLoop, type RunOutcome } from '../harness/run.js';
 import { meanRatio, summarize } from '../harness/stats.js';
 import type { Verdict } from '../harness/verdict.js';
+import type { ReadLoop } from '../strategies/index.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -87,6 +88,12 @@ export interface RunResultJson {
     source: string;
     /** 'loader' (checked against what bpfbench wrote) or 'cross-strategy' (a map it did not fill). */
     verification: string;
+    /**
+     * Where the read loop ran: 'native' (the C library, one call per
+     * hand-over) or 'js' (one koffi call per syscall). Absent in results
+     * made before --loop existed, which the js loop made: read it with loopOf().
+     */
+    loop: ReadLoop;
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   /** null for a map this run did not create (--pin, --map-id). */
@@ -102,6 +109,11 @@ export interface RunResultJson {
     line: string;
   };
   warnings: string[];
+}
+
+/** The loop a result's reads ran in; results from before --loop have none and were made by the js loop. */
+export function loopOf(r: { config: { loop?: ReadLoop } }): ReadLoop {
+  return r.config.loop ?? 'js';
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -231,6 +243,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       kernelCount: o.config.kernelCount,
       source: o.config.source.kind === 'create' ? 'create' : o.config.source.kind === 'pin' ? `pin:${o.config.source.path}` : `id:${o.config.source.id}`,
       verification: o.fill ? 'loader' : 'cross-strategy',
+      loop: configLoop(o.config),
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
     fill: o.fill ? { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls } : null,

@@ -1,5 +1,7 @@
 // The sweep's result, table, Markdown and chart: pure functions.
+import { loopOf as configLoop } from '../harness/run.js';
 import type { SweepOutcome, SweepPoint } from '../harness/sweep.js';
+import type { ReadLoop } from '../strategies/index.js';
 import { paint } from './color.js';
 import { entriesLabel } from './export.js';
 import { fmtInt, fmtNsPerEntry } from './format.js';
@@ -14,7 +16,8 @@ export interface SweepResultJson {
   tool: ToolInfo;
   createdAt: string;
   context: SweepOutcome['context'];
-  config: { entries: number[]; chunks: number[]; strategies: string[]; mapType: string; fill: string; runs: number };
+  /** loop: where the read loop ran ('native' or 'js'). */
+  config: { entries: number[]; chunks: number[]; strategies: string[]; mapType: string; fill: string; runs: number; loop: ReadLoop };
   points: SweepPoint[];
   /** Per size and strategy: the chunk with the lowest ns/entry. */
   best: { entries: number; strategy: string; chunk: number; nsPerEntry: number }[];
@@ -37,7 +40,7 @@ export function buildSweepResult(o: SweepOutcome, tool: ToolInfo, createdAt = ne
     tool,
     createdAt: createdAt.toISOString(),
     context: o.context,
-    config: { entries: o.config.entries, chunks: o.config.chunks, strategies: o.config.strategies.map((s) => s.name), mapType: o.config.mapType ?? 'hash', fill: o.config.fill, runs: o.config.repeat.minRuns },
+    config: { entries: o.config.entries, chunks: o.config.chunks, strategies: o.config.strategies.map((s) => s.name), mapType: o.config.mapType ?? 'hash', fill: o.config.fill, runs: o.config.repeat.minRuns, loop: configLoop(o.config) },
     points: o.points,
     best,
     ok: o.points.every((p) => p.verified),
@@ -59,11 +62,12 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
   }
   const table = compactTable(head, ['right', ...cols.map(() => 'right' as const)], rows, c);
   const best = r.best.map((b) => `${b.strategy} ${entriesLabel(b.entries)}: chunk ${fmtInt(b.chunk)} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`).join('; ');
-  return `${table}\n${c.bold(`fastest chunk: ${best}`)}` + (r.points.some((p) => p.chunkGrowths) ? `\n${c.dim('→N: ENOSPC grew the chunk to N')}` : '');
+  const title = c.bold(`bpfbench sweep: ${r.config.mapType}, ${r.config.entries.map(entriesLabel).join(', ')} entries, loop ${r.config.loop}`);
+  return `${title}\n${table}\n${c.bold(`fastest chunk: ${best}`)}` + (r.points.some((p) => p.chunkGrowths) ? `\n${c.dim('→N: ENOSPC grew the chunk to N')}` : '');
 }
 
 export function sweepMarkdown(r: SweepResultJson): string {
-  const lines = [`### bpfbench sweep: ${r.config.mapType}, ${r.config.entries.map(entriesLabel).join(', ')} entries`, '', `${r.context.kernel}, ${r.context.cpuModel}`, ''];
+  const lines = [`### bpfbench sweep: ${r.config.mapType}, ${r.config.entries.map(entriesLabel).join(', ')} entries, loop ${r.config.loop}`, '', `${r.context.kernel}, ${r.context.cpuModel}`, ''];
   lines.push('| size | strategy | chunk | effective chunk | ns/entry | verified |', '|---|---|---|---|---|---|');
   for (const p of r.points) lines.push(`| ${entriesLabel(p.entries)} | ${p.strategy} | ${p.chunk ?? '—'} | ${p.effectiveChunk ?? '—'} | ${p.nsPerEntry.toFixed(1)} | ${p.verified ? 'ok' : 'FAILED'} |`);
   lines.push('', ...r.best.map((b) => `- fastest ${b.strategy} at ${entriesLabel(b.entries)}: chunk ${b.chunk} (${b.nsPerEntry.toFixed(1)} ns/entry)`));
@@ -80,5 +84,5 @@ export function sweepChart(r: SweepResultJson): string {
       series.push({ label: `${entriesLabel(e)}${r.config.strategies.length > 1 ? ` ${s}` : ''}`, points: pts.map((p) => [p.chunk!, p.nsPerEntry]), reference: ref?.nsPerEntry });
     }
   }
-  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${r.config.entries.map(entriesLabel).join(' and ')} entries`);
+  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${r.config.entries.map(entriesLabel).join(' and ')} entries, loop ${r.config.loop}`);
 }

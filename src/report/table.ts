@@ -2,7 +2,7 @@
 // that fits 80 columns, and a detail table (--verbose) with every figure.
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
-import type { RunResultJson, StrategyResultJson } from './result.js';
+import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
 
 export interface RenderOptions {
@@ -124,7 +124,8 @@ export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
     ? `map created in ${fmtDuration(r.map.createNs)}, ${mem}; filled by ${r.fill.method} in ${fmtDuration(r.fill.wallNs)} (${fmtNsPerEntry(r.fill.nsPerEntry)} ns/entry)`
     : `existing map ${r.config.source} (id ${r.map.id}), ${mem}; verified across strategies`;
   return [
-    c.bold(`bpfbench run: ${map}`),
+    // Where the read loop ran: the figures of one loop are not another's.
+    c.bold(`bpfbench run: ${map}, loop ${loopOf(r)}`),
     c.dim(origin),
     c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs · node ${r.context.node} · koffi ${r.context.koffi} · libbpf ${r.context.libbpf}`),
   ].join('\n');

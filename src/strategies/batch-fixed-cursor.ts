@@ -4,9 +4,13 @@
 // returned counts are summed. Each call re-reads bucket 0 onward, so the
 // "count" reaches max_entries while only about `chunk` distinct keys are
 // ever seen. Its verification fails by design.
+//
+// --loop native: the same calls from C (NativeRead.batch with fixedCursor);
+// --loop js: FixedCursor.
 import { FixedCursor } from '../bpf/fixed-cursor.js';
 import type { BpfMap } from '../bpf/map.js';
-import { batchRead } from './batch.js';
+import { batchRead, nativeBatchRead } from './batch.js';
+import { DEFAULT_LOOP } from './loop.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
 export const batchFixedCursor: Strategy = {
@@ -14,8 +18,10 @@ export const batchFixedCursor: Strategy = {
   summary: "the published Go loop: LOOKUP_BATCH from the same cursor max_entries/chunk times (fails verification by design)",
   usesChunk: true,
   expectedToFail: true,
-  prepare(map: BpfMap, { chunk }: StrategyOptions) {
+  prepare(map: BpfMap, { chunk, loop = DEFAULT_LOOP }: StrategyOptions) {
     const calls = Math.max(1, Math.floor(map.maxEntries / chunk));
+    // Never grows its chunk: ENOSPC fails, as the experiment's loop did.
+    if (loop === 'native') return nativeBatchRead(map, chunk, { fixedCursor: true, maxCalls: calls });
     return batchRead(map, new FixedCursor(map, chunk, calls));
   },
 };

@@ -1,9 +1,14 @@
 // batch: BPF_MAP_LOOKUP_BATCH with --chunk entries per call, the cursor
 // advanced each call (in_batch = previous out_batch; NULL on the first),
-// short batches at bucket boundaries accepted, and the entries of the final
+// short batches accepted at bucket boundaries, and the entries of the final
 // ENOENT call consumed.
+//
+// --loop native: the same calls from C (NativeRead.batch), several chunks
+// per hand-over; --loop js: BatchCursor, one koffi call per chunk.
 import type { BatchWalk } from '../bpf/batch-cursor.js';
 import type { BpfMap } from '../bpf/map.js';
+import { type NativeBatchOptions, NativeRead } from '../bpf/native-loop.js';
+import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';
 import type { EntrySink } from './sink.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
@@ -34,11 +39,33 @@ export function batchRead(map: BpfMap, cursor: BatchWalk): PreparedRead {
   };
 }
 
+/** The same read with the walk in C: the options are BatchCursor's (or the fixed cursor's). */
+export function nativeBatchRead(map: BpfMap, chunk: number, options: NativeBatchOptions): PreparedRead {
+  const walk = NativeRead.batch(map, chunk, options);
+  const put = entriesPut(map);
+  return {
+    read(sink: EntrySink) {
+      walk.reset();
+      const counted = drainNative(walk, sink, put);
+      return { counted, chunk: walk.chunk, chunkGrowths: walk.growths };
+    },
+    free() {
+      walk.free();
+    },
+  };
+}
+
+/** A batch walk with the cursor advanced (batch, batch-delete), in the loop asked for. */
+export function advancingBatchRead(map: BpfMap, { chunk, strictChunk, loop = DEFAULT_LOOP }: StrategyOptions, deleting: boolean): PreparedRead {
+  const options = { onEnospc: strictChunk ? 'fail' : 'grow', deleting } as const;
+  return loop === 'native' ? nativeBatchRead(map, chunk, options) : batchRead(map, map.batches(chunk, options));
+}
+
 export const batch: Strategy = {
   name: 'batch',
   summary: 'LOOKUP_BATCH with --chunk, cursor advanced until ENOENT',
   usesChunk: true,
-  prepare(map: BpfMap, { chunk, strictChunk }: StrategyOptions) {
-    return batchRead(map, map.batches(chunk, { onEnospc: strictChunk ? 'fail' : 'grow' }));
+  prepare(map: BpfMap, options: StrategyOptions) {
+    return advancingBatchRead(map, options, false);
   },
 };

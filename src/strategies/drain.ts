@@ -8,13 +8,18 @@
 //   GET_NEXT_KEY and N LOOKUP_AND_DELETE_ELEM, a linear walk. (Deleting first
 //   and asking for the key after a deleted key would restart from bucket 0.)
 // batch-delete: LOOKUP_AND_DELETE_BATCH with --chunk, cursor advanced.
+//
+// Both in either loop (--loop native: the walk in C, NativeRead.elemDelete
+// and NativeRead.batch; --loop js: ElemReader and BatchCursor).
 import { mapTypeName } from '../bpf/constants.js';
 import type { BpfMap } from '../bpf/map.js';
 import { traitsOf } from '../bpf/map-types.js';
+import { NativeRead } from '../bpf/native-loop.js';
 import { probeLookupAndDelete } from '../bpf/probes.js';
 import { InvalidInputError, InvariantError } from '../errors.js';
-import { batchRead } from './batch.js';
-import { entryPutter, MapChangedError } from './elem.js';
+import { advancingBatchRead } from './batch.js';
+import { entryPutter, MapChangedError, mapChanged } from './elem.js';
+import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 export const arrayDrainMessage = (strategy: string, type: string) => `${strategy}: ${type} maps cannot delete entries (their elements always exist); use elem, batch or iter`;
@@ -25,9 +30,10 @@ function refuseArrays(map: BpfMap, name: string): void {
   }
 }
 
-/** Adds the refill-before and empty-after steps of a drain to a read. */
-function asDrain(map: BpfMap, read: PreparedRead, refill: (() => void) | undefined): PreparedRead {
+/** Adds the refill-before and empty-after steps of a drain to a read (made only once refill is known to be there). */
+function asDrain(map: BpfMap, refill: (() => void) | undefined, prepare: () => PreparedRead): PreparedRead {
   if (!refill) throw new InvariantError('a drain strategy needs refill');
+  const read = prepare();
   return {
     // Every read starts from a full map: the previous read (or another drain) emptied it.
     beforeRead: refill,
@@ -42,39 +48,68 @@ function asDrain(map: BpfMap, read: PreparedRead, refill: (() => void) | undefin
   };
 }
 
+/** The elem-delete walk in TypeScript; `separate`: LOOKUP_ELEM + DELETE_ELEM instead of LOOKUP_AND_DELETE_ELEM. */
+function jsElemDelete(map: BpfMap, separate: boolean): PreparedRead {
+  const reader = map.elemReader();
+  const maxSteps = map.maxEntries;
+  const put = entryPutter(map, reader, 'previous');
+  return {
+    read(sink) {
+      reader.reset();
+      if (!reader.nextKey()) return { counted: 0 };
+      let steps = 0;
+      for (;;) {
+        // prev := current; the key after it, while it still exists.
+        const more = reader.nextKey();
+        if (++steps > maxSteps) throw new MapChangedError(steps);
+        if (reader.takePrev(separate)) put(sink);
+        if (!more) break;
+      }
+      return { counted: steps };
+    },
+    free() {
+      reader.free();
+    },
+  };
+}
+
+/** The same walk in C. */
+function nativeElemDelete(map: BpfMap, separate: boolean): PreparedRead {
+  const walk = NativeRead.elemDelete(map, { separate, maxSteps: map.maxEntries });
+  const put = entriesPut(map);
+  return {
+    read(sink) {
+      walk.reset();
+      drainNative(walk, sink, put, mapChanged);
+      return { counted: walk.steps };
+    },
+    free() {
+      walk.free();
+    },
+  };
+}
+
+/**
+ * elem-delete on `map` with the take step chosen by the caller: `separate`
+ * is what the kernel lacks LOOKUP_AND_DELETE_ELEM for (elemDelete probes it;
+ * tests force it to run the fallback on a kernel that has both).
+ */
+export function prepareElemDelete(map: BpfMap, { refill, loop = DEFAULT_LOOP }: StrategyOptions, separate: boolean): PreparedRead {
+  refuseArrays(map, 'elem-delete');
+  const drain = asDrain(map, refill, () => (loop === 'native' ? nativeElemDelete(map, separate) : jsElemDelete(map, separate)));
+  if (separate) drain.note = 'this kernel lacks LOOKUP_AND_DELETE_ELEM for this map type (Linux 5.14+): LOOKUP_ELEM + DELETE_ELEM instead (3N+1 calls)';
+  return drain;
+}
+
 export const elemDelete: Strategy = {
   name: 'elem-delete',
   summary: 'drain per element: GET_NEXT_KEY + LOOKUP_AND_DELETE_ELEM (2N+1 calls); refilled before each read',
   usesChunk: false,
   drains: true,
-  prepare(map: BpfMap, { refill }: StrategyOptions) {
+  prepare(map: BpfMap, options: StrategyOptions) {
     refuseArrays(map, 'elem-delete');
     // Kernels before 5.14 lack LOOKUP_AND_DELETE_ELEM for hash maps: look up, then delete.
-    const separate = !probeLookupAndDelete(map.info.type, map.keySize, map.valueSize);
-    const reader = map.elemReader();
-    const maxSteps = map.maxEntries;
-    const put = entryPutter(map, reader, 'previous');
-    const inner: PreparedRead = {
-      read(sink) {
-        reader.reset();
-        if (!reader.nextKey()) return { counted: 0 };
-        let steps = 0;
-        for (;;) {
-          // prev := current; the key after it, while it still exists.
-          const more = reader.nextKey();
-          if (++steps > maxSteps) throw new MapChangedError(steps);
-          if (reader.takePrev(separate)) put(sink);
-          if (!more) break;
-        }
-        return { counted: steps };
-      },
-      free() {
-        reader.free();
-      },
-    };
-    const drain = asDrain(map, inner, refill);
-    if (separate) drain.note = 'this kernel lacks LOOKUP_AND_DELETE_ELEM for this map type (Linux 5.14+): LOOKUP_ELEM + DELETE_ELEM instead (3N+1 calls)';
-    return drain;
+    return prepareElemDelete(map, options, !probeLookupAndDelete(map.info.type, map.keySize, map.valueSize));
   },
 };
 
@@ -83,8 +118,8 @@ export const batchDelete: Strategy = {
   summary: 'drain in batches: LOOKUP_AND_DELETE_BATCH with --chunk; refilled before each read',
   usesChunk: true,
   drains: true,
-  prepare(map: BpfMap, { chunk, strictChunk, refill }: StrategyOptions) {
+  prepare(map: BpfMap, options: StrategyOptions) {
     refuseArrays(map, 'batch-delete');
-    return asDrain(map, batchRead(map, map.batches(chunk, { onEnospc: strictChunk ? 'fail' : 'grow', deleting: true })), refill);
+    return asDrain(map, options.refill, () => advancingBatchRead(map, options, true));
   },
 };

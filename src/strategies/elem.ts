@@ -4,12 +4,17 @@
 // Bounded: GET_NEXT_KEY with a key that was deleted restarts from the first
 // bucket, so a map mutated underneath could be walked forever. Like
 // cilium/ebpf, give up after max_entries steps.
+//
+// --loop native: the same walk in C (NativeRead.elem), the entries handed
+// over in blocks of up to 64Ki; --loop js: the walk below, in TypeScript.
 import type { ElemReader } from '../bpf/elem-reader.js';
 import type { BpfMap } from '../bpf/map.js';
+import { NativeRead } from '../bpf/native-loop.js';
 import { UsageError } from '../errors.js';
 import { isU32Map } from './batch.js';
+import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';
 import type { EntrySink } from './sink.js';
-import type { Strategy } from './types.js';
+import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 /**
  * A per-element walk (elem, elem-delete) made more GET_NEXT_KEY steps than
@@ -27,6 +32,9 @@ export class MapChangedError extends UsageError {
   }
 }
 
+/** The native loops' max_entries bound, as the JS loops throw it. */
+export const mapChanged = (steps: number): Error => new MapChangedError(steps);
+
 /**
  * Puts the reader's current entry (or, for drains, the previous key and the
  * value taken with it) into a sink: as a u32 key and an i32 value for
@@ -43,29 +51,51 @@ export function entryPutter(map: BpfMap, reader: ElemReader, which: 'current' | 
   return (sink) => sink.addManyRaw(keyBytes, valueBytes, 1, keySize, stride);
 }
 
+/** The walk in TypeScript: ElemReader, one koffi call per syscall. */
+function jsElem(map: BpfMap): PreparedRead {
+  const reader = map.elemReader();
+  const maxSteps = map.maxEntries;
+  const put = entryPutter(map, reader, 'current');
+  return {
+    read(sink) {
+      reader.reset();
+      let steps = 0;
+      while (reader.nextKey()) {
+        if (++steps > maxSteps) throw new MapChangedError(steps);
+        // A key deleted between the two calls is skipped, as every iterator does.
+        if (!reader.lookup()) continue;
+        put(sink);
+      }
+      return { counted: steps };
+    },
+    free() {
+      reader.free();
+    },
+  };
+}
+
+/** The same walk in C: the same calls, the same bound, the same skipped keys. */
+function nativeElem(map: BpfMap): PreparedRead {
+  const walk = NativeRead.elem(map, { maxSteps: map.maxEntries });
+  const put = entriesPut(map);
+  return {
+    read(sink) {
+      walk.reset();
+      drainNative(walk, sink, put, mapChanged);
+      // Keys stepped, the skipped ones included, as the JS loop counts them.
+      return { counted: walk.steps };
+    },
+    free() {
+      walk.free();
+    },
+  };
+}
+
 export const elem: Strategy = {
   name: 'elem',
   summary: 'per element: GET_NEXT_KEY + LOOKUP_ELEM (2N+1 calls)',
   usesChunk: false,
-  prepare(map: BpfMap) {
-    const reader = map.elemReader();
-    const maxSteps = map.maxEntries;
-    const put = entryPutter(map, reader, 'current');
-    return {
-      read(sink) {
-        reader.reset();
-        let steps = 0;
-        while (reader.nextKey()) {
-          if (++steps > maxSteps) throw new MapChangedError(steps);
-          // A key deleted between the two calls is skipped, as every iterator does.
-          if (!reader.lookup()) continue;
-          put(sink);
-        }
-        return { counted: steps };
-      },
-      free() {
-        reader.free();
-      },
-    };
+  prepare(map: BpfMap, { loop = DEFAULT_LOOP }: StrategyOptions) {
+    return loop === 'native' ? nativeElem(map) : jsElem(map);
   },
 };

@@ -3,59 +3,95 @@
 // user space read()s the iterator fd in 64 KiB buffers and parses the
 // records (a record may straddle two reads: the tail is carried over).
 // One BPF_ITER_CREATE per read, then read(2) calls, no per-entry syscall.
+//
+// --loop native: the same read(2) calls from C (NativeRead.iter), several
+// 64 KiB windows per hand-over, whole records handed over; --loop js: the
+// loop below.
 import { MapIterLink } from '../bpf/iter.js';
 import type { BpfMap } from '../bpf/map.js';
 import { roundUp } from '../bpf/map-types.js';
+import { NativeRead } from '../bpf/native-loop.js';
 import { InvariantError, UsageError } from '../errors.js';
 import { isU32Map } from './batch.js';
-import type { Strategy, StrategyOptions } from './types.js';
+import { DEFAULT_LOOP, drainNative, recordsPut } from './loop.js';
+import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 export const ITER_BUFFER = 64 * 1024;
+
+function jsIter(map: BpfMap, link: MapIterLink): PreparedRead {
+  const keySize = map.keySize;
+  const rec = keySize + map.valueStride;
+  const buf = new Uint8Array(new ArrayBuffer(roundUp(ITER_BUFFER + rec)));
+  const words = new Uint32Array(buf.buffer);
+  const ints = new Int32Array(buf.buffer);
+  const u32 = isU32Map(map);
+  return {
+    read(sink) {
+      const fd = link.open();
+      let have = 0;
+      let counted = 0;
+      try {
+        for (;;) {
+          const n = MapIterLink.read(fd, buf, have);
+          if (n === 0) break;
+          have += n;
+          const records = Math.floor(have / rec);
+          if (u32) {
+            for (let i = 0; i < records; i++) sink.add(words[2 * i]!, ints[2 * i + 1]!);
+          } else {
+            for (let i = 0; i < records; i++) sink.addRaw(buf, i * rec, buf, i * rec + keySize);
+          }
+          counted += records;
+          const used = records * rec;
+          if (used < have) buf.copyWithin(0, used, have);
+          have -= used;
+        }
+      } finally {
+        MapIterLink.closeFd(fd);
+      }
+      if (have !== 0) throw new InvariantError(`the iterator ended inside a record (${have} of ${rec} bytes)`);
+      return { counted };
+    },
+    free() {
+      link.close();
+    },
+  };
+}
+
+/** The same reads from C: read(2) asks for the same byte counts as the JS loop's buffer. */
+function nativeIter(map: BpfMap, link: MapIterLink, walk: NativeRead): PreparedRead {
+  const put = recordsPut(map);
+  return {
+    read(sink) {
+      const fd = link.open();
+      try {
+        walk.reset(fd);
+        return { counted: drainNative(walk, sink, put) };
+      } finally {
+        MapIterLink.closeFd(fd);
+      }
+    },
+    free() {
+      walk.free();
+      link.close();
+    },
+  };
+}
 
 export const iter: Strategy = {
   name: 'iter',
   summary: 'bpf_iter over the map (iter/bpf_map_elem), read() from the iterator fd in 64 KiB buffers',
   usesChunk: false,
   needsIterProgram: true,
-  prepare(map: BpfMap, { iterProgFd }: StrategyOptions) {
+  prepare(map: BpfMap, { iterProgFd, loop = DEFAULT_LOOP }: StrategyOptions) {
     if (iterProgFd === undefined) throw new UsageError("iter needs the BPF object's dump_map program (Linux 5.9+)");
-    const link = new MapIterLink(iterProgFd, map);
-    const keySize = map.keySize;
-    const rec = keySize + map.valueStride;
-    const buf = new Uint8Array(new ArrayBuffer(roundUp(ITER_BUFFER + rec)));
-    const words = new Uint32Array(buf.buffer);
-    const ints = new Int32Array(buf.buffer);
-    const u32 = isU32Map(map);
-    return {
-      read(sink) {
-        const fd = link.open();
-        let have = 0;
-        let counted = 0;
-        try {
-          for (;;) {
-            const n = MapIterLink.read(fd, buf, have);
-            if (n === 0) break;
-            have += n;
-            const records = Math.floor(have / rec);
-            if (u32) {
-              for (let i = 0; i < records; i++) sink.add(words[2 * i]!, ints[2 * i + 1]!);
-            } else {
-              for (let i = 0; i < records; i++) sink.addRaw(buf, i * rec, buf, i * rec + keySize);
-            }
-            counted += records;
-            const used = records * rec;
-            if (used < have) buf.copyWithin(0, used, have);
-            have -= used;
-          }
-        } finally {
-          MapIterLink.closeFd(fd);
-        }
-        if (have !== 0) throw new InvariantError(`the iterator ended inside a record (${have} of ${rec} bytes)`);
-        return { counted };
-      },
-      free() {
-        link.close();
-      },
-    };
+    if (loop === 'js') return jsIter(map, new MapIterLink(iterProgFd, map));
+    const walk = NativeRead.iter(map, { readBuffer: ITER_BUFFER });
+    try {
+      return nativeIter(map, new MapIterLink(iterProgFd, map), walk);
+    } catch (e) {
+      walk.free();
+      throw e;
+    }
   },
 };

@@ -2,6 +2,7 @@
 // buffers), then read the whole map as many times as the harness asks,
 // feeding each entry to the sink it is given.
 import type { BpfMap } from '../bpf/map.js';
+import type { ReadLoop } from './loop.js';
 import type { EntrySink } from './sink.js';
 
 export interface StrategyOptions {
@@ -13,6 +14,12 @@ export interface StrategyOptions {
   refill?: () => void;
   /** The object's loaded dump_map program (iter), sized for this map. */
   iterProgFd?: number;
+  /**
+   * Where the read loop runs (strategies/loop.ts): 'native', the C library,
+   * one call per hand-over (the default when absent), or 'js', one koffi call
+   * per syscall. Both issue exactly the same syscalls.
+   */
+  loop?: ReadLoop;
 }
 
 /** What a reader says about one full read (the sink's owner checks whether it is true). */

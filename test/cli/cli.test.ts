@@ -31,6 +31,11 @@ const badInputs: [string, string[], RegExp][] = [
   ['--key-size 0', ['run', '--key-size', '0'], /--key-size must be between 1/],
   ['--fill prog on a per-CPU map', ['run', '--entries', '1000', '--map-type', 'percpu_hash', '--fill', 'prog'], /--fill prog writes the u32 → u32 hash map/],
   ['a drain on an array', ['run', '--entries', '1000', '--map-type', 'array', '--strategies', 'elem-delete'], /maps cannot delete entries/],
+  ['unknown loop', ['run', '--loop', 'rust'], /--loop must be one of: native, js\./],
+  ['unknown sweep loop', ['sweep', '--loop', 'c'], /--loop must be one of: native, js\./],
+  ['unknown reproduce loop', ['reproduce', '--loop', ''], /--loop must be one of: native, js\./],
+  ['unknown peers loop', ['peers', '--loops', 'native,rust'], /unknown loop 'rust' \(known: native, js\)/],
+  ['repeated peers loop', ['peers', '--loops', 'js,js'], /--loops lists one twice/],
 ];
 
 for (const [what, args, message] of badInputs) {
@@ -201,11 +206,69 @@ test('run --help: map, read, measurement, baseline and output options in groups,
   const map = groups.get('Map options')!;
   assert.deepEqual(map.slice(0, 5), ['--map-type', '--key-size', '--value-size', '--entries', '--max-entries']);
   for (const later of ['--map-flags', '--fill', '--pin', '--map-id']) assert.ok(map.indexOf(later) > map.indexOf('--max-entries'), later);
-  assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk']);
+  assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk', '--loop']);
   assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--no-kernel-count']);
   for (const f of ['--json', '--export-markdown', '--verbose', '--no-color', '--debug', '--help']) assert.ok(groups.get('Output options')!.includes(f), f);
   const all = [...groups.values()].flat();
   assert.equal(new Set(all).size, all.length, 'each option listed once');
+});
+
+/** `--help` of a command: option names by help group. */
+function helpGroups(args: string[]): Map<string, string[]> {
+  const h = runCli([...args, '--help']);
+  assert.equal(h.status, 0, h.stderr);
+  const groups = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of h.stdout.split('\n')) {
+    const heading = /^(\w[\w ]* options):$/.exec(line);
+    if (heading) groups.set(heading[1]!, (current = []));
+    else if (current && /^ {2}(-\w, )?--[\w-]+/.test(line)) current.push(/--[\w-]+/.exec(line)![0]);
+  }
+  return groups;
+}
+
+test('--loop is a read option of run, sweep and reproduce (default native); peers has --loops (default native,js)', () => {
+  for (const cmd of ['run', 'sweep', 'reproduce']) assert.ok(helpGroups([cmd]).get('Read options')!.includes('--loop'), cmd);
+  assert.ok(helpGroups(['peers']).get('Read options')!.includes('--loops'));
+  assert.match(runCli(['run', '--help']).stdout, /--loop <where> +where the read loop runs: native .* or js .*\(default: "native"\)/s);
+  assert.match(runCli(['peers', '--help']).stdout, /--loops <list>[^]*\(default: native,js\)/);
+});
+
+test('run --loop js and --loop native: the same reads, config.loop and the header name the loop', () => {
+  const by: Record<string, { config: { loop: string }; results: { syscalls: { bpf: Record<string, number> }; verified: { ok: boolean }; counted: number }[] }> = {};
+  for (const loop of ['js', 'native']) {
+    const r = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--strategies', 'elem,batch,iter', '--loop', loop, '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    by[loop] = JSON.parse(r.stdout);
+    assert.equal(by[loop]!.config.loop, loop);
+    assert.match(r.stderr, new RegExp(`^bpfbench run: hash u32→u32, 65,536 entries, loop ${loop}$`, 'm'));
+  }
+  const calls = (loop: string) => by[loop]!.results.map((x) => [x.verified.ok, x.counted, x.syscalls.bpf]);
+  assert.deepEqual(calls('native'), calls('js'));
+  assert.deepEqual(by.native!.results[0]!.syscalls.bpf, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
+  // Without --loop: native.
+  const d = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'batch', '--json', '-']);
+  assert.equal(d.status, 0, d.stderr);
+  assert.equal(JSON.parse(d.stdout).config.loop, 'native');
+});
+
+test('sweep --loop js and reproduce --loop js name the js loop in their results', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-sweep-js-'));
+  try {
+    const s = runCli(['sweep', '--entries', '16Ki', '--chunks', '256', '--runs', '1', '--warmup', '0', '--loop', 'js', '--out-dir', dir, '--json', '-']);
+    assert.equal(s.status, 0, s.stderr);
+    const j = JSON.parse(s.stdout);
+    assert.equal(j.config.loop, 'js');
+    assert.ok(j.points.every((p: { verified: boolean }) => p.verified));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const r = runCli(['reproduce', '--entries', '65536', '--runs', '1', '--loop', 'js', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.config.loop, 'js');
+  assert.equal(j.reproduction.flawReproduced, true);
+  assert.match(r.stderr, /^bpfbench run: .*, loop js$/m);
 });
 
 test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit 0', () => {
@@ -223,6 +286,7 @@ test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit
   assert.equal(j.reproduction.flawReproduced, true);
   assert.equal(j.reproduction.ok, true);
   assert.equal(j.reproduction.speedup.published, 12.75);
+  assert.equal(j.config.loop, 'native');
   const fixed = j.results.find((x: { strategy: string }) => x.strategy === 'batch-fixed-cursor');
   assert.ok(fixed.verified.distinct <= 4096);
   assert.equal(fixed.syscalls.bpf.LOOKUP_BATCH, 262144 / 4096);
@@ -330,6 +394,8 @@ test('sweep: a table, the fastest chunk, and json/svg/md files in --out-dir', ()
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.kind, 'sweep');
+  assert.equal(j.config.loop, 'native');
+  assert.match(r.stderr, /^bpfbench sweep: hash, 16Ki, 32Ki entries, loop native$/m);
   assert.equal(j.points.length, 2 * (1 + 2), 'elem + two chunks per size');
   assert.ok(j.points.every((p: { verified: boolean }) => p.verified));
   assert.equal(j.best.length, 2);

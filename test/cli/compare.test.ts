@@ -74,6 +74,31 @@ test('a result from another kernel is not comparable (x, exit 1) unless --lenien
   assert.equal(runCli(['compare', base, p, '--lenient']).status, 0);
 });
 
+test('results of another read loop are not comparable (x loop, exit 1); a baseline without config.loop is a js result', () => {
+  assert.equal(JSON.parse(readFileSync(base, 'utf8')).config.loop, 'native', 'native by default');
+  const js = join(dir, 'js.json');
+  const r = runCli(['run', '--entries', '65536', '--runs', '3', '--map-flags', 'zero_seed', '--loop', 'js', '--json', js]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(readFileSync(js, 'utf8')).config.loop, 'js');
+  for (const [a, b] of [[base, js], [js, base]]) {
+    const c = runCli(['compare', a, b]);
+    assert.equal(c.status, 1, c.stdout + c.stderr);
+    assert.match(c.stdout, /^x +0 +loop +(native +js|js +native)$/m);
+    assert.match(c.stdout, /not comparable: another kernel, CPU, read loop or configuration/);
+  }
+  // Results from before --loop have no config.loop: the js loop made them.
+  const old = join(dir, 'old-js.json');
+  const j = JSON.parse(readFileSync(js, 'utf8'));
+  delete j.config.loop;
+  writeFileSync(old, JSON.stringify(j));
+  const same = runCli(['compare', old, js]);
+  assert.equal(same.status, 0, same.stdout + same.stderr);
+  assert.doesNotMatch(same.stdout, /loop/);
+  const other = runCli(['compare', old, base]);
+  assert.equal(other.status, 1, other.stdout);
+  assert.match(other.stdout, /^x +0 +loop +js +native$/m);
+});
+
 test('--save-baseline writes atomically and refuses another configuration without --force', () => {
   const bdir = mkdtempSync(join(tmpdir(), 'bpfbench-baselines-'));
   const env = { BPFBENCH_BASELINE_DIR: bdir };

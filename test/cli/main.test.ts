@@ -2,7 +2,9 @@
 // goes to the given streams; --debug is what commander parsed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native-loop.js';
 import { main, type Io } from '../../src/cli/main.js';
+import { NATIVE_LIB } from '../../src/paths.js';
 import { filledHashMap } from '../helpers.js';
 
 function captured(): { io: Io; out: () => string; err: () => string } {
@@ -52,4 +54,28 @@ test('--debug is the parsed option: the stack with it, one line without, and not
   const asValue = captured();
   assert.equal(await main(bpfbench('compare', missing, missing, '--json', '--debug'), asValue.io), 1);
   assert.equal(asValue.err(), plain.err(), '--json took --debug as its file name');
+});
+
+test('without the native library: run, sweep and reproduce exit 1 with its one line before making a map; --loop js runs', async () => {
+  setNativeLibPath('/nonexistent/libbpfbench.so');
+  try {
+    // 4Gi-1 entries: a map planned first would have been refused by the memory check instead.
+    for (const args of [
+      ['run', '--entries', '4294967295'],
+      ['run', '--entries', '4294967295', '--loop', 'native', '--strategies', 'iter'],
+      ['sweep', '--entries', '4294967295', '--out-dir', '/nonexistent'],
+      ['reproduce', '--entries', '4294967295'],
+    ]) {
+      const c = captured();
+      assert.equal(await main(bpfbench(...args), c.io), 1, args.join(' '));
+      assert.equal(c.err(), `bpfbench: ${NATIVE_NOT_BUILT}\n`, args.join(' '));
+      assert.equal(c.out(), '');
+    }
+    const js = captured();
+    assert.equal(await main(bpfbench('run', '--entries', '4096', '--runs', '1', '--strategies', 'elem,batch', '--loop', 'js', '--json', '-'), js.io), 0, js.err());
+    assert.equal(JSON.parse(js.out()).config.loop, 'js');
+  } finally {
+    setNativeLibPath(NATIVE_LIB);
+  }
+  assert.equal(NATIVE_NOT_BUILT, "the native read loop is not built (native/libbpfbench.so): run 'make', or use --loop js");
 });

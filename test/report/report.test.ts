@@ -192,3 +192,72 @@ test('exports: Markdown and CSV rows per strategy, github-action-benchmark entri
   assert.equal(entriesLabel(65536), '64Ki');
   assert.equal(entriesLabel(1000), '1000');
 });
+
+import { compareResults } from '../../src/report/compare.js';
+import { loopOf } from '../../src/report/result.js';
+import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../src/report/sweep.js';
+import type { ReadLoop } from '../../src/strategies/index.js';
+
+/** A run result of the elem + batch rows, made by `loop` (undefined: the config says none, the default). */
+function resultOf(loop?: ReadLoop) {
+  const o = outcome([measurement(elem, [4e9, 4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 })]);
+  if (loop) o.config.loop = loop;
+  return buildRunResult(o, tool, new Date(0));
+}
+
+test('the loop is named: config.loop, the header, Markdown, CSV, and gab names for js only', () => {
+  const native = resultOf();
+  const js = resultOf('js');
+  assert.equal(native.config.loop, 'native', 'native is the default');
+  assert.equal(resultOf('native').config.loop, 'native');
+  assert.equal(js.config.loop, 'js');
+  assert.match(renderRunHeader(native, { color: false }).split('\n')[0]!, /^bpfbench run: hash u32→u32, 1,048,576 entries, loop native$/);
+  assert.match(renderRunHeader(js, { color: false }).split('\n')[0]!, /, loop js$/);
+  assert.match(toMarkdown(native), /^### bpfbench: hash 4\/4 B, 1,048,576 entries, loop native$/m);
+  assert.match(toMarkdown(js), /^### bpfbench: .*, loop js$/m);
+  for (const [r, loop] of [[native, 'native'], [js, 'js']] as const) {
+    const rows = toCsv(r).trimEnd().split('\n').map((l) => l.split(','));
+    assert.equal(rows[0]!.at(-1), 'loop');
+    assert.equal(rows[0]![0], 'strategy', 'the columns before it keep their places');
+    for (const row of rows.slice(1)) assert.equal(row.at(-1), loop);
+  }
+  assert.deepEqual(toGab(native).map((g) => g.name), ['elem ns/entry (1Mi)', 'elem allocated B/entry (1Mi)', 'batch(4096) ns/entry (1Mi)', 'batch(4096) allocated B/entry (1Mi)']);
+  assert.deepEqual(toGab(js).map((g) => g.name), ['elem ns/entry (1Mi) [js]', 'elem allocated B/entry (1Mi) [js]', 'batch(4096) ns/entry (1Mi) [js]', 'batch(4096) allocated B/entry (1Mi) [js]']);
+});
+
+test('compare: another loop is not comparable (x); a result without config.loop is a js result', () => {
+  const native = resultOf('native');
+  const js = resultOf('js');
+  const cross = compareResults(js, native, { threshold: 0.15 });
+  assert.equal(cross.comparable, false);
+  assert.deepEqual(cross.rows, [{ gate: 0, figure: 'loop', baseline: 'js', current: 'native', mark: 'x', gating: true }]);
+  const lenient = compareResults(js, native, { threshold: 0.15, lenient: true });
+  assert.equal(lenient.comparable, true);
+  assert.equal(lenient.rows.find((r) => r.figure === 'loop')!.mark, '~');
+  // Results written before --loop existed: no config.loop, made by the js loop.
+  const old = JSON.parse(JSON.stringify(js));
+  delete old.config.loop;
+  assert.equal(loopOf(old), 'js');
+  assert.equal(compareResults(old, js, { threshold: 0.15 }).comparable, true);
+  assert.equal(compareResults(old, js, { threshold: 0.15 }).regression, false);
+  assert.equal(compareResults(old, native, { threshold: 0.15 }).comparable, false);
+  assert.equal(compareResults(native, native, { threshold: 0.15 }).comparable, true);
+});
+
+test('the sweep names its loop: config.loop, the table title, Markdown and the chart', () => {
+  for (const loop of ['native', 'js'] as const) {
+    const point = { entries: N, maxEntries: N, strategy: 'batch', label: 'batch(64)', chunk: 64, effectiveChunk: 64, chunkGrowths: 0, runs: 1, medianNs: 1e8, sdNs: 0, nsPerEntry: 1e8 / N, verified: true, problems: [], bpfCalls: { LOOKUP_BATCH: 16385 } };
+    const r = buildSweepResult(
+      {
+        config: { entries: [N], chunks: [64], strategies: [batch], withElem: false, repeat: { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: 0 }, fill: 'prog', mapFlags: 0, kernelCount: false, ...(loop === 'js' ? { loop } : {}) },
+        context: outcome([]).context,
+        points: [point],
+      },
+      tool,
+    );
+    assert.equal(r.config.loop, loop);
+    assert.match(renderSweepTable(r, { color: false }).split('\n')[0]!, new RegExp(`^bpfbench sweep: hash, 1Mi entries, loop ${loop}$`));
+    assert.match(sweepMarkdown(r), new RegExp(`^### bpfbench sweep: hash, 1Mi entries, loop ${loop}$`, 'm'));
+    assert.match(sweepChart(r), new RegExp(`loop ${loop}`));
+  }
+});

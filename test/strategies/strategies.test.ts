@@ -1,6 +1,8 @@
-// Every strategy against a real map: it reads what the map holds, with the
-// exact number of bpf calls where the count is deterministic; the published
-// loop is caught; a map mutated underneath does not hang the per-element walk.
+// Every strategy against a real map, in both read loops (--loop native and
+// js): it reads what the map holds, with the exact number of bpf calls where
+// the count is deterministic; the published loop is caught; a map mutated
+// underneath does not hang the per-element walk; the LOOKUP_ELEM +
+// DELETE_ELEM drain (kernels before 5.14) works on this one when forced.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Cmd, MapFlag, MapType } from '../../src/bpf/constants.js';
@@ -12,18 +14,35 @@ import { bpf, callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
-import { batchDelete, elemDelete } from '../../src/strategies/drain.js';
+import { batchDelete, elemDelete, prepareElemDelete } from '../../src/strategies/drain.js';
 import { elem, MapChangedError } from '../../src/strategies/elem.js';
 import { iter } from '../../src/strategies/iter.js';
-import { strategyByName, strategyLabel, STRATEGIES } from '../../src/strategies/index.js';
+import { DEFAULT_LOOP, READ_LOOPS, requireLoop, strategyByName, strategyLabel, STRATEGIES } from '../../src/strategies/index.js';
+import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native-loop.js';
+import { NATIVE_LIB } from '../../src/paths.js';
 import { filledHashMap, VALUE } from '../helpers.js';
 import { firstBatch, zeroSeedBuckets } from '../bpf/zero-seed.js';
 
 const N = 1 << 16;
 
-test('elem reads all N entries with exactly 2N+1 bpf calls', () => {
+/** Writes keys 0..n-1 → VALUE into an existing map (UPDATE_BATCH), as a drain's refill does. */
+function fillKeys(map: BpfMap, n: number): void {
+  const keys = new NativeBlock(n * 4);
+  const values = new NativeBlock(n * 4);
+  try {
+    for (let i = 0; i < n; i++) keys.u32[i] = i;
+    values.u32.fill(VALUE >>> 0);
+    map.updateBatch(keys.addr, values.addr, n);
+  } finally {
+    keys.free();
+    values.free();
+  }
+}
+
+for (const loop of READ_LOOPS) {
+test(`elem (${loop} loop) reads all N entries with exactly 2N+1 bpf calls`, () => {
   const map = filledHashMap(N);
-  const p = elem.prepare(map, { chunk: 0 });
+  const p = elem.prepare(map, { chunk: 0, loop });
   try {
     const v = new Verifier({ entries: N, value: VALUE });
     v.reset();
@@ -47,9 +66,9 @@ test('elem reads all N entries with exactly 2N+1 bpf calls', () => {
 });
 
 for (const chunk of [64, 1000, 4096, 1 << 17]) {
-  test(`batch(${chunk}) reads all N entries and stops at the first ENOENT`, () => {
+  test(`batch(${chunk}) (${loop} loop) reads all N entries and stops at the first ENOENT`, () => {
     const map = filledHashMap(N, { flags: MapFlag.ZERO_SEED });
-    const p = batch.prepare(map, { chunk });
+    const p = batch.prepare(map, { chunk, loop });
     try {
       const v = new Verifier({ entries: N, value: VALUE });
       v.reset();
@@ -76,10 +95,10 @@ for (const chunk of [64, 1000, 4096, 1 << 17]) {
   });
 }
 
-test('the never-advancing cursor (the published loop) is caught by verification', () => {
+test(`the never-advancing cursor (the published loop, ${loop} loop) is caught by verification`, () => {
   const chunk = 512;
   const map = filledHashMap(N);
-  const p = batchFixedCursor.prepare(map, { chunk });
+  const p = batchFixedCursor.prepare(map, { chunk, loop });
   try {
     const v = new Verifier({ entries: N, value: VALUE });
     v.reset();
@@ -99,13 +118,13 @@ test('the never-advancing cursor (the published loop) is caught by verification'
   }
 });
 
-test('batch-fixed-cursor issues floor(max_entries / chunk) calls, each re-reading the first batch', () => {
+test(`batch-fixed-cursor (${loop} loop) issues floor(max_entries / chunk) calls, each re-reading the first batch`, () => {
   // 1000 / 64 is not whole: the loop rounds down, like the Go program's.
   const n = 1000;
   const chunk = 64;
   const calls = Math.floor(n / chunk);
   const map = filledHashMap(n, { flags: MapFlag.ZERO_SEED });
-  const p = batchFixedCursor.prepare(map, { chunk });
+  const p = batchFixedCursor.prepare(map, { chunk, loop });
   try {
     const v = new Verifier({ entries: n, value: VALUE });
     v.reset();
@@ -123,10 +142,39 @@ test('batch-fixed-cursor issues floor(max_entries / chunk) calls, each re-readin
   }
 });
 
-test('elem gives up on a map that keeps changing instead of walking forever', () => {
+test(`elem-delete (${loop} loop), the LOOKUP_ELEM + DELETE_ELEM fallback forced: every entry taken, the map empty, 3N+1 calls`, () => {
+  const n = 5000;
+  const map = filledHashMap(n);
+  const v = new Verifier({ entries: n, value: VALUE });
+  // The fallback of kernels before 5.14; this kernel has LOOKUP_AND_DELETE_ELEM, so it is forced.
+  const p = prepareElemDelete(map, { chunk: 0, loop, refill: () => fillKeys(map, n) }, true);
+  try {
+    assert.match(p.note ?? '', /LOOKUP_ELEM \+ DELETE_ELEM instead \(3N\+1 calls\)/);
+    // Twice: the second read drains what the refill wrote back.
+    for (let read = 0; read < 2; read++) {
+      p.beforeRead!();
+      v.reset();
+      const before = snapshotCalls();
+      const rep = p.read(v);
+      const calls = callsSince(before);
+      const verdict = v.verdict();
+      assert.equal(verdict.ok, true, verdict.problems.join('; '));
+      assert.equal(rep.counted, n);
+      assert.deepEqual(calls, { GET_NEXT_KEY: n + 1, LOOKUP_ELEM: n, DELETE_ELEM: n });
+      assert.equal(p.afterRead!(), undefined, 'the map is empty after the drain');
+      assert.equal(map.isEmpty(), true);
+    }
+  } finally {
+    p.free();
+    map.close();
+  }
+});
+}
+
+test('elem (js loop) gives up on a map that keeps changing instead of walking forever', () => {
   const n = 2000;
   const map = filledHashMap(n);
-  const p = elem.prepare(map, { chunk: 0 });
+  const p = elem.prepare(map, { chunk: 0, loop: 'js' });
   const mem = new NativeBlock(64);
   let next = n;
   // A sink that deletes each key it is given and inserts a new one: every
@@ -166,6 +214,83 @@ test('elem gives up on a map that keeps changing instead of walking forever', ()
     p.free();
     map.close();
   }
+});
+
+test('elem (native loop) gives up on a map that keeps changing: the same MapChangedError, after a hand-over', () => {
+  // The C loop hands over up to 64Ki entries at a time, so the map is changed
+  // between hand-overs: a sink that deletes every key it is given and inserts
+  // a new one. The next hand-over's first GET_NEXT_KEY starts from a deleted
+  // key, i.e. from the first bucket again, and walks past max_entries.
+  const n = 70_000;
+  const map = filledHashMap(n);
+  const p = elem.prepare(map, { chunk: 0, loop: 'native' });
+  const mem = new NativeBlock(64);
+  let next = n;
+  let handOvers = 0;
+  class Mutating extends Verifier {
+    override addMany(keys: Uint32Array, values: Int32Array, count: number): void {
+      super.addMany(keys, values, count);
+      handOvers++;
+      mem.setU32(MapElemAttr.map_fd, map.fd);
+      for (let i = 0; i < count; i++) {
+        mem.u32[8] = keys[i]!;
+        mem.setU64(MapElemAttr.key, mem.addr + 32);
+        mem.setU64(MapElemAttr.value, 0);
+        assert.equal(bpf(Cmd.MAP_DELETE_ELEM, mem.addr, MapElemAttr.SIZE), 0);
+        mem.u32[9] = next++;
+        mem.u32[10] = VALUE;
+        mem.setU64(MapElemAttr.key, mem.addr + 36);
+        mem.setU64(MapElemAttr.value, mem.addr + 40);
+        assert.equal(bpf(Cmd.MAP_UPDATE_ELEM, mem.addr, MapElemAttr.SIZE), 0);
+      }
+    }
+  }
+  try {
+    const v = new Mutating({ entries: n, value: VALUE });
+    v.reset();
+    assert.throws(
+      () => p.read(v),
+      (e: unknown) =>
+        e instanceof MapChangedError &&
+        e.steps === n + 1 &&
+        e.message === 'per-element walk aborted after 70,001 keys (more than max_entries): the map is changing underneath' &&
+        e instanceof UsageError &&
+        e.reason === 'cannot-run',
+    );
+    // The first hand-over, and the entries of the second before the bound.
+    assert.equal(handOvers, 2);
+  } finally {
+    mem.free();
+    p.free();
+    map.close();
+  }
+});
+
+test('without the native library, a native prepare fails with the one line and js still reads', () => {
+  const map = filledHashMap(1000);
+  setNativeLibPath('/nonexistent/libbpfbench.so');
+  try {
+    for (const s of [elem, batch, batchFixedCursor]) {
+      assert.throws(
+        () => s.prepare(map, { chunk: 64, loop: 'native' }),
+        (e: unknown) => e instanceof UsageError && e.reason === 'cannot-run' && e.message === NATIVE_NOT_BUILT,
+      );
+      assert.throws(() => requireLoop('native'), (e: unknown) => e instanceof UsageError && e.message === NATIVE_NOT_BUILT);
+      const p = s.prepare(map, { chunk: 64, loop: 'js' });
+      p.free();
+    }
+    assert.doesNotThrow(() => requireLoop('js'));
+  } finally {
+    setNativeLibPath(NATIVE_LIB);
+    map.close();
+  }
+  assert.doesNotThrow(() => requireLoop('native'), 'loads again from its real path');
+  assert.equal(NATIVE_NOT_BUILT, "the native read loop is not built (native/libbpfbench.so): run 'make', or use --loop js");
+});
+
+test('the read loops: native (the default) and js', () => {
+  assert.deepEqual(READ_LOOPS, ['native', 'js']);
+  assert.equal(DEFAULT_LOOP, 'native');
 });
 
 test('the registry names every strategy once and labels chunked ones', () => {

@@ -53,7 +53,7 @@ export function addCompareCommand(program: Command, ctx: CommandContext): Comman
     cmd,
     new Option('--threshold <percent>', 'relative change that counts (e.g. 15%)').argParser(parsePercent).default(0.15, '15%').helpGroup(COMPARE_GROUP),
     new Option('--strict-time', 'ns/entry and allocation beyond the threshold also fail (they are only reported by default)').default(false).helpGroup(COMPARE_GROUP),
-    new Option('--lenient', 'compare results from another kernel, CPU or configuration').default(false).helpGroup(COMPARE_GROUP),
+    new Option('--lenient', 'compare results from another kernel, CPU, read loop or configuration').default(false).helpGroup(COMPARE_GROUP),
     jsonOption("write the comparison as JSON, or '-' for stdout"),
     colorOption(),
   );

@@ -16,6 +16,7 @@ import {
   fillOption,
   finishOptions,
   jsonOption,
+  loopOption,
   mapFlagsOption,
   measureOptions,
   objectOption,
@@ -42,6 +43,6 @@ export function addReproduceCommand(program: Command, ctx: CommandContext): Comm
   const cmd = program
     .command('reproduce')
     .description('reproduce the published Go experiment (100Mi u32 → u32, chunk 4096): per element, a correct batch read, and the published loop that never advances its cursor, side by side with the published figures');
-  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), ...measureOptions(), jsonOption(RESULT_JSON_HELP), verboseOption(), colorOption());
+  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), loopOption(), ...measureOptions(), jsonOption(RESULT_JSON_HELP), verboseOption(), colorOption());
   return finishOptions(cmd).action((flags: MeasuredRunFlags) => ctx.exit(reproduceAction(flags, ctx.io)));
 }

@@ -7,7 +7,7 @@ import type { FillMethod } from '../../harness/fill.js';
 import { runSweep } from '../../harness/sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
-import { strategyByName } from '../../strategies/index.js';
+import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { resolveFill } from '../measure.js';
@@ -20,6 +20,7 @@ import {
   finishOptions,
   GROUP,
   jsonOption,
+  loopOption,
   maxEntriesListOption,
   objectOption,
   runsCountOption,
@@ -41,6 +42,7 @@ interface SweepFlags extends OutputFlags {
   outDir: string;
   elem: boolean;
   object?: string;
+  loop: ReadLoop;
 }
 
 function sweepAction(flags: SweepFlags, io: Io): number {
@@ -63,6 +65,7 @@ function sweepAction(flags: SweepFlags, io: Io): number {
       mapFlags: 0,
       kernelCount: false,
       objectPath: flags.object,
+      loop: flags.loop,
     },
     terminalProgress(io.stderr),
   );
@@ -90,6 +93,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     objectOption(),
     strategiesOption('chunked strategies: batch', ['batch']),
     chunkListOption(),
+    loopOption(),
     runsCountOption('measured reads per point', 3),
     warmupCountOption('untimed reads per point first', 1),
     new Option('--no-elem', "don't measure elem as the reference level").helpGroup(GROUP.measure),
