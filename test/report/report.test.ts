@@ -168,6 +168,11 @@ test('a prefix audit matches a full read by calls per entry, within the walk\'s 
   assert.equal(e.syscalls.kernelCountedRead, 'audit');
   assert.equal(e.kernelTime!.read, 'prefix');
   assert.equal(e.kernelTime!.fractionOfWall, (2 * M * NS_PER_CALL) / 2e9);
+  const d = renderRunDetail(buildRunResult(outcome([good]), tool), { color: false });
+  assert.match(d, /GET_NEXT_KEY 1,048,576, LOOKUP_ELEM 1,048,576 ✓ \(audit read, first 1,048,576 entries\)/);
+  assert.match(d, /runs \(\+warmup\) +│ 1 \(\+0 \+1 audit read\)/);
+  assert.match(d, /same calls per entry/);
+  assert.ok(d.includes('elem: 2.00 calls/entry, ~400 ns each in the kernel, ~1,107 ns/entry outside (audit read, first 1,048,576 entries, tracepoints attached)'), d);
   // One LOOKUP_ELEM short over the prefix is a different walk, not a terminal call.
   assert.equal(matchesAudit({ ...prefix, kernel: { total: 0, bpfTotal: 2 * M - 2, bpf: { GET_NEXT_KEY: M, LOOKUP_ELEM: M - 2 } } }, { GET_NEXT_KEY: n + 1, LOOKUP_ELEM: n }, n), false);
   // Batches: 257 calls for 1Mi entries (256 full, the terminal one empty) against 25,601 for 100Mi.
@@ -229,7 +234,8 @@ test('the table has every column, and the header says what ran where', () => {
   assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 ✓ \(warmup 1\/1\)/);
   assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 \(run 1\)/);
   assert.match(d, /same calls/);
-  assert.match(d, /GET_NEXT_KEY 400, LOOKUP_ELEM 400; 19% of the audit read, tracepoints attached/);
+  assert.match(d, /in bpf\(2\) \(audit read\) +│ GET_NEXT_KEY 400 ns, LOOKUP_ELEM 400 ns; 19% of wall/);
+  assert.match(d, /runs \(\+warmup\) +│ 2 \(\+0\) /);
   // Where the time goes, per strategy: calls per entry, kernel ns per call, the rest per entry.
   const outside = (4.4e9 - (2 * N + 1) * 400) / N;
   assert.match(d, /Where a read's time goes \(the audit read, with the counter's tracepoints attached/);
