@@ -32,11 +32,10 @@ export interface FillResult {
   wallNs: number;
   /** bpf calls by command: the sum of what each thread counted of its own calls. */
   bpfCalls: Record<string, number>;
-  // Optional only for results made elsewhere (report tests): fillMap always sets both.
   /** Threads that filled at once ('prog': one stream of calls each; 'batch' and 'elem': 1). */
-  threads?: number;
+  threads: number;
   /** bpf calls each of those threads counted itself (all commands). */
-  callsByThread?: number[];
+  callsByThread: number[];
 }
 
 /** Keys written per PROG_TEST_RUN / UPDATE_BATCH call (progress granularity). */

@@ -120,7 +120,8 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(e.syscalls.kernel.bpfTotal, 2 * 65536 + 1);
   assert.ok(e.syscalls.kernel.total >= e.syscalls.kernel.bpfTotal);
   assert.equal(e.syscalls.agree, true);
-  assert.equal(e.syscalls.kernelCountedRead, 'run 1', 'with --warmup 0 the first measured read is audited');
+  assert.equal(e.syscalls.kernelCountedRead, 'audit', 'with --warmup 0 an untimed read of its own is audited, never a timed one');
+  assert.deepEqual([e.syscalls.countedBy, e.syscalls.read, e.syscalls.audit.read, e.syscalls.matchesAudit], ['self', 'run 1', 'full', true]);
   assert.equal(j.config.kernelCount, true);
   for (const k of ['heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes', 'allocatedBytes', 'allocatedBytesPerEntry', 'gcCount', 'gcPauseNs']) assert.equal(typeof e.memory[k], 'number', k);
   assert.ok(e.memory.rssPeakBytes > 10e6);
