@@ -83,7 +83,7 @@ interface Sample {
 }
 
 /** What an audit read found: its verdict and the counts. */
-interface AuditRecord {
+export interface AuditRecord {
   verdict: Verdict | undefined;
   bpfCalls: CallCount;
   selfBpfCalls: (CallCount & { agrees: boolean }) | null;
@@ -118,7 +118,7 @@ const kernelCount = (k: KernelSample, covers: CallCount['covers']): CallCount =>
 const callsText = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 
 /** The verdict, failed by a self count the kernel contradicts, or by a failed audit read. */
-function judged(verdict: Verdict, audit: AuditRecord | undefined): Verdict {
+export function judged(verdict: Verdict, audit: AuditRecord | undefined): Verdict {
   if (!audit) return verdict;
   if (audit.verdict && !audit.verdict.ok && verdict.ok) verdict = { ...audit.verdict, problems: audit.verdict.problems.map((p) => `audit read: ${p}`) };
   const self = audit.selfBpfCalls;

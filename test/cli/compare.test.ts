@@ -154,6 +154,6 @@ test('peers results compare on the ratio to the C floor', () => {
   writeFileSync(worse, JSON.stringify(j));
   const c = runCli(['compare', p, worse]);
   assert.equal(c.status, 3, c.stdout);
-  assert.match(c.stdout, /^\+ +3 +ts elem × C/m);
+  assert.match(c.stdout, /^\+ +3 +ts \((?:native|js)\) elem × C/m);
   assert.equal(runCli(['compare', p, base]).status, 1, 'a peers result and a run result do not compare');
 });
