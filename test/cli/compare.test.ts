@@ -141,7 +141,7 @@ test('run --baseline NAME compares as compare does: 0 against itself, 3 against 
   assert.equal(runCli([...args, '--baseline', 'missing'], env).status, 1);
 });
 
-test('peers results compare on the ratio to the C floor', () => {
+test('peers results compare on the ratio to the C floor and on the kernel\'s counts, row by row (implementation, loop, strategy)', () => {
   const pdir = mkdtempSync(join(tmpdir(), 'bpfbench-peers-'));
   const p = join(pdir, 'peers.json');
   const r = runCli(['peers', '--entries', '16384', '--rounds', '1', '--impls', 'ts,c', '--json', p]);
@@ -155,5 +155,28 @@ test('peers results compare on the ratio to the C floor', () => {
   const c = runCli(['compare', p, worse]);
   assert.equal(c.status, 3, c.stdout);
   assert.match(c.stdout, /^\+ +3 +ts \((?:native|js)\) elem × C/m);
+
+  // A kernel count one call off is a regression; a baseline count without its source (older results) is shown, not gating.
+  const calls = (change: (x: Json) => void, name: string) => {
+    const k = JSON.parse(readFileSync(p, 'utf8'));
+    change(k.results.find((x: Json) => x.impl === 'c' && x.strategy === 'elem'));
+    const f = join(pdir, `${name}.json`);
+    writeFileSync(f, JSON.stringify(k));
+    return f;
+  };
+  const offByOne = runCli(['compare', p, calls((x) => (x.bpfCalls.calls.LOOKUP_ELEM -= 1), 'calls')]);
+  assert.equal(offByOne.status, 3, offByOne.stdout);
+  assert.match(offByOne.stdout, /^\+ +2 +c elem bpf calls +LOOKUP_ELEM 16,384/m);
+  const old = runCli(['compare', calls((x) => (x.bpfCalls = x.bpfCalls.calls), 'old'), p]);
+  assert.equal(old.status, 0, old.stdout);
+  assert.match(old.stdout, /^x +2 +c elem bpf calls \(reported\) .*\(source not recorded\) .*\(kernel, read\)/m);
+  // A bpfbench row of another loop is another row: no baseline for it, nothing compared.
+  const other = JSON.parse(readFileSync(p, 'utf8'));
+  for (const x of other.results) if (x.impl === 'ts') x.loop = x.loop === 'js' ? 'native' : 'js';
+  const otherLoop = join(pdir, 'other-loop.json');
+  writeFileSync(otherLoop, JSON.stringify(other));
+  const ol = runCli(['compare', p, otherLoop]);
+  assert.equal(ol.status, 0, ol.stdout);
+  assert.doesNotMatch(ol.stdout, /ts \(\w+\) elem × C/);
   assert.equal(runCli(['compare', p, base]).status, 1, 'a peers result and a run result do not compare');
 });

@@ -18,7 +18,7 @@ import { bpftoolPeer, cPeer, goPeer, type Peer } from '../../src/harness/peer-pr
 import { judged, runPeers, type AuditRecord } from '../../src/harness/peers.js';
 import { silentProgress } from '../../src/harness/progress.js';
 import type { Verdict } from '../../src/harness/verdict.js';
-import { buildPeersResult } from '../../src/report/peers.js';
+import { buildPeersResult, renderPeers } from '../../src/report/peers.js';
 import { TOOL } from '../../src/paths.js';
 import { filledHashMap, VALUE } from '../helpers.js';
 
@@ -196,4 +196,14 @@ test('runPeers: one bpfbench row per loop, each audited by the kernel, each with
     }
   }
   assert.equal(batchCalls.size, 1, `one map, the same LOOKUP_BATCH calls for every reader: ${[...batchCalls].join(', ')}`);
+  const table = renderPeers(r, { color: false });
+  assert.match(table, /^ts \(native\) +elem +ok/m);
+  assert.match(table, /^ts \(js\) +batch\(1024\) +ok/m);
+  assert.match(table, new RegExp(`^C, raw syscalls +elem +${entries.toLocaleString('en-US')} LOOKUP_ELEM +=`, 'm'));
+
+  // A peer whose tools are there but that did not build fails the result; one whose tools are missing does not.
+  const broken = buildPeersResult({ ...o, skipped: [{ impl: 'go', why: 'the Go peer did not build: main.go:1: syntax error', broken: true }] }, TOOL);
+  assert.equal(broken.ok, false);
+  assert.match(renderPeers(broken, { color: false }), /^FAILED go: the Go peer did not build/m);
+  assert.equal(buildPeersResult({ ...o, skipped: [{ impl: 'go', why: "Go (golang-go) not installed: run 'make deps'", broken: false }] }, TOOL).ok, true);
 });
