@@ -138,9 +138,9 @@ function runsFigure(figs: Figures, runs: Run[], id: string): void {
 function latencyFigure(figs: Figures, r: Run, nextId: () => string): boolean {
   const series: LatencySeries[] = [];
   for (const s of r.json.results) {
-    // One distribution per strategy: the strategy's colour; one per command: a colour each.
+    // A colour per line: a strategy may have one per bpf command.
     for (const d of callLatencies((s as { callLatency?: unknown }).callLatency)) {
-      series.push({ label: d.name ? `${s.label} · ${d.name}` : s.label, color: d.name ? series.length : strategyColor(s.strategy), values: [d.p.p50, d.p.p90, d.p.p99, d.p.p999, d.p.max] });
+      series.push({ label: d.name ? `${s.label} · ${d.name}` : s.label, color: series.length, values: [d.p.p50, d.p.p90, d.p.p99, d.p.p999, d.p.max] });
     }
   }
   if (!series.length) return false;

@@ -144,7 +144,7 @@ export function latencySvg(id: string, label: string, series: LatencySeries[]): 
     for (let k = 0; k < s.values.length; k++) out.push(`<circle class="dot" cx="${px(x(k))}" cy="${px(y(s.values[k]!))}" r="4"/>`);
     const ly = LAT.top + 8 + i * 38;
     const lx = LAT.left + plotW + 22;
-    out.push(`<line class="series" x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}"/>`);
+    out.push(`<line class="key series" x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}"/>`);
     out.push(`<text class="legend" x="${lx + 32}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
     out.push(`<text class="legend-note" x="${lx + 32}" y="${ly + 15}" dominant-baseline="middle">p50 ${esc(durationLabel(s.values[0]))} · p99 ${esc(durationLabel(s.values[2]))}</text>`);
     out.push('</g>');
@@ -198,7 +198,7 @@ export function sweepCurvesSvg(id: string, label: string, series: CurveSeries[])
   let ly = SW.top + 8;
   const lx = SW.left + plotW + 22;
   const legend = (cls: string, text: string) => {
-    out.push(`<line class="${cls}" x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}"/>`);
+    out.push(`<line class="key ${cls}" x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}"/>`);
     out.push(`<text class="legend" x="${lx + 32}" y="${ly}" dominant-baseline="middle">${esc(text)}</text>`);
     ly += 20;
   };
