@@ -15,7 +15,7 @@
 import { MapFlag } from '../bpf/constants.js';
 import { meanRatio } from '../harness/stats.js';
 import { paint } from './color.js';
-import type { PeersResultJson } from './peers.js';
+import { implLabel, type PeerCellJson, type PeersResultJson } from './peers.js';
 import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
 import { compactTable } from './table.js';
 
@@ -155,11 +155,15 @@ export function renderComparison(c: Comparison, opts: { color: boolean; threshol
 }
 
 /**
- * Two `bpfbench peers` results: gate 1 every read verified (the published
- * loop excepted) and every baseline row present, gate 2 bpf calls per command (exact per element, ±1 % in
- * batches: peers maps have a random seed), gate 3 each implementation's
- * ratio to the C floor, measured inside one run, not risen beyond the
- * threshold (and present: no C result to divide by fails); gate 4 ns/entry against the baseline, reported.
+ * Two `bpfbench peers` results, row by row (implementation, bpfbench's loop,
+ * strategy): gate 1 every read verified (the published loop excepted) and
+ * every row of the baseline present, gate 2 bpf calls per command as the
+ * kernel counted them (exact per element, ±1 % in batches: peers maps have a
+ * random seed), gate 3 each implementation's ratio to the C floor, measured
+ * inside one run, not risen beyond the threshold (and present: no C result
+ * to divide by fails); gate 4 ns/entry against the baseline, reported.
+ * A row of bpfbench without a loop (a result from before --loop) was made by
+ * the js loop.
  */
 export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: CompareOptions): Comparison {
   const rows: CompareRow[] = [];
@@ -173,16 +177,15 @@ export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: 
     if (!opts.lenient) comparable = false;
   }
   if (!comparable) return { rows, comparable, regression: false };
+  const rowName = (x: Pick<PeerCellJson, 'impl' | 'loop'>) => (x.impl === 'ts' ? implLabel(x) : x.impl);
   for (const c of cur.results) {
-    const name = `${c.impl} ${c.strategy}`;
+    const name = `${rowName(c)} ${c.strategy}`;
     const ok = c.verified.ok || c.verified.expectedToFail;
     rows.push({ gate: 1, figure: `${name} verified`, baseline: 'ok', current: c.verified.ok ? 'ok' : c.verified.expectedToFail ? 'FAILED (expected)' : `FAILED: ${c.verified.problems.join('; ')}`, mark: ok ? '~' : '+', gating: true });
-    const b = base.results.find((x) => x.impl === c.impl && x.strategy === c.strategy);
+    const b = base.results.find((x) => rowName(x) === rowName(c) && x.strategy === c.strategy);
     if (!b) continue;
-    if (b.bpfCalls && c.bpfCalls) {
-      const tolerance = c.strategy === 'elem' ? 0 : 0.01;
-      rows.push({ gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.bpfCalls), current: callsText(c.bpfCalls), mark: callsEqual(b.bpfCalls, c.bpfCalls, tolerance) ? '~' : '+', gating: true });
-    }
+    const counts = peerCounts(name, c.strategy, b.bpfCalls, c.bpfCalls);
+    if (counts) rows.push(counts);
     if (c.impl !== 'c' && b.ratioToC !== null && c.ratioToC === null && c.verified.ok) {
       // No verified C read of this strategy to divide by: the gate cannot pass unseen.
       const cRow = cur.results.find((x) => x.impl === 'c' && x.strategy === c.strategy);
@@ -196,6 +199,24 @@ export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: 
     rows.push({ gate: 4, figure: `${name} ns/entry`, baseline: fmt(b.nsPerEntry), current: `${fmt(c.nsPerEntry)} (×${fmt(r)})`, mark: r > 1 + opts.threshold ? '+' : r < 1 - opts.threshold ? '-' : '~', gating: opts.strictTime === true });
   }
   // A baseline row the current result lacks (an implementation or a strategy that did not run) fails.
-  for (const b of base.results) if (!cur.results.some((c) => c.impl === b.impl && c.strategy === b.strategy)) rows.push(missingRow(`${b.impl} ${b.strategy}`));
+  for (const b of base.results) if (!cur.results.some((c) => rowName(c) === rowName(b) && c.strategy === b.strategy)) rows.push(missingRow(`${rowName(b)} ${b.strategy}`));
   return { rows, comparable, regression: rows.some((x) => x.gating && x.mark === '+') };
+}
+
+/**
+ * Gate 2 of a peers row: the kernel's counts, command by command. A count
+ * that is not the kernel's, or covers something else (a baseline from
+ * before every peer was counted by the kernel), is not comparable: shown,
+ * not gating.
+ */
+function peerCounts(name: string, strategy: string, b: PeerCellJson['bpfCalls'] | Record<string, number>, c: PeerCellJson['bpfCalls']): CompareRow | undefined {
+  if (!b || !c) return undefined;
+  const source = (n: { countedBy?: unknown; covers?: unknown }) => `${String(n.countedBy ?? 'unknown')}, ${String(n.covers ?? 'unknown')}`;
+  const kernelRead = (n: object): n is NonNullable<PeerCellJson['bpfCalls']> => 'countedBy' in n && 'calls' in n;
+  if (!kernelRead(b) || b.countedBy !== c.countedBy || b.covers !== c.covers) {
+    const was = kernelRead(b) ? `${callsText(b.calls)} (${source(b)})` : `${callsText(b as Record<string, number>)} (source not recorded)`;
+    return { gate: 2, figure: `${name} bpf calls`, baseline: was, current: `${callsText(c.calls)} (${source(c)})`, mark: 'x', gating: false };
+  }
+  const tolerance = strategy === 'elem' ? 0 : 0.01;
+  return { gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.calls), current: callsText(c.calls), mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+', gating: true };
 }

@@ -90,6 +90,20 @@ const counts: Shape = {
   },
 };
 
+/**
+ * A peers row's bpf calls: one read as counted ({countedBy, covers, calls}),
+ * or, in results from before the kernel counted every peer, the counts alone.
+ */
+const CALL_COUNT = "an object with 'countedBy', 'covers', 'calls' (or of counts by command)";
+const callCount: Shape = {
+  what: CALL_COUNT,
+  check(v, path) {
+    if (!isObject(v)) return { path, what: CALL_COUNT, got: v, missing: v === undefined };
+    if (!('countedBy' in v) && !('calls' in v)) return counts.check(v, path);
+    return CALL_COUNT_FIELDS.check(v, path);
+  },
+};
+
 function obj(fields: Record<string, Shape>): Shape {
   const required = Object.entries(fields).filter(([, s]) => !s.optional);
   const what = `an object with ${required.map(([k]) => `'${k}'`).join(', ')}`;
@@ -106,6 +120,7 @@ function obj(fields: Record<string, Shape>): Shape {
   };
 }
 
+const CALL_COUNT_FIELDS = obj({ countedBy: str, covers: str, calls: counts });
 const context = obj({ kernel: str, cpuModel: str });
 const verified = obj({ ok: bool, expectedToFail: bool, entries: count, problems: arrayOf(str, 'strings') });
 const wallNs = obj({ mean: positive, sd: nonNegative, median: positive });
@@ -136,11 +151,12 @@ const PEERS = obj({
   results: arrayOf(
     obj({
       impl: str,
+      loop: optional(oneOf('native', 'js')),
       strategy: str,
       verified: obj({ ok: bool, expectedToFail: bool, problems: arrayOf(str, 'strings') }),
       nsPerEntry: positive,
       ratioToC: nullable(positive),
-      bpfCalls: nullable(counts),
+      bpfCalls: nullable(callCount),
     }),
     'peer results',
   ),

@@ -120,7 +120,8 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(e.syscalls.kernel.bpfTotal, 2 * 65536 + 1);
   assert.ok(e.syscalls.kernel.total >= e.syscalls.kernel.bpfTotal);
   assert.equal(e.syscalls.agree, true);
-  assert.equal(e.syscalls.kernelCountedRead, 'run 1', 'with --warmup 0 the first measured read is audited');
+  assert.equal(e.syscalls.kernelCountedRead, 'audit', 'with --warmup 0 an untimed read of its own is audited, never a timed one');
+  assert.deepEqual([e.syscalls.countedBy, e.syscalls.read, e.syscalls.audit.read, e.syscalls.matchesAudit], ['self', 'run 1', 'full', true]);
   assert.equal(j.config.kernelCount, true);
   for (const k of ['heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes', 'allocatedBytes', 'allocatedBytesPerEntry', 'gcCount', 'gcPauseNs']) assert.equal(typeof e.memory[k], 'number', k);
   assert.ok(e.memory.rssPeakBytes > 10e6);
@@ -293,29 +294,61 @@ test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit
   assert.ok(j.reproduction.speedup.correct > 1);
 });
 
-test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verified; pin removed', () => {
-  const r = runCli(['peers', '--entries', '65536', '--rounds', '1', '--strategies', 'elem,batch,batch-fixed-cursor', '--json', '-']);
+type Json = { [k: string]: any };
+
+test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verified; every bpf call counted by the kernel; pin removed', () => {
+  const entries = 65536;
+  const r = runCli(['peers', '--entries', '64Ki', '--rounds', '1', '--strategies', 'elem,batch,batch-fixed-cursor', '--json', '-']);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.kind, 'peers');
-  const impls = new Set(j.results.map((x: { impl: string }) => x.impl));
+  const impls = new Set(j.results.map((x: Json) => x.impl));
   assert.ok(impls.has('ts') && impls.has('c'), `implementations: ${[...impls].join(',')}`);
-  for (const s of j.skipped) assert.match(s.why, /not installed|could not|did not build/, 'a skip says why');
-  if (!impls.has('go')) assert.ok(j.skipped.some((s: { impl: string }) => s.impl === 'go'), 'go ran or was skipped with a reason');
+  // A peer is skipped only when its tools are not installed; one that does not build fails the run (exit 1).
+  for (const s of j.skipped) {
+    assert.equal(s.broken, false, `${s.impl}: ${s.why}`);
+    assert.match(s.why, /not installed/, 'a skip says why');
+  }
+  for (const impl of ['go', 'bpftool']) assert.ok(impls.has(impl) || j.skipped.some((s: Json) => s.impl === impl), `${impl} ran or was skipped with a reason`);
   for (const x of j.results) {
     if (x.strategy === 'batch-fixed-cursor') {
       assert.equal(x.verified.ok, false, `${x.impl}: the published loop fails`);
       assert.ok(x.verified.distinct <= 4096);
     } else {
       assert.equal(x.verified.ok, true, `${x.impl} ${x.strategy}: ${x.verified.problems.join('; ')}`);
-      assert.equal(x.verified.entries, 65536);
+      assert.equal(x.verified.entries, entries);
     }
     if (x.impl === 'c') assert.equal(x.ratioToC, 1);
+    assert.equal(x.impl === 'ts', x.loop !== undefined, 'bpfbench\'s rows name their loop, the others none');
+    // Every count says who counted it; the table's is the kernel's.
+    assert.equal(x.bpfCalls.countedBy, 'kernel', `${x.impl} ${x.strategy}`);
+    assert.equal(x.bpfCalls.covers, x.impl === 'bpftool' ? 'process' : 'read');
+    if (x.selfBpfCalls !== null) {
+      assert.equal(x.selfBpfCalls.countedBy, 'self');
+      assert.equal(x.selfBpfCalls.agrees, true);
+    }
+    assert.equal(x.selfBpfCalls !== null, x.impl === 'ts' || x.impl === 'c', 'bpfbench and C count their own calls; Go and bpftool do not');
+    if (x.processBpfCalls !== null) assert.equal(x.processBpfCalls.countedBy, 'kernel');
   }
-  const c = j.results.find((x: { impl: string; strategy: string }) => x.impl === 'c' && x.strategy === 'elem');
-  assert.deepEqual(c.bpfCalls, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
-  assert.ok(j.results.some((x: { impl: string }) => x.impl === 'bpftool') || j.skipped.some((s: { impl: string }) => s.impl === 'bpftool'));
+  const cell = (impl: string, strategy: string) => j.results.find((x: Json) => x.impl === impl && x.strategy === strategy);
+  // bpfbench: a row per loop (default native,js), each audited.
+  assert.deepEqual(j.results.filter((x: Json) => x.impl === 'ts' && x.strategy === 'elem').map((x: Json) => x.loop), ['native', 'js']);
+  for (const x of j.results.filter((y: Json) => y.strategy === 'elem' && ['ts', 'c', 'go'].includes(y.impl))) {
+    assert.deepEqual(x.bpfCalls.calls, { GET_NEXT_KEY: entries + 1, LOOKUP_ELEM: entries }, `${x.impl} ${x.loop ?? ''} elem, kernel-counted`);
+  }
+  assert.deepEqual(cell('c', 'elem').selfBpfCalls.calls, { GET_NEXT_KEY: entries + 1, LOOKUP_ELEM: entries });
+  // One map, one bucket layout: every reader makes the same LOOKUP_BATCH calls (the fixed cursor's: entries / chunk).
+  for (const s of ['batch', 'batch-fixed-cursor']) {
+    const counts = j.results.filter((x: Json) => x.strategy === s).map((x: Json) => JSON.stringify(x.bpfCalls.calls));
+    assert.equal(new Set(counts).size, 1, `${s}: ${counts.join(' ')}`);
+  }
+  assert.deepEqual(cell('c', 'batch-fixed-cursor').bpfCalls.calls, { LOOKUP_BATCH: entries / 4096 });
+  if (impls.has('bpftool')) {
+    const b = cell('bpftool', 'elem').bpfCalls.calls;
+    assert.ok(b.LOOKUP_ELEM >= entries && b.GET_NEXT_KEY >= entries + 1, JSON.stringify(b));
+  }
   assert.match(r.stderr, /implementation +strategy +verified/);
+  assert.match(r.stderr, /bpf calls of one read,/);
   assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => f.startsWith('peers-')), [], 'pin removed');
 });
 

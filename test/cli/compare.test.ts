@@ -225,10 +225,10 @@ test('run --baseline NAME compares as compare does: 0 against itself, 3 against 
   assert.equal(runCli([...args, '--baseline', 'missing'], env).status, 1);
 });
 
-test('peers results compare on the ratio to the C floor', () => {
+test('peers results compare on the ratio to the C floor and on the kernel\'s counts, row by row (implementation, loop, strategy)', () => {
   const pdir = mkdtempSync(join(tmpdir(), 'bpfbench-peers-'));
   const p = join(pdir, 'peers.json');
-  const r = runCli(['peers', '--entries', '16384', '--rounds', '1', '--impls', 'ts,c', '--json', p]);
+  const r = runCli(['peers', '--entries', '16384', '--rounds', '1', '--impls', 'ts,c', '--loops', 'js', '--json', p]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(runCli(['compare', p, p]).status, 0);
   const j = JSON.parse(readFileSync(p, 'utf8'));
@@ -238,7 +238,33 @@ test('peers results compare on the ratio to the C floor', () => {
   writeFileSync(worse, JSON.stringify(j));
   const c = runCli(['compare', p, worse]);
   assert.equal(c.status, 3, c.stdout);
-  assert.match(c.stdout, /^\+ +3 +ts elem × C/m);
+  assert.match(c.stdout, /^\+ +3 +ts \((?:native|js)\) elem × C/m);
+
+  // A kernel count one call off is a regression; a baseline count without its source (older results) is shown, not gating.
+  const calls = (change: (x: Json) => void, name: string) => {
+    const k = JSON.parse(readFileSync(p, 'utf8'));
+    change(k.results.find((x: Json) => x.impl === 'c' && x.strategy === 'elem'));
+    const f = join(pdir, `${name}.json`);
+    writeFileSync(f, JSON.stringify(k));
+    return f;
+  };
+  const offByOne = runCli(['compare', p, calls((x) => (x.bpfCalls.calls.LOOKUP_ELEM -= 1), 'calls')]);
+  assert.equal(offByOne.status, 3, offByOne.stdout);
+  assert.match(offByOne.stdout, /^\+ +2 +c elem bpf calls +LOOKUP_ELEM 16,384/m);
+  const old = runCli(['compare', calls((x) => (x.bpfCalls = x.bpfCalls.calls), 'old'), p]);
+  assert.equal(old.status, 0, old.stdout);
+  assert.match(old.stdout, /^x +2 +c elem bpf calls \(reported\) .*\(source not recorded\) .*\(kernel, read\)/m);
+  // A bpfbench row of another loop is another row: no baseline for it, nothing compared.
+  const other = JSON.parse(readFileSync(p, 'utf8'));
+  for (const x of other.results) if (x.impl === 'ts') x.loop = 'native';
+  const otherLoop = join(pdir, 'other-loop.json');
+  writeFileSync(otherLoop, JSON.stringify(other));
+  // ... but the baseline's rows of the other loop are missing from it: that fails (gate 1), never passes unseen.
+  const ol = runCli(['compare', p, otherLoop]);
+  assert.equal(ol.status, 3, ol.stdout);
+  assert.doesNotMatch(ol.stdout, /ts \(\w+\) elem × C/);
+  assert.match(ol.stdout, /^\+ +1 +ts \(js\) elem missing +in the baseline +not in the current result$/m);
+  assert.match(ol.stdout, /^\+ +1 +ts \(js\) batch missing /m);
   const mixed = runCli(['compare', p, base]);
   assert.equal(mixed.status, 2, 'a peers result and a run result do not compare: bad input');
   assert.match(mixed.stderr, /is a peers result and .* a run result: compare like with like/);
@@ -250,6 +276,6 @@ test('peers results compare on the ratio to the C floor', () => {
   writeFileSync(noCPath, JSON.stringify(noC));
   const n = runCli(['compare', p, noCPath]);
   assert.equal(n.status, 3, n.stdout);
-  assert.match(n.stdout, /^\+ +3 +ts elem × C +[\d.]+× +none: no C elem result$/m);
+  assert.match(n.stdout, /^\+ +3 +ts \(js\) elem × C +[\d.]+× +none: no C elem result$/m);
   assert.match(n.stdout, /^\+ +1 +c batch missing +in the baseline +not in the current result$/m);
 });

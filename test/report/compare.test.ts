@@ -23,8 +23,8 @@ test('peers: an implementation of the baseline missing from the current result f
   const c = comparePeers(peersResult(), cur, opts);
   assert.equal(c.regression, true);
   assert.deepEqual(plus(c.rows), [
-    { gate: 1, figure: 'ts elem missing', baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true },
-    { gate: 1, figure: 'ts batch missing', baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true },
+    { gate: 1, figure: 'ts (native) elem missing', baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true },
+    { gate: 1, figure: 'ts (native) batch missing', baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true },
   ]);
 });
 
@@ -33,7 +33,7 @@ test('peers: a strategy of the baseline missing from the current result fails', 
   cur.results = cur.results.filter((r) => r.strategy !== 'batch');
   const c = comparePeers(peersResult(), cur, opts);
   assert.equal(c.regression, true);
-  assert.deepEqual(plus(c.rows).map((r) => r.figure), ['ts batch missing', 'c batch missing']);
+  assert.deepEqual(plus(c.rows).map((r) => r.figure), ['ts (native) batch missing', 'c batch missing']);
   // A row only the current result has is no failure.
   const more = comparePeers(cur, peersResult(), opts);
   assert.equal(more.regression, false);
@@ -46,7 +46,7 @@ test('peers: no C result to divide by fails gate 3 instead of skipping it', () =
   const c = comparePeers(peersResult(), cur, opts);
   assert.equal(c.regression, true);
   assert.deepEqual(plus(c.rows), [
-    { gate: 3, figure: 'ts elem × C', baseline: '1.5×', current: 'none: no C elem result', mark: '+', gating: true },
+    { gate: 3, figure: 'ts (native) elem × C', baseline: '1.5×', current: 'none: no C elem result', mark: '+', gating: true },
     { gate: 1, figure: 'c elem missing', baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true },
   ]);
   // C present but its read failed: ratioToC null, said so.
@@ -56,7 +56,7 @@ test('peers: no C result to divide by fails gate 3 instead of skipping it', () =
   failed.results.find((r) => r.impl === 'ts' && r.strategy === 'batch')!.ratioToC = null;
   const f = comparePeers(peersResult(), failed, opts);
   assert.deepEqual(plus(f.rows).map((r) => [r.gate, r.figure, r.current]), [
-    [3, 'ts batch × C', 'none: C batch failed verification'],
+    [3, 'ts (native) batch × C', 'none: C batch failed verification'],
     [1, 'c batch verified', 'FAILED: read 1 entries, expected 65536'],
   ]);
 });

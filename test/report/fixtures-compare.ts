@@ -25,7 +25,8 @@ function row(strategy: string, label: string, chunk: number | null, medianNs: nu
     nsPerDistinctEntry: medianNs / N,
     entriesPerSec: N / (medianNs / 1e9),
     cpu: { userNs: 0, sysNs: medianNs },
-    syscalls: { bpf, bpfTotal: Object.values(bpf).reduce((a, b) => a + b, 0), perEntry: 0, variedBetweenRuns: false, kernel: null, agree: null, kernelCountedRead: null },
+    syscalls: { bpf, bpfTotal: Object.values(bpf).reduce((a, b) => a + b, 0), perEntry: 0, variedBetweenRuns: false, kernel: null, agree: null, kernelCountedRead: null, countedBy: 'self', read: 'run 1', audit: null, matchesAudit: null },
+    kernelTime: null,
     memory: { heapUsedDeltaBytes: 0, externalDeltaBytes: 0, rssPeakBytes: 0, allocatedBytes: 0, allocatedBytesPerEntry: 0, gcCount: 0, gcPauseNs: 0 },
   };
 }
@@ -46,10 +47,11 @@ export function runResult(mapFlags = 0x40): RunResultJson {
   };
 }
 
-function cell(impl: string, strategy: string, nsPerEntry: number, ratioToC: number | null, bpfCalls: Record<string, number> | null): PeerCellJson {
+function cell(impl: string, strategy: string, nsPerEntry: number, ratioToC: number | null, calls: Record<string, number>): PeerCellJson {
   const median = nsPerEntry * N;
   return {
     impl,
+    ...(impl === 'ts' ? { loop: 'native' as const } : {}),
     strategy,
     runs: 1,
     verified: { ok: true, expectedToFail: false, entries: N, distinct: N, problems: [] },
@@ -58,11 +60,13 @@ function cell(impl: string, strategy: string, nsPerEntry: number, ratioToC: numb
     ratioToC,
     allocatedBytesPerEntry: impl === 'c' ? null : 0,
     gcCount: impl === 'c' ? null : 0,
-    bpfCalls,
+    bpfCalls: { countedBy: 'kernel', covers: 'read', calls },
+    selfBpfCalls: { countedBy: 'self', covers: 'read', calls, agrees: true },
+    processBpfCalls: null,
   };
 }
 
-/** ts and c, elem and batch(4096), one pinned 64Ki map. */
+/** ts (native loop) and c, elem and batch(4096), one pinned 64Ki map. */
 export function peersResult(): PeersResultJson {
   const elemCalls = { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N };
   return {
@@ -71,7 +75,7 @@ export function peersResult(): PeersResultJson {
     tool: { name: 'bpfbench', version: '0.0.0' },
     createdAt: new Date(0).toISOString(),
     context: { ...context },
-    config: { entries: N, maxEntries: N, chunk: 4096, rounds: 1, strategies: ['elem', 'batch'], impls: ['ts', 'c'], fill: 'prog' },
+    config: { entries: N, maxEntries: N, chunk: 4096, rounds: 1, strategies: ['elem', 'batch'], impls: ['ts', 'c'], loops: ['native'], fill: 'prog' },
     map: {} as PeersResultJson['map'],
     results: [cell('ts', 'elem', 3000, 1.5, elemCalls), cell('ts', 'batch', 250, 1.25, { LOOKUP_BATCH: 17 }), cell('c', 'elem', 2000, 1, elemCalls), cell('c', 'batch', 200, 1, { LOOKUP_BATCH: 17 })],
     skipped: [],

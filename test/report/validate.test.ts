@@ -41,6 +41,8 @@ test('valid run and peers results pass, as what they are', () => {
   const pj = peersResult() as Json;
   pj.results[0].ratioToC = null;
   pj.results[0].bpfCalls = null;
+  pj.results[1].bpfCalls = { LOOKUP_BATCH: 17 };
+  delete pj.results[1].loop;
   assert.equal(validateResult(pj, 'p.json').kind, 'peers');
 });
 
@@ -71,8 +73,12 @@ test('null, missing and wrong-typed fields: one line naming the field', () => {
 
 test('peers results: the fields comparePeers reads', () => {
   assert.equal(problem((j) => (j.results[1].ratioToC = 'fast'), peersResult), 'b.json: results[1].ratioToC must be a positive number or null, not "fast"');
-  assert.equal(problem((j) => (j.results[0].bpfCalls = []), peersResult), 'b.json: results[0].bpfCalls must be an object of counts by command or null, not an array');
-  assert.equal(problem((j) => (j.results[0].bpfCalls.LOOKUP_ELEM = 1.5), peersResult), 'b.json: results[0].bpfCalls.LOOKUP_ELEM must be a non-negative integer, not 1.5');
+  assert.equal(problem((j) => (j.results[0].bpfCalls = []), peersResult), "b.json: results[0].bpfCalls must be an object with 'countedBy', 'covers', 'calls' (or of counts by command) or null, not an array");
+  assert.equal(problem((j) => (j.results[0].bpfCalls.calls.LOOKUP_ELEM = 1.5), peersResult), 'b.json: results[0].bpfCalls.calls.LOOKUP_ELEM must be a non-negative integer, not 1.5');
+  assert.equal(problem((j) => delete j.results[0].bpfCalls.covers, peersResult), 'b.json: results[0].bpfCalls.covers is missing (it must be a string)');
+  // Results from before the kernel counted every peer: the counts alone.
+  assert.equal(problem((j) => (j.results[0].bpfCalls = { LOOKUP_ELEM: -1 }), peersResult), 'b.json: results[0].bpfCalls.LOOKUP_ELEM must be a non-negative integer, not -1');
+  assert.equal(problem((j) => (j.results[0].loop = 'fast'), peersResult), "b.json: results[0].loop must be 'native' or 'js', not \"fast\"");
   assert.equal(problem((j) => delete j.results[2].impl, peersResult), 'b.json: results[2].impl is missing (it must be a string)');
   assert.equal(problem((j) => (j.config.chunk = null), peersResult), 'b.json: config.chunk must be a non-negative integer, not null');
 });
