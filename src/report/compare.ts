@@ -213,9 +213,10 @@ function peerCounts(name: string, strategy: string, b: PeerCellJson['bpfCalls'] 
   if (!b || !c) return undefined;
   const source = (n: { countedBy?: unknown; covers?: unknown }) => `${String(n.countedBy ?? 'unknown')}, ${String(n.covers ?? 'unknown')}`;
   const kernelRead = (n: object): n is NonNullable<PeerCellJson['bpfCalls']> => 'countedBy' in n && 'calls' in n;
-  if (!kernelRead(b) || b.countedBy !== c.countedBy || b.covers !== c.covers) {
-    const was = kernelRead(b) ? `${callsText(b.calls)} (${source(b)})` : `${callsText(b as Record<string, number>)} (source not recorded)`;
-    return { gate: 2, figure: `${name} bpf calls`, baseline: was, current: `${callsText(c.calls)} (${source(c)})`, mark: 'x', gating: false };
+  // Either side may be a result from before the kernel counted every peer (the counts alone).
+  const text = (n: object) => (kernelRead(n) ? `${callsText(n.calls)} (${source(n)})` : `${callsText(n as Record<string, number>)} (source not recorded)`);
+  if (!kernelRead(b) || !kernelRead(c) || b.countedBy !== c.countedBy || b.covers !== c.covers) {
+    return { gate: 2, figure: `${name} bpf calls`, baseline: text(b), current: text(c), mark: 'x', gating: false };
   }
   const tolerance = strategy === 'elem' ? 0 : 0.01;
   return { gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.calls), current: callsText(c.calls), mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+', gating: true };

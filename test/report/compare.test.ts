@@ -124,3 +124,15 @@ test('run gate 2: batch calls of random-seed maps within ±1 % pass, beyond fail
   const e = compareResults(runResult(0), elem, opts);
   assert.deepEqual(plus(e.rows).map((r) => r.figure), ['elem bpf calls']);
 });
+
+test('peers: bpf calls from before the kernel counted every peer (the counts alone) are shown on either side, never a crash', () => {
+  const legacy = peersResult();
+  for (const r of legacy.results) (r as { bpfCalls: unknown }).bpfCalls = r.bpfCalls!.calls;
+  for (const [b, c] of [[legacy, legacy], [legacy, peersResult()], [peersResult(), legacy]]) {
+    const cmp = comparePeers(b!, c!, opts);
+    assert.equal(cmp.regression, false);
+    const row = cmp.rows.find((r) => r.figure === 'c elem bpf calls')!;
+    assert.deepEqual([row.mark, row.gating], ['x', false]);
+    assert.match(row.baseline + row.current, /GET_NEXT_KEY 65,537, LOOKUP_ELEM 65,536 \((source not recorded|kernel, read)\)/);
+  }
+});
