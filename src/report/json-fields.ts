@@ -90,4 +90,9 @@ export class Fields {
   optionalStr(o: Obj, key: string, path: string): void {
     if (o[key] !== undefined) this.str(o, key, path);
   }
+
+  /** An object field read only when present and not null; `each` checks its inside. */
+  optionalObj(o: Obj, key: string, path: string, each: (x: Obj) => void): void {
+    if (o[key] !== undefined && o[key] !== null) each(this.obj(o, key, path));
+  }
 }

@@ -2,7 +2,7 @@
 // against the JSON contract before anything is merged or drawn: enough for
 // everything the report reads, each wrong field one InvalidInputError naming
 // the file and the field. Fields that only newer results carry (a loop, the
-// per-call latency, a sweep's fitted model) are
+// kernel's audit and its time, per-call latency, a sweep's fitted model) are
 // checked when present and never required.
 import { InvalidInputError } from '../errors.js';
 import { Fields, isObj, show, type Obj } from './json-fields.js';
@@ -44,6 +44,21 @@ export function callLatencies(v: unknown): { name: string; p: LatencyPercentiles
     .map(([name, p]) => ({ name, p }));
 }
 
+/** A peers row's bpf calls of one read: `{countedBy, covers, calls}`, or (results made before the kernel counted peers) the bare `{COMMAND: calls}`. */
+export interface PeerCalls {
+  calls: Record<string, number>;
+  /** 'kernel' or 'self'; null for the bare form, which does not say. */
+  countedBy: string | null;
+  /** 'read' or 'process' (bpftool: its whole process); null for the bare form. */
+  covers: string | null;
+}
+
+export function peerCalls(v: unknown): PeerCalls | null {
+  if (!isObj(v)) return null;
+  if (isObj(v.calls)) return { calls: v.calls as Record<string, number>, countedBy: typeof v.countedBy === 'string' ? v.countedBy : null, covers: typeof v.covers === 'string' ? v.covers : null };
+  return { calls: v as Record<string, number>, countedBy: null, covers: null };
+}
+
 // --- The contract, by kind -------------------------------------------------------
 
 /** What every kind carries: who made it, when, where. */
@@ -70,6 +85,21 @@ function checkMeasured(f: Fields, r: Obj, p: string): Obj {
   return v;
 }
 
+/** A run strategy's kernel audit (`syscalls.audit`) and the time inside bpf(2) it measured (`kernelTime`), when counted. */
+function checkAudit(f: Fields, r: Obj, p: string): void {
+  f.optionalObj(r, 'syscalls', `${p}.syscalls`, (s) =>
+    f.optionalObj(s, 'audit', `${p}.syscalls.audit`, (a) => {
+      f.str(a, 'read', `${p}.syscalls.audit.read`);
+      f.num(a, 'entries', `${p}.syscalls.audit.entries`, 0);
+    }),
+  );
+  f.optionalObj(r, 'kernelTime', `${p}.kernelTime`, (k) => {
+    f.numberValues(k, 'nsPerCall', `${p}.kernelTime.nsPerCall`, 0);
+    f.num(k, 'fractionOfWall', `${p}.kernelTime.fractionOfWall`, 0);
+    f.str(k, 'read', `${p}.kernelTime.read`);
+  });
+}
+
 function checkRun(f: Fields, root: Obj): void {
   const c = f.obj(root, 'config', 'config');
   f.str(c, 'mapType', 'config.mapType');
@@ -82,6 +112,7 @@ function checkRun(f: Fields, root: Obj): void {
     f.str(r, 'label', `${p}.label`);
     f.numOrNull(r, 'chunk', `${p}.chunk`);
     checkMeasured(f, r, p);
+    checkAudit(f, r, p);
     if (r.callLatency !== undefined && callLatencies(r.callLatency).length === 0) f.fail(`${p}.callLatency`, 'holds no {p50, p90, p99, p999, max} in ns');
   });
   const s = f.obj(root, 'summary', 'summary');
@@ -126,11 +157,25 @@ function checkSweep(f: Fields, root: Obj): void {
   }
 }
 
+/** A peers row's bpf calls: the kernel's count `{countedBy, covers, calls}`, or the bare `{COMMAND: calls}` of older results. */
+function checkPeerCalls(f: Fields, r: Obj, p: string): void {
+  f.optionalObj(r, 'bpfCalls', `${p}.bpfCalls`, (b) => {
+    if (b.calls === undefined) {
+      f.numberValues(r, 'bpfCalls', `${p}.bpfCalls`, 0);
+    } else {
+      f.str(b, 'countedBy', `${p}.bpfCalls.countedBy`);
+      f.str(b, 'covers', `${p}.bpfCalls.covers`);
+      f.numberValues(b, 'calls', `${p}.bpfCalls.calls`, 0);
+    }
+  });
+}
+
 function checkPeers(f: Fields, root: Obj): void {
   const c = f.obj(root, 'config', 'config');
   for (const k of ['entries', 'maxEntries', 'chunk']) f.num(c, k, `config.${k}`, 0);
   f.strings(c, 'strategies', 'config.strategies');
   f.strings(c, 'impls', 'config.impls');
+  if (c.loops !== undefined) f.strings(c, 'loops', 'config.loops');
   f.objects(root, 'results', 'results', (r, p) => {
     f.str(r, 'impl', `${p}.impl`);
     f.str(r, 'strategy', `${p}.strategy`);
@@ -139,6 +184,7 @@ function checkPeers(f: Fields, root: Obj): void {
     f.bool(v, 'expectedToFail', `${p}.verified.expectedToFail`);
     f.num(v, 'distinct', `${p}.verified.distinct`, 0);
     f.numOrNull(r, 'ratioToC', `${p}.ratioToC`);
+    checkPeerCalls(f, r, p);
   });
   f.objects(root, 'skipped', 'skipped', (s, p) => {
     f.str(s, 'impl', `${p}.impl`);

@@ -1,9 +1,11 @@
 // The report page's run results: the headline speedup with its interval;
-// ns/entry per strategy with whiskers; per-call latency where a result
-// carries it. Pure functions returning HTML strings.
+// ns/entry per strategy with whiskers, and where the kernel's audit timed
+// it, the share of a read spent inside bpf(2); per-call latency where a
+// result carries it. Pure functions returning HTML strings.
 import { configTitle, runConfiguration } from '../configuration.js';
 import { entriesLabel } from '../export.js';
-import { fmtInt, fmtNsPerEntry, fmtRatio, fmtX } from '../format.js';
+import { fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
+import type { StrategyResultJson } from '../result.js';
 import { callLatencies } from '../validate-results.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';
@@ -33,6 +35,34 @@ export function headlineCard(r: Run): string | null {
   return `<div class="card"><div class="big"><span class="x">${fmtX(x)}</span>${pm}×</div><div class="what">${esc(what)}</div><div class="where">${esc(where)}</div><div class="how">${esc(how)} · ${code(r.file)}</div></div>`;
 }
 
+/** `37 % of the audit read inside bpf(2)`, where the kernel timed the strategy's audit read; null where it did not. */
+function kernelShare(s: StrategyResultJson): string | null {
+  return s.kernelTime ? `${fmtPercent(s.kernelTime.fractionOfWall)} of the audit read inside bpf(2)` : null;
+}
+
+/** The audit read in words: the first warmup read, a whole read of its own, or the first N entries of one. */
+function auditRead(s: StrategyResultJson): string {
+  const read = s.syscalls?.audit?.read ?? s.kernelTime?.read;
+  if (read === 'warmup') return 'the first warmup read';
+  if (read === 'prefix') return `a read of its own stopped after ${fmtInt(s.syscalls.audit!.entries)} entries`;
+  return 'a whole read of its own';
+}
+
+/** The caption's kernel-time sentence for the runs that carry one (which read was audited said once where all agree); '' for none. */
+function kernelTimeText(runs: Run[]): string {
+  const timed = runs.flatMap((r) => r.json.results.filter((s) => s.kernelTime).map((s) => ({ r, s })));
+  if (!timed.length) return '';
+  const reads = new Set(timed.map((t) => auditRead(t.s)));
+  const one = reads.size === 1;
+  const each = timed.map(({ r, s }) => {
+    const perCall = Object.entries(s.kernelTime!.nsPerCall).map(([cmd, ns]) => `${durationLabel(ns)} per ${cmd}`);
+    const who = runs.length > 1 ? `${r.file} ${s.label}` : s.label;
+    return `${who}: ${kernelShare(s)} (${[...(one ? [] : [auditRead(s)]), perCall.join(', ')].join('; ')})`;
+  });
+  const audit = one ? `${[...reads][0]}, untimed` : 'an untimed read';
+  return `Inside the kernel, from each strategy’s audit read (${audit}, the syscall counter attached: its tracepoints slow every call, so these are rough figures): ${esc(each.join('; '))}.`;
+}
+
 /** One panel per run result on one scale: the strategies' ns/entry, whiskers from the fastest to the slowest run. */
 export function runsFigure(figs: Figures, runs: Run[], id: string): void {
   const panels: BarPanel[] = runs.map((r) => ({
@@ -42,6 +72,7 @@ export function runsFigure(figs: Figures, runs: Run[], id: string): void {
       const speed = r.json.summary.speedup[s.strategy];
       const lo = s.wallNs.min / n;
       const hi = s.wallNs.max / n;
+      const share = kernelShare(s);
       return {
         label: s.label,
         value: s.nsPerEntry,
@@ -51,7 +82,7 @@ export function runsFigure(figs: Figures, runs: Run[], id: string): void {
         valueText: `${fmtNsPerEntry(s.nsPerEntry)} ns`,
         note: !s.verified.ok ? 'FAILED verification' : s.strategy === 'elem' || speed === undefined ? '' : `${fmtRatio(speed)} faster`,
         failed: !s.verified.ok,
-        tooltip: `${s.label}: median ${fmtNsPerEntry(s.nsPerEntry)} ns/entry over ${plural(s.runs, 'run')}; fastest ${fmtNsPerEntry(lo)}, slowest ${fmtNsPerEntry(hi)}`,
+        tooltip: `${s.label}: median ${fmtNsPerEntry(s.nsPerEntry)} ns/entry over ${plural(s.runs, 'run')}; fastest ${fmtNsPerEntry(lo)}, slowest ${fmtNsPerEntry(hi)}${share ? `; ${share}` : ''}`,
       };
     }),
   }));
@@ -65,7 +96,7 @@ export function runsFigure(figs: Figures, runs: Run[], id: string): void {
   figs.add(
     svg,
     `Time per entry, ${sizes.join(' and ')} entries`,
-    `Bars: the median time of a whole read divided by the entries it returned; ${interval}. “faster”: median elem time over this strategy’s. ${runs.length > 1 ? 'One scale for all panels.' : ''}`,
+    [`Bars: the median time of a whole read divided by the entries it returned; ${interval}. “faster”: median elem time over this strategy’s.`, runs.length > 1 ? 'One scale for all panels.' : '', kernelTimeText(runs)].filter((x) => x).join(' '),
     sources,
     caveats,
   );
