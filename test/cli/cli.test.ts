@@ -1,6 +1,7 @@
 // bin/bpfbench as a user runs it: exit codes, one-line errors, the table,
 // the JSON result, colour switches.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,8 +59,16 @@ test('a map larger than available memory is refused before creation, exit 1, one
   assert.match(lines[0]!, /^bpfbench: a 2,000,000,000-entry map needs about \d+\.\d GiB of kernel memory .* only \d+\.\d GiB is available: use fewer --entries/);
 });
 
+// Without privilege: uid 0 with every capability dropped (inheritable, ambient
+// and bounding sets empty, so the exec gains none), not another user: such a
+// process still reads the files root owns, so the test runs from a checkout
+// no other user can read (a clone under a 0700 home or `mktemp -d`).
+const NO_CAPS = ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+
 test('without privilege: one line naming root and CAP_BPF, exit 1', () => {
-  const r = runCli(['run', ...SMALL], {}, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all']);
+  const caps = spawnSync(NO_CAPS[0]!, [...NO_CAPS.slice(1), 'grep', '^CapEff:', '/proc/self/status'], { encoding: 'utf8' });
+  assert.equal(caps.stdout, 'CapEff:\t0000000000000000\n', `no capability left: ${caps.stderr}`);
+  const r = runCli(['run', ...SMALL], {}, NO_CAPS);
   assert.equal(r.status, 1, `stderr: ${r.stderr}`);
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, r.stderr);
