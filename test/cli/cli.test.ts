@@ -1,5 +1,6 @@
 // bin/bpfbench as a user runs it: exit codes, one-line errors, the table,
-// the JSON result, colour switches.
+// the JSON result, colour switches, a line per phase off a terminal, maps
+// that exist (--pin, --map-id), and SIGINT/SIGTERM during a run.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
