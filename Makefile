@@ -2,6 +2,7 @@
 #   make            build everything
 #   make bench      install what is missing, build, run `bpfbench run` on its defaults
 #   make test       install what is missing, build, run the tests against the real kernel
+#   make package    build, and prebuild for the npm package (`npm pack` runs it)
 SHELL := /bin/bash
 CLANG ?= clang
 ARCH_INCLUDE ?= /usr/include/$(shell uname -m)-linux-gnu
@@ -36,6 +37,55 @@ native/libbpfbench.so: native/read-loop.c
 
 clean-native:
 	rm -f native/*.so
+
+# Prebuilt for the npm package (`npm pack` runs `make package`, which runs this):
+# the BPF object and the native read loop for each architecture the package
+# supports, in dist/prebuilt/<arch>/ named by Node's process.arch; src/paths.ts
+# uses them where there is no local build (an installed package has none).
+# The host's is always built; another architecture's when its cross
+# toolchain is installed, else it is left out with a warning.
+PREBUILT_ARCHES ?= x64 arm64
+NODE_ARCH_x86_64 := x64
+NODE_ARCH_aarch64 := arm64
+HOST_NODE_ARCH := $(NODE_ARCH_$(UNAME_M))
+TRIPLE_x64 := x86_64-linux-gnu
+TRIPLE_arm64 := aarch64-linux-gnu
+BPF_ARCH_x64 := x86
+BPF_ARCH_arm64 := arm64
+CROSS_PKGS_arm64 := libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu
+CROSS_PKGS_x64 := libc6-dev-amd64-cross libgcc-12-dev-amd64-cross binutils-x86-64-linux-gnu
+# An architecture's kernel headers (asm/ptrace.h): multiarch, else its cross sysroot.
+arch_include = $(patsubst %/asm,%,$(firstword $(wildcard /usr/include/$(TRIPLE_$(1))/asm /usr/$(TRIPLE_$(1))/include/asm)))
+PREBUILT_DIR := dist/prebuilt
+.PHONY: prebuilt clean-prebuilt
+clean: clean-prebuilt
+
+prebuilt:
+	@$(foreach a,$(PREBUILT_ARCHES),\
+	if [ $(a) = "$(HOST_NODE_ARCH)" ] || printf '#include <unistd.h>\nint x;\n' | $(CLANG) --target=$(TRIPLE_$(a)) -fPIC -shared -x c - -o /dev/null 2>/dev/null; then \
+	  $(MAKE) --no-print-directory $(PREBUILT_DIR)/$(a)/libbpfbench.so $(PREBUILT_DIR)/$(a)/bench.bpf.o || exit 1; \
+	else echo "warning: no $(a) cross toolchain: the package leaves $(a) out (Debian: apt-get install $(CROSS_PKGS_$(a)))" >&2; fi;)
+
+$(PREBUILT_DIR)/%/libbpfbench.so: native/read-loop.c
+	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CLANG) --target=$(TRIPLE_$*) $(NATIVE_CFLAGS) -s $< -o $@
+
+$(PREBUILT_DIR)/%/bench.bpf.o: bpf/bench.bpf.c
+	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH_$*) -I$(call arch_include,$*) -c $< -o $@
+
+clean-prebuilt:
+	rm -rf $(PREBUILT_DIR)
+
+# What `npm pack` packs (package.json "files"; its prepack runs this): the
+# build, the prebuilt files, and no compiled file whose source is gone (a
+# renamed source leaves its old .js in dist/).
+.PHONY: package
+package: build prebuilt
+	@cd dist/src && find . -name '*.js' | while read -r f; do \
+	  [ -f "../../src/$${f%.js}.ts" ] || { echo "removing dist/src/$${f#./}: its source is gone" >&2; rm -f "$$f" "$$f.map"; }; done
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

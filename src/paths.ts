@@ -1,16 +1,29 @@
 // Where the project's files are, computed once. Compiled to dist/src/paths.js,
 // so the project root is two folders up.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('../../', import.meta.url);
 const at = (rel: string) => fileURLToPath(new URL(rel, root));
 
+/**
+ * A file `make` builds for this machine, or else the one the npm package
+ * carries prebuilt for this architecture (dist/prebuilt/<process.arch>/,
+ * built by `make prebuilt` when packing; an installed package has no local
+ * build). With neither, the local path, which the errors then name.
+ */
+const built = (local: string, prebuilt: string): string => {
+  const path = at(local);
+  const shipped = at(`dist/prebuilt/${process.arch}/${prebuilt}`);
+  return !existsSync(path) && existsSync(shipped) ? shipped : path;
+};
+
 export const ROOT = at('./');
-/** The compiled BPF object (built by `make`). */
-export const DEFAULT_OBJECT = at('bpf/bench.bpf.o');
-/** The native read loop (built by `make` from native/read-loop.c). */
-export const NATIVE_LIB = at('native/libbpfbench.so');
+/** The compiled BPF object (built by `make`, or prebuilt in the package). */
+export const DEFAULT_OBJECT = built('bpf/bench.bpf.o', 'bench.bpf.o');
+/** The native read loop (built by `make` from native/read-loop.c, or prebuilt in the package). */
+export const NATIVE_LIB = built('native/libbpfbench.so', 'libbpfbench.so');
 export const RESULTS_DIR = at('results/');
 export const BASELINE_DIR = at('results/baselines/');
 export const PUBLISHED_FILE = at('results/published/go-bpf-batch-test.json');

@@ -4,7 +4,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 import { MapType } from '../src/bpf/constants.js';
-import { COUNTER_PROG, SyscallCounter } from '../src/bpf/counter.js';
+import { COUNTER_PROGS, SyscallCounter } from '../src/bpf/counter.js';
 import { BpfObject } from '../src/bpf/loader.js';
 import { ALL_PROGS, MAP_NAME } from '../src/harness/bench-map.js';
 import { BpfMap, type MapSpec } from '../src/bpf/map.js';
@@ -41,11 +41,11 @@ export function runCli(args: string[], env: Record<string, string> = {}, prefix:
   return spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
-/** The object's syscall counter, attached to this process; close() detaches and unloads it. */
+/** The object's syscall counter (counts and bpf(2) time), attached to this process; close() detaches and unloads it. */
 export function startCounter(): { counter: SyscallCounter; close(): void } {
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
+  obj.autoloadOnly(COUNTER_PROGS, ALL_PROGS);
   obj.load();
   const counter = new SyscallCounter(obj);
   counter.attach();

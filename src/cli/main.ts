@@ -9,6 +9,7 @@ import { addInfoCommand } from './commands/info.js';
 import { addLoadCommand } from './commands/load.js';
 import { addPeersCommand } from './commands/peers.js';
 import { addReproduceCommand } from './commands/reproduce.js';
+import { addReportCommand } from './commands/report.js';
 import { addRunCommand } from './commands/run.js';
 import { addSweepCommand } from './commands/sweep.js';
 import { addUnloadCommand } from './commands/unload.js';
@@ -22,6 +23,7 @@ const COMMANDS: ((program: Command, ctx: CommandContext) => Command)[] = [
   addRunCommand,
   addSweepCommand,
   addCompareCommand,
+  addReportCommand,
   addLoadCommand,
   addInfoCommand,
   addUnloadCommand,

@@ -4,7 +4,7 @@
 // programs the run needs: the syscall counter and the iterator.
 import { mapTypeName, type MapTypeName } from '../bpf/constants.js';
 import { possibleCpus } from '../bpf/cpus.js';
-import { COUNTER_PROG, SyscallCounter } from '../bpf/counter.js';
+import { COUNTER_PROGS, SyscallCounter } from '../bpf/counter.js';
 import { configureIter, ITER_PROG } from '../bpf/iter.js';
 import { BpfObject, ObjectLoadError } from '../bpf/loader.js';
 import { BpfMap } from '../bpf/map.js';
@@ -23,7 +23,7 @@ import type { Verifier } from './verifier.js';
 export const FILL_VALUE = 0xdeadbeef;
 export const MAP_NAME = 'test_map';
 export const FILL_PROG = 'fill';
-export const ALL_PROGS = [FILL_PROG, COUNTER_PROG, ITER_PROG] as const;
+export const ALL_PROGS = [FILL_PROG, ...COUNTER_PROGS, ITER_PROG] as const;
 
 /** What map to make and how to fill it. */
 export interface MapConfig {
@@ -35,7 +35,7 @@ export interface MapConfig {
   maxEntries: number;
   fill: FillMethod;
   mapFlags: number;
-  /** Count syscalls from the kernel's side too (the object's sys_enter program). */
+  /** Count syscalls from the kernel's side too, and time bpf(2) (the object's sys_enter and sys_exit programs). */
   kernelCount: boolean;
   /** Load the object's bpf_iter program, sized for this map (the iter strategy). */
   iterProgram?: boolean;
@@ -133,7 +133,7 @@ function loadObject(needs: ObjectNeeds, load: (obj: BpfObject) => void = (obj) =
     obj.configureMap(MAP_NAME, needs.testMap ?? { maxEntries: 1 });
     const progs: string[] = [];
     if (needs.fillProg) progs.push(FILL_PROG);
-    if (needs.counter) progs.push(COUNTER_PROG);
+    if (needs.counter) progs.push(...COUNTER_PROGS);
     if (needs.iter) {
       progs.push(ITER_PROG);
       configureIter(obj, needs.iter);

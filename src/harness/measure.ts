@@ -2,14 +2,18 @@
 // the map, each verified and measured by the Sampler (sample.ts). tinybench
 // runs the repeats and computes the statistics of their wall times; this file
 // decides after each read whether another is worth it (a minimum count, a
-// maximum, and a time budget).
+// maximum, and a time budget). With a kernel counter, one untimed read is
+// audited (the first warmup, else a read of its own, bounded on large maps)
+// and the timed reads' own counts are held against it.
 import { Bench } from 'tinybench';
+import { MapFlag } from '../bpf/constants.js';
 import type { SyscallCounter } from '../bpf/counter.js';
 import type { BpfMap } from '../bpf/map.js';
 import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
+import { traitsOf } from '../bpf/map-types.js';
 import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
-import { Sampler, type Audit, type ReadSample } from './sample.js';
+import { matchesAudit, Sampler, type Audit, type ReadSample } from './sample.js';
 import { asSample, latencyOf, summarize, summaryOf, type Summary } from './stats.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
 
@@ -29,6 +33,19 @@ export interface RepeatPolicy {
   warmup: number;
 }
 
+/**
+ * How much of the map an audit read of its own (no warmup) reads: a
+ * per-element strategy (one call or two per entry, ~1 µs each) the first
+ * `prefix` entries of its walk; the others (many entries per call) the whole
+ * map up to `fullUpTo` entries, else at least `prefix` entries.
+ */
+export interface AuditBounds {
+  prefix: number;
+  fullUpTo: number;
+}
+
+export const AUDIT_BOUNDS: AuditBounds = { prefix: 1 << 20, fullUpTo: 4 << 20 };
+
 export interface MeasureOptions {
   map: BpfMap;
   strategy: Strategy;
@@ -39,11 +56,13 @@ export interface MeasureOptions {
   policy: RepeatPolicy;
   progress: Progress;
   /**
-   * The kernel-side syscall counter. It audits the first read of the
-   * strategy (the warmup read when there is one): attached for that read
-   * only, so the timed reads that follow do not pay for it.
+   * The kernel-side syscall counter. It audits one untimed read of the
+   * strategy (the first warmup; without one, a read of its own, see
+   * AuditBounds): attached for that read only, never for a timed read.
    */
   counter?: SyscallCounter;
+  /** The audit read's bounds (default AUDIT_BOUNDS). */
+  auditBounds?: AuditBounds;
   /** Fail on ENOSPC instead of growing the chunk. */
   strictChunk?: boolean;
   /** Fills the map again as the loader did (for drain strategies). */
@@ -66,21 +85,46 @@ export interface StrategyMeasurement {
   samples: ReadSample[];
   /** Verification failed where a success was expected. */
   failed: boolean;
-  /** The kernel's audit of one read (undefined without a counter). */
+  /** The kernel's audit of one untimed read (undefined without a counter). */
   audit: Audit | undefined;
+  /**
+   * The first timed read (samples[0]) made the calls the audit vouched for
+   * (sample.ts matchesAudit); null without an audit.
+   */
+  matchesAudit: boolean | null;
+  /**
+   * The map's layout is fixed (an array, or a hash map with BPF_F_ZERO_SEED):
+   * a read's calls do not vary unless the map or the chunk changes.
+   */
+  fixedLayout: boolean;
   /** bpf calls differed between reads (a map that changes, or a random layout). */
   callsVaried: boolean;
   /** What the strategy had to do differently here (a fallback), if anything. */
   note?: string;
 }
 
-/** Warmup reads; stops at the first that fails verification and returns it. */
+/** Warmup reads, the first one audited; stops at the first that fails verification and returns it. */
 function warmUp(sampler: Sampler, reads: number): { runs: number; failed: ReadSample | undefined } {
   for (let i = 0; i < reads; i++) {
-    const s = sampler.read(`warmup ${i + 1}/${reads}`);
+    const phase = `warmup ${i + 1}/${reads}`;
+    const s = i === 0 ? sampler.audited(phase, 'warmup') : sampler.read(phase);
     if (!s.verdict.ok) return { runs: i + 1, failed: s };
   }
   return { runs: reads, failed: undefined };
+}
+
+/** A strategy that makes a call or two per entry (elem, elem-delete), not one per many (batches, iter). */
+const perElement = (s: Strategy) => !s.usesChunk && !s.needsIterProgram;
+
+/** Entries the audit read of its own stops after (undefined: the whole map); `expected`: entries the map holds at most. */
+export function auditBound(strategy: Strategy, expected: number, bounds: AuditBounds = AUDIT_BOUNDS): number | undefined {
+  if (perElement(strategy)) return expected > bounds.prefix ? bounds.prefix : undefined;
+  return expected > bounds.fullUpTo ? bounds.prefix : undefined;
+}
+
+/** An array, or a zero-seed hash map: the same reads make the same calls. */
+export function hasFixedLayout(map: BpfMap): boolean {
+  return traitsOf(map.info.type)?.kind === 'array' || (map.info.flags & MapFlag.ZERO_SEED) !== 0;
 }
 
 /** After `n` reads that took `spentNs`: whether to read again. */
@@ -119,10 +163,15 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   let samples: ReadSample[];
   let wallNs: Summary;
   try {
+    if (o.counter && o.policy.warmup === 0) {
+      // No warmup to audit: an untimed read of its own, bounded on a large map.
+      sampler.audited('audit', 'own', auditBound(strategy, o.sink.total || o.map.maxEntries, o.auditBounds));
+    }
     // One full collection before this strategy's reads: garbage left by what
-    // ran before (another strategy, a fill) is not collected, and counted as
-    // allocation, inside a read. (Not before every read: a forced full GC can
-    // flush compiled code, which the next read would recompile, and allocate.)
+    // ran before (another strategy, a fill, the audit) is not collected, and
+    // counted as allocation, inside a read. (Not before every read: a forced
+    // full GC can flush compiled code, which the next read would recompile,
+    // and allocate.)
     fullGc();
     const warm = warmUp(sampler, o.policy.warmup);
     warmupRuns = warm.runs;
@@ -139,6 +188,8 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   const firstBad = samples.find((s) => !s.verdict.ok);
   const verdict = (firstBad ?? samples[samples.length - 1]!).verdict;
   const callTotals = samples.map((s) => JSON.stringify(s.bpf));
+  const audit = sampler.audit;
+  const first = samples[0]!;
   return {
     strategy,
     label,
@@ -150,7 +201,9 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
     samples,
     failed: firstBad !== undefined && !strategy.expectedToFail,
     callsVaried: new Set(callTotals).size > 1,
-    audit: sampler.audit,
+    audit,
+    matchesAudit: audit ? matchesAudit(audit, first.bpf, first.verdict.entries) : null,
+    fixedLayout: hasFixedLayout(o.map),
     note: prepared.note,
   };
 }

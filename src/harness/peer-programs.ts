@@ -2,13 +2,18 @@
 // program issuing the raw syscalls (the floor), Go with cilium/ebpf, and
 // `bpftool map dump`. Each prints what it read (counts and checksums), which
 // is verified like bpfbench's own reads. Their toolchains are installed by
-// `make deps`; a peer whose tools are missing says so and is skipped.
+// `make deps`; a peer whose tools are missing says so and is skipped, one
+// whose tools are there but that does not build is a failure. Their bpf calls
+// are counted by the kernel (peer-audit.ts), in an audit read of their own.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SyscallCounter } from '../bpf/counter.js';
 import { ROOT } from '../paths.js';
 import { expectedSums, type Expectation } from './expectation.js';
+import { countProcess } from './peer-audit.js';
+import type { KernelSample } from './sample.js';
 import { fmtCount, readProblems, type Verdict } from './verdict.js';
 import { Verifier } from './verifier.js';
 
@@ -23,9 +28,26 @@ export interface PeerReport {
   checksum: number;
   badValues: number;
   badKeys: number;
+  /** The peer's own count of its bpf calls, made call by call (the C peer). */
   bpfCalls?: Record<string, number>;
   allocatedBytes?: number;
   gcCount?: number;
+}
+
+/** One read by a peer with the kernel counting: what it reported, and what the kernel saw. */
+export interface PeerAudit {
+  report: PeerReport;
+  /** Its bpf calls as the kernel counted them: the read alone, or (bpftool, which cannot mark its read) the whole process. */
+  kernel: KernelSample;
+  covers: 'read' | 'process';
+  /** The whole process (start-up included), as the kernel counted it. */
+  process: KernelSample;
+}
+
+/** Why a peer cannot run: its tools are missing (skipped), or it did not build (a failure). */
+export interface PeerUnavailable {
+  why: string;
+  broken: boolean;
 }
 
 export interface Peer {
@@ -33,9 +55,11 @@ export interface Peer {
   /** Strategies it implements. */
   strategies: readonly string[];
   /** Builds (or finds) it; returns why it cannot run, or undefined when it can. */
-  prepare(log: (line: string) => void): string | undefined;
-  /** One full read of the pinned map. */
+  prepare(log: (line: string) => void): PeerUnavailable | undefined;
+  /** One full read of the pinned map, timed. */
   read(pin: string, strategy: string, chunk: number, expect: Expectation): PeerReport;
+  /** One full read of the pinned map, untimed, its bpf calls counted by the kernel (`counter`, retargeted at the peer). */
+  audit(pin: string, strategy: string, chunk: number, expect: Expectation, counter: SyscallCounter): Promise<PeerAudit>;
 }
 
 function sh(cmd: string, args: string[], cwd = ROOT): { ok: boolean; out: string } {
@@ -46,7 +70,7 @@ function sh(cmd: string, args: string[], cwd = ROOT): { ok: boolean; out: string
 const have = (cmd: string) => sh('sh', ['-c', `command -v ${cmd}`]).ok;
 
 /** What to say when a peer's tools are missing: what, and how to get them. */
-const notInstalled = (what: string[]) => `${what.join(' and ')} not installed: run 'make deps'`;
+const notInstalled = (what: string[]): PeerUnavailable => ({ why: `${what.join(' and ')} not installed: run 'make deps'`, broken: false });
 
 function parseReport(impl: string, stdout: string): PeerReport {
   const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
@@ -54,29 +78,44 @@ function parseReport(impl: string, stdout: string): PeerReport {
   return JSON.parse(line) as PeerReport;
 }
 
-/** A peer that is a program taking the common command line and printing JSON lines. */
-function programPeer(name: string, binary: string, build: (log: (l: string) => void) => string | undefined): Peer {
+/**
+ * A peer that is a program taking the common command line and printing JSON
+ * lines. `build` returns why it cannot (missing tools, or a failed build);
+ * it runs every time the tools are there (a no-op when up to date), so a
+ * stale binary is never measured. Without the tools, a binary built
+ * earlier is used.
+ */
+function programPeer(name: string, binary: string, build: (log: (l: string) => void) => PeerUnavailable | undefined): Peer {
   const path = join(ROOT, binary);
+  const args = (pin: string, strategy: string, chunk: number, expect: Expectation) => ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0)];
   return {
     name,
     strategies: ['elem', 'batch', 'batch-fixed-cursor'],
     prepare(log) {
-      if (existsSync(path)) return undefined;
-      return build(log) ?? (existsSync(path) ? undefined : `${binary} was not built`);
+      const why = build(log);
+      if (why && !why.broken && existsSync(path)) return undefined;
+      return why ?? (existsSync(path) ? undefined : { why: `${binary} was not built`, broken: true });
     },
     read(pin, strategy, chunk, expect) {
-      const r = spawnSync(path, ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+      const r = spawnSync(path, args(pin, strategy, chunk, expect), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`${name} ${strategy} failed: ${(r.stderr || String(r.error)).trim()}`);
       return { ...parseReport(name, r.stdout), impl: name };
+    },
+    async audit(pin, strategy, chunk, expect, counter) {
+      const r = await countProcess([path, ...args(pin, strategy, chunk, expect), '--sync'], counter, { sync: true });
+      return { report: { ...parseReport(name, r.stdout), impl: name }, kernel: r.read!, covers: 'read', process: r.process };
     },
   };
 }
 
+/** A build step's failure, its last line of output. */
+const didNotBuild = (what: string, out: string): PeerUnavailable => ({ why: `${what} did not build: ${out.split('\n').pop()}`, broken: true });
+
 export const cPeer = programPeer('c', 'scripts/peers/c/bpfbench-peer-c', (log) => {
-  if (!have('gcc') && !have('cc')) return notInstalled(['a C compiler (gcc)']);
+  if (!have('gcc')) return notInstalled(['a C compiler (gcc)']);
   log('building the C peer…');
   const r = sh('make', ['-s', '-C', 'scripts/peers/c']);
-  return r.ok ? undefined : `the C peer did not build: ${r.out.split('\n').pop()}`;
+  return r.ok ? undefined : didNotBuild('the C peer', r.out);
 });
 
 /** Where Debian's golang-github-cilium-ebpf-dev puts cilium/ebpf (scripts/peers/go/go.mod replaces to it). */
@@ -89,10 +128,31 @@ export const goPeer = programPeer('go', 'scripts/peers/go/bpfbench-peer-go', (lo
   if (missing.length) return notInstalled(missing);
   log('building the Go peer (cilium/ebpf, offline)…');
   const r = sh('bash', ['scripts/peers/go/build.sh']);
-  return r.ok ? undefined : `the Go peer did not build: ${r.out.split('\n').pop()}`;
+  return r.ok ? undefined : didNotBuild('the Go peer', r.out);
 });
 
-/** `bpftool map dump pinned PATH`, timed as a process, its output parsed and verified. */
+/** What bpftool read: its dump (a file), verified and summed like a peer's own report. */
+function bpftoolReport(dump: string, wallNs: number, expect: Expectation): PeerReport {
+  const v = new Verifier(expect);
+  v.reset();
+  parseBpftoolDump(readFileSync(dump, 'utf8'), v);
+  const verdict = v.verdict();
+  const sums = v.sums();
+  return { impl: 'bpftool', strategy: 'elem', wallNs, entries: verdict.entries, distinct: verdict.distinct, keySum: sums.keySum >>> 0, checksum: sums.checksum >>> 0, badValues: verdict.badValues, badKeys: verdict.badKeys };
+}
+
+/** A fresh file for bpftool's output; remove() deletes it and its directory. */
+function dumpFile(): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-bpftool-'));
+  return { path: join(dir, 'dump.txt'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * `bpftool map dump pinned PATH`, timed as a process (its output goes to a
+ * file, so that parsing it is not part of bpftool's time), its output parsed
+ * and verified. bpftool cannot mark its read: its kernel count is its whole
+ * process, which is also what its time covers.
+ */
 export const bpftoolPeer: Peer = {
   name: 'bpftool',
   strategies: ['elem'],
@@ -100,22 +160,26 @@ export const bpftoolPeer: Peer = {
     return have('bpftool') ? undefined : notInstalled(['bpftool']);
   },
   read(pin, _strategy, _chunk, expect) {
-    const dir = mkdtempSync(join(tmpdir(), 'bpfbench-bpftool-'));
-    const out = join(dir, 'dump.txt');
+    const out = dumpFile();
     try {
-      // Output goes to a file so that parsing it is not part of bpftool's time.
       const t0 = process.hrtime.bigint();
-      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out.path], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
       const wallNs = Number(process.hrtime.bigint() - t0);
       if (r.status !== 0) throw new Error(`bpftool failed: ${r.stderr.trim()}`);
-      const v = new Verifier(expect);
-      v.reset();
-      parseBpftoolDump(readFileSync(out, 'utf8'), v);
-      const verdict = v.verdict();
-      const sums = v.sums();
-      return { impl: 'bpftool', strategy: 'elem', wallNs, entries: verdict.entries, distinct: verdict.distinct, keySum: sums.keySum >>> 0, checksum: sums.checksum >>> 0, badValues: verdict.badValues, badKeys: verdict.badKeys };
+      return bpftoolReport(out.path, wallNs, expect);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      out.remove();
+    }
+  },
+  async audit(pin, _strategy, _chunk, expect, counter) {
+    const out = dumpFile();
+    const fd = openSync(out.path, 'w');
+    try {
+      const r = await countProcess(['bpftool', 'map', 'dump', 'pinned', pin], counter, { sync: false, stdoutFd: fd });
+      return { report: bpftoolReport(out.path, 0, expect), kernel: r.process, covers: 'process', process: r.process };
+    } finally {
+      closeSync(fd);
+      out.remove();
     }
   },
 };

@@ -1,11 +1,15 @@
 // One measured read: the strategy's read and nothing else between two
 // hrtime readings, and around them its CPU time, bpf calls by command (our
-// own count, and on an audited read the kernel's), heap growth and GCs.
+// own count), heap growth and GCs. And the kernel's audit: one UNTIMED read
+// with the syscall counter attached (a warmup read, or a read of its own,
+// stopped after a bounded prefix of a large map), never a timed one: the
+// counter's tracepoints slow every syscall of the machine.
 import { GCProfiler } from 'node:v8';
 import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
 import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
-import type { PreparedRead } from '../strategies/index.js';
+import type { EntrySink } from '../strategies/sink.js';
+import type { PreparedRead, ReadReport } from '../strategies/index.js';
 import type { Progress } from './progress.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
 
@@ -14,6 +18,12 @@ export interface KernelSample {
   total: number;
   bpfTotal: number;
   bpf: Record<string, number>;
+  /**
+   * ns spent inside bpf(2) by command (sys_enter to sys_exit, every thread),
+   * for commands with time; undefined when the counter's exit program is
+   * not loaded.
+   */
+  bpfNs?: Record<string, number>;
 }
 
 /** Memory of one read, in terms comparable with Go's runtime.MemStats. */
@@ -46,25 +56,50 @@ export interface ReadSample {
   chunk: number | undefined;
   chunkGrowths: number;
   verdict: Verdict;
+  /** Which read this was: 'run 1', or 'warmup 1/1' for a warmup that failed. */
+  phase: string;
 }
+
+/**
+ * What the audited read was: the (first) warmup read, or, without a warmup,
+ * an untimed read of its own: the whole map ('full'), or a prefix of it
+ * stopped after a bound ('prefix'; see measure.ts AUDIT_BOUNDS).
+ */
+export type AuditRead = 'warmup' | 'prefix' | 'full';
 
 /** The read the kernel counter watched, and whether its count matched ours. */
 export interface Audit {
-  /** 'warmup 1/1' or 'run 1'. */
-  read: string;
+  read: AuditRead;
+  /** Its label: 'warmup 1/1', or 'audit'. */
+  phase: string;
+  /** Entries the read delivered (a prefix: the bound, or the hand-over that crossed it). */
+  entries: number;
+  /** Its wall time, tracepoints attached (the kernel time's denominator). */
+  wallNs: number;
   kernel: KernelSample;
+  /** Our own count of the same read. */
   bpf: Record<string, number>;
+  /** Kernel and self counts agree on this read. */
   agree: boolean;
 }
 
-/** Kernel counts between two readings, bpf calls keyed by bare command name. */
+/** Kernel counts between two readings, bpf calls (and their time) keyed by bare command name. */
 export function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
   const bpf: Record<string, number> = {};
   for (let i = 0; i < CMD_SLOTS; i++) {
     const d = b.bpf[i]! - a.bpf[i]!;
     if (d > 0) bpf[cmdLabel(i)] = d;
   }
-  return { total: b.total - a.total, bpfTotal: b.bpfTotal - a.bpfTotal, bpf };
+  const out: KernelSample = { total: b.total - a.total, bpfTotal: b.bpfTotal - a.bpfTotal, bpf };
+  if (a.bpfNs && b.bpfNs) {
+    const ns: Record<string, number> = {};
+    for (let i = 0; i < CMD_SLOTS; i++) {
+      const d = b.bpfNs[i]! - a.bpfNs[i]!;
+      if (d > 0) ns[cmdLabel(i)] = d;
+    }
+    out.bpfNs = ns;
+  }
+  return out;
 }
 
 /** Kernel and self counts agree on every command and on the total of bpf calls. */
@@ -72,6 +107,73 @@ export function countsAgree(self: Record<string, number>, kernel: KernelSample):
   const names = new Set([...Object.keys(self), ...Object.keys(kernel.bpf)]);
   for (const n of names) if ((self[n] ?? 0) !== (kernel.bpf[n] ?? 0)) return false;
   return Object.values(self).reduce((a, b) => a + b, 0) === kernel.bpfTotal;
+}
+
+/**
+ * Whether a timed read made the calls the kernel vouched for in the audit.
+ * A full audit (or a warmup): the same count for every command. A prefix of
+ * M entries against a timed read of N: every command's count scaled by M/N
+ * within one call (the walk's terminal call, or the prefix's last call
+ * cut short): elem's M GET_NEXT_KEY + M LOOKUP_ELEM against N+1 and N.
+ */
+export function matchesAudit(audit: Pick<Audit, 'read' | 'entries' | 'kernel'>, bpf: Record<string, number>, entries: number): boolean {
+  const seen = audit.kernel.bpf;
+  const names = new Set([...Object.keys(seen), ...Object.keys(bpf)]);
+  const prefix = audit.read === 'prefix' && entries > 0;
+  for (const n of names) {
+    const a = seen[n] ?? 0;
+    const t = bpf[n] ?? 0;
+    if (prefix ? Math.abs(a - (t * audit.entries) / entries) > 1 : a !== t) return false;
+  }
+  return true;
+}
+
+/** Thrown by the bounded audit sink once the prefix is delivered; only Sampler.audit catches it. */
+class AuditBoundReached extends Error {
+  constructor() {
+    super('the audit prefix is complete');
+    this.name = 'AuditBoundReached';
+  }
+}
+const BOUND_REACHED = new AuditBoundReached();
+
+/**
+ * The audit read's sink: forwards every entry to the verifier, then stops
+ * the read (throws) once `bound` entries are delivered. A strategy delivers
+ * one entry or one hand-over at a time, so the read stops at the first
+ * delivery that reaches the bound. Timed reads never see it.
+ */
+class BoundedSink implements EntrySink {
+  delivered = 0;
+  constructor(
+    private readonly inner: EntrySink,
+    private readonly bound: number,
+  ) {}
+
+  private took(n: number): void {
+    this.delivered += n;
+    if (this.delivered >= this.bound) throw BOUND_REACHED;
+  }
+
+  add(key: number, value: number): void {
+    this.inner.add(key, value);
+    this.took(1);
+  }
+
+  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
+    this.inner.addMany(keys, values, n);
+    this.took(n);
+  }
+
+  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
+    this.inner.addManyRaw(keyBytes, valueBytes, n, keySize, valueStride);
+    this.took(n);
+  }
+
+  addRaw(keyBytes: Uint8Array, keyOff: number, valueBytes: Uint8Array, valueOff: number): void {
+    this.inner.addRaw(keyBytes, keyOff, valueBytes, valueOff);
+    this.took(1);
+  }
 }
 
 interface GcStat {
@@ -99,13 +201,13 @@ export interface SamplerOptions {
   progress: Progress;
   /** The strategy's label, in front of each phase on the progress line. */
   label: string;
-  /** The kernel-side syscall counter: it audits the first read only, attached for that read alone. */
+  /** The kernel-side syscall counter: attached for the audited read alone (audited()). */
   counter?: SyscallCounter;
 }
 
 /** Measures the reads of one prepared strategy, one at a time. */
 export class Sampler {
-  /** The kernel's audit of the first read (undefined without a counter, or before it). */
+  /** The kernel's audit (undefined without a counter, or before audited()). */
   audit: Audit | undefined;
   private readonly o: SamplerOptions;
   private readonly k0 = newKernelCounts();
@@ -118,16 +220,38 @@ export class Sampler {
 
   /**
    * One full read into the sink, measured and judged. The window between t0
-   * and t1 holds the strategy's read and nothing else: the kernel counters
-   * are read by memory (no syscall) right at its edges, every other figure
-   * outside it.
+   * and t1 holds the strategy's read and nothing else; every other figure
+   * is taken outside it. The kernel counter is not attached.
    */
   read(phase: string): ReadSample {
-    const { prepared, sink, progress, label } = this.o;
+    return this.measured(phase, undefined, undefined).sample;
+  }
+
+  /**
+   * The audit: one untimed read with the kernel counter attached, its
+   * counts set as `audit` (set once: later calls are plain reads). `kind`
+   * 'warmup': a warmup read, returned as its sample. Otherwise a read of
+   * its own, into a sink that stops it after `bound` entries (none: the
+   * whole map); 'prefix' if it stopped there, 'full' if the map ended first.
+   * The sample of a stopped read is not a verdict on the map.
+   */
+  audited(phase: string, kind: 'warmup' | 'own', bound?: number): ReadSample {
     const counter = this.audit === undefined ? this.o.counter : undefined;
+    const { sample, cut, entries } = this.measured(phase, counter, kind === 'own' ? bound : undefined);
+    if (counter) {
+      const kernel = kernelDelta(this.k0, this.k1);
+      const read: AuditRead = kind === 'warmup' ? 'warmup' : cut ? 'prefix' : 'full';
+      this.audit = { read, phase, entries, wallNs: sample.wallNs, kernel, bpf: sample.bpf, agree: countsAgree(sample.bpf, kernel) };
+    }
+    return sample;
+  }
+
+  private measured(phase: string, counter: SyscallCounter | undefined, bound: number | undefined): { sample: ReadSample; cut: boolean; entries: number } {
+    const { prepared, sink, progress, label } = this.o;
+    const bounded = bound === undefined ? undefined : new BoundedSink(sink, bound);
     prepared.beforeRead?.();
     counter?.attach();
-    progress.start(`${label} ${phase}`, sink.total, 'entries');
+    progress.start(`${label} ${phase}`, bound === undefined ? sink.total : Math.min(bound, sink.total || bound), 'entries');
     sink.reset((n) => progress.update(n));
     const gc = new GCProfiler();
     gc.start();
@@ -136,7 +260,21 @@ export class Sampler {
     this.self0.set(callCounts);
     counter?.read(this.k0);
     const t0 = process.hrtime.bigint();
-    const report = prepared.read(sink);
+    let report: ReadReport | undefined;
+    if (bounded) {
+      try {
+        report = prepared.read(bounded);
+      } catch (e) {
+        if (e !== BOUND_REACHED) {
+          counter?.detach();
+          gc.stop();
+          progress.end();
+          throw e;
+        }
+      }
+    } else {
+      report = prepared.read(sink);
+    }
     const t1 = process.hrtime.bigint();
     counter?.read(this.k1);
     const bpf = callsSince(this.self0);
@@ -148,15 +286,14 @@ export class Sampler {
     progress.end();
     const verdict = sink.verdict();
     const after = prepared.afterRead?.();
-    if (after) {
+    // A read stopped after its prefix is no verdict on the map (a drain is not empty after it).
+    const cut = report === undefined;
+    if (after && !cut) {
       verdict.ok = false;
       verdict.problems.push(after);
     }
-    if (counter) {
-      const kernel = kernelDelta(this.k0, this.k1);
-      this.audit = { read: phase, kernel, bpf, agree: countsAgree(bpf, kernel) };
-    }
-    const { counted, chunk, chunkGrowths = 0 } = report;
-    return { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict };
+    const { counted, chunk, chunkGrowths = 0 } = report ?? { counted: bounded!.delivered };
+    const sample = { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict, phase };
+    return { sample, cut, entries: cut ? bounded!.delivered : verdict.entries };
   }
 }

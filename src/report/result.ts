@@ -7,6 +7,7 @@ import { loopOf as configLoop, type RunOutcome } from '../harness/run.js';
 import { meanRatio, summarize } from '../harness/stats.js';
 import type { Verdict } from '../harness/verdict.js';
 import type { ReadLoop } from '../strategies/index.js';
+import type { Audit, AuditRead } from '../harness/sample.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -16,6 +17,12 @@ export interface ToolInfo {
 }
 
 export type VerifiedJson = Verdict & { expectedToFail: boolean };
+
+export interface KernelCountJson {
+  total: number;
+  bpf: Record<string, number>;
+  bpfTotal: number;
+}
 
 export interface StrategyResultJson {
   strategy: string;
@@ -39,21 +46,54 @@ export interface StrategyResultJson {
   /** CPU time of one read, mean over runs (all threads of the process). */
   cpu: { userNs: number; sysNs: number };
   /**
-   * bpf calls of one read (the first measured read), counted by bpfbench's
-   * syscall wrapper (`bpf`) and, unless disabled, by the kernel (`kernel`:
-   * every syscall of the process, and its bpf calls by command).
+   * bpf calls of one read. `bpf`, `bpfTotal`, `perEntry`: the first measured
+   * read ('run 1'), counted by bpfbench's own syscall wrapper (`countedBy`).
+   * The kernel never counts a timed read (its tracepoints slow every
+   * syscall): unless disabled, it counts one untimed read, the audit
+   * (`audit`; `kernel`, `agree` and `kernelCountedRead` are the same audit,
+   * the keys of schemaVersion 1's first form), and `matchesAudit` says
+   * whether the timed read made the calls the audit vouched for.
    */
   syscalls: {
     bpf: Record<string, number>;
     bpfTotal: number;
     perEntry: number;
     variedBetweenRuns: boolean;
-    kernel: { total: number; bpf: Record<string, number>; bpfTotal: number } | null;
-    /** Kernel and self counts agree on every command; null when not counted. */
+    /** The audit read's kernel count: every syscall of the process, and its bpf calls by command; null when not counted. */
+    kernel: KernelCountJson | null;
+    /** Kernel and self counts agree on every command of the audit read; null when not counted. */
     agree: boolean | null;
-    /** The read the kernel counted ('warmup 1/1', 'run 1'); null when not counted. */
+    /** The audit read's label ('warmup 1/1', or 'audit': an untimed read of its own); null when not counted. */
     kernelCountedRead: string | null;
+    /** Who counted `bpf`: bpfbench itself. */
+    countedBy: 'self';
+    /** The read `bpf` counts: 'run 1' (or the warmup that failed, when no read was timed). */
+    read: string;
+    /**
+     * The kernel's audit: one untimed read with the counter attached. `read`:
+     * 'warmup' (the first warmup read), 'full' (a read of its own, the whole
+     * map) or 'prefix' (a read of its own stopped after `entries` entries,
+     * on a map too large to read whole untimed). `bpf`: bpfbench's count of
+     * that read, `kernel`: the kernel's, `agree`: they are equal, command by
+     * command. null when not counted.
+     */
+    audit: { read: AuditRead; entries: number; wallNs: number; bpf: Record<string, number>; kernel: KernelCountJson; agree: boolean } | null;
+    /**
+     * The timed read's counts are the audit's: equal for a full audit; for
+     * a prefix, each command's calls per entry equal within one call (the
+     * walk's terminal call). false: the kernel did not vouch for `bpf` (the
+     * map changed, or ENOSPC grew the chunk in between). null when not counted.
+     */
+    matchesAudit: boolean | null;
   };
+  /**
+   * Where a read's time goes, from the AUDIT read (tracepoints attached,
+   * which slow each syscall: rough figures): mean ns inside bpf(2) per call
+   * by command (sys_enter to sys_exit, commands called only), their sum, and
+   * that sum as a fraction of the audit read's wall time. null when not
+   * counted, or without the counter's exit program.
+   */
+  kernelTime: { nsPerCall: Record<string, number>; bpfNs: number; fractionOfWall: number; read: AuditRead } | null;
   /** The worst read's memory figures (Go's TotalAlloc/NumGC ↔ allocatedBytes/gcCount). */
   memory: {
     heapUsedDeltaBytes: number;
@@ -97,7 +137,7 @@ export interface RunResultJson {
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   /** null for a map this run did not create (--pin, --map-id). */
-  fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number> } | null;
+  fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number>; /** Threads that filled at once. */ threads: number } | null;
   results: StrategyResultJson[];
   summary: {
     ok: boolean;
@@ -121,6 +161,23 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const worst = (m: StrategyMeasurement, f: (s: StrategyMeasurement['samples'][number]) => number) => Math.max(...m.samples.map(f));
 
+const kernelCount = (k: Audit['kernel']): KernelCountJson => ({ total: k.total, bpf: k.bpf, bpfTotal: k.bpfTotal });
+
+/** The audit read's kernel time, per call and as a share of its wall time; null without one. */
+function kernelTimeOf(audit: Audit | undefined): StrategyResultJson['kernelTime'] {
+  const ns = audit?.kernel.bpfNs;
+  if (!audit || !ns) return null;
+  const nsPerCall: Record<string, number> = {};
+  for (const [cmd, calls] of Object.entries(audit.kernel.bpf)) if (calls > 0) nsPerCall[cmd] = (ns[cmd] ?? 0) / calls;
+  const bpfNs = sum(ns);
+  return { nsPerCall, bpfNs, fractionOfWall: bpfNs / Math.max(1, audit.wallNs), read: audit.read };
+}
+
+/** A mismatch fails the strategy where the calls cannot vary: a fixed layout, and no ENOSPC growth since the audit. */
+function auditMismatchFails(m: StrategyMeasurement): boolean {
+  return m.matchesAudit === false && m.fixedLayout && !m.samples.some((s) => s.chunkGrowths > 0);
+}
+
 export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
   const first = m.samples[0]!;
   const median = m.wallNs.median;
@@ -132,6 +189,11 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
     // A count we cannot trust is a failed measurement, like a wrong read.
     v.ok = false;
     v.problems.push(`the kernel counted ${sum(audit.kernel.bpf)} bpf calls (${JSON.stringify(audit.kernel.bpf)}), bpfbench ${sum(audit.bpf)} (${JSON.stringify(audit.bpf)})`);
+  }
+  if (audit && auditMismatchFails(m)) {
+    // On a fixed layout the same read makes the same calls: the kernel's count does not vouch for these.
+    v.ok = false;
+    v.problems.push(`${first.phase} made ${bpfTotal} bpf calls (${JSON.stringify(first.bpf)}), not those of the audited read (${audit.read}, ${audit.entries} entries: ${JSON.stringify(audit.kernel.bpf)})`);
   }
   const allocated = worst(m, (s) => s.memory.allocatedBytes);
   return {
@@ -165,10 +227,15 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
       bpfTotal,
       perEntry: bpfTotal / Math.max(1, v.entries),
       variedBetweenRuns: m.callsVaried,
-      kernel: audit ? { total: audit.kernel.total, bpf: audit.kernel.bpf, bpfTotal: audit.kernel.bpfTotal } : null,
+      kernel: audit ? kernelCount(audit.kernel) : null,
       agree,
-      kernelCountedRead: audit ? audit.read : null,
+      kernelCountedRead: audit ? audit.phase : null,
+      countedBy: 'self',
+      read: first.phase,
+      audit: audit ? { read: audit.read, entries: audit.entries, wallNs: audit.wallNs, bpf: audit.bpf, kernel: kernelCount(audit.kernel), agree: audit.agree } : null,
+      matchesAudit: m.matchesAudit,
     },
+    kernelTime: kernelTimeOf(audit),
     memory: {
       heapUsedDeltaBytes: worst(m, (s) => s.memory.heapUsedDeltaBytes),
       externalDeltaBytes: worst(m, (s) => s.memory.externalDeltaBytes),
@@ -246,7 +313,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       loop: configLoop(o.config),
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
-    fill: o.fill ? { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls } : null,
+    fill: o.fill ? { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls, threads: o.fill.threads } : null,
     results,
     summary: { ok: failed.length === 0, speedup, speedupMean, failed, line: summaryLine(results, speedup, speedupMean) },
     warnings,
@@ -267,6 +334,7 @@ export function runWarnings(results: StrategyResultJson[]): string[] {
     const t = r.wallNs;
     if (r.syscalls.agree === false) w.push(`${r.label}: the kernel's syscall count DISAGREES with bpfbench's: the figures are not trustworthy`);
     if (r.chunkGrowths > 0) w.push(`${r.label}: a hash bucket held more than ${r.chunk} entries (ENOSPC): the chunk grew ${r.chunkGrowths}× to ${r.effectiveChunk} (--strict-chunk fails instead)`);
+    if (r.syscalls.matchesAudit === false && r.verified.ok) w.push(`${r.label}: ${r.syscalls.read} made other bpf calls than the audited read (${r.syscalls.audit?.read}): the kernel's count does not vouch for its figures (the map changed, or the chunk grew)`);
     if (r.syscalls.variedBetweenRuns) w.push(`${r.label}: bpf call counts differed between runs (was the map modified during the run?)`);
     if (r.runs >= 2 && t.sd / t.mean > NOISY_CV) w.push(`${r.label}: runs vary by σ/mean = ${((t.sd / t.mean) * 100).toFixed(0)} % (> ${NOISY_CV * 100} %): the machine is noisy, or the runs are too few`);
     if (r.runs >= 3) {

@@ -74,26 +74,68 @@ function cmdList(bpf: Record<string, number>): string {
     .join(', ');
 }
 
-/** The detail table (--verbose): every figure of every strategy, one strategy per block. */
+/** The audit read, in words: which read, and how much of the map. */
+function auditWords(s: StrategyResultJson): string {
+  const a = s.syscalls.audit;
+  if (!a) return '';
+  if (a.read === 'warmup') return s.syscalls.kernelCountedRead ?? 'warmup';
+  return a.read === 'prefix' ? `audit read, first ${fmtInt(a.entries)} entries` : 'audit read, whole map';
+}
+
+const perEntryFigure = (x: number) => (x >= 0.1 ? x.toFixed(2) : x.toFixed(4));
+/** ns as ns up to 100 µs (`870 ns`, `1,268 ns`), in a larger unit above (`1.27 ms`). */
+const fmtNs = (ns: number) => (ns < 1e5 ? `${fmtNsPerEntry(ns)} ns` : fmtDuration(ns));
+
+/**
+ * Where one strategy's read time goes, from its audit read (tracepoints
+ * attached): `2.00 calls/entry, ~870 ns each in the kernel, ~1,200 ns/entry
+ * outside`; undefined when the kernel did not time it.
+ */
+export function timeDecomposition(s: StrategyResultJson): string | undefined {
+  const a = s.syscalls.audit;
+  const t = s.kernelTime;
+  if (!a || !t || a.entries === 0 || a.kernel.bpfTotal === 0) return undefined;
+  const calls = a.kernel.bpfTotal;
+  const outside = Math.max(0, a.wallNs - t.bpfNs) / a.entries;
+  return `${perEntryFigure(calls / a.entries)} calls/entry, ~${fmtNs(t.bpfNs / calls)} each in the kernel, ~${fmtNsPerEntry(outside)} ns/entry outside`;
+}
+
+/** The detail table (--verbose): every figure of every strategy, one strategy per block; then where the time goes. */
 export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
   const c = paint(opts.color);
   const t = new Table({ head: ['', ...r.results.map((s) => s.label)].map((h) => c.bold(h)), style: { head: [], border: opts.color ? ['grey'] : [] }, wordWrap: true });
   const row = (name: string, f: (s: StrategyResultJson) => string) => t.push([c.dim(name), ...r.results.map(f)]);
+  const notCounted = c.dim('not counted');
   row('entries read', (s) => `${fmtInt(s.verified.entries)} (${fmtInt(s.verified.distinct)} distinct)`);
-  row('runs (+warmup)', (s) => `${s.runs} (+${s.warmupRuns})`);
+  row('runs (+warmup)', (s) => `${s.runs} (+${s.warmupRuns}${s.syscalls.audit && s.syscalls.audit.read !== 'warmup' ? ' +1 audit read' : ''})`);
   row('wall mean ± σ', (s) => `${fmtDuration(s.wallNs.mean)} ± ${fmtDuration(s.wallNs.sd)}`);
   row('wall min … max', (s) => `${fmtDuration(s.wallNs.min)} … ${fmtDuration(s.wallNs.max)}`);
   row('margin of error', (s) => (s.wallNs.rme === null ? '—' : `±${s.wallNs.rme.toFixed(1)}% (95%)`));
   row('entries/s', (s) => fmtRate(s.entriesPerSec));
   row('CPU user / sys', (s) => `${fmtDuration(s.cpu.userNs)} / ${fmtDuration(s.cpu.sysNs)}`);
-  row('bpf calls (self)', (s) => cmdList(s.syscalls.bpf));
-  row('bpf calls (kernel)', (s) => (s.syscalls.kernel ? cmdList(s.syscalls.kernel.bpf) + (s.syscalls.agree ? c.green(' ✓') : c.red.bold(' ✗ differs')) : c.dim('not counted')));
-  row('all syscalls (kernel)', (s) => (s.syscalls.kernel ? fmtInt(s.syscalls.kernel.total) : c.dim('not counted')));
+  row('bpf calls (self)', (s) => cmdList(s.syscalls.bpf) + c.dim(` (${s.syscalls.read})`));
+  row('bpf calls (kernel)', (s) => (s.syscalls.kernel ? cmdList(s.syscalls.kernel.bpf) + (s.syscalls.agree ? c.green(' ✓') : c.red.bold(' ✗ differs')) + c.dim(` (${auditWords(s)})`) : notCounted));
+  row('timed vs audited', (s) =>
+    s.syscalls.matchesAudit === null ? notCounted : s.syscalls.matchesAudit ? c.green(s.syscalls.audit?.read === 'prefix' ? 'same calls per entry' : 'same calls') : c.red.bold('✗ other calls'),
+  );
+  row('all syscalls (kernel)', (s) => (s.syscalls.kernel ? fmtInt(s.syscalls.kernel.total) : notCounted));
+  row('in bpf(2) (audit read)', (s) =>
+    s.kernelTime
+      ? Object.entries(s.kernelTime.nsPerCall)
+          .map(([k, ns]) => `${k} ${fmtNs(ns)}`)
+          .join(', ') + `; ${(s.kernelTime.fractionOfWall * 100).toFixed(0)}% of wall`
+      : c.dim(s.syscalls.kernel ? 'not timed' : 'not counted'),
+  );
   row('allocated', (s) => `${fmtBytes(s.memory.allocatedBytes)} (${allocCell(s)} B/entry)`);
   row('heap Δ / external Δ', (s) => `${fmtBytes(s.memory.heapUsedDeltaBytes, true)} / ${fmtBytes(s.memory.externalDeltaBytes, true)}`);
   row('GCs (pause)', (s) => `${s.memory.gcCount} (${fmtDuration(s.memory.gcPauseNs)})`);
   row('RSS peak', (s) => fmtBytes(s.memory.rssPeakBytes));
-  return t.toString();
+  const lines = r.results.flatMap((s) => {
+    const d = timeDecomposition(s);
+    return d ? [`${s.label}: ${d} ${c.dim(`(${auditWords(s)}, tracepoints attached)`)}`] : [];
+  });
+  if (!lines.length) return t.toString();
+  return [t.toString(), c.bold('Where a read\'s time goes (the audit read, with the counter\'s tracepoints attached: rough figures)'), ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 /** Lines under the table: failures (red), warnings (yellow), then the summary. */

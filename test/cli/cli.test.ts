@@ -96,7 +96,10 @@ test('a chunk smaller than a bucket grows on ENOSPC and says so; --strict-chunk 
   assert.ok(want.growths >= 1);
   assert.equal(b.chunkGrowths, want.growths);
   assert.equal(b.effectiveChunk, want.chunk);
-  assert.deepEqual(b.syscalls.bpf, { LOOKUP_BATCH: want.calls }, 'the first read: its ENOSPC retries included');
+  // The audit (an untimed read of its own, --warmup 0) grew the chunk, its ENOSPC retries counted;
+  // the timed reads start from the grown chunk.
+  assert.deepEqual(b.syscalls.kernel.bpf, { LOOKUP_BATCH: want.calls }, 'the audit read');
+  assert.deepEqual(b.syscalls.bpf, { LOOKUP_BATCH: predictWalk(zeroSeedBuckets(65536), want.chunk).calls }, 'the first timed read');
   assert.match(g.stderr, new RegExp(`batch\\(1\\): a hash bucket held more than 1 entries \\(ENOSPC\\): the chunk grew ${want.growths}× to ${want.chunk}`));
 
   const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1', '--strict-chunk']);
@@ -113,7 +116,7 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   const r = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--chunk', '512', '--json', out]);
   assert.equal(r.status, 0, r.stderr);
   // Off a terminal: one plain line per phase as it ends, with its time.
-  assert.deepEqual(r.stderr.trimEnd().split('\n').map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'elem run 1', 'elem run 2', 'batch(512) run 1', 'batch(512) run 2'], r.stderr);
+  assert.deepEqual(r.stderr.trimEnd().split('\n').map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'elem audit', 'elem run 1', 'elem run 2', 'batch(512) audit', 'batch(512) run 1', 'batch(512) run 2'], r.stderr);
   assert.doesNotMatch(r.stdout, ANSI, 'no colour when stdout is not a terminal');
   assert.match(r.stdout, /strategy +verified +wall +ns +bpf calls +alloc +GCs +speedup/);
   assert.match(r.stdout, /^elem +ok .* 2\.00 ✓ /m);
@@ -145,7 +148,8 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(e.syscalls.kernel.bpfTotal, 2 * 65536 + 1);
   assert.ok(e.syscalls.kernel.total >= e.syscalls.kernel.bpfTotal);
   assert.equal(e.syscalls.agree, true);
-  assert.equal(e.syscalls.kernelCountedRead, 'run 1', 'with --warmup 0 the first measured read is audited');
+  assert.equal(e.syscalls.kernelCountedRead, 'audit', 'with --warmup 0 an untimed read of its own is audited, never a timed one');
+  assert.deepEqual([e.syscalls.countedBy, e.syscalls.read, e.syscalls.audit.read, e.syscalls.matchesAudit], ['self', 'run 1', 'full', true]);
   assert.equal(j.config.kernelCount, true);
   for (const k of ['heapUsedDeltaBytes', 'externalDeltaBytes', 'rssPeakBytes', 'allocatedBytes', 'allocatedBytesPerEntry', 'gcCount', 'gcPauseNs']) assert.equal(typeof e.memory[k], 'number', k);
   assert.ok(e.memory.rssPeakBytes > 10e6);
@@ -175,8 +179,8 @@ test("--json - puts only JSON on stdout and the table on stderr", () => {
   assert.match(r.stderr, /batch\(4096\) read 65,536 entries in /);
   // The phases go to stderr too, before the table.
   const lines = r.stderr.split('\n');
-  assert.deepEqual(lines.slice(0, 4).map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'batch(4096) run 1', 'batch(4096) run 2']);
-  assert.equal(lines.filter((l) => PHASE_LINE.test(l)).length, 4);
+  assert.deepEqual(lines.slice(0, 5).map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'batch(4096) audit', 'batch(4096) run 1', 'batch(4096) run 2']);
+  assert.equal(lines.filter((l) => PHASE_LINE.test(l)).length, 5);
 });
 
 test('a wrong read is reported FAILED and the run exits 1', () => {
@@ -335,41 +339,74 @@ test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit
   assert.ok(j.reproduction.speedup.correct > 1);
 });
 
-test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verified; pin removed', () => {
-  const r = runCli(['peers', '--entries', '65536', '--rounds', '1', '--strategies', 'elem,batch,batch-fixed-cursor', '--json', '-']);
+type Json = { [k: string]: any };
+
+test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verified; every bpf call counted by the kernel; pin removed', () => {
+  const entries = 65536;
+  const r = runCli(['peers', '--entries', '64Ki', '--rounds', '1', '--strategies', 'elem,batch,batch-fixed-cursor', '--json', '-']);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.kind, 'peers');
-  const impls = new Set(j.results.map((x: { impl: string }) => x.impl));
+  const impls = new Set(j.results.map((x: Json) => x.impl));
   assert.ok(impls.has('ts') && impls.has('c'), `implementations: ${[...impls].join(',')}`);
-  for (const s of j.skipped) assert.match(s.why, /not installed|could not|did not build/, 'a skip says why');
-  if (!impls.has('go')) assert.ok(j.skipped.some((s: { impl: string }) => s.impl === 'go'), 'go ran or was skipped with a reason');
+  // A peer is skipped only when its tools are not installed; one that does not build fails the run (exit 1).
+  for (const s of j.skipped) {
+    assert.equal(s.broken, false, `${s.impl}: ${s.why}`);
+    assert.match(s.why, /not installed/, 'a skip says why');
+  }
+  for (const impl of ['go', 'bpftool']) assert.ok(impls.has(impl) || j.skipped.some((s: Json) => s.impl === impl), `${impl} ran or was skipped with a reason`);
   // The published loop, in every implementation, re-reads the same first batch of this one map:
   // the same distinct keys, counted once per call (65,536 / 4,096 calls).
-  const firstBatchOf = j.results.find((x: { impl: string; strategy: string }) => x.impl === 'ts' && x.strategy === 'batch-fixed-cursor').verified.distinct;
+  const firstBatchOf = j.results.find((x: Json) => x.impl === 'ts' && x.strategy === 'batch-fixed-cursor').verified.distinct;
   assert.ok(firstBatchOf > 0 && firstBatchOf <= 4096, `${firstBatchOf} distinct`);
   for (const x of j.results) {
     if (x.strategy === 'batch-fixed-cursor') {
       assert.equal(x.verified.ok, false, `${x.impl}: the published loop fails`);
       assert.equal(x.verified.distinct, firstBatchOf, `${x.impl}: the same first batch`);
-      assert.equal(x.verified.entries, (65536 / 4096) * firstBatchOf, `${x.impl}: counted once per call`);
+      assert.equal(x.verified.entries, (entries / 4096) * firstBatchOf, `${x.impl}: counted once per call`);
     } else {
       assert.equal(x.verified.ok, true, `${x.impl} ${x.strategy}: ${x.verified.problems.join('; ')}`);
-      assert.equal(x.verified.entries, 65536);
+      assert.equal(x.verified.entries, entries);
     }
+    assert.equal(x.impl === 'ts', x.loop !== undefined, 'bpfbench\'s rows name their loop, the others none');
+    // Every count says who counted it; the table's is the kernel's.
+    assert.equal(x.bpfCalls.countedBy, 'kernel', `${x.impl} ${x.strategy}`);
+    assert.equal(x.bpfCalls.covers, x.impl === 'bpftool' ? 'process' : 'read');
+    if (x.selfBpfCalls !== null) {
+      assert.equal(x.selfBpfCalls.countedBy, 'self');
+      assert.equal(x.selfBpfCalls.agrees, true);
+    }
+    assert.equal(x.selfBpfCalls !== null, x.impl === 'ts' || x.impl === 'c', 'bpfbench and C count their own calls; Go and bpftool do not');
+    if (x.processBpfCalls !== null) assert.equal(x.processBpfCalls.countedBy, 'kernel');
+  }
+  const cell = (impl: string, strategy: string) => j.results.find((x: Json) => x.impl === impl && x.strategy === strategy);
+  // bpfbench: a row per loop (default native,js), each audited.
+  assert.deepEqual(j.results.filter((x: Json) => x.impl === 'ts' && x.strategy === 'elem').map((x: Json) => x.loop), ['native', 'js']);
+  for (const x of j.results.filter((y: Json) => y.strategy === 'elem' && ['ts', 'c', 'go'].includes(y.impl))) {
+    assert.deepEqual(x.bpfCalls.calls, { GET_NEXT_KEY: entries + 1, LOOKUP_ELEM: entries }, `${x.impl} ${x.loop ?? ''} elem, kernel-counted`);
+  }
+  assert.deepEqual(cell('c', 'elem').selfBpfCalls.calls, { GET_NEXT_KEY: entries + 1, LOOKUP_ELEM: entries });
+  // One map, one bucket layout: every reader makes the same LOOKUP_BATCH calls (the fixed cursor's: entries / chunk).
+  for (const s of ['batch', 'batch-fixed-cursor']) {
+    const counts = j.results.filter((x: Json) => x.strategy === s).map((x: Json) => JSON.stringify(x.bpfCalls.calls));
+    assert.equal(new Set(counts).size, 1, `${s}: ${counts.join(' ')}`);
+  }
+  assert.deepEqual(cell('c', 'batch-fixed-cursor').bpfCalls.calls, { LOOKUP_BATCH: entries / 4096 });
+  if (impls.has('bpftool')) {
+    const b = cell('bpftool', 'elem').bpfCalls.calls;
+    assert.ok(b.LOOKUP_ELEM >= entries && b.GET_NEXT_KEY >= entries + 1, JSON.stringify(b));
   }
   // Each row's ratio to C: its median time over C's for the same strategy, when both verified alike.
   for (const x of j.results) {
-    const c = j.results.find((y: { impl: string; strategy: string }) => y.impl === 'c' && y.strategy === x.strategy);
+    const c = cell('c', x.strategy);
     const want = c && c.verified.ok === x.verified.ok ? x.wallNs.median / c.wallNs.median : null;
     if (want === null) assert.equal(x.ratioToC, null, `${x.impl} ${x.strategy}`);
     else assert.ok(Math.abs(x.ratioToC - want) < 1e-9, `${x.impl} ${x.strategy}: ${x.ratioToC} vs ${want}`);
   }
-  const c = j.results.find((x: { impl: string; strategy: string }) => x.impl === 'c' && x.strategy === 'elem');
-  assert.deepEqual(c.bpfCalls, { GET_NEXT_KEY: 65537, LOOKUP_ELEM: 65536 });
-  assert.ok(j.results.some((x: { impl: string }) => x.impl === 'bpftool') || j.skipped.some((s: { impl: string }) => s.impl === 'bpftool'));
   assert.match(r.stderr, /implementation +strategy +verified/);
-  assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => f.startsWith('peers-')), [], 'pin removed');
+  assert.match(r.stderr, /bpf calls of one read,/);
+  // Its pin is gone: no peers-<pid> pin of a process that has ended (other runs may hold theirs meanwhile).
+  assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => /^peers-\d+$/.test(f) && !existsSync(`/proc/${f.slice('peers-'.length)}`)), [], 'pin removed');
 });
 
 test('load → info → run --pin → unload: a pinned map outlives the loader and is verified across strategies', () => {
@@ -564,7 +601,7 @@ function mapExists(id: number): boolean {
 
 for (const [signal, code, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 143, 'terminated']] as const) {
   test(`${signal} during a read stops the run at once: one line naming the phase, exit ${code}, the map it made gone`, async () => {
-    // 1Mi entries, elem: each read takes seconds; the signal comes during the first.
+    // 1Mi entries, elem: each read takes seconds; the signal comes during the first (the audit: --warmup 0).
     const cli = startCli(['run', '--entries', '1Mi', '--strategies', 'elem', '--runs', '3', '--warmup', '0']);
     await until(() => /^bpfbench: fill \(prog\) … done in /m.test(cli.stderr()), 60_000, 'the fill phase line');
     await delay(1000);
@@ -577,7 +614,7 @@ for (const [signal, code, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 
     assert.deepEqual(exit, { code, signal: null });
     const lines = cli.stderr().trimEnd().split('\n');
     assert.deepEqual(lines.slice(0, -1).map(phaseOf), ['create map (1,048,576 entries)', 'fill (prog)']);
-    assert.equal(lines[lines.length - 1], `bpfbench: ${word} during elem run 1: map removed`);
+    assert.equal(lines[lines.length - 1], `bpfbench: ${word} during elem audit: map removed`);
     // Its maps (no pin holds them) are freed as the process ends.
     await until(() => ids.every((id) => !mapExists(id)), 10_000, `maps ${ids.join(', ')} to be freed`);
   });

@@ -43,16 +43,16 @@ test("info --json writes the JSON through the injected stdout", async () => {
 test('--debug is the parsed option: the stack with it, one line without, and not when it is another flag\'s value', async () => {
   const missing = '/nonexistent/bpfbench-result.json';
   const plain = captured();
-  assert.equal(await main(bpfbench('compare', missing, missing), plain.io), 1);
+  assert.equal(await main(bpfbench('compare', missing, missing), plain.io), 2);
   assert.equal(plain.err().trimEnd().split('\n').length, 1, plain.err());
   assert.match(plain.err(), /^bpfbench: cannot read \/nonexistent\/bpfbench-result\.json: ENOENT/);
 
   const debug = captured();
-  assert.equal(await main(bpfbench('compare', missing, missing, '--debug'), debug.io), 1);
-  assert.match(debug.err(), /^bpfbench: cannot read .*\nUsageError: cannot read .*\n +at /);
+  assert.equal(await main(bpfbench('compare', missing, missing, '--debug'), debug.io), 2);
+  assert.match(debug.err(), /^bpfbench: cannot read .*\nInvalidInputError: cannot read .*\n +at /);
 
   const asValue = captured();
-  assert.equal(await main(bpfbench('compare', missing, missing, '--json', '--debug'), asValue.io), 1);
+  assert.equal(await main(bpfbench('compare', missing, missing, '--json', '--debug'), asValue.io), 2);
   assert.equal(asValue.err(), plain.err(), '--json took --debug as its file name');
 });
 

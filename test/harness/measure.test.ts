@@ -171,11 +171,11 @@ test('allocated bytes: < 1 B/entry and no GC for elem and batch at 1Mi, and they
 
 test('the kernel counter audits the first read only (the warmup), and agrees', async () => {
   const { BpfObject } = await import('../../src/bpf/loader.js');
-  const { COUNTER_PROG, SyscallCounter } = await import('../../src/bpf/counter.js');
+  const { COUNTER_PROGS, SyscallCounter } = await import('../../src/bpf/counter.js');
   const { ALL_PROGS, MAP_NAME } = await import('../../src/harness/bench-map.js');
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
+  obj.autoloadOnly(COUNTER_PROGS, ALL_PROGS);
   obj.load();
   const counter = new SyscallCounter(obj);
   const map = filledHashMap(N);
@@ -183,8 +183,12 @@ test('the kernel counter audits the first read only (the warmup), and agrees', a
     const v = new Verifier({ entries: N, value: VALUE });
     const m = measureStrategy({ map, strategy: elem, chunk: 4096, sink: v, policy: { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, progress: silentProgress, counter });
     assert.ok(m.audit, 'audited');
-    assert.equal(m.audit!.read, 'warmup 1/1');
+    assert.equal(m.audit!.read, 'warmup');
+    assert.equal(m.audit!.phase, 'warmup 1/1');
+    assert.equal(m.audit!.entries, N);
     assert.equal(m.audit!.agree, true);
+    assert.equal(m.matchesAudit, true);
+    assert.ok(m.audit!.kernel.bpfNs!.GET_NEXT_KEY! > 0 && m.audit!.kernel.bpfNs!.LOOKUP_ELEM! > 0, 'timed in the kernel');
     assert.deepEqual(m.audit!.kernel.bpf, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
     // The timed reads ran without the tracepoint: only the warmup was audited.
     assert.equal(m.samples.length, 2);

@@ -5,6 +5,7 @@ import type { StrategyMeasurement } from '../../src/harness/measure.js';
 import type { RunOutcome } from '../../src/harness/run.js';
 import { summarize } from '../../src/harness/stats.js';
 import type { Verdict } from '../../src/harness/verdict.js';
+import { matchesAudit, type Audit } from '../../src/harness/sample.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from '../../src/report/format.js';
 import { buildRunResult, SCHEMA_VERSION } from '../../src/report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../../src/report/table.js';
@@ -16,10 +17,30 @@ import type { Strategy } from '../../src/strategies/types.js';
 const N = 1_048_576;
 const okVerdict: Verdict = { ok: true, entries: N, distinct: N, expectedEntries: N, keySumOk: true, checksumOk: true, badValues: 0, badKeys: 0, problems: [] };
 
-function measurement(strategy: Strategy, wall: number[], bpf: Record<string, number>, verdict = okVerdict, chunk = 4096, kernelBpf: Record<string, number> | null = bpf): StrategyMeasurement {
+/** ns per call the fixture's kernel spends in each command. */
+const NS_PER_CALL = 400;
+
+/**
+ * A measurement whose audit (the first warmup unless `audit` says otherwise)
+ * counted `kernelBpf` in the kernel and `bpf` itself, each call 400 ns in
+ * the kernel, the audit read 10 % slower than the first timed read.
+ */
+function measurement(
+  strategy: Strategy,
+  wall: number[],
+  bpf: Record<string, number>,
+  verdict = okVerdict,
+  chunk = 4096,
+  kernelBpf: Record<string, number> | null = bpf,
+  audit: Partial<Audit> = {},
+  more: Partial<StrategyMeasurement> = {},
+): StrategyMeasurement {
   const total = Object.values(kernelBpf ?? {}).reduce((a, b) => a + b, 0);
-  const kernel = kernelBpf ? { total: total + 5, bpfTotal: total, bpf: kernelBpf } : undefined;
-  const agree = kernelBpf ? JSON.stringify(kernelBpf) === JSON.stringify(bpf) : undefined;
+  const bpfNs = Object.fromEntries(Object.entries(kernelBpf ?? {}).map(([k, n]) => [k, n * NS_PER_CALL]));
+  const kernel = kernelBpf ? { total: total + 5, bpfTotal: total, bpf: kernelBpf, bpfNs } : undefined;
+  const selfBpf = audit.bpf ?? bpf;
+  const agree = JSON.stringify(kernelBpf) === JSON.stringify(selfBpf);
+  const a: Audit | undefined = kernel ? { read: 'warmup', phase: 'warmup 1/1', entries: verdict.entries, wallNs: wall[0]! * 1.1, kernel, bpf: selfBpf, agree, ...audit } : undefined;
   return {
     strategy,
     label: strategy.usesChunk ? `${strategy.name}(${chunk})` : strategy.name,
@@ -38,10 +59,14 @@ function measurement(strategy: Strategy, wall: number[], bpf: Record<string, num
       chunk: strategy.usesChunk ? chunk : undefined,
       chunkGrowths: 0,
       verdict,
+      phase: 'run 1',
     })),
     failed: !verdict.ok && !strategy.expectedToFail,
     callsVaried: false,
-    audit: kernel ? { read: 'warmup 1/1', kernel, bpf, agree: agree! } : undefined,
+    audit: a,
+    matchesAudit: a ? matchesAudit(a, bpf, verdict.entries) : null,
+    fixedLayout: false,
+    ...more,
   };
 }
 
@@ -51,7 +76,7 @@ function outcome(ms: StrategyMeasurement[]): RunOutcome {
     context: { kernel: '6.18.0', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 24e9, node: 'v20.0.0', koffi: '3.3.4', libbpf: '1.1' },
     memory: { mapBytes: 88e6, userBytes: 1e6, availableBytes: 20e9 },
     map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
-    fill: { method: 'prog', entries: N, wallNs: 3e8, bpfCalls: { PROG_TEST_RUN: 1 } },
+    fill: { method: 'prog', entries: N, wallNs: 3e8, bpfCalls: { PROG_TEST_RUN: 2 }, threads: 2, callsByThread: [1, 1] },
     measurements: ms,
   };
 }
@@ -102,6 +127,84 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   assert.equal(e!.memory.allocatedBytesPerEntry, 2048 / N);
   assert.ok(r.warnings.some((w) => /batch\(4096\): only 2 runs/.test(w)));
   assert.equal(r.fill!.nsPerEntry, 3e8 / N);
+  assert.deepEqual(r.fill, { method: 'prog', wallNs: 3e8, nsPerEntry: 3e8 / N, bpfCalls: { PROG_TEST_RUN: 2 }, threads: 2 });
+});
+
+test('syscalls: run 1 counted by bpfbench, the audit counted by the kernel, their match, and where the time went', () => {
+  const elemCalls = { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N };
+  const r = buildRunResult(outcome([measurement(elem, [4e9, 4.2e9], elemCalls)]), tool);
+  const e = r.results[0]!;
+  assert.deepEqual(Object.keys(e.syscalls), ['bpf', 'bpfTotal', 'perEntry', 'variedBetweenRuns', 'kernel', 'agree', 'kernelCountedRead', 'countedBy', 'read', 'audit', 'matchesAudit']);
+  assert.equal(e.syscalls.countedBy, 'self');
+  assert.equal(e.syscalls.read, 'run 1');
+  assert.equal(e.syscalls.kernelCountedRead, 'warmup 1/1');
+  const kernel = { total: 2 * N + 6, bpf: elemCalls, bpfTotal: 2 * N + 1 };
+  assert.deepEqual(e.syscalls.audit, { read: 'warmup', entries: N, wallNs: 4.4e9, bpf: elemCalls, kernel, agree: true });
+  assert.deepEqual(e.syscalls.kernel, kernel, 'the old keys: the same audit');
+  assert.equal(e.syscalls.matchesAudit, true);
+  const ns = (2 * N + 1) * NS_PER_CALL;
+  assert.deepEqual(e.kernelTime, { nsPerCall: { GET_NEXT_KEY: NS_PER_CALL, LOOKUP_ELEM: NS_PER_CALL }, bpfNs: ns, fractionOfWall: ns / 4.4e9, read: 'warmup' });
+  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'memory']);
+
+  // Not counted: every audit key null.
+  const off = buildRunResult(outcome([measurement(elem, [4e9], elemCalls, okVerdict, 4096, null)]), tool).results[0]!;
+  assert.deepEqual([off.syscalls.audit, off.syscalls.matchesAudit, off.syscalls.kernelCountedRead, off.kernelTime], [null, null, null, null]);
+  assert.equal(off.syscalls.read, 'run 1');
+  // Counted, not timed (no exit program): no kernel time.
+  const m = measurement(elem, [4e9], elemCalls);
+  delete m.audit!.kernel.bpfNs;
+  assert.equal(buildRunResult(outcome([m]), tool).results[0]!.kernelTime, null);
+});
+
+test('a prefix audit matches a full read by calls per entry, within the walk\'s terminal call', () => {
+  const M = 1 << 20;
+  const n = 100 * M;
+  const full: Verdict = { ...okVerdict, entries: n, distinct: n, expectedEntries: n };
+  const prefix = { read: 'prefix' as const, phase: 'audit', entries: M, wallNs: 2e9 };
+  const good = measurement(elem, [200e9], { GET_NEXT_KEY: n + 1, LOOKUP_ELEM: n }, full, 0, { GET_NEXT_KEY: M, LOOKUP_ELEM: M }, { ...prefix, bpf: { GET_NEXT_KEY: M, LOOKUP_ELEM: M } });
+  const e = buildRunResult(outcome([good]), tool).results[0]!;
+  assert.equal(e.syscalls.matchesAudit, true);
+  assert.equal(e.syscalls.audit!.read, 'prefix');
+  assert.equal(e.syscalls.kernelCountedRead, 'audit');
+  assert.equal(e.kernelTime!.read, 'prefix');
+  assert.equal(e.kernelTime!.fractionOfWall, (2 * M * NS_PER_CALL) / 2e9);
+  const d = renderRunDetail(buildRunResult(outcome([good]), tool), { color: false });
+  assert.match(d, /GET_NEXT_KEY 1,048,576, LOOKUP_ELEM 1,048,576 ✓ \(audit read, first 1,048,576 entries\)/);
+  assert.match(d, /runs \(\+warmup\) +│ 1 \(\+0 \+1 audit read\)/);
+  assert.match(d, /same calls per entry/);
+  assert.ok(d.includes('elem: 2.00 calls/entry, ~400 ns each in the kernel, ~1,107 ns/entry outside (audit read, first 1,048,576 entries, tracepoints attached)'), d);
+  // One LOOKUP_ELEM short over the prefix is a different walk, not a terminal call.
+  assert.equal(matchesAudit({ ...prefix, kernel: { total: 0, bpfTotal: 2 * M - 2, bpf: { GET_NEXT_KEY: M, LOOKUP_ELEM: M - 2 } } }, { GET_NEXT_KEY: n + 1, LOOKUP_ELEM: n }, n), false);
+  // Batches: 257 calls for 1Mi entries (256 full, the terminal one empty) against 25,601 for 100Mi.
+  assert.equal(matchesAudit({ ...prefix, kernel: { total: 0, bpfTotal: 256, bpf: { LOOKUP_BATCH: 256 } } }, { LOOKUP_BATCH: 25_601 }, n), true);
+  assert.equal(matchesAudit({ ...prefix, kernel: { total: 0, bpfTotal: 258, bpf: { LOOKUP_BATCH: 258 } } }, { LOOKUP_BATCH: 25_601 }, n), false);
+  // A full audit must be equal, command by command.
+  assert.equal(matchesAudit({ read: 'full', entries: N, kernel: { total: 0, bpfTotal: 257, bpf: { LOOKUP_BATCH: 257 } } }, { LOOKUP_BATCH: 257 }, N), true);
+  assert.equal(matchesAudit({ read: 'full', entries: N, kernel: { total: 0, bpfTotal: 257, bpf: { LOOKUP_BATCH: 257 } } }, { LOOKUP_BATCH: 256 }, N), false);
+});
+
+test('timed calls unlike the audit\'s: a failure on a fixed layout, a warning on a random one, never agree alone', () => {
+  // The audit read grew nothing and made 300 calls; run 1 made 257.
+  const differ = (more: Partial<StrategyMeasurement>, growths = 0) => {
+    const m = measurement(batch, [5e8, 5e8, 5e8], { LOOKUP_BATCH: 257 }, okVerdict, 4096, { LOOKUP_BATCH: 300 }, { bpf: { LOOKUP_BATCH: 300 } }, more);
+    for (const s of m.samples) s.chunkGrowths = growths;
+    return buildRunResult(outcome([m]), tool);
+  };
+  const fixed = differ({ fixedLayout: true });
+  const b = fixed.results[0]!;
+  assert.equal(b.syscalls.agree, true, 'the kernel agreed with bpfbench on the audit read');
+  assert.equal(b.syscalls.matchesAudit, false, 'but run 1 made other calls');
+  assert.equal(b.verified.ok, false);
+  assert.match(b.verified.problems.join(';'), /run 1 made 257 bpf calls \(\{"LOOKUP_BATCH":257\}\), not those of the audited read \(warmup, 1048576 entries: \{"LOOKUP_BATCH":300\}\)/);
+  assert.equal(fixed.summary.ok, false);
+  assert.match(renderRunDetail(fixed, { color: false }), /✗ other calls/);
+
+  for (const r of [differ({ fixedLayout: false }), differ({ fixedLayout: true }, 1)]) {
+    const x = r.results[0]!;
+    assert.equal(x.syscalls.matchesAudit, false);
+    assert.equal(x.verified.ok, true, 'a random layout, or a chunk that grew: a warning only');
+    assert.ok(r.warnings.some((w) => /batch\(4096\): run 1 made other bpf calls than the audited read \(warmup\): the kernel's count does not vouch/.test(w)), r.warnings.join('\n'));
+  }
 });
 
 test('a failed read: no speedup, FAILED row and reason, failing summary', () => {
@@ -128,7 +231,16 @@ test('the table has every column, and the header says what ran where', () => {
   for (const line of t.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
   const d = renderRunDetail(r, { color: false });
   for (const h of ['CPU user / sys', 'bpf calls (self)', 'bpf calls (kernel)', 'all syscalls (kernel)', 'allocated', 'GCs (pause)', 'RSS peak', 'margin of error']) assert.ok(d.includes(h), h);
-  assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 ✓/);
+  assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 ✓ \(warmup 1\/1\)/);
+  assert.match(d, /GET_NEXT_KEY 1,048,577, LOOKUP_ELEM 1,048,576 \(run 1\)/);
+  assert.match(d, /same calls/);
+  assert.match(d, /in bpf\(2\) \(audit read\) +│ GET_NEXT_KEY 400 ns, LOOKUP_ELEM 400 ns; 19% of wall/);
+  assert.match(d, /runs \(\+warmup\) +│ 2 \(\+0\) /);
+  // Where the time goes, per strategy: calls per entry, kernel ns per call, the rest per entry.
+  const outside = (4.4e9 - (2 * N + 1) * 400) / N;
+  assert.match(d, /Where a read's time goes \(the audit read, with the counter's tracepoints attached/);
+  assert.ok(d.includes(`  elem: 2.00 calls/entry, ~400 ns each in the kernel, ~${fmtNsPerEntry(outside)} ns/entry outside (warmup 1/1, tracepoints attached)`), d);
+  assert.match(d, /  batch\(4096\): 0\.0002 calls\/entry, ~400 ns each in the kernel, ~\d+ ns\/entry outside/);
   const h = renderRunHeader(r, { color: false });
   assert.match(h, /hash u32→u32, 1,048,576 entries/);
   assert.match(h, /map created in 100\.00 ms, kernel memory 80\.0 MiB; filled by prog in 300\.00 ms/);

@@ -3,11 +3,17 @@
 // JSON line per run on stdout. This is the "C floor" of bpfbench: the loops are
 // kept as tight as a careful C programmer would write them (no allocation, no
 // printing inside them) but they do the same per-entry verification as every
-// other reader.
+// other reader. The bpf calls it reports ("bpfCalls") are counted as it makes
+// them, one increment before each syscall: bpfbench checks them against the
+// kernel's count of the same read.
 //
 //   bpfbench-peer-c --pin PATH --strategy elem|batch|batch-fixed-cursor
-//                   --chunk N --runs R --value V
+//                   --chunk N --runs R --value V [--sync]
 //   bpfbench-peer-c --pin PATH --fill N --value V      (test helper: keys 0..N-1 = V)
+//
+// --sync: around each run's read, write a line "ready" (before) and "done"
+// (after) on stdout and wait for one byte on stdin each time, so that a
+// caller can read the kernel's syscall counters exactly at the read's edges.
 //
 // Errors: one line on stderr, exit status 1.
 
@@ -54,6 +60,20 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+// --sync: tells the caller where we are, and waits for its go-ahead.
+static void sync_point(const char *what)
+{
+	char c;
+	ssize_t r;
+	if (printf("%s\n", what) < 0 || fflush(stdout) != 0)
+		die("writing stdout: %s", strerror(errno));
+	do
+		r = read(0, &c, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		die("--sync: stdin closed before the go-ahead (%s)", what);
 }
 
 static uint64_t parse_u64(const char *name, const char *s, uint64_t max)
@@ -287,14 +307,14 @@ static void do_fill(int fd, uint32_t max_entries, uint64_t n, uint32_t value)
 
 static const char *usage =
 	"usage: bpfbench-peer-c --pin PATH --strategy elem|batch|batch-fixed-cursor "
-	"--chunk N --runs R --value V  |  --pin PATH --fill N --value V";
+	"--chunk N --runs R --value V [--sync]  |  --pin PATH --fill N --value V";
 
 int main(int argc, char **argv)
 {
 	const char *pin = NULL, *strategy_s = NULL;
 	enum strategy strategy = S_ELEM;
 	uint64_t chunk = 4096, runs = 1, value = 0xdeadbeefu, fill = 0;
-	int have_fill = 0, fd, i;
+	int have_fill = 0, sync_reads = 0, fd, i;
 	union bpf_attr a;
 	struct bpf_map_info info;
 	uint32_t max_entries;
@@ -308,6 +328,10 @@ int main(int argc, char **argv)
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
 			fprintf(stderr, "%s\n", usage);
 			return 0;
+		}
+		if (strcmp(opt, "--sync") == 0) {
+			sync_reads = 1;
+			continue;
 		}
 		if (!arg)
 			die("%s needs a value (%s)", opt, usage);
@@ -394,6 +418,8 @@ int main(int argc, char **argv)
 		uint64_t t0, t1;
 
 		memset(bitmap, 0, bitmap_bytes);
+		if (sync_reads)
+			sync_point("ready");
 		t0 = now_ns();
 		switch (strategy) {
 		case S_ELEM:
@@ -409,6 +435,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		t1 = now_ns();
+		if (sync_reads)
+			sync_point("done");
 
 		printf("{\"impl\":\"c\",\"strategy\":\"%s\",\"chunk\":%" PRIu64 ",\"run\":%" PRIu64
 		       ",\"wallNs\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"distinct\":%" PRIu64

@@ -3,7 +3,13 @@
 // JSON line per run on stdout.
 //
 //	bpfbench-peer-go --pin PATH --strategy elem|batch|batch-fixed-cursor \
-//	                 --chunk N --runs R --value V
+//	                 --chunk N --runs R --value V [--sync]
+//
+// It prints no count of bpf calls: the syscalls are cilium/ebpf's, not ours
+// to count, so bpfbench has the kernel count them (--sync: around each run's
+// read, write a line "ready" (before) and "done" (after) on stdout and wait
+// for one byte on stdin each time, so that the caller can read the kernel's
+// syscall counters exactly at the read's edges).
 //
 // Errors: one line on stderr, exit status 1.
 package main
@@ -87,8 +93,8 @@ func (r *reader) readElem(s *verify) {
 
 // batch: BPF_MAP_LOOKUP_BATCH, first from the beginning (nil), then from the
 // cursor the previous call returned; a short batch is normal; on ENOENT the
-// entries of that last call are still valid.
-func (r *reader) readBatch(s *verify) uint64 {
+// entries of that last call are still valid. `calls` only bounds the loop.
+func (r *reader) readBatch(s *verify) {
 	var calls uint64
 	var cursor, inCursor uint32
 	maxCalls := uint64(r.maxEntries) + 2
@@ -113,7 +119,7 @@ func (r *reader) readBatch(s *verify) uint64 {
 			r.account(s, r.keys[i], r.vals[i])
 		}
 		if end {
-			return calls
+			return
 		}
 		inCursor = cursor
 		prev = &inCursor
@@ -122,13 +128,11 @@ func (r *reader) readBatch(s *verify) uint64 {
 
 // batch-fixed-cursor: the published flawed loop. floor(max_entries/chunk)
 // calls, every one with the same start cursor (a u32 0, never updated).
-func (r *reader) readFixed(s *verify) uint64 {
-	var calls uint64
+func (r *reader) readFixed(s *verify) {
 	var prev uint32
 	var k uint32
 	n := r.maxEntries / r.chunk
 	for i := uint32(0); i < n; i++ {
-		calls++
 		got, err := r.m.BatchLookup(prev, &k, r.keys, r.vals, nil)
 		if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			batchDie(err)
@@ -140,7 +144,6 @@ func (r *reader) readFixed(s *verify) uint64 {
 			r.account(s, r.keys[j], r.vals[j])
 		}
 	}
-	return calls
 }
 
 func batchDie(err error) {
@@ -148,6 +151,17 @@ func batchDie(err error) {
 		die("BPF_MAP_LOOKUP_BATCH: ENOSPC (chunk is smaller than a hash bucket): %v", err)
 	}
 	die("BPF_MAP_LOOKUP_BATCH: %v", err)
+}
+
+// syncPoint (--sync): tells the caller where we are, and waits for its go-ahead.
+func syncPoint(what string) {
+	if _, err := io.WriteString(os.Stdout, what+"\n"); err != nil {
+		die("writing stdout: %v", err)
+	}
+	var b [1]byte
+	if n, err := os.Stdin.Read(b[:]); n != 1 {
+		die("--sync: stdin closed before the go-ahead (%s): %v", what, err)
+	}
 }
 
 func parseUint(name, s string, max uint64) uint64 {
@@ -166,6 +180,7 @@ func main() {
 	chunkS := fs.String("chunk", "4096", "entries per LOOKUP_BATCH call")
 	runsS := fs.String("runs", "1", "number of full reads")
 	valueS := fs.String("value", "3735928559", "value every entry should have")
+	sync := fs.Bool("sync", false, "wait for a byte on stdin before and after each read")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		die("%v (usage: --pin PATH --strategy elem|batch|batch-fixed-cursor --chunk N --runs R --value V)", err)
 	}
@@ -233,38 +248,31 @@ func main() {
 			r.bitmap[i] = 0
 		}
 		var s verify
-		var calls uint64
+		if *sync {
+			syncPoint("ready")
+		}
 		runtime.ReadMemStats(&before)
 		t0 := time.Now()
 		switch *strategy {
 		case "elem":
 			r.readElem(&s)
 		case "batch":
-			calls = r.readBatch(&s)
+			r.readBatch(&s)
 		case "batch-fixed-cursor":
-			calls = r.readFixed(&s)
+			r.readFixed(&s)
 		}
 		wall := time.Since(t0)
 		runtime.ReadMemStats(&after)
-
-		var bpfCalls string
-		if *strategy == "elem" {
-			// Not counted by us: what cilium v0.9.1's MapIterator does (read
-			// from its source): one GET_NEXT_KEY per delivered entry plus the
-			// final one that ends with ENOENT, one LOOKUP_ELEM per entry. Exact
-			// unless a key vanished between the two calls (cilium then skips it
-			// silently) or the kernel needed the pre-4.4.132 EFAULT fallback.
-			bpfCalls = fmt.Sprintf(`"bpfCalls":{"GET_NEXT_KEY":%d,"LOOKUP_ELEM":%d},`, s.entries+1, s.entries)
-		} else {
-			// One BatchLookup call is exactly one BPF_MAP_LOOKUP_BATCH syscall.
-			bpfCalls = fmt.Sprintf(`"bpfCalls":{"LOOKUP_BATCH":%d},`, calls)
+		if *sync {
+			syncPoint("done")
 		}
+
 		line := fmt.Sprintf(`{"impl":"go","strategy":%q,"chunk":%d,"run":%d,"wallNs":%d,`+
 			`"entries":%d,"distinct":%d,"keySum":%d,"checksum":%d,"badValues":%d,"badKeys":%d,`+
-			`%s"allocatedBytes":%d,"gcCount":%d,"maxEntries":%d}`+"\n",
+			`"allocatedBytes":%d,"gcCount":%d,"maxEntries":%d}`+"\n",
 			*strategy, chunk, run, wall.Nanoseconds(),
 			s.entries, s.distinct, s.keySum, s.checksum, s.badValues, s.badKeys,
-			bpfCalls, after.TotalAlloc-before.TotalAlloc, after.NumGC-before.NumGC, r.maxEntries)
+			after.TotalAlloc-before.TotalAlloc, after.NumGC-before.NumGC, r.maxEntries)
 		if _, err := io.WriteString(out, line); err != nil {
 			die("writing stdout: %v", err)
 		}

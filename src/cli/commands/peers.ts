@@ -26,12 +26,8 @@ interface PeersFlags extends OutputFlags {
   pin?: string;
 }
 
-/**
- * The flags → what runPeers needs; nothing more. `loops` is typed here as
- * well until PeersConfig (harness/peers.ts, the peers helper's) declares it:
- * the intersection is then redundant (TEMP(issue9): drop `& { loops … }`).
- */
-function peersConfig(flags: PeersFlags): PeersConfig & { loops: readonly ReadLoop[] } {
+/** The flags → what runPeers needs; nothing more. */
+function peersConfig(flags: PeersFlags): PeersConfig {
   return {
     // The published experiment's map: hash u32 → u32 (the harness's default shape), max_entries = entries.
     entries: flags.entries,
@@ -39,8 +35,8 @@ function peersConfig(flags: PeersFlags): PeersConfig & { loops: readonly ReadLoo
     fill: flags.fill,
     // peers has no --map-flags: the map is created without flags (a random hash seed per map).
     mapFlags: 0,
-    // peers has no --no-kernel-count: no kernel-side syscall count (runPeers does not attach the counter).
-    kernelCount: false,
+    // peers has no --no-kernel-count: every implementation's calls are counted by the kernel (runPeers loads the counter).
+    kernelCount: true,
     chunk: flags.chunk,
     rounds: flags.rounds,
     strategies: flags.strategies,
@@ -51,10 +47,10 @@ function peersConfig(flags: PeersFlags): PeersConfig & { loops: readonly ReadLoo
   };
 }
 
-function peersAction(flags: PeersFlags, io: Io): number {
+async function peersAction(flags: PeersFlags, io: Io): Promise<number> {
   const human = humanStream(io, [flags.json]);
   const color = useColor(flags, io, human);
-  const outcome = runPeers(peersConfig(flags), terminalProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
+  const outcome = await runPeers(peersConfig(flags), terminalProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
   const result = buildPeersResult(outcome, TOOL);
   human.write(`${renderPeers(result, { color })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
@@ -78,5 +74,5 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     jsonOption("write the result as JSON to a file, or '-' for stdout"),
     colorOption(),
   );
-  return finishOptions(cmd).action((flags: PeersFlags) => ctx.exit(peersAction(flags, ctx.io)));
+  return finishOptions(cmd).action(async (flags: PeersFlags) => ctx.exit(await peersAction(flags, ctx.io)));
 }

@@ -1,0 +1,55 @@
+// bpfbench report: many results (run, sweep, peers; one machine or a fleet),
+// one comparison (a table per configuration, a column per machine), and
+// optionally one self-contained HTML page or Markdown.
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { InvalidInputError } from '../../errors.js';
+import { fleetMarkdown, mergeResults, parseResult, renderFleet, type LoadedResult } from '../../report/fleet.js';
+import { htmlPage } from '../../report/html.js';
+import { EXIT_OK } from '../exit.js';
+import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
+import { addOptions, colorOption, finishOptions, GROUP, type OutputFlags } from '../options.js';
+import { writeText } from '../output.js';
+
+interface ReportFlags extends Omit<OutputFlags, 'json'> {
+  html?: string;
+  markdown?: string;
+}
+
+/** Reads and checks every file before anything is written: a bad one is one line, exit 2. */
+export function readResults(files: string[]): LoadedResult[] {
+  return files.map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    return parseResult(file, text);
+  });
+}
+
+function reportAction(files: string[], flags: ReportFlags, io: Io): number {
+  if (flags.html === '-' && flags.markdown === '-') throw new InvalidInputError("--html and --markdown cannot both go to stdout ('-')");
+  const results = readResults(files);
+  const fleet = mergeResults(results);
+  const human = humanStream(io, [flags.html, flags.markdown]);
+  human.write(`${renderFleet(fleet, { color: useColor(flags, io, human) })}\n`);
+  if (flags.markdown !== undefined) writeText(flags.markdown, fleetMarkdown(fleet), io.stdout);
+  if (flags.html !== undefined) writeText(flags.html, htmlPage(results), io.stdout);
+  return EXIT_OK;
+}
+
+export function addReportCommand(program: Command, ctx: CommandContext): Command {
+  const cmd = program
+    .command('report')
+    .description('merge run, sweep and peers results (one machine or many) into one comparison: a table per configuration, a column per machine; --html writes a self-contained page')
+    .argument('<files...>', 'result files (JSON from run, sweep or peers --json)');
+  addOptions(
+    cmd,
+    new Option('--html <file>', "one self-contained HTML page (charts, tables, sources; no network), or '-' for stdout").helpGroup(GROUP.output),
+    new Option('--markdown <file>', "the merged tables as Markdown, or '-' for stdout").helpGroup(GROUP.output),
+    colorOption(),
+  );
+  return finishOptions(cmd).action((files: string[], flags: ReportFlags) => ctx.exit(reportAction(files, flags, ctx.io)));
+}

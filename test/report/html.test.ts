@@ -1,0 +1,221 @@
+// The HTML report without a browser: the numbers on the page are the JSON's,
+// formatted as the tables format them; every figure names its source file;
+// nothing on the page reaches the network; the charts place marks where the
+// figures say.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InvalidInputError } from '../../src/errors.js';
+import { fmtNsPerEntry, fmtRatio } from '../../src/report/format.js';
+import { fmtX, htmlReport } from '../../src/report/html.js';
+import { barsSvg, latencySvg, sweepCurvesSvg } from '../../src/report/html/charts.js';
+import { durationLabel, esc, linearTicks, logTicks } from '../../src/report/html/markup.js';
+import { OKABE_ITO } from '../../src/report/html/style.js';
+import { ROOT } from '../../src/paths.js';
+
+type Json = { [k: string]: any };
+
+const RUN1 = 'results/run-1Mi.json';
+const RUN4 = 'results/run-4Mi.json';
+const PEERS = 'results/peers-1Mi.json';
+const SWEEP = 'results/sweep-reference-1Mi-4Mi.json';
+const read = (file: string): Json => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
+const committed = () => [RUN1, RUN4, PEERS, SWEEP].map((file) => ({ file, json: read(file) }));
+
+/** Text as a reader sees it: tags removed, entities decoded. */
+const text = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+const figures = (html: string) => [...html.matchAll(/<figure id="figure-(\d+)">([\s\S]*?)<\/figure>/g)].map((m) => ({ n: Number(m[1]), html: m[2]! }));
+const section = (html: string, id: string) => [...html.matchAll(/<section id="([^"]+)">([\s\S]*?)<\/section>/g)].find((m) => m[1] === id)?.[2] ?? '';
+
+test('self-contained: no fetch of any kind, a Content-Security-Policy that forbids one, one document', () => {
+  const html = htmlReport(committed());
+  assert.match(html, /^<!DOCTYPE html>\n<html lang="en">/);
+  assert.ok(html.trimEnd().endsWith('</html>'));
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; script-src &#39;unsafe-inline&#39;; img-src data:;/);
+  assert.doesNotMatch(html, /\b(src|href|srcset|xlink:href|action|poster)\s*=/i, 'no attribute that loads anything');
+  assert.doesNotMatch(html, /https?:\/\//, 'no URL at all');
+  assert.doesNotMatch(html, /@import|url\(|<link|<iframe|<object|<embed|<img/i);
+  assert.equal(html.match(/<script>/g)?.length, 1, 'the self-check, inline');
+  assert.match(html, /@media \(prefers-color-scheme: dark\)/);
+  assert.match(html, /font:17px\/1\.6 system-ui,/);
+  for (const c of Object.values(OKABE_ITO)) assert.ok(html.includes(c), `Okabe–Ito ${c}`);
+  assert.equal(htmlReport(committed()), html, 'a pure function: same results, same page');
+});
+
+test('the headline: summary.speedupMean x ± sd of the fastest strategy, as the summary line writes it', () => {
+  const html = htmlReport(committed());
+  const cards = [...html.matchAll(/<div class="card">([\s\S]*?)<\/div><\/div>/g)].map((m) => text(m[1]!));
+  assert.equal(cards.length, 2);
+  for (const [i, file] of [RUN1, RUN4].entries()) {
+    const r = read(file);
+    const best = r.results.filter((s: Json) => s.strategy !== 'elem').sort((a: Json, b: Json) => r.summary.speedupMean[b.strategy].x - r.summary.speedupMean[a.strategy].x)[0];
+    const m = r.summary.speedupMean[best.strategy];
+    const headline = `${fmtX(m.x)} ± ${fmtX(m.sd)}×`;
+    assert.ok(cards[i]!.startsWith(headline), `${cards[i]} starts with ${headline}`);
+    assert.ok(r.summary.line.includes(headline), `the CLI's summary line says the same: ${r.summary.line}`);
+    assert.ok(cards[i]!.includes(`${best.label} reads ${best.verified.entries.toLocaleString('en-US')} entries`));
+    assert.ok(cards[i]!.includes(file));
+  }
+});
+
+test('time per entry: a bar per strategy at its ns/entry, its speedup, whiskers from the fastest to the slowest run', () => {
+  const html = htmlReport(committed());
+  const fig = figures(section(html, 'per-entry'))[0]!;
+  assert.equal(fig.n, 1);
+  const t = text(fig.html);
+  for (const file of [RUN1, RUN4]) {
+    const r = read(file);
+    assert.ok(fig.html.includes(`Source: <code>${file}</code>`), `source ${file}`);
+    assert.ok(t.includes(`hash u32→u32, ${r.config.entries.toLocaleString('en-US')} entries (${r.config.entries / 1048576}Mi), chunk 4,096, fill prog, loop js`));
+    for (const s of r.results) {
+      assert.ok(t.includes(`${fmtNsPerEntry(s.nsPerEntry)} ns`), `${file} ${s.label} ns/entry`);
+      if (s.strategy !== 'elem') assert.ok(t.includes(`${fmtRatio(r.summary.speedup[s.strategy])} faster`), `${file} ${s.label} speedup`);
+    }
+    for (const w of r.warnings) assert.ok(t.includes(`${file}: ${w}`), w);
+  }
+  assert.ok(t.includes('whiskers span the fastest to the slowest run (wallNs min–max, per entry)'));
+  // Geometry: one shared scale, so bar widths are proportional to ns/entry across both panels.
+  const bars = [...fig.html.matchAll(/<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[2]));
+  const values = [RUN1, RUN4].flatMap((f) => read(f).results.map((s: Json) => s.nsPerEntry));
+  assert.equal(bars.length, values.length);
+  const scale = bars[0]! / values[0]!;
+  bars.forEach((w, i) => assert.ok(Math.abs(w - values[i]! * scale) < 0.2, `bar ${i}: ${w} vs ${values[i]! * scale}`));
+  assert.equal(fig.html.match(/class="whisker"/g)?.length, values.length, 'every strategy ran more than once: a whisker each');
+});
+
+test('the sweep: a curve per size, elem dashed, the fastest chunk named, the source', () => {
+  const html = htmlReport(committed());
+  const sw = read(SWEEP);
+  const fig = figures(section(html, 'sweep'))[0]!;
+  assert.equal(fig.n, 2);
+  assert.equal(fig.html.match(/<polyline class="series"/g)?.length, sw.config.entries.length);
+  assert.equal(fig.html.match(/<line class="reference"/g)?.length, sw.config.entries.length);
+  assert.equal(fig.html.match(/class="model"/g), null, 'no model in this result: none drawn');
+  const dots = fig.html.match(/<circle class="dot"/g)?.length;
+  assert.equal(dots, sw.points.filter((p: Json) => p.chunk !== null && p.verified).length);
+  const t = text(fig.html);
+  for (const b of sw.best) assert.ok(t.includes(`${b.strategy} at ${b.entries / 1048576}Mi: chunk ${b.chunk.toLocaleString('en-US')} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`));
+  assert.ok(fig.html.includes(`Source: <code>${SWEEP}</code>`));
+});
+
+test('the sweep with a fitted model: a dotted curve per size, its coefficients in the caption', () => {
+  const sw = read(SWEEP);
+  sw.model = sw.config.entries.map((entries: number, i: number) => ({ entries, strategy: 'batch', perEntryNs: 220 + 60 * i, perCallNs: 350 + 10 * i }));
+  const html = htmlReport([{ file: 's.json', json: sw }]);
+  assert.equal(html.match(/<path class="model"/g)?.length, 2);
+  assert.ok(text(html).includes('Dotted: the fitted model ns/entry = a + b ÷ chunk (1Mi batch: a = 220 ns per entry, b = 350 ns per call; 4Mi batch: a = 280 ns per entry, b = 360 ns per call)'));
+});
+
+test('peers: a panel per strategy, C as the floor, each ratio to C', () => {
+  const html = htmlReport(committed());
+  const p = read(PEERS);
+  const fig = figures(section(html, 'peers'))[0]!;
+  assert.equal(fig.n, 3);
+  const t = text(fig.html);
+  assert.equal(fig.html.match(/class="panel-title"/g)?.length, p.config.strategies.length);
+  assert.equal(fig.html.match(/<line class="floor"/g)?.length, p.config.strategies.length, 'C ran every strategy: a floor in each panel');
+  for (const x of p.results) {
+    assert.ok(t.includes(`${fmtNsPerEntry(x.nsPerEntry)} ns`), `${x.impl} ${x.strategy}`);
+    if (x.verified.ok && x.impl !== 'c') assert.ok(t.includes(`${fmtRatio(x.ratioToC)} C`), `${x.impl} ${x.strategy} × C`);
+    if (!x.verified.ok) assert.ok(t.includes(`wrong read: ${x.verified.distinct.toLocaleString('en-US')} distinct keys`));
+  }
+  assert.equal(fig.html.match(/<rect class="bar failed"/g)?.length, p.results.filter((x: Json) => !x.verified.ok).length);
+  assert.ok(fig.html.includes(`Source: <code>${PEERS}</code>`));
+});
+
+test('per-call latency, where results carry it: a line per strategy through p50 … max, the figures in the caption', () => {
+  const r = read(RUN1);
+  r.results[0].callLatency = { GET_NEXT_KEY: { p50: 1100, p90: 1500, p99: 4200, p999: 21000, max: 480000 }, LOOKUP_ELEM: { p50: 1200, p90: 1700, p99: 5000, p999: 30000, max: 910000 } };
+  r.results[1].callLatency = { p50: 52000, p90: 61000, p99: 90000, p999: 150000, max: 2100000 };
+  const html = htmlReport([{ file: 'lat.json', json: r }]);
+  const fig = figures(section(html, 'latency'))[0]!;
+  assert.equal(fig.html.match(/<polyline class="series"/g)?.length, 3);
+  assert.equal(fig.html.match(/<circle class="dot"/g)?.length, 15);
+  const t = text(fig.html);
+  assert.ok(t.includes('elem · GET_NEXT_KEY: p50 1.1 µs, p90 1.5 µs, p99 4.2 µs, p99.9 21 µs, max 480 µs'));
+  assert.ok(t.includes('batch(4096): p50 52 µs, p90 61 µs, p99 90 µs, p99.9 150 µs, max 2.1 ms'));
+  assert.ok(fig.html.includes('Source: <code>lat.json</code>'));
+  assert.equal(htmlReport([{ file: 'x.json', json: read(RUN1) }]).includes('id="latency"'), false, 'without callLatency: no such section');
+});
+
+test('the merged table: the figures the terminal table shows, a column head per result', () => {
+  const html = htmlReport(committed());
+  const merged = section(html, 'merged');
+  assert.equal(merged.match(/<table>/g)?.length, 3);
+  for (const file of [RUN1, RUN4]) {
+    const r = read(file);
+    for (const s of r.results) assert.ok(merged.includes(`<tr><th scope="row">${s.label}</th><td class="first">${fmtNsPerEntry(s.nsPerEntry)}</td><td>${fmtRatio(r.summary.speedup[s.strategy])}</td>`), `${file} ${s.label}`);
+  }
+  assert.ok(merged.includes(`<code>${RUN1}</code><br>6.18.44-fc-v769<br>AMD EPYC ×2<br>loop js`));
+  assert.ok(text(merged).includes(`${RUN1} and ${RUN4}: another configuration (entries 1Mi vs 4Mi)`));
+  // Every file in the sources, with its machine.
+  const sources = text(section(html, 'sources'));
+  for (const f of [RUN1, RUN4, PEERS, SWEEP]) assert.ok(sources.includes(f));
+  assert.ok(sources.includes('Linux 6.18.44-fc-v769 · AMD EPYC ×2 · 23.5 GiB · node v20.20.2 · koffi 3.3.4 · libbpf 1.1'));
+});
+
+test('every chart: an <svg class="chart"> with its own id, inside a figure whose caption names a source file', () => {
+  const html = htmlReport(committed());
+  const ids = [...html.matchAll(/<svg class="chart" id="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(ids, ['chart-1', 'chart-2', 'chart-3']);
+  const figs = figures(html);
+  assert.deepEqual(figs.map((f) => f.n), [1, 2, 3]);
+  for (const f of figs) {
+    assert.equal(f.html.match(/<svg class="chart"/g)?.length, 1);
+    assert.match(f.html, /<figcaption><strong>Figure \d+\. [^<]+\.<\/strong>[\s\S]*Source: <code>results\//);
+  }
+});
+
+test('names are escaped: a file called <img …> stays text', () => {
+  const html = htmlReport([{ file: '<img src=x onerror=alert(1)>.json', json: read(RUN1) }]);
+  assert.ok(html.includes(esc('<img src=x onerror=alert(1)>.json')));
+  assert.doesNotMatch(html, /<img/);
+});
+
+test('a bad result is an InvalidInputError naming the file and the field', () => {
+  const r = read(PEERS);
+  delete r.results[4].wallNs;
+  assert.throws(() => htmlReport([{ file: 'a.json', json: read(RUN1) }, { file: 'p.json', json: r }]), (e: unknown) => e instanceof InvalidInputError && e.message === 'p.json: results[4].wallNs is missing');
+});
+
+test('axes: linear ticks of 1, 2, 5 × 10^k reaching the maximum; log ticks within the range', () => {
+  assert.deepEqual(linearTicks(5335), [0, 2000, 4000, 6000]);
+  assert.deepEqual(linearTicks(304), [0, 100, 200, 300, 400]);
+  assert.deepEqual(linearTicks(0.9), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(logTicks(100, 10000), [100, 200, 500, 1000, 2000, 5000, 10000]);
+  assert.equal(durationLabel(1500), '1.5 µs');
+  assert.equal(durationLabel(2.1e6), '2.1 ms');
+});
+
+test('charts: bars and whiskers where the values say, each panel its own scale unless shared', () => {
+  const bar = (value: number, lo: number, hi: number) => ({ label: 'x', value, lo, hi, color: 0, valueText: '', note: '', failed: false, tooltip: 't' });
+  const panels = [{ title: 'a', bars: [bar(100, 80, 150)] }, { title: 'b', bars: [bar(10, 10, 10)] }];
+  const own = barsSvg('c', 'l', panels, 'ns');
+  const widths = (svg: string) => [...svg.matchAll(/<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[2]));
+  // Own scales: 100 on an axis to 150 (the whisker's end), 10 on an axis to 10: the second bar is the wider.
+  const [w1, w2] = widths(own);
+  assert.ok(Math.abs(w1! / w2! - 100 / 150) < 0.01, `${w1} ${w2}`);
+  const shared = barsSvg('c', 'l', panels, 'ns', { shared: true });
+  const [s1, s2] = widths(shared);
+  assert.ok(Math.abs(s1! / s2! - 10) < 0.05, `${s1} ${s2}`);
+  // The whisker spans lo..hi on the first bar's scale; none where lo = hi.
+  const d = /<path class="whisker" d="M([\d.]+) [\d.]+H([\d.]+)/.exec(own)!;
+  const x0 = Number(/<rect class="bar" x="([\d.]+)"/.exec(own)![1]);
+  assert.ok(Math.abs((Number(d[1]) - x0) / w1! - 0.8) < 0.01 && Math.abs((Number(d[2]) - x0) / w1! - 1.5) < 0.01);
+  assert.equal(own.match(/class="whisker"/g)?.length, 1);
+  // Latency: higher percentiles drawn higher; the sweep: x by log₂(chunk).
+  const lat = latencySvg('l', 'l', [{ label: 's', color: 0, values: [1e3, 2e3, 1e4, 1e5, 1e6] }]);
+  const ys = /<polyline class="series" points="([^"]+)"/.exec(lat)![1]!.split(' ').map((p) => Number(p.split(',')[1]));
+  assert.deepEqual([...ys].sort((a, b) => b - a), ys);
+  const sw = sweepCurvesSvg('s', 's', [{ label: '1Mi batch', color: 0, points: [[1, 900], [64, 300], [4096, 230]] }]);
+  const xs = /<polyline class="series" points="([^"]+)"/.exec(sw)![1]!.split(' ').map((p) => Number(p.split(',')[0]));
+  assert.ok(Math.abs(xs[1]! - xs[0]! - (xs[2]! - xs[1]!)) < 0.2, 'log₂ spacing: 1 → 64 → 4096 evenly');
+});
