@@ -113,6 +113,8 @@ export function humanOf(flags: MeasuredRunFlags, io: Io): NodeJS.WriteStream {
 function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean, io: Io): never {
   const pins = removeOwnPins();
   const cleaned = [...(madeMap && (progress.current ?? progress.last) !== undefined ? ['map removed'] : []), ...pins.map((p) => `pin ${p} removed`)];
+  // A phase that ended before the signal finished: its line first.
+  progress.flush();
   progress.clear();
   io.stderr.write(`${interruptedLine(e.signal, progress, cleaned)}\n`);
   process.exit(signalExitCode(e.signal));
@@ -128,6 +130,7 @@ export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: 
   let outcome: RunOutcome;
   try {
     outcome = interruptible(() => runBenchmark(config, { progress }));
+    progress.flush();
   } catch (e) {
     if (e instanceof Interrupted) exitInterrupted(e, progress, source.kind === 'create', io);
     throw e;

@@ -1,9 +1,13 @@
-// Progress of the harness's phases (create, fill, each strategy's warmup and
-// timed reads) on stderr. On a terminal: one line redrawn in place with the
-// percentage and ETA, at most 10 times a second, cleared when the phase ends.
-// Anywhere else (a pipe, a CI log): one plain line per phase when it ends,
-// `bpfbench: fill (prog) … done in 1.23 s`. Either way it knows the phase
-// under way, which an interruption names (interrupt.ts).
+// Progress of the harness's phases (create, fill, each strategy's audit,
+// warmup and timed reads) on stderr. On a terminal: one line redrawn in place
+// with the percentage and ETA, at most 10 times a second, cleared when the
+// phase ends. Anywhere else (a pipe, a CI log): one plain line per phase,
+// `bpfbench: fill (prog) … done in 1.23 s`, written once the phase is known to
+// have finished: when the next one starts, at flush() (the run is over), or
+// as a command that succeeded exits. A phase that ended by an error is not
+// said to be done: its line is never written, the error's line follows the
+// last phase that was. Either way it knows the phase under way, which an
+// interruption names (interrupt.ts).
 import type { Progress } from '../harness/progress.js';
 import { fmtDuration } from '../report/format.js';
 
@@ -13,6 +17,8 @@ export interface CliProgress extends Progress {
   readonly current: string | undefined;
   /** The last phase that ended, if any. */
   readonly last: string | undefined;
+  /** Writes the line of a phase that ended and is not written yet (off a terminal): it finished. */
+  flush(): void;
   /** Clears a line drawn in place (before another line is written over it). */
   clear(): void;
 }
@@ -24,12 +30,27 @@ export function cliProgress(stream: NodeJS.WriteStream = process.stderr): CliPro
 /** SHIM(issue11): the old name; it no longer stays silent off a terminal. */
 export const terminalProgress = cliProgress;
 
-/** Off a terminal: `bpfbench: <phase> … done in <time>` when a phase ends, nothing in between. */
+/** Lines of phases that ended, not written yet: a command that exits 0 finished them all. */
+const unwritten = new Set<CliProgress>();
+let exitHooked = false;
+
+function flushOnSuccess(progress: CliProgress): void {
+  unwritten.add(progress);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', (code) => {
+    if (code === 0) for (const p of unwritten) p.flush();
+    unwritten.clear();
+  });
+}
+
+/** Off a terminal: `bpfbench: <phase> … done in <time>` for each phase that finished, nothing in between. */
 function lineProgress(stream: NodeJS.WriteStream): CliProgress {
   let current: string | undefined;
   let last: string | undefined;
   let started = 0n;
-  return {
+  let ended: string | undefined;
+  const p: CliProgress = {
     get current() {
       return current;
     },
@@ -37,18 +58,27 @@ function lineProgress(stream: NodeJS.WriteStream): CliProgress {
       return last;
     },
     start(phase) {
+      p.flush();
       current = phase;
       started = process.hrtime.bigint();
     },
     update() {},
     end() {
       if (current === undefined) return;
-      stream.write(`bpfbench: ${current} … done in ${fmtDuration(Number(process.hrtime.bigint() - started))}\n`);
+      // Whether it ended well is known later: when another phase starts, or the run is over.
+      ended = `bpfbench: ${current} … done in ${fmtDuration(Number(process.hrtime.bigint() - started))}\n`;
       last = current;
       current = undefined;
+      flushOnSuccess(p);
+    },
+    flush() {
+      if (ended !== undefined) stream.write(ended);
+      ended = undefined;
+      unwritten.delete(p);
     },
     clear() {},
   };
+  return p;
 }
 
 /** On a terminal: the phase, its percentage and ETA, redrawn in place. */
@@ -105,6 +135,7 @@ function drawnProgress(stream: NodeJS.WriteStream): CliProgress {
       if (current !== undefined) last = current;
       current = undefined;
     },
+    flush() {},
     clear,
   };
 }
