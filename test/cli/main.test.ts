@@ -77,5 +77,18 @@ test('without the native library: run, sweep and reproduce exit 1 with its one l
   } finally {
     setNativeLibPath(NATIVE_LIB);
   }
-  assert.equal(NATIVE_NOT_BUILT, "the native read loop is not built (native/libbpfbench.so): run 'make', or use --loop js");
+});
+
+test("a run's phases go to the injected stderr as lines (it is no terminal); with --json - the injected stdout holds the JSON alone", async () => {
+  const c = captured();
+  assert.equal(await main(bpfbench('run', '--entries', '4096', '--runs', '1', '--strategies', 'elem,batch', '--json', '-'), c.io), 0, c.err());
+  assert.equal(JSON.parse(c.out()).results.length, 2);
+  const phases = c
+    .err()
+    .split('\n')
+    .map((l) => /^bpfbench: (.+) … done in \d+(\.\d+)? (ns|µs|ms|s|min)$/.exec(l)?.[1])
+    .filter((p) => p !== undefined);
+  // --warmup auto on 4,096 entries: one warmup read each.
+  assert.deepEqual(phases, ['create map (4,096 entries)', 'fill (prog)', 'elem warmup 1/1', 'elem run 1', 'batch(4096) warmup 1/1', 'batch(4096) run 1']);
+  assert.match(c.err(), /^bpfbench run: hash u32→u32, 4,096 entries, loop native$/m, 'the table follows on stderr');
 });
