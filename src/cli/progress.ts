@@ -27,8 +27,6 @@ export function cliProgress(stream: NodeJS.WriteStream = process.stderr): CliPro
   return stream.isTTY ? drawnProgress(stream) : lineProgress(stream);
 }
 
-/** SHIM(issue11): the old name; it no longer stays silent off a terminal. */
-export const terminalProgress = cliProgress;
 
 /** Lines of phases that ended, not written yet: a command that exits 0 finished them all. */
 const unwritten = new Set<CliProgress>();

@@ -8,7 +8,7 @@ import { EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
 import { maxEntriesOf, resolveFill } from '../measure.js';
 import { addOptions, entriesOption, fillOption, finishOptions, mapFlagsOption, mapShapeOptions, maxEntriesOption, pinOption, type MapShapeFlags } from '../options.js';
-import { terminalProgress } from '../progress.js';
+import { cliProgress } from '../progress.js';
 
 interface LoadFlags extends MapShapeFlags {
   entries: number;
@@ -23,7 +23,7 @@ function loadAction(flags: LoadFlags, io: Io): number {
   preparePinPath(flags.pin);
   const bench = openBenchMap(
     { mapType: flags.mapType, keySize: flags.keySize, valueSize: flags.valueSize, entries: flags.entries, maxEntries, fill: resolveFill(flags), mapFlags: flags.mapFlags, kernelCount: false },
-    terminalProgress(io.stderr),
+    cliProgress(io.stderr),
   );
   try {
     bench.map.pin(flags.pin);

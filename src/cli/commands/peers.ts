@@ -13,7 +13,7 @@ import type { ReadLoop } from '../../strategies/index.js';
 import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
 import { writeJson, writeText } from '../output.js';
 import { parseList, rangeChecked } from '../parse.js';
-import { terminalProgress } from '../progress.js';
+import { cliProgress } from '../progress.js';
 
 const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool'];
 
@@ -55,7 +55,7 @@ async function peersAction(flags: PeersFlags, io: Io): Promise<number> {
   if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
   const human = humanStream(io, [flags.json, flags.html]);
   const color = useColor(flags, io, human);
-  const outcome = await runPeers(peersConfig(flags), terminalProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
+  const outcome = await runPeers(peersConfig(flags), cliProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
   const result = buildPeersResult(outcome, TOOL);
   human.write(`${renderPeers(result, { color })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);

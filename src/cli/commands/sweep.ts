@@ -29,7 +29,7 @@ import {
   type OutputFlags,
 } from '../options.js';
 import { writeJson, writeText } from '../output.js';
-import { terminalProgress } from '../progress.js';
+import { cliProgress } from '../progress.js';
 
 interface SweepFlags extends OutputFlags {
   entries: number[];
@@ -67,7 +67,7 @@ function sweepAction(flags: SweepFlags, io: Io): number {
       objectPath: flags.object,
       loop: flags.loop,
     },
-    terminalProgress(io.stderr),
+    cliProgress(io.stderr),
   );
   const result = buildSweepResult(outcome, TOOL);
   human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
