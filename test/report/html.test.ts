@@ -134,7 +134,7 @@ test('peers: a panel per strategy, C as the floor, each ratio to C', () => {
     if (x.verified.ok && x.impl !== 'c') assert.ok(t.includes(`${fmtRatio(x.ratioToC)} C`), `${x.impl} ${x.strategy} × C`);
     if (!x.verified.ok) assert.ok(t.includes(`wrong read: ${x.verified.distinct.toLocaleString('en-US')} distinct keys`));
   }
-  assert.equal(fig.html.match(/<rect class="bar failed"/g)?.length, p.results.filter((x: Json) => !x.verified.ok).length);
+  assert.equal((fig.html.match(/<rect class="bar failed"/g) ?? []).length, p.results.filter((x: Json) => !x.verified.ok).length);
   assert.ok(fig.html.includes(`Source: <code>${PEERS}</code>`));
 });
 
