@@ -1,0 +1,21 @@
+// `make test` must run the test files and nothing else: `node --test dist/test/`
+// also ran helpers.js and fixtures/*.js as passing "tests".
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { ROOT } from '../../src/paths.js';
+
+test('make test hands node --test only *.test.js files', () => {
+  // -n prints the recipe without running it; the last line is the test runner's.
+  const dry = spawnSync('make', ['-s', '--no-print-directory', '-n', 'test'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  const line = dry.stdout.trim().split('\n').filter((l) => l.includes('node --test')).pop();
+  assert.ok(line, `no node --test line in:\n${dry.stdout}`);
+  // Expand it as the shell would (the $(find …) in it), printing one argument a line.
+  const args = spawnSync('sh', ['-c', `printf '%s\\n' ${line.replace(/^.*?node --test/, '')}`], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(args.status, 0, args.stderr);
+  const files = args.stdout.split('\n').filter((a) => a !== '' && !a.startsWith('--'));
+  assert.ok(files.length >= 20, `only ${files.length} test files: ${files.join(' ')}`);
+  for (const f of files) assert.match(f, /^dist\/test\/.+\.test\.js$/, `${f} is not a test file`);
+  assert.ok(!files.some((f) => /helpers\.js$|fixtures\//.test(f)));
+});
