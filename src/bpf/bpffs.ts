@@ -1,7 +1,8 @@
 // The BPF filesystem: where pins live. Mounted on demand (as root), and
 // pins the tool makes are tracked so they can be removed on exit and on
-// Ctrl-C.
+// SIGINT/SIGTERM.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import koffi from 'koffi';
 import { InvalidInputError, UsageError } from '../errors.js';
@@ -50,14 +51,23 @@ export function preparePinPath(path: string): void {
 const ownPins = new Set<string>();
 let hooked = false;
 
-function removeOwnPins(): void {
-  for (const p of ownPins) rmSync(p, { force: true });
+/** The exit code of a process ended by a signal, as a shell reports it: 128 + its number (SIGINT 130, SIGTERM 143). */
+export const signalExitCode = (signal: 'SIGINT' | 'SIGTERM'): number => 128 + constants.signals[signal];
+
+/** Removes the pins this process made (trackPin) and has not removed yet; returns their paths. */
+export function removeOwnPins(): string[] {
+  const removed = [...ownPins];
+  for (const p of removed) rmSync(p, { force: true });
   ownPins.clear();
+  return removed;
 }
 
 /**
  * Records a pin this process made, to remove on exit and on SIGINT/SIGTERM.
- * (A signal arriving during a synchronous read is handled when it ends.)
+ * These listeners run only when the event loop does: a signal arriving
+ * while a command runs synchronously (a whole `run` does) waits for it to
+ * end, unless the command runs inside src/cli/interrupt.ts's
+ * interruptible(), which stops the work at once and removes the pins itself.
  */
 export function trackPin(path: string): void {
   ownPins.add(path);
@@ -66,9 +76,9 @@ export function trackPin(path: string): void {
   process.on('exit', removeOwnPins);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
-      removeOwnPins();
-      process.stderr.write(`\nbpfbench: interrupted (${sig}); removed the pins it made\n`);
-      process.exit(130);
+      const removed = removeOwnPins();
+      process.stderr.write(`\nbpfbench: interrupted (${sig})${removed.length ? `: pin ${removed.join(', ')} removed` : ''}\n`);
+      process.exit(signalExitCode(sig));
     });
   }
 }

@@ -1,16 +1,21 @@
 // A measured run as `run` and `reproduce` do it: flags → the harness's
-// configuration (cross-flag checks here), the run, and its table printed.
+// configuration (cross-flag checks here), the run (its phases on stderr,
+// stopped at once by SIGINT/SIGTERM), and its table printed.
+import { removeOwnPins, signalExitCode } from '../bpf/bpffs.js';
+import { BpfMap } from '../bpf/map.js';
 import type { FillMethod } from '../harness/fill.js';
 import { isDefaultShape, type MapSource } from '../harness/bench-map.js';
-import { runBenchmark, type RunConfig } from '../harness/run.js';
+import { runBenchmark, type RunConfig, type RunOutcome } from '../harness/run.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
 import { InvalidInputError } from '../errors.js';
 import { TOOL } from '../paths.js';
+import { checkPrivilege } from '../harness/preflight.js';
 import { strategyByName, type ReadLoop } from '../strategies/index.js';
 import { humanStream, useColor, type Io } from './io.js';
 import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
-import { terminalProgress } from './progress.js';
+import { interruptedLine, interruptible, Interrupted } from './interrupt.js';
+import { cliProgress, type CliProgress } from './progress.js';
 
 /** The flags of a measured run (`reproduce` has no shape, source or --max-entries flags: the defaults hold). */
 export interface MeasuredRunFlags extends Partial<MapShapeFlags>, MeasureFlags, OutputFlags, ExportFlags {
@@ -43,13 +48,37 @@ export function maxEntriesOf(flags: { entries: number; maxEntries?: number }, fm
   return maxEntries;
 }
 
-/** Flags → the harness's configuration (cross-flag checks here). */
-export function runConfig(flags: MeasuredRunFlags, strategyNames: string[]): RunConfig {
+/** The map a run reads: one it makes, or one that exists (--pin, --map-id). */
+export function sourceOf(flags: Pick<MeasuredRunFlags, 'pin' | 'mapId'>): MapSource {
+  if (flags.pin !== undefined && flags.mapId !== undefined) throw new InvalidInputError('--pin and --map-id name two maps: give one');
+  return flags.pin !== undefined ? { kind: 'pin', path: flags.pin } : flags.mapId !== undefined ? { kind: 'id', id: flags.mapId } : { kind: 'create' };
+}
+
+/** --warmup auto: one untimed read for a map up to AUTO_WARMUP_MAX_ENTRIES, none above. */
+export const autoWarmup = (mapEntries: number): number => (mapEntries <= AUTO_WARMUP_MAX_ENTRIES ? 1 : 0);
+
+/**
+ * The size --warmup auto goes by: --entries for a map this run makes; the
+ * max_entries of a map that exists, read from the kernel now (--entries
+ * means nothing for it).
+ */
+export function warmupSize(flags: MeasuredRunFlags, source: MapSource = sourceOf(flags)): number {
+  if (source.kind === 'create') return flags.entries;
+  checkPrivilege();
+  const map = source.kind === 'pin' ? BpfMap.openPinned(source.path) : BpfMap.openById(source.id);
+  try {
+    return map.maxEntries;
+  } finally {
+    map.close();
+  }
+}
+
+/** Flags → the harness's configuration (cross-flag checks here); `mapEntries`: the size --warmup auto goes by (warmupSize). */
+export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapEntries: number = flags.entries): RunConfig {
   const maxEntries = maxEntriesOf(flags, (n) => n.toLocaleString('en-US'));
   const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
-  const warmup = flags.warmup === 'auto' ? (flags.entries <= AUTO_WARMUP_MAX_ENTRIES ? 1 : 0) : flags.warmup;
-  if (flags.pin !== undefined && flags.mapId !== undefined) throw new InvalidInputError('--pin and --map-id name two maps: give one');
-  const source: MapSource = flags.pin !== undefined ? { kind: 'pin', path: flags.pin } : flags.mapId !== undefined ? { kind: 'id', id: flags.mapId } : { kind: 'create' };
+  const warmup = flags.warmup === 'auto' ? autoWarmup(mapEntries) : flags.warmup;
+  const source = sourceOf(flags);
   return {
     source,
     mapType: flags.mapType,
@@ -75,12 +104,37 @@ export function humanOf(flags: MeasuredRunFlags, io: Io): NodeJS.WriteStream {
   return humanStream(io, [flags.json, flags.exportMarkdown, flags.exportCsv, flags.exportGab]);
 }
 
+/**
+ * A SIGINT or SIGTERM stopped the run: remove what it made, say where it
+ * stopped and what was removed, and exit as a shell reports a signal (130, 143).
+ * A map this run made is freed by the kernel as the process exits (its fds
+ * close; nothing else holds it); a map that exists is left as it was.
+ */
+function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean, io: Io): never {
+  const pins = removeOwnPins();
+  const cleaned = [...(madeMap && (progress.current ?? progress.last) !== undefined ? ['map removed'] : []), ...pins.map((p) => `pin ${p} removed`)];
+  // A phase that ended before the signal finished: its line first.
+  progress.flush();
+  progress.clear();
+  io.stderr.write(`${interruptedLine(e.signal, progress, cleaned)}\n`);
+  process.exit(signalExitCode(e.signal));
+}
+
 /** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
 export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[]): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
-  const config = runConfig(flags, strategyNames);
+  const source = sourceOf(flags);
+  const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries);
   const human = humanOf(flags, io);
   const color = useColor(flags, io, human);
-  const outcome = runBenchmark(config, { progress: terminalProgress(io.stderr) });
+  const progress = cliProgress(io.stderr);
+  let outcome: RunOutcome;
+  try {
+    outcome = interruptible(() => runBenchmark(config, { progress }));
+    progress.flush();
+  } catch (e) {
+    if (e instanceof Interrupted) exitInterrupted(e, progress, source.kind === 'create', io);
+    throw e;
+  }
   const result = buildRunResult(outcome, TOOL);
   const opts = { color };
   const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';

@@ -14,10 +14,10 @@ export const U32_MAX = 0xffff_ffff;
 /** A 100Mi map, as in the published experiment. */
 export const DEFAULT_ENTRIES = 104_857_600;
 export const DEFAULT_CHUNK = 4096;
-/** Auto repeats: at least 1 read, at most 10, until this many seconds were spent per strategy. */
+/** Auto repeats: at least 1 read, at most AUTO_MAX_RUNS, another only while it is expected to end within this many seconds per strategy. */
 export const AUTO_BUDGET_S = 60;
 export const AUTO_MAX_RUNS = 10;
-/** Auto warmup: one untimed read up to this size; above it the first read's warm-up is noise. */
+/** Auto warmup: one untimed read for a map up to this size (a map that exists: its max_entries); above it the first read's warm-up is noise. */
 export const AUTO_WARMUP_MAX_ENTRIES = 4 * 1024 * 1024;
 const MAX_CHUNK = 1 << 24;
 
@@ -132,7 +132,7 @@ export interface MeasureFlags {
 export const runsOption = () =>
   opt(GROUP.measure, '--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto');
 export const warmupOption = () =>
-  opt(GROUP.measure, '--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries, else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto');
+  opt(GROUP.measure, '--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 for a map of up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries (--pin, --map-id: its max_entries), else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto');
 export const budgetOption = () => opt(GROUP.measure, '--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S);
 export const kernelCountOption = () => opt(GROUP.measure, '--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)");
 

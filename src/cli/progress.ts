@@ -1,11 +1,90 @@
-// Progress with ETA on stderr, redrawn in place, at most 10 times a second.
-// Only for a terminal: anything else gets silence.
+// Progress of the harness's phases (create, fill, each strategy's audit,
+// warmup and timed reads) on stderr. On a terminal: one line redrawn in place
+// with the percentage and ETA, at most 10 times a second, cleared when the
+// phase ends. Anywhere else (a pipe, a CI log): one plain line per phase,
+// `bpfbench: fill (prog) … done in 1.23 s`, written once the phase is known to
+// have finished: when the next one starts, at flush() (the run is over), or
+// as a command that succeeded exits. A phase that ended by an error is not
+// said to be done: its line is never written, the error's line follows the
+// last phase that was. Either way it knows the phase under way, which an
+// interruption names (interrupt.ts).
 import type { Progress } from '../harness/progress.js';
-import { silentProgress } from '../harness/progress.js';
+import { fmtDuration } from '../report/format.js';
 
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return silentProgress;
-  let phase = '';
+/** Progress that can say where the run is. */
+export interface CliProgress extends Progress {
+  /** The phase under way (started, not ended), if any. */
+  readonly current: string | undefined;
+  /** The last phase that ended, if any. */
+  readonly last: string | undefined;
+  /** Writes the line of a phase that ended and is not written yet (off a terminal): it finished. */
+  flush(): void;
+  /** Clears a line drawn in place (before another line is written over it). */
+  clear(): void;
+}
+
+export function cliProgress(stream: NodeJS.WriteStream = process.stderr): CliProgress {
+  return stream.isTTY ? drawnProgress(stream) : lineProgress(stream);
+}
+
+/** SHIM(issue11): the old name; it no longer stays silent off a terminal. */
+export const terminalProgress = cliProgress;
+
+/** Lines of phases that ended, not written yet: a command that exits 0 finished them all. */
+const unwritten = new Set<CliProgress>();
+let exitHooked = false;
+
+function flushOnSuccess(progress: CliProgress): void {
+  unwritten.add(progress);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', (code) => {
+    if (code === 0) for (const p of unwritten) p.flush();
+    unwritten.clear();
+  });
+}
+
+/** Off a terminal: `bpfbench: <phase> … done in <time>` for each phase that finished, nothing in between. */
+function lineProgress(stream: NodeJS.WriteStream): CliProgress {
+  let current: string | undefined;
+  let last: string | undefined;
+  let started = 0n;
+  let ended: string | undefined;
+  const p: CliProgress = {
+    get current() {
+      return current;
+    },
+    get last() {
+      return last;
+    },
+    start(phase) {
+      p.flush();
+      current = phase;
+      started = process.hrtime.bigint();
+    },
+    update() {},
+    end() {
+      if (current === undefined) return;
+      // Whether it ended well is known later: when another phase starts, or the run is over.
+      ended = `bpfbench: ${current} … done in ${fmtDuration(Number(process.hrtime.bigint() - started))}\n`;
+      last = current;
+      current = undefined;
+      flushOnSuccess(p);
+    },
+    flush() {
+      if (ended !== undefined) stream.write(ended);
+      ended = undefined;
+      unwritten.delete(p);
+    },
+    clear() {},
+  };
+  return p;
+}
+
+/** On a terminal: the phase, its percentage and ETA, redrawn in place. */
+function drawnProgress(stream: NodeJS.WriteStream): CliProgress {
+  let current: string | undefined;
+  let last: string | undefined;
   let total = 0;
   let unit = '';
   let started = 0;
@@ -16,7 +95,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
   const draw = (done: number) => {
     const now = Date.now();
     const elapsed = now - started;
-    let line = `${phase}: `;
+    let line = `${current}: `;
     if (total > 0) {
       const frac = Math.min(1, done / total);
       const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
@@ -29,9 +108,19 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
     drawn = true;
     lastDraw = now;
   };
+  const clear = () => {
+    if (drawn) stream.write('\r\x1b[K');
+    drawn = false;
+  };
   return {
+    get current() {
+      return current;
+    },
+    get last() {
+      return last;
+    },
     start(p, t, u = '') {
-      phase = p;
+      current = p;
       total = t;
       unit = u;
       started = Date.now();
@@ -42,8 +131,11 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
       if (Date.now() - lastDraw >= 100) draw(done);
     },
     end() {
-      if (drawn) stream.write('\r\x1b[K');
-      drawn = false;
+      clear();
+      if (current !== undefined) last = current;
+      current = undefined;
     },
+    flush() {},
+    clear,
   };
 }

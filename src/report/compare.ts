@@ -1,6 +1,6 @@
 // Comparing a result with a baseline, for CI: a pure function from two
 // results to rows with a mark each, and the verdict. Gates, in order:
-//   1. every read verified;
+//   1. every read verified, and every row of the baseline present;
 //   2. deterministic counts equal (bpf calls per command; batch calls exact
 //      only when both maps had a fixed bucket layout, BPF_F_ZERO_SEED, else
 //      within ±1 %);
@@ -71,6 +71,9 @@ function callsEqual(a: Record<string, number>, b: Record<string, number>, tolera
   return true;
 }
 
+/** Gate 1 for a row of the baseline that the current result does not have. */
+const missingRow = (name: string): CompareRow => ({ gate: 1, figure: `${name} missing`, baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true });
+
 const callsText = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
 
 export function compareResults(base: RunResultJson, cur: RunResultJson, opts: CompareOptions): Comparison {
@@ -90,6 +93,8 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
     const ok = r.verified.ok || r.verified.expectedToFail;
     rows.push({ gate: 1, figure: `${r.label} verified`, baseline: 'ok', current: r.verified.ok ? 'ok' : `FAILED: ${r.verified.problems.join('; ')}`, mark: ok ? '~' : '+', gating: true });
   }
+  // A baseline row the current result lacks was not read, so not verified.
+  for (const b of base.results) if (!cur.results.some((c) => c.label === b.label)) rows.push(missingRow(b.label));
 
   const zeroSeed = (base.config.mapFlags & MapFlag.ZERO_SEED) !== 0 && (cur.config.mapFlags & MapFlag.ZERO_SEED) !== 0;
   const elemOf = (r: RunResultJson) => r.results.find((x) => x.strategy === 'elem');
@@ -151,11 +156,12 @@ export function renderComparison(c: Comparison, opts: { color: boolean; threshol
 
 /**
  * Two `bpfbench peers` results, row by row (implementation, bpfbench's loop,
- * strategy): gate 1 every read verified (the published loop excepted), gate
- * 2 bpf calls per command as the kernel counted them (exact per element,
- * ±1 % in batches: peers maps have a random seed), gate 3 each
- * implementation's ratio to the C floor, measured inside one run, not risen
- * beyond the threshold; gate 4 ns/entry against the baseline, reported.
+ * strategy): gate 1 every read verified (the published loop excepted) and
+ * every row of the baseline present, gate 2 bpf calls per command as the
+ * kernel counted them (exact per element, ±1 % in batches: peers maps have a
+ * random seed), gate 3 each implementation's ratio to the C floor, measured
+ * inside one run, not risen beyond the threshold (and present: no C result
+ * to divide by fails); gate 4 ns/entry against the baseline, reported.
  * A row of bpfbench without a loop (a result from before --loop) was made by
  * the js loop.
  */
@@ -180,7 +186,11 @@ export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: 
     if (!b) continue;
     const counts = peerCounts(name, c.strategy, b.bpfCalls, c.bpfCalls);
     if (counts) rows.push(counts);
-    if (c.impl !== 'c' && b.ratioToC !== null && c.ratioToC !== null && c.verified.ok) {
+    if (c.impl !== 'c' && b.ratioToC !== null && c.ratioToC === null && c.verified.ok) {
+      // No verified C read of this strategy to divide by: the gate cannot pass unseen.
+      const cRow = cur.results.find((x) => x.impl === 'c' && x.strategy === c.strategy);
+      rows.push({ gate: 3, figure: `${name} × C`, baseline: `${fmt(b.ratioToC)}×`, current: `none: ${cRow ? `C ${c.strategy} failed verification` : `no C ${c.strategy} result`}`, mark: '+', gating: true });
+    } else if (c.impl !== 'c' && b.ratioToC !== null && c.ratioToC !== null && c.verified.ok) {
       const change = c.ratioToC / b.ratioToC - 1;
       const mark: Mark = change > opts.threshold ? '+' : change < -opts.threshold ? '-' : '~';
       rows.push({ gate: 3, figure: `${name} × C`, baseline: `${fmt(b.ratioToC)}×`, current: `${fmt(c.ratioToC)}× (${change >= 0 ? '+' : ''}${pct(change)})`, mark, gating: true });
@@ -188,6 +198,8 @@ export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: 
     const r = c.nsPerEntry / b.nsPerEntry;
     rows.push({ gate: 4, figure: `${name} ns/entry`, baseline: fmt(b.nsPerEntry), current: `${fmt(c.nsPerEntry)} (×${fmt(r)})`, mark: r > 1 + opts.threshold ? '+' : r < 1 - opts.threshold ? '-' : '~', gating: opts.strictTime === true });
   }
+  // A baseline row the current result lacks (an implementation or a strategy that did not run) fails.
+  for (const b of base.results) if (!cur.results.some((c) => rowName(c) === rowName(b) && c.strategy === b.strategy)) rows.push(missingRow(`${rowName(b)} ${b.strategy}`));
   return { rows, comparable, regression: rows.some((x) => x.gating && x.mark === '+') };
 }
 
@@ -201,9 +213,10 @@ function peerCounts(name: string, strategy: string, b: PeerCellJson['bpfCalls'] 
   if (!b || !c) return undefined;
   const source = (n: { countedBy?: unknown; covers?: unknown }) => `${String(n.countedBy ?? 'unknown')}, ${String(n.covers ?? 'unknown')}`;
   const kernelRead = (n: object): n is NonNullable<PeerCellJson['bpfCalls']> => 'countedBy' in n && 'calls' in n;
-  if (!kernelRead(b) || b.countedBy !== c.countedBy || b.covers !== c.covers) {
-    const was = kernelRead(b) ? `${callsText(b.calls)} (${source(b)})` : `${callsText(b as Record<string, number>)} (source not recorded)`;
-    return { gate: 2, figure: `${name} bpf calls`, baseline: was, current: `${callsText(c.calls)} (${source(c)})`, mark: 'x', gating: false };
+  // Either side may be a result from before the kernel counted every peer (the counts alone).
+  const text = (n: object) => (kernelRead(n) ? `${callsText(n.calls)} (${source(n)})` : `${callsText(n as Record<string, number>)} (source not recorded)`);
+  if (!kernelRead(b) || !kernelRead(c) || b.countedBy !== c.countedBy || b.covers !== c.covers) {
+    return { gate: 2, figure: `${name} bpf calls`, baseline: text(b), current: text(c), mark: 'x', gating: false };
   }
   const tolerance = strategy === 'elem' ? 0 : 0.01;
   return { gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.calls), current: callsText(c.calls), mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+', gating: true };

@@ -50,3 +50,13 @@ export function fmtRatio(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   return `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
 }
+
+/** A speedup as the summary line writes it: `19.1`, `3.83`, `112` (the × is the caller's). */
+export const fmtX = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
+
+/** A fraction as a percentage, two significant digits below 10 %: `37 %`, `4.2 %`, `0.05 %`. */
+export function fmtPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '—';
+  const p = fraction * 100;
+  return `${p >= 10 || p === 0 ? p.toFixed(0) : String(Number(p.toPrecision(2)))} %`;
+}

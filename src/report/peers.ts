@@ -78,12 +78,13 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
 }
 
 /** `batch(4096)`, as `run` labels it; a name bpfbench does not know, as it is. */
-function label(strategy: string, chunk: number): string {
+export function peersStrategyLabel(strategy: string, chunk: number): string {
   const s = strategyByName(strategy);
   return s ? strategyLabel(s, chunk) : strategy;
 }
 
-const IMPL_LABEL: Record<string, string> = { c: 'C, raw syscalls', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump' };
+/** The implementations' names, C (the floor) first, in the order the report lists them. */
+export const IMPL_LABEL: Record<string, string> = { c: 'C, raw syscalls', ts: 'bpfbench (TypeScript)', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump' };
 
 /** A row's implementation as the table names it: `ts (native)`, `C, raw syscalls`. */
 export function implLabel(x: Pick<PeerCellJson, 'impl' | 'loop'>): string {
@@ -105,7 +106,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   const c = paint(opts.color);
   const rows = r.results.map((x) => [
     implLabel(x),
-    label(x.strategy, r.config.chunk),
+    peersStrategyLabel(x.strategy, r.config.chunk),
     x.verified.ok ? c.green('ok') : x.verified.expectedToFail ? c.yellow('FAILED*') : c.red.bold('FAILED'),
     fmtNsPerEntry(x.nsPerEntry),
     x.ratioToC === null ? '—' : fmtRatio(x.ratioToC),
@@ -116,7 +117,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}`;
   const table = compactTable(['implementation', 'strategy', 'verified', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'], ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
   const selfCell = (x: PeerCellJson) => (x.selfBpfCalls === null ? '—' : x.selfBpfCalls.agrees ? c.green('= ✓') : c.red.bold('≠ ✗'));
-  const callRows = r.results.map((x) => [implLabel(x), label(x.strategy, r.config.chunk), callsCell(x.bpfCalls), selfCell(x)]);
+  const callRows = r.results.map((x) => [implLabel(x), peersStrategyLabel(x.strategy, r.config.chunk), callsCell(x.bpfCalls), selfCell(x)]);
   const calls = compactTable(['implementation', 'strategy', 'bpf calls of one read,\ncounted by the kernel', 'own\ncount'], ['left', 'left', 'left', 'left'], callRows, c);
   const notes: string[] = [];
   if (r.results.some((x) => x.verified.expectedToFail && !x.verified.ok)) notes.push(c.dim('* the published loop: its failed verification is expected'));

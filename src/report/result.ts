@@ -8,6 +8,7 @@ import { meanRatio, summarize } from '../harness/stats.js';
 import type { Verdict } from '../harness/verdict.js';
 import type { ReadLoop } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
+import { fmtX } from './format.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -247,8 +248,6 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
     },
   };
 }
-
-const fmtX = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
 
 /** One sentence per verified strategy, compared with elem: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
 export function summaryLine(results: StrategyResultJson[], speedup: Record<string, number>, speedupMean: Record<string, { x: number; sd: number | null }> = {}): string {

@@ -14,6 +14,7 @@ import { inflateSync } from 'node:zlib';
 import { test } from 'node:test';
 import { htmlReport } from '../../src/report/html.js';
 import { ROOT } from '../../src/paths.js';
+import { runCli } from '../helpers.js';
 
 type Json = { [k: string]: any };
 
@@ -141,6 +142,21 @@ test('screenshots, light and dark: the whole page, on the theme\'s background', 
     assert.ok(readFileSync(out).length > 100_000, `${theme}: a page's worth of pixels`);
     t.diagnostic(`${theme} screenshot: ${out}`);
   }
+});
+
+test('the page `bpfbench peers --html` writes renders from disk: no errors, no console output, the peers chart at its size', { skip }, () => {
+  const out = join(dir, 'peers.html');
+  const r = runCli(['peers', '--entries', '16Ki', '--rounds', '1', '--strategies', 'elem,batch', '--html', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const { check, console } = selfCheck(out);
+  assert.deepEqual(check.errors, []);
+  assert.deepEqual(console, []);
+  assert.deepEqual(check.charts.map((c) => c.id), ['chart-1'], 'one chart: the peers');
+  const c = check.charts[0]!;
+  const [, w, h] = /<svg class="chart" id="chart-1" viewBox="0 0 (\d+) (\d+)"/.exec(readFileSync(out, 'utf8'))!;
+  assert.ok(c.width >= 600 && c.width <= WIDTH, `${c.width} px wide`);
+  assert.ok(Math.abs(c.height / c.width - Number(h) / Number(w)) < 0.02, `${c.width}×${c.height} keeps its aspect ratio`);
+  assert.ok(c.marks > 5, 'bars drawn');
 });
 
 test('the checks fail when they should: a script error and a remote image are caught, by the page and by Chromium', { skip }, () => {

@@ -1,15 +1,26 @@
 // bin/bpfbench as a user runs it: exit codes, one-line errors, the table,
-// the JSON result, colour switches.
+// the JSON result, colour switches, a line per phase off a terminal, maps
+// that exist (--pin, --map-id), and SIGINT/SIGTERM during a run.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MapType } from '../../src/bpf/constants.js';
+import { BpfError, Errno } from '../../src/bpf/errors.js';
 import { BpfMap } from '../../src/bpf/map.js';
-import { filledHashMap, runCli } from '../helpers.js';
+import { PUBLISHED_FILE } from '../../src/paths.js';
+import { fmtDuration, fmtInt, fmtNsPerEntry } from '../../src/report/format.js';
+import { BIN, filledHashMap, runCli } from '../helpers.js';
+import { firstBatch, predictWalk, zeroSeedBuckets } from '../bpf/zero-seed.js';
 
 const SMALL = ['--entries', '65536', '--runs', '2', '--warmup', '0'];
+
+/** A phase line on stderr (off a terminal) → its phase; anything else is kept whole, to show in a failed comparison. */
+const PHASE_LINE = /^bpfbench: (.+) … done in \d+(\.\d+)? (ns|µs|ms|s|min)$/;
+const phaseOf = (line: string): string => PHASE_LINE.exec(line)?.[1] ?? `(not a phase line) ${line}`;
 const ANSI = /\x1b\[/;
 
 const badInputs: [string, string[], RegExp][] = [
@@ -58,8 +69,16 @@ test('a map larger than available memory is refused before creation, exit 1, one
   assert.match(lines[0]!, /^bpfbench: a 2,000,000,000-entry map needs about \d+\.\d GiB of kernel memory .* only \d+\.\d GiB is available: use fewer --entries/);
 });
 
+// Without privilege: uid 0 with every capability dropped (inheritable, ambient
+// and bounding sets empty, so the exec gains none), not another user: such a
+// process still reads the files root owns, so the test runs from a checkout
+// no other user can read (a clone under a 0700 home or `mktemp -d`).
+const NO_CAPS = ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+
 test('without privilege: one line naming root and CAP_BPF, exit 1', () => {
-  const r = runCli(['run', ...SMALL], {}, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all']);
+  const caps = spawnSync(NO_CAPS[0]!, [...NO_CAPS.slice(1), 'grep', '^CapEff:', '/proc/self/status'], { encoding: 'utf8' });
+  assert.equal(caps.stdout, 'CapEff:\t0000000000000000\n', `no capability left: ${caps.stderr}`);
+  const r = runCli(['run', ...SMALL], {}, NO_CAPS);
   assert.equal(r.status, 1, `stderr: ${r.stderr}`);
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, r.stderr);
@@ -67,28 +86,37 @@ test('without privilege: one line naming root and CAP_BPF, exit 1', () => {
 });
 
 test('a chunk smaller than a bucket grows on ENOSPC and says so; --strict-chunk fails with one line', () => {
-  const g = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1', '--json', '-']);
+  // Zero seed: the bucket layout, so the growths and calls, are known (test/bpf/zero-seed.ts).
+  const want = predictWalk(zeroSeedBuckets(65536), 1, true);
+  const g = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--strategies', 'batch', '--chunk', '1', '--json', '-']);
   assert.equal(g.status, 0, g.stderr);
   const j = JSON.parse(g.stdout);
   const b = j.results[0];
   assert.equal(b.verified.ok, true);
-  assert.ok(b.chunkGrowths >= 1, `grew ${b.chunkGrowths}×`);
-  assert.equal(b.effectiveChunk, 2 ** b.chunkGrowths);
-  assert.match(g.stderr, /batch\(1\): a hash bucket held more than 1 entries \(ENOSPC\): the chunk grew \d+× to \d+/);
+  assert.ok(want.growths >= 1);
+  assert.equal(b.chunkGrowths, want.growths);
+  assert.equal(b.effectiveChunk, want.chunk);
+  // The audit (an untimed read of its own, --warmup 0) grew the chunk, its ENOSPC retries counted;
+  // the timed reads start from the grown chunk.
+  assert.deepEqual(b.syscalls.kernel.bpf, { LOOKUP_BATCH: want.calls }, 'the audit read');
+  assert.deepEqual(b.syscalls.bpf, { LOOKUP_BATCH: predictWalk(zeroSeedBuckets(65536), want.chunk).calls }, 'the first timed read');
+  assert.match(g.stderr, new RegExp(`batch\\(1\\): a hash bucket held more than 1 entries \\(ENOSPC\\): the chunk grew ${want.growths}× to ${want.chunk}`));
 
   const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--chunk', '1', '--strict-chunk']);
   assert.equal(r.status, 1);
+  // The phases that ended, then the error: one line.
   const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /LOOKUP_BATCH failed: ENOSPC \(the next hash bucket holds more than --chunk 1 entries\)/);
+  assert.deepEqual(lines.slice(0, -1).map(phaseOf), ['create map (65,536 entries)', 'fill (prog)'], r.stderr);
+  assert.match(lines[lines.length - 1]!, /^bpfbench: bpf LOOKUP_BATCH failed: ENOSPC \(the next hash bucket holds more than --chunk 1 entries\)$/);
 });
 
 test('run prints the table and summary, writes the JSON result atomically', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfbench-'));
   const out = join(dir, 'out.json');
-  const r = runCli(['run', ...SMALL, '--chunk', '512', '--json', out]);
+  const r = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--chunk', '512', '--json', out]);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stderr, '', 'no progress on a non-terminal');
+  // Off a terminal: one plain line per phase as it ends, with its time.
+  assert.deepEqual(r.stderr.trimEnd().split('\n').map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'elem audit', 'elem run 1', 'elem run 2', 'batch(512) audit', 'batch(512) run 1', 'batch(512) run 2'], r.stderr);
   assert.doesNotMatch(r.stdout, ANSI, 'no colour when stdout is not a terminal');
   assert.match(r.stdout, /strategy +verified +wall +ns +bpf calls +alloc +GCs +speedup/);
   assert.match(r.stdout, /^elem +ok .* 2\.00 ✓ /m);
@@ -136,10 +164,10 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(b.verified.ok, true);
   assert.deepEqual(Object.keys(b.syscalls.bpf), ['LOOKUP_BATCH']);
   assert.deepEqual(b.syscalls.kernel.bpf, b.syscalls.bpf);
-  assert.ok(b.syscalls.bpf.LOOKUP_BATCH >= 65536 / 512);
+  assert.equal(b.syscalls.bpf.LOOKUP_BATCH, predictWalk(zeroSeedBuckets(65536), 512).calls);
   assert.equal(j.summary.ok, true);
-  assert.equal(j.summary.speedup.elem, 1);
-  assert.ok(Math.abs(j.summary.speedup.batch - e.wallNs.median / b.wallNs.median) < 1e-9);
+  // Each strategy's speedup is elem's median time over its own.
+  for (const x of j.results) assert.ok(Math.abs(j.summary.speedup[x.strategy] - e.wallNs.median / x.wallNs.median) < 1e-9, x.strategy);
 });
 
 test("--json - puts only JSON on stdout and the table on stderr", () => {
@@ -149,10 +177,14 @@ test("--json - puts only JSON on stdout and the table on stderr", () => {
   assert.equal(j.results.length, 1);
   assert.equal(j.results[0].label, 'batch(4096)');
   assert.match(r.stderr, /batch\(4096\) read 65,536 entries in /);
+  // The phases go to stderr too, before the table.
+  const lines = r.stderr.split('\n');
+  assert.deepEqual(lines.slice(0, 5).map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'batch(4096) audit', 'batch(4096) run 1', 'batch(4096) run 2']);
+  assert.equal(lines.filter((l) => PHASE_LINE.test(l)).length, 5);
 });
 
 test('a wrong read is reported FAILED and the run exits 1', () => {
-  const r = runCli(['run', ...SMALL, '--strategies', 'batch,batch-fixed-cursor', '--chunk', '1024', '--json', '-']);
+  const r = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--strategies', 'batch,batch-fixed-cursor', '--chunk', '1024', '--json', '-']);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /^batch-fixed-cursor\(1024\) +FAILED/m);
   assert.match(r.stderr, /FAILED batch-fixed-cursor\(1024\): .*distinct keys of 65,536/);
@@ -161,8 +193,11 @@ test('a wrong read is reported FAILED and the run exits 1', () => {
   assert.deepEqual(j.summary.failed, ['batch-fixed-cursor(1024)']);
   const fixed = j.results[1];
   assert.equal(fixed.verified.ok, false);
-  assert.ok(fixed.verified.distinct <= 1024);
+  // Every call re-reads the first batch of the zero-seed layout.
+  const first = firstBatch(zeroSeedBuckets(65536), 1024);
+  assert.equal(fixed.verified.distinct, first);
   assert.equal(fixed.syscalls.bpf.LOOKUP_BATCH, 64);
+  assert.equal(fixed.counted, 64 * first);
 });
 
 test('colour: forced on a pipe with FORCE_COLOR, off with NO_COLOR or --no-color', () => {
@@ -273,23 +308,33 @@ test('sweep --loop js and reproduce --loop js name the js loop in their results'
 });
 
 test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit 0', () => {
-  const r = runCli(['reproduce', '--entries', '262144', '--runs', '1', '--json', '-']);
+  const r = runCli(['reproduce', '--entries', '262144', '--map-flags', 'zero_seed', '--runs', '1', '--json', '-']);
   assert.equal(r.status, 0, r.stderr);
   const out = r.stderr;
   assert.match(out, /The published Go experiment, side by side/);
-  assert.match(out, /^elem +Go, published +unchecked +88\.92 s +104,857,600/m);
-  assert.match(out, /^batch-fixed-cursor\(4096\) +Go, published +unchecked +6\.97 s/m);
-  assert.match(out, /^ +bpfbench +FAILED .* 4,0\d\d /m);
+  // The published rows: its totals, and the per-entry figures derived from them.
+  const pub = JSON.parse(readFileSync(PUBLISHED_FILE, 'utf8'));
+  for (const [label, p] of [['elem', pub.results.elem], ['batch-fixed-cursor\\(4096\\)', pub.results.batch]] as const) {
+    const perEntry = [fmtNsPerEntry((p.wallS * 1e9) / p.count), (p.allocatedBytes / p.count).toFixed(1), ((p.gcCount / p.count) * 1024 * 1024).toFixed(1)];
+    const row = `^${label} +Go, published +unchecked +${fmtDuration(p.wallS * 1e9)} +${fmtInt(p.count)} +— +${perEntry[0]} +— +${perEntry[1]} +${perEntry[2]}$`;
+    assert.match(out, new RegExp(row.replace(/\./g, '\\.'), 'm'));
+  }
+  // The flawed loop re-read the first batch of the zero-seed layout 64 times.
+  const first = firstBatch(zeroSeedBuckets(262144), 4096);
+  assert.match(out, new RegExp(`^ +bpfbench +FAILED .* ${fmtInt(64 * first)} +${fmtInt(first)} `, 'm'));
   assert.match(out, /^batch\(4096\) +bpfbench +ok /m);
-  assert.match(out, /speedup over per element: published 12\.75×/);
   assert.match(out, /distinct keys of 262,144 \(verification FAILED, as expected\)/);
   const j = JSON.parse(r.stdout);
   assert.equal(j.reproduction.flawReproduced, true);
   assert.equal(j.reproduction.ok, true);
-  assert.equal(j.reproduction.speedup.published, 12.75);
+  // The published speedup shown is the published times' ratio (elem over batch), to its 2 decimals.
+  const published = pub.results.elem.wallS / pub.results.batch.wallS;
+  assert.ok(Math.abs(j.reproduction.speedup.published - published) < 0.005, `${j.reproduction.speedup.published} vs ${published}`);
+  assert.match(out, new RegExp(`speedup over per element: published ${published.toFixed(2).replace('.', '\\.')}×`));
   assert.equal(j.config.loop, 'native');
   const fixed = j.results.find((x: { strategy: string }) => x.strategy === 'batch-fixed-cursor');
-  assert.ok(fixed.verified.distinct <= 4096);
+  assert.equal(fixed.verified.distinct, first);
+  assert.equal(fixed.counted, 64 * first);
   assert.equal(fixed.syscalls.bpf.LOOKUP_BATCH, 262144 / 4096);
   assert.ok(j.reproduction.speedup.correct > 1);
 });
@@ -310,15 +355,19 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
     assert.match(s.why, /not installed/, 'a skip says why');
   }
   for (const impl of ['go', 'bpftool']) assert.ok(impls.has(impl) || j.skipped.some((s: Json) => s.impl === impl), `${impl} ran or was skipped with a reason`);
+  // The published loop, in every implementation, re-reads the same first batch of this one map:
+  // the same distinct keys, counted once per call (65,536 / 4,096 calls).
+  const firstBatchOf = j.results.find((x: Json) => x.impl === 'ts' && x.strategy === 'batch-fixed-cursor').verified.distinct;
+  assert.ok(firstBatchOf > 0 && firstBatchOf <= 4096, `${firstBatchOf} distinct`);
   for (const x of j.results) {
     if (x.strategy === 'batch-fixed-cursor') {
       assert.equal(x.verified.ok, false, `${x.impl}: the published loop fails`);
-      assert.ok(x.verified.distinct <= 4096);
+      assert.equal(x.verified.distinct, firstBatchOf, `${x.impl}: the same first batch`);
+      assert.equal(x.verified.entries, (entries / 4096) * firstBatchOf, `${x.impl}: counted once per call`);
     } else {
       assert.equal(x.verified.ok, true, `${x.impl} ${x.strategy}: ${x.verified.problems.join('; ')}`);
       assert.equal(x.verified.entries, entries);
     }
-    if (x.impl === 'c') assert.equal(x.ratioToC, 1);
     assert.equal(x.impl === 'ts', x.loop !== undefined, 'bpfbench\'s rows name their loop, the others none');
     // Every count says who counted it; the table's is the kernel's.
     assert.equal(x.bpfCalls.countedBy, 'kernel', `${x.impl} ${x.strategy}`);
@@ -347,9 +396,17 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
     const b = cell('bpftool', 'elem').bpfCalls.calls;
     assert.ok(b.LOOKUP_ELEM >= entries && b.GET_NEXT_KEY >= entries + 1, JSON.stringify(b));
   }
+  // Each row's ratio to C: its median time over C's for the same strategy, when both verified alike.
+  for (const x of j.results) {
+    const c = cell('c', x.strategy);
+    const want = c && c.verified.ok === x.verified.ok ? x.wallNs.median / c.wallNs.median : null;
+    if (want === null) assert.equal(x.ratioToC, null, `${x.impl} ${x.strategy}`);
+    else assert.ok(Math.abs(x.ratioToC - want) < 1e-9, `${x.impl} ${x.strategy}: ${x.ratioToC} vs ${want}`);
+  }
   assert.match(r.stderr, /implementation +strategy +verified/);
   assert.match(r.stderr, /bpf calls of one read,/);
-  assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => f.startsWith('peers-')), [], 'pin removed');
+  // Its pin is gone: no peers-<pid> pin of a process that has ended (other runs may hold theirs meanwhile).
+  assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => /^peers-\d+$/.test(f) && !existsSync(`/proc/${f.slice('peers-'.length)}`)), [], 'pin removed');
 });
 
 test('load → info → run --pin → unload: a pinned map outlives the loader and is verified across strategies', () => {
@@ -439,4 +496,145 @@ test('sweep: a table, the fastest chunk, and json/svg/md files in --out-dir', ()
   assert.deepEqual(files.map((f) => f.replace(/^sweep-.*\./, '')), ['json', 'md', 'svg']);
   assert.match(readFileSync(join(dir, files[2]!), 'utf8'), /<polyline class="series"/);
   assert.equal(runCli(['sweep', '--strategies', 'elem']).status, 2);
+});
+
+/** A pinned, filled map for a test (made by `bpfbench load`); remove() unpins it. */
+function loadPinned(entries: number): { pin: string; remove(): void } {
+  const pin = `/sys/fs/bpf/bpfbench/test-${process.pid}-${entries}`;
+  rmSync(pin, { force: true });
+  const l = runCli(['load', '--entries', String(entries), '--pin', pin]);
+  assert.equal(l.status, 0, l.stderr);
+  return { pin, remove: () => rmSync(pin, { force: true }) };
+}
+
+test('run --pin: --warmup auto goes by the pinned map (100,000 entries: one warmup read), not by --entries, which --pin ignores', () => {
+  const m = loadPinned(100_000);
+  try {
+    const r = runCli(['run', '--pin', m.pin, '--runs', '1', '--strategies', 'elem,batch', '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.config.warmup, 1);
+    for (const x of j.results) {
+      assert.equal(x.warmupRuns, 1, x.label);
+      assert.equal(x.syscalls.kernelCountedRead, 'warmup 1/1', `${x.label}: the warmup read is the audited one`);
+    }
+    assert.deepEqual(r.stderr.split('\n').filter((l) => PHASE_LINE.test(l)).map(phaseOf), ['elem warmup 1/1', 'elem run 1', 'batch(4096) warmup 1/1', 'batch(4096) run 1']);
+    // --map-id: the same map, the same decision.
+    const info = JSON.parse(runCli(['info', '--pin', m.pin, '--json']).stdout);
+    const byId = runCli(['run', '--map-id', String(info.id), '--runs', '1', '--strategies', 'batch', '--json', '-']);
+    assert.equal(byId.status, 0, byId.stderr);
+    assert.equal(JSON.parse(byId.stdout).results[0].warmupRuns, 1);
+  } finally {
+    m.remove();
+  }
+});
+
+test('run --pin / --map-id: flags that describe a map to make are refused by name, exit 2, one line; the map untouched', () => {
+  const m = loadPinned(1000);
+  try {
+    const id = String(JSON.parse(runCli(['info', '--pin', m.pin, '--json']).stdout).id);
+    const cases: [string[], string][] = [
+      [['--pin', m.pin, '--entries', '100Mi'], '--entries describes a map to make; --pin reads one that exists, as it is: drop it'],
+      [['--map-id', id, '--max-entries', '5000'], '--max-entries describes a map to make; --map-id reads one that exists, as it is: drop it'],
+      [
+        ['--pin', m.pin, '--map-type', 'lru_hash', '--key-size', '4', '--value-size', '8', '--fill', 'batch', '--map-flags', 'zero_seed'],
+        '--map-type, --key-size, --value-size, --map-flags and --fill describe a map to make; --pin reads one that exists, as it is: drop them',
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const r = runCli(['run', ...args, '--runs', '1']);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `bpfbench: ${line}\n`);
+    }
+    // A value equal to the default is still a flag given: refused too.
+    assert.equal(runCli(['run', '--pin', m.pin, '--fill', 'auto']).status, 2);
+    const info = JSON.parse(runCli(['info', '--pin', m.pin, '--json']).stdout);
+    assert.deepEqual([info.typeName, info.maxEntries, info.flags], ['hash', 1000, 0]);
+  } finally {
+    m.remove();
+  }
+});
+
+/** bin/bpfbench started in the background, its stderr collected. */
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0' } });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, stderr: () => stderr };
+}
+
+/** Polls `done` every 50 ms until it holds; fails after `ms`. */
+async function until(done: () => boolean, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; !done(); await delay(50)) {
+    if (Date.now() > end) assert.fail(`waited ${ms} ms for ${what}`);
+  }
+}
+
+/** The ids of the BPF maps a process holds open (from its fdinfo). */
+function mapIdsOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-map') continue;
+      const m = /^map_id:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.push(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return ids;
+}
+
+/** Whether the kernel still has a map of this id. */
+function mapExists(id: number): boolean {
+  try {
+    BpfMap.openById(id).close();
+    return true;
+  } catch (e) {
+    if (e instanceof BpfError && e.errno === Errno.ENOENT) return false;
+    throw e;
+  }
+}
+
+for (const [signal, code, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 143, 'terminated']] as const) {
+  test(`${signal} during a read stops the run at once: one line naming the phase, exit ${code}, the map it made gone`, async () => {
+    // 1Mi entries, elem: each read takes seconds; the signal comes during the first (the audit: --warmup 0).
+    const cli = startCli(['run', '--entries', '1Mi', '--strategies', 'elem', '--runs', '3', '--warmup', '0']);
+    await until(() => /^bpfbench: fill \(prog\) … done in /m.test(cli.stderr()), 60_000, 'the fill phase line');
+    await delay(1000);
+    const ids = mapIdsOf(cli.child.pid!);
+    assert.ok(ids.length > 0, 'the run holds its map');
+    const sent = Date.now();
+    cli.child.kill(signal);
+    const exit = await cli.exited;
+    assert.ok(Date.now() - sent < 2000, `stopped within a hand-over, not after the run (${Date.now() - sent} ms)`);
+    assert.deepEqual(exit, { code, signal: null });
+    const lines = cli.stderr().trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, -1).map(phaseOf), ['create map (1,048,576 entries)', 'fill (prog)']);
+    assert.equal(lines[lines.length - 1], `bpfbench: ${word} during elem audit: map removed`);
+    // Its maps (no pin holds them) are freed as the process ends.
+    await until(() => ids.every((id) => !mapExists(id)), 10_000, `maps ${ids.join(', ')} to be freed`);
+  });
+}
+
+test('SIGINT during run --pin: the line names the phase; the pinned map is left as it was', async () => {
+  const m = loadPinned(100_000);
+  try {
+    const cli = startCli(['run', '--pin', m.pin, '--strategies', 'elem', '--runs', '100', '--warmup', '0', '--loop', 'js']);
+    await until(() => /^bpfbench: elem run 1 … done in /m.test(cli.stderr()), 60_000, 'the first read');
+    cli.child.kill('SIGINT');
+    const exit = await cli.exited;
+    assert.deepEqual(exit, { code: 130, signal: null });
+    const last = cli.stderr().trimEnd().split('\n').pop()!;
+    assert.match(last, /^bpfbench: interrupted (during|after) elem run \d+$/, 'no "map removed": the map is not this run\'s');
+    assert.equal(existsSync(m.pin), true);
+    const r = runCli(['run', '--pin', m.pin, '--runs', '1', '--strategies', 'batch', '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).results[0].verified.entries, 100_000);
+  } finally {
+    m.remove();
+  }
 });

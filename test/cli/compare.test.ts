@@ -1,6 +1,6 @@
 // The CI gate: compare a result with a baseline. A doctored copy must be
 // caught with the right rows; an identical one passes; another kernel is not
-// comparable.
+// comparable (exit 1); a broken file is bad input (exit 2, one line).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,13 +115,97 @@ test('--save-baseline writes atomically and refuses another configuration withou
   assert.equal(runCli(['run', '--save-baseline', '../x']).status, 2);
 });
 
-test('compare refuses what is not a run result', () => {
+test('compare refuses what is not a run result: bad input, exit 2', () => {
   const junk = join(dir, 'junk.json');
   writeFileSync(junk, '{"hello": 1}');
   const r = runCli(['compare', base, junk]);
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   assert.match(r.stderr, /is not a bpfbench run or peers result/);
   assert.equal(runCli(['compare', base]).status, 2);
+});
+
+/** compare of `a` and `b` exits 2 with exactly `line` on stderr (nothing on stdout, no internal-error hint). */
+function refused(a: string, b: string, line: string | RegExp): void {
+  const r = runCli(['compare', a, b]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  if (typeof line === 'string') assert.equal(lines[0], line);
+  else assert.match(lines[0]!, line);
+}
+
+test('broken inputs exit 2 with one line naming the file and the field, never an internal error', () => {
+  const nullWall = doctored('null-wall', (j) => {
+    j.results[0].wallNs = null;
+  });
+  refused(base, nullWall, `bpfbench: ${nullWall}: results[0].wallNs must be an object with 'mean', 'sd', 'median', not null`);
+  refused(nullWall, base, `bpfbench: ${nullWall}: results[0].wallNs must be an object with 'mean', 'sd', 'median', not null`);
+  const missing = doctored('missing', (j) => {
+    delete j.results[1].verified;
+  });
+  refused(base, missing, `bpfbench: ${missing}: results[1].verified is missing (it must be an object with 'ok', 'expectedToFail', 'entries', 'problems')`);
+  const wrongType = doctored('wrong-type', (j) => {
+    j.config.mapFlags = '0x40';
+  });
+  refused(base, wrongType, `bpfbench: ${wrongType}: config.mapFlags must be a non-negative integer, not "0x40"`);
+  const v2 = doctored('v2', (j) => {
+    j.schemaVersion = 2;
+  });
+  refused(base, v2, `bpfbench: ${v2}: schemaVersion must be 1 (what this bpfbench reads), not 2`);
+  const notJson = join(dir, 'not-json.json');
+  writeFileSync(notJson, '{"schemaVersion": 1, "results": [');
+  refused(base, notJson, new RegExp(`^bpfbench: cannot read ${notJson}: .*JSON`));
+  const absent = join(dir, 'absent.json');
+  refused(absent, base, new RegExp(`^bpfbench: cannot read ${absent}: ENOENT`));
+  refused(base, dir, new RegExp(`^bpfbench: cannot read ${dir}: EISDIR`));
+});
+
+test('gate 1: a read that failed verification in the current result is a regression (exit 3)', () => {
+  const p = doctored('unverified', (j) => {
+    j.results[1].verified.ok = false;
+    j.results[1].verified.problems = ['saw 4,096 distinct keys, expected 65,536'];
+  });
+  const r = runCli(['compare', base, p]);
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /^\+ +1 +batch\(4096\) verified +ok +FAILED: saw 4,096 distinct keys, expected 65,536$/m);
+  assert.match(r.stdout, /REGRESSION: batch\(4096\) verified/);
+});
+
+test('--strict-time: ns/entry beyond the threshold fails only with it', () => {
+  // Both results without spread (sd 0), so the interval of the ratio is the ratio: ×2 is beyond 15 % for certain.
+  const steady = (name: string, factor: number) =>
+    doctored(name, (j) => {
+      for (const r of j.results) {
+        for (const k of ['mean', 'median', 'min', 'max']) r.wallNs[k] *= factor;
+        r.wallNs.sd = 0;
+        r.wallNs.samples = r.wallNs.samples.map(() => r.wallNs.mean);
+      }
+    });
+  const b = steady('steady', 1);
+  const slow = steady('steady-x2', 2);
+  const reported = runCli(['compare', b, slow]);
+  assert.equal(reported.status, 0, reported.stdout + reported.stderr);
+  assert.match(reported.stdout, /^\+ +4 +elem ns\/entry \(reported\)/m);
+  const strict = runCli(['compare', b, slow, '--strict-time']);
+  assert.equal(strict.status, 3, strict.stdout + strict.stderr);
+  assert.match(strict.stdout, /REGRESSION: elem ns\/entry; batch\(4096\) ns\/entry$/m);
+  assert.equal(runCli(['compare', b, steady('steady-x1.1', 1.1), '--strict-time']).status, 0, '10 % is within 15 %');
+});
+
+test('batch call counts: ±1 % for random-seed maps, exact for zero-seed maps', () => {
+  const calls = (name: string, flags: number, n: number) =>
+    doctored(name, (j) => {
+      j.config.mapFlags = flags;
+      j.results[1].syscalls.bpf = { LOOKUP_BATCH: n };
+    });
+  assert.equal(runCli(['compare', calls('seed-1000', 0, 1000), calls('seed-1010', 0, 1010)]).status, 0);
+  const beyond = runCli(['compare', calls('seed-1000b', 0, 1000), calls('seed-1011', 0, 1011)]);
+  assert.equal(beyond.status, 3, beyond.stdout);
+  assert.match(beyond.stdout, /^\+ +2 +batch\(4096\) bpf calls \(±1 %\) +LOOKUP_BATCH 1,000 +LOOKUP_BATCH 1,011$/m);
+  const zero = runCli(['compare', calls('zero-1000', 0x40, 1000), calls('zero-1001', 0x40, 1001)]);
+  assert.equal(zero.status, 3, zero.stdout);
+  assert.match(zero.stdout, /^\+ +2 +batch\(4096\) bpf calls +LOOKUP_BATCH 1,000 +LOOKUP_BATCH 1,001$/m);
 });
 
 test('run --baseline NAME compares as compare does: 0 against itself, 3 against a doctored baseline', () => {
@@ -175,8 +259,23 @@ test('peers results compare on the ratio to the C floor and on the kernel\'s cou
   for (const x of other.results) if (x.impl === 'ts') x.loop = 'native';
   const otherLoop = join(pdir, 'other-loop.json');
   writeFileSync(otherLoop, JSON.stringify(other));
+  // ... but the baseline's rows of the other loop are missing from it: that fails (gate 1), never passes unseen.
   const ol = runCli(['compare', p, otherLoop]);
-  assert.equal(ol.status, 0, ol.stdout);
+  assert.equal(ol.status, 3, ol.stdout);
   assert.doesNotMatch(ol.stdout, /ts \(\w+\) elem × C/);
-  assert.equal(runCli(['compare', p, base]).status, 1, 'a peers result and a run result do not compare');
+  assert.match(ol.stdout, /^\+ +1 +ts \(js\) elem missing +in the baseline +not in the current result$/m);
+  assert.match(ol.stdout, /^\+ +1 +ts \(js\) batch missing /m);
+  const mixed = runCli(['compare', p, base]);
+  assert.equal(mixed.status, 2, 'a peers result and a run result do not compare: bad input');
+  assert.match(mixed.stderr, /is a peers result and .* a run result: compare like with like/);
+  // Without its C rows the current result has nothing to divide by: gate 3 fails, and says why.
+  const noC = JSON.parse(readFileSync(p, 'utf8'));
+  noC.results = noC.results.filter((x: Json) => x.impl !== 'c');
+  for (const x of noC.results) x.ratioToC = null;
+  const noCPath = join(pdir, 'no-c.json');
+  writeFileSync(noCPath, JSON.stringify(noC));
+  const n = runCli(['compare', p, noCPath]);
+  assert.equal(n.status, 3, n.stdout);
+  assert.match(n.stdout, /^\+ +3 +ts \(js\) elem × C +[\d.]+× +none: no C elem result$/m);
+  assert.match(n.stdout, /^\+ +1 +c batch missing +in the baseline +not in the current result$/m);
 });

@@ -43,16 +43,16 @@ test("info --json writes the JSON through the injected stdout", async () => {
 test('--debug is the parsed option: the stack with it, one line without, and not when it is another flag\'s value', async () => {
   const missing = '/nonexistent/bpfbench-result.json';
   const plain = captured();
-  assert.equal(await main(bpfbench('compare', missing, missing), plain.io), 1);
+  assert.equal(await main(bpfbench('compare', missing, missing), plain.io), 2);
   assert.equal(plain.err().trimEnd().split('\n').length, 1, plain.err());
   assert.match(plain.err(), /^bpfbench: cannot read \/nonexistent\/bpfbench-result\.json: ENOENT/);
 
   const debug = captured();
-  assert.equal(await main(bpfbench('compare', missing, missing, '--debug'), debug.io), 1);
-  assert.match(debug.err(), /^bpfbench: cannot read .*\nUsageError: cannot read .*\n +at /);
+  assert.equal(await main(bpfbench('compare', missing, missing, '--debug'), debug.io), 2);
+  assert.match(debug.err(), /^bpfbench: cannot read .*\nInvalidInputError: cannot read .*\n +at /);
 
   const asValue = captured();
-  assert.equal(await main(bpfbench('compare', missing, missing, '--json', '--debug'), asValue.io), 1);
+  assert.equal(await main(bpfbench('compare', missing, missing, '--json', '--debug'), asValue.io), 2);
   assert.equal(asValue.err(), plain.err(), '--json took --debug as its file name');
 });
 
@@ -77,5 +77,18 @@ test('without the native library: run, sweep and reproduce exit 1 with its one l
   } finally {
     setNativeLibPath(NATIVE_LIB);
   }
-  assert.equal(NATIVE_NOT_BUILT, "the native read loop is not built (native/libbpfbench.so): run 'make', or use --loop js");
+});
+
+test("a run's phases go to the injected stderr as lines (it is no terminal); with --json - the injected stdout holds the JSON alone", async () => {
+  const c = captured();
+  assert.equal(await main(bpfbench('run', '--entries', '4096', '--runs', '1', '--strategies', 'elem,batch', '--json', '-'), c.io), 0, c.err());
+  assert.equal(JSON.parse(c.out()).results.length, 2);
+  const phases = c
+    .err()
+    .split('\n')
+    .map((l) => /^bpfbench: (.+) … done in \d+(\.\d+)? (ns|µs|ms|s|min)$/.exec(l)?.[1])
+    .filter((p) => p !== undefined);
+  // --warmup auto on 4,096 entries: one warmup read each.
+  assert.deepEqual(phases, ['create map (4,096 entries)', 'fill (prog)', 'elem warmup 1/1', 'elem run 1', 'batch(4096) warmup 1/1', 'batch(4096) run 1']);
+  assert.match(c.err(), /^bpfbench run: hash u32→u32, 4,096 entries, loop native$/m, 'the table follows on stderr');
 });

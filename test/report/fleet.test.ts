@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.js';
 import { entriesLabel } from '../../src/report/export.js';
-import { cellFigures, configTitle, fleetMarkdown, mergeResults, parseResult, renderFleet, validateResult, type LoadedResult } from '../../src/report/fleet.js';
+import { configTitle } from '../../src/report/configuration.js';
+import { mergeResults } from '../../src/report/fleet.js';
+import { cellFigures, fleetMarkdown, renderFleet } from '../../src/report/fleet-render.js';
+import { parseResult, validateResult, type LoadedResult } from '../../src/report/validate-results.js';
 import { fmtNsPerEntry, fmtRatio } from '../../src/report/format.js';
 import { ROOT } from '../../src/paths.js';
 import { runCli } from '../helpers.js';
@@ -56,6 +59,12 @@ const bad: [string, string, (j: Json) => unknown, RegExp][] = [
   ['a sweep model without perCallNs', SWEEP, (j) => void (j.model = [{ entries: 1, perEntryNs: 2 }]), /^x\.json: model\[0\]\.perCallNs is missing$/],
   ['a peers ratio as text', PEERS, (j) => void (j.results[0].ratioToC = '1.3'), /^x\.json: results\[0\]\.ratioToC is not a number \(found "1\.3"\)$/],
   ['a peers row that is no object', PEERS, (j) => void (j.results[2] = 7), /^x\.json: results\[2\] is not an object \(found 7\)$/],
+  ['a kernel time share as text', RUN1, (j) => void (j.results[0].kernelTime = { nsPerCall: { LOOKUP_ELEM: 700 }, bpfNs: 1, fractionOfWall: '37%', read: 'warmup' }), /^x\.json: results\[0\]\.kernelTime\.fractionOfWall is not a number \(found "37%"\)$/],
+  ['a kernel time per call below 0', RUN1, (j) => void (j.results[1].kernelTime = { nsPerCall: { LOOKUP_BATCH: -1 }, bpfNs: 1, fractionOfWall: 0.9, read: 'warmup' }), /^x\.json: results\[1\]\.kernelTime\.nsPerCall\.LOOKUP_BATCH is -1, below 0$/],
+  ['an audit without its read', RUN1, (j) => void (j.results[0].syscalls.audit = { entries: 5 }), /^x\.json: results\[0\]\.syscalls\.audit\.read is missing$/],
+  ['peers calls counted as text', PEERS, (j) => void (j.results[1].bpfCalls = { countedBy: 'kernel', covers: 'read', calls: { LOOKUP_BATCH: 'many' } }), /^x\.json: results\[1\]\.bpfCalls\.calls\.LOOKUP_BATCH is not a number \(found "many"\)$/],
+  ['peers calls without who counted them', PEERS, (j) => void (j.results[1].bpfCalls = { covers: 'read', calls: {} }), /^x\.json: results\[1\]\.bpfCalls\.countedBy is missing$/],
+  ['peers loops that are no strings', PEERS, (j) => void (j.config.loops = ['native', 2]), /^x\.json: config\.loops\[1\] is not a string \(found 2\)$/],
 ];
 
 for (const [what, file, change, message] of bad) {
@@ -213,6 +222,32 @@ test('bpfbench report --html FILE --markdown -: the page written, Markdown on st
   const html = readFileSync(out, 'utf8');
   assert.match(html, /^<!DOCTYPE html>/);
   assert.ok(html.includes(`<code>${abs(PEERS)}</code>`));
+});
+
+test('bpfbench report reads what peers and run write now: rows per loop, kernel-counted calls, the audit and its kernel time', () => {
+  const peers = join(dir, 'peers-now.json');
+  const run = join(dir, 'run-now.json');
+  const p = runCli(['peers', '--entries', '16Ki', '--rounds', '1', '--impls', 'ts,c', '--strategies', 'elem,batch', '--json', peers]);
+  assert.equal(p.status, 0, p.stderr);
+  const r = runCli(['run', '--entries', '64Ki', '--runs', '1', '--strategies', 'elem,batch', '--json', run]);
+  assert.equal(r.status, 0, r.stderr);
+  const pj = JSON.parse(readFileSync(peers, 'utf8'));
+  const rj = JSON.parse(readFileSync(run, 'utf8'));
+  // The shapes this test is about: without them it would prove nothing.
+  assert.deepEqual(pj.config.loops, ['native', 'js']);
+  for (const x of pj.results) assert.equal(x.bpfCalls.countedBy, 'kernel', `${x.impl} ${x.loop ?? ''} ${x.strategy}`);
+  for (const s of rj.results) assert.ok(s.syscalls.audit && s.kernelTime, `${s.label}: audited and timed in the kernel`);
+  const loaded = [validateResult(run, rj), validateResult(peers, pj)];
+  assert.deepEqual(loaded.map((l) => l.kind), ['run', 'peers']);
+  const f = mergeResults(loaded);
+  assert.deepEqual(f.tables[0]!.columns.map((c) => c.loop), [rj.config.loop]);
+  assert.deepEqual(
+    f.tables[1]!.rows.map((row) => row.label),
+    ['elem · C, raw syscalls', 'elem · bpfbench (TypeScript), js loop', 'elem · bpfbench (TypeScript), native loop', 'batch(4096) · C, raw syscalls', 'batch(4096) · bpfbench (TypeScript), js loop', 'batch(4096) · bpfbench (TypeScript), native loop'],
+  );
+  const cli = runCli(['report', run, peers]);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.ok(cli.stdout.includes('batch(4096) · bpfbench (TypeScript), native loop'), cli.stdout);
 });
 
 const badCli: [string, () => string[], RegExp][] = [

@@ -3,16 +3,18 @@
 // nothing on the page reaches the network; the charts place marks where the
 // figures say.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.js';
-import { fmtNsPerEntry, fmtRatio } from '../../src/report/format.js';
-import { fmtX, htmlReport } from '../../src/report/html.js';
+import { fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../../src/report/format.js';
+import { htmlReport } from '../../src/report/html.js';
 import { barsSvg, latencySvg, sweepCurvesSvg } from '../../src/report/html/charts.js';
 import { durationLabel, esc, linearTicks, logTicks } from '../../src/report/html/markup.js';
 import { OKABE_ITO } from '../../src/report/html/style.js';
 import { ROOT } from '../../src/paths.js';
+import { runCli } from '../helpers.js';
 
 type Json = { [k: string]: any };
 
@@ -35,8 +37,8 @@ const text = (html: string) =>
 const figures = (html: string) => [...html.matchAll(/<figure id="figure-(\d+)">([\s\S]*?)<\/figure>/g)].map((m) => ({ n: Number(m[1]), html: m[2]! }));
 const section = (html: string, id: string) => [...html.matchAll(/<section id="([^"]+)">([\s\S]*?)<\/section>/g)].find((m) => m[1] === id)?.[2] ?? '';
 
-test('self-contained: no fetch of any kind, a Content-Security-Policy that forbids one, one document', () => {
-  const html = htmlReport(committed());
+/** One document that fetches nothing, and says so in its Content-Security-Policy. */
+function assertSelfContained(html: string): void {
   assert.match(html, /^<!DOCTYPE html>\n<html lang="en">/);
   assert.ok(html.trimEnd().endsWith('</html>'));
   assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;; script-src &#39;unsafe-inline&#39;; img-src data:;/);
@@ -44,6 +46,11 @@ test('self-contained: no fetch of any kind, a Content-Security-Policy that forbi
   assert.doesNotMatch(html, /https?:\/\//, 'no URL at all');
   assert.doesNotMatch(html, /@import|url\(|<link|<iframe|<object|<embed|<img/i);
   assert.equal(html.match(/<script>/g)?.length, 1, 'the self-check, inline');
+}
+
+test('self-contained: no fetch of any kind, a Content-Security-Policy that forbids one, one document', () => {
+  const html = htmlReport(committed());
+  assertSelfContained(html);
   assert.match(html, /@media \(prefers-color-scheme: dark\)/);
   assert.match(html, /font:17px\/1\.6 system-ui,/);
   for (const c of Object.values(OKABE_ITO)) assert.ok(html.includes(c), `Okabe–Ito ${c}`);
@@ -218,4 +225,92 @@ test('charts: bars and whiskers where the values say, each panel its own scale u
   const sw = sweepCurvesSvg('s', 's', [{ label: '1Mi batch', color: 0, points: [[1, 900], [64, 300], [4096, 230]] }]);
   const xs = /<polyline class="series" points="([^"]+)"/.exec(sw)![1]!.split(' ').map((p) => Number(p.split(',')[0]));
   assert.ok(Math.abs(xs[1]! - xs[0]! - (xs[2]! - xs[1]!)) < 0.2, 'log₂ spacing: 1 → 64 → 4096 evenly');
+});
+
+// --- What run and peers write now, from the real kernel ------------------------
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfbench-html-'));
+const figureIn = (html: string, id: string) => figures(section(html, id))[0]!;
+/** The tooltip of the bar labelled `label` (the <title> of its group). */
+const tooltips = (html: string) => [...html.matchAll(/<g class="k\d"><title>([^<]*)<\/title>/g)].map((m) => text(m[1]!));
+
+test("a run's kernel time: each strategy's share of its audit read inside bpf(2), in the caption and in its bar's tooltip", () => {
+  const r = runCli(['run', '--entries', '64Ki', '--runs', '1', '--strategies', 'elem,batch,iter', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const run = JSON.parse(r.stdout);
+  for (const s of run.results) assert.ok(s.kernelTime && s.syscalls.audit, `${s.label}: timed by the kernel in its audit read`);
+  const fig = figureIn(htmlReport([{ file: 'now.json', json: run }]), 'per-entry');
+  const caption = text(/<figcaption>([\s\S]*)<\/figcaption>/.exec(fig.html)![1]!);
+  const tips = tooltips(fig.html);
+  for (const s of run.results) {
+    const share = `${fmtPercent(s.kernelTime.fractionOfWall)} of the audit read inside bpf(2)`;
+    const perCall = Object.entries(s.kernelTime.nsPerCall as Record<string, number>).map(([cmd, ns]) => `${durationLabel(ns)} per ${cmd}`).join(', ');
+    assert.ok(caption.includes(`${s.label}: ${share} (${perCall})`), `${s.label}: ${share} (${perCall}) in: ${caption}`);
+    assert.ok(tips.some((t) => t.startsWith(`${s.label}: median`) && t.endsWith(`; ${share}`)), `${s.label}'s tooltip: ${tips.join(' | ')}`);
+  }
+  assert.deepEqual([...new Set(run.results.map((s: Json) => s.syscalls.audit.read))], ['warmup']);
+  assert.ok(caption.includes('audit read (the first warmup read, untimed, the syscall counter attached'), caption);
+  // Audits of different reads: each strategy says which; a strategy the kernel did not time is left out.
+  run.results[1].syscalls.audit = { ...run.results[1].syscalls.audit, read: 'prefix', entries: 1000 };
+  run.results[1].kernelTime.read = 'prefix';
+  run.results[2].kernelTime = null;
+  const mixed = text(figureIn(htmlReport([{ file: 'now.json', json: run }]), 'per-entry').html);
+  assert.ok(mixed.includes(`${run.results[1].label}: ${fmtPercent(run.results[1].kernelTime.fractionOfWall)} of the audit read inside bpf(2) (a read of its own stopped after 1,000 entries; `), mixed);
+  assert.ok(mixed.includes(`${run.results[0].label}: ${fmtPercent(run.results[0].kernelTime.fractionOfWall)} of the audit read inside bpf(2) (the first warmup read; `), mixed);
+  const sentence = mixed.slice(mixed.indexOf('Inside the kernel'), mixed.indexOf('Source:'));
+  assert.ok(sentence.includes(`${run.results[0].label}: `) && !sentence.includes(`${run.results[2].label}: `), `iter, not timed, is not in: ${sentence}`);
+  // Results from before the audit: no such sentence.
+  assert.doesNotMatch(htmlReport([{ file: RUN1, json: read(RUN1) }]), /inside bpf\(2\)/);
+});
+
+test('bpfbench peers --html FILE: the one-result page, self-contained, its peers figure with a row per loop and the kernel-counted calls', () => {
+  const json = join(dir, 'peers.json');
+  const page = join(dir, 'peers.html');
+  const r = runCli(['peers', '--entries', '16Ki', '--rounds', '1', '--strategies', 'elem,batch', '--json', json, '--html', page]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^bpfbench peers: hash u32→u32, 16,384 entries/, 'the table on stdout: no output went there');
+  assert.deepEqual(readdirSync(dir).sort(), ['peers.html', 'peers.json'], 'written whole: no temporary file left');
+  const p = JSON.parse(readFileSync(json, 'utf8'));
+  const html = readFileSync(page, 'utf8');
+  assert.equal(html, htmlReport([{ file: json, json: p }]), 'the page report --html makes of the JSON');
+  assertSelfContained(html);
+  const fig = figureIn(html, 'peers');
+  assert.equal(fig.n, 1);
+  assert.equal(fig.html.match(/<svg class="chart"/g)?.length, 1);
+  assert.equal(fig.html.match(/class="panel-title"/g)?.length, 2);
+  assert.ok(fig.html.includes(`Source: <code>${esc(json)}</code>`));
+  const tips = tooltips(fig.html);
+  const t = text(fig.html);
+  for (const x of p.results) {
+    const name = x.impl === 'ts' ? `bpfbench (TypeScript), ${x.loop} loop` : { c: 'C, raw syscalls', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump' }[x.impl as string]!;
+    const label = x.strategy === 'elem' ? 'elem' : `${x.strategy}(4096)`;
+    const calls = Object.entries(x.bpfCalls.calls as Record<string, number>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([cmd, n]) => `${fmtInt(n)} ${cmd}`).join(' + ');
+    const tip = tips.filter((s) => s.startsWith(`${name}, ${label}: median ${fmtNsPerEntry(x.nsPerEntry)} ns/entry`));
+    assert.equal(tip.length, 1, `one bar for ${name} ${label}: ${tips.join(' | ')}`);
+    assert.ok(tip[0]!.endsWith(`bpf calls of one read, counted by the kernel: ${calls}${x.bpfCalls.covers === 'process' ? ' in its whole process' : ''}`), tip[0]);
+    assert.ok(t.includes(calls), `${name} ${label}: ${calls} in the caption`);
+    if (x.impl !== 'c') assert.ok(t.includes(`${fmtRatio(x.ratioToC)} C`), `${name} ${label} × C`);
+  }
+  assert.deepEqual(p.config.loops, ['native', 'js']);
+  assert.ok(t.includes("bpfbench's read loop native and js"), 'the source line names the loops');
+  // Every implementation's batch read: the same calls, said once.
+  const batch = p.results.filter((x: Json) => x.strategy === 'batch');
+  assert.equal(new Set(batch.map((x: Json) => JSON.stringify(x.bpfCalls.calls))).size, 1);
+  assert.ok(t.includes(`batch(4096): ${fmtInt(batch[0].bpfCalls.calls.LOOKUP_BATCH)} LOOKUP_BATCH, every implementation.`), t);
+  // The merged table: the rows per loop.
+  const merged = section(html, 'merged');
+  for (const loop of ['native', 'js']) assert.ok(merged.includes(`<th scope="row">batch(4096) · bpfbench (TypeScript), ${loop} loop</th>`), loop);
+});
+
+test("bpfbench peers --html -: the page on stdout, the table on stderr; with --json - as well: one line, exit 2, nothing run", () => {
+  const r = runCli(['peers', '--entries', '16Ki', '--rounds', '1', '--impls', 'ts,c', '--strategies', 'batch', '--loops', 'js', '--html', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^<!DOCTYPE html>\n/);
+  assert.ok(r.stdout.endsWith('</html>\n'));
+  assert.ok(r.stdout.includes('Source: <code>bpfbench peers</code>'), 'no file: the command is the source');
+  assert.match(r.stderr, /^bpfbench peers: hash u32→u32, 16,384 entries/m);
+  const both = runCli(['peers', '--entries', '16Ki', '--json', '-', '--html', '-']);
+  assert.equal(both.status, 2, both.stderr);
+  assert.equal(both.stdout, '');
+  assert.equal(both.stderr, "bpfbench: --json and --html cannot both go to stdout ('-')\n");
 });

@@ -1,10 +1,10 @@
 // bpfbench compare: a run (or peers) result against a baseline, the CI gate.
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../errors.js';
-import { comparePeers, compareResults, renderComparison } from '../../report/compare.js';
-import type { PeersResultJson } from '../../report/peers.js';
-import { SCHEMA_VERSION, type RunResultJson } from '../../report/result.js';
+import { InvalidInputError } from '../../errors.js';
+import { comparePeers, compareResults, renderComparison, type Comparison } from '../../report/compare.js';
+import { SCHEMA_VERSION } from '../../report/result.js';
+import { parseResult, type ComparableResult } from '../../report/validate.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { addOptions, colorOption, finishOptions, jsonOption, type OutputFlags } from '../options.js';
@@ -19,26 +19,29 @@ interface CompareFlags extends OutputFlags {
   lenient: boolean;
 }
 
-function compareAction(baseline: string, current: string, flags: CompareFlags, io: Io): number {
-  const read = (p: string) => {
-    try {
-      return JSON.parse(readFileSync(p, 'utf8')) as RunResultJson;
-    } catch (e) {
-      throw new UsageError(`cannot read ${p}: ${(e as Error).message}`);
-    }
-  };
-  const b = read(baseline);
-  const c = read(current);
-  const kind = (r: RunResultJson) => (r as { kind?: string }).kind ?? 'run';
-  for (const [p, r] of [[baseline, b], [current, c]] as const) {
-    if (r.schemaVersion !== SCHEMA_VERSION || !Array.isArray(r.results) || !['run', 'peers'].includes(kind(r))) throw new UsageError(`${p} is not a bpfbench run or peers result (schemaVersion ${SCHEMA_VERSION})`);
+/** A result file: unreadable, not JSON or not the contract is bad input (exit 2), one line naming the field. */
+function readResult(path: string): ComparableResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  if (kind(b) !== kind(c)) throw new UsageError(`${baseline} is a ${kind(b)} result and ${current} a ${kind(c)} result: compare like with like`);
+  return parseResult(text, path);
+}
+
+function compareAction(baseline: string, current: string, flags: CompareFlags, io: Io): number {
+  const b = readResult(baseline);
+  const c = readResult(current);
   const opts = { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient };
-  const cmp = kind(b) === 'peers' ? comparePeers(b as unknown as PeersResultJson, c as unknown as PeersResultJson, opts) : compareResults(b, c, opts);
+  let cmp: Comparison;
+  if (b.kind === 'run' && c.kind === 'run') cmp = compareResults(b.result, c.result, opts);
+  else if (b.kind === 'peers' && c.kind === 'peers') cmp = comparePeers(b.result, c.result, opts);
+  else throw new InvalidInputError(`${baseline} is a ${b.kind} result and ${current} a ${c.kind} result: compare like with like`);
   const human = humanStream(io, [flags.json]);
   human.write(`${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, { schemaVersion: SCHEMA_VERSION, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp }, io.stdout);
+  // 1 means only this: the results are not comparable (another kernel, CPU, loop or configuration).
   if (!cmp.comparable) return EXIT_FAILURE;
   return cmp.regression ? EXIT_REGRESSION : EXIT_OK;
 }
@@ -46,7 +49,7 @@ function compareAction(baseline: string, current: string, flags: CompareFlags, i
 export function addCompareCommand(program: Command, ctx: CommandContext): Command {
   const cmd = program
     .command('compare')
-    .description('compare a run result with a baseline: exit 0 no regression, 3 regression, 1 not comparable or unreadable')
+    .description('compare a run result with a baseline: exit 0 no regression, 3 regression, 1 not comparable, 2 unreadable or invalid input')
     .argument('<baseline>', 'baseline result (JSON from run --json or --save-baseline)')
     .argument('<current>', 'current result');
   addOptions(

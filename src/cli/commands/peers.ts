@@ -1,15 +1,17 @@
 // bpfbench peers: one pinned map read by bpfbench, a C program issuing the
 // same raw syscalls, Go with cilium/ebpf and bpftool, in alternation.
 import { Option, type Command } from 'commander';
+import { InvalidInputError } from '../../errors.js';
 import type { FillMethod } from '../../harness/fill.js';
 import { runPeers, type PeersConfig } from '../../harness/peers.js';
 import { TOOL } from '../../paths.js';
+import { htmlReport } from '../../report/html.js';
 import { buildPeersResult, renderPeers } from '../../report/peers.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import type { ReadLoop } from '../../strategies/index.js';
 import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
-import { writeJson } from '../output.js';
+import { writeJson, writeText } from '../output.js';
 import { parseList, rangeChecked } from '../parse.js';
 import { terminalProgress } from '../progress.js';
 
@@ -24,6 +26,7 @@ interface PeersFlags extends OutputFlags {
   loops: ReadLoop[];
   fill: FillMethod;
   pin?: string;
+  html?: string;
 }
 
 /** The flags → what runPeers needs; nothing more. */
@@ -48,12 +51,15 @@ function peersConfig(flags: PeersFlags): PeersConfig {
 }
 
 async function peersAction(flags: PeersFlags, io: Io): Promise<number> {
-  const human = humanStream(io, [flags.json]);
+  // Checked before the map is made: only one output may go to stdout.
+  if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  const human = humanStream(io, [flags.json, flags.html]);
   const color = useColor(flags, io, human);
   const outcome = await runPeers(peersConfig(flags), terminalProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
   const result = buildPeersResult(outcome, TOOL);
   human.write(`${renderPeers(result, { color })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
+  if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench peers', json: result }]), io.stdout);
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
@@ -72,6 +78,7 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}`).argParser(parseList('--impls', 'implementation', PEER_IMPLS)).default([...PEER_IMPLS], PEER_IMPLS.join(',')).helpGroup(GROUP.read),
     new Option('--rounds <n>', 'reads per implementation and strategy, in alternation').argParser(rangeChecked('--rounds', 1, 100)).default(3).helpGroup(GROUP.measure),
     jsonOption("write the result as JSON to a file, or '-' for stdout"),
+    new Option('--html <file>', "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout").helpGroup(GROUP.output),
     colorOption(),
   );
   return finishOptions(cmd).action(async (flags: PeersFlags) => ctx.exit(await peersAction(flags, ctx.io)));

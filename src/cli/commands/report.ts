@@ -4,8 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { fleetMarkdown, mergeResults, parseResult, renderFleet, type LoadedResult } from '../../report/fleet.js';
+import { mergeResults } from '../../report/fleet.js';
+import { fleetMarkdown, renderFleet } from '../../report/fleet-render.js';
 import { htmlPage } from '../../report/html.js';
+import { parseResult, type LoadedResult } from '../../report/validate-results.js';
 import { EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { addOptions, colorOption, finishOptions, GROUP, type OutputFlags } from '../options.js';

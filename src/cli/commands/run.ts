@@ -51,7 +51,21 @@ interface RunFlags extends MeasuredRunFlags {
 /** Where baselines live: results/baselines/, or BPFBENCH_BASELINE_DIR. */
 const baselinePath = (name: string, io: Io) => join(io.env.BPFBENCH_BASELINE_DIR ?? BASELINE_DIR, `${name}.json`);
 
-function runAction(flags: RunFlags, io: Io): number {
+/** Flags that describe a map to make: they mean nothing for one that exists (--pin, --map-id). */
+const MAKING_FLAGS = ['mapType', 'keySize', 'valueSize', 'entries', 'maxEntries', 'fill', 'mapFlags'];
+
+/** With --pin or --map-id, the map-making flags given on the command line are refused, named, in one line (not ignored). */
+function refuseMakingFlags(flags: RunFlags, cmd: Command): void {
+  const existing = flags.pin !== undefined ? '--pin' : flags.mapId !== undefined ? '--map-id' : undefined;
+  if (existing === undefined) return;
+  const given = cmd.options.filter((o) => MAKING_FLAGS.includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long!);
+  if (given.length === 0) return;
+  const list = given.length === 1 ? given[0]! : `${given.slice(0, -1).join(', ')} and ${given[given.length - 1]}`;
+  throw new InvalidInputError(`${list} ${given.length === 1 ? 'describes' : 'describe'} a map to make; ${existing} reads one that exists, as it is: drop ${given.length === 1 ? 'it' : 'them'}`);
+}
+
+function runAction(flags: RunFlags, io: Io, cmd: Command): number {
+  refuseMakingFlags(flags, cmd);
   if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new InvalidInputError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`);
   const { result } = measureAndPrint(flags, io, flags.strategies);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
@@ -115,5 +129,5 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     verboseOption(),
     colorOption(),
   );
-  return finishOptions(cmd).action((flags: RunFlags) => ctx.exit(runAction(flags, ctx.io)));
+  return finishOptions(cmd).action((flags: RunFlags, command: Command) => ctx.exit(runAction(flags, ctx.io, command)));
 }

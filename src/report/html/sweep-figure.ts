@@ -1,0 +1,61 @@
+// The report page's sweep: ns/entry against chunk, a curve per map size and
+// strategy, elem dashed at the same size, the fitted model dotted where the
+// result carries one. A pure function returning HTML.
+import { loopOf } from '../configuration.js';
+import { entriesLabel } from '../export.js';
+import { fmtInt, fmtNsPerEntry } from '../format.js';
+import type { SweepResultJson } from '../sweep.js';
+import { sweepCurvesSvg, type CurveSeries } from './charts.js';
+import { sourceLine, type Figures, type Sweep } from './figure.js';
+import { esc } from './markup.js';
+
+/** Sweep curves, one colour per map size: blue and orange first (apart for every colour vision), not elem's vermillion. */
+const SIZE_COLORS = [0, 3, 2, 4, 5, 7];
+
+/** `model[]`, as a sweep may carry it (optional: results from before the fit have none). */
+interface SweepModel {
+  entries: number;
+  strategy?: string;
+  perEntryNs: number;
+  perCallNs: number;
+}
+
+export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
+  const j: SweepResultJson = r.json;
+  const models = ((j as { model?: SweepModel[] }).model ?? []) as SweepModel[];
+  const series: CurveSeries[] = [];
+  j.config.entries.forEach((e) => {
+    for (const s of j.config.strategies) {
+      const pts = j.points.filter((p) => p.entries === e && p.strategy === s && p.chunk !== null && p.verified);
+      if (!pts.length) continue;
+      const ref = j.points.find((p) => p.entries === e && p.strategy === 'elem' && p.verified);
+      const model = models.find((m) => m.entries === e && (m.strategy === undefined || m.strategy === s));
+      const curve: CurveSeries = { label: `${entriesLabel(e)} ${s}`, color: SIZE_COLORS[series.length % SIZE_COLORS.length]!, points: pts.map((p) => [p.chunk!, p.nsPerEntry]) };
+      if (ref) curve.reference = { value: ref.nsPerEntry, label: `${entriesLabel(e)} elem` };
+      if (model) curve.model = { perEntryNs: model.perEntryNs, perCallNs: model.perCallNs };
+      series.push(curve);
+    }
+  });
+  if (!series.length) return;
+  const svg = sweepCurvesSvg(id, `Nanoseconds per entry against chunk, ${j.config.mapType}, ${j.config.entries.map(entriesLabel).join(' and ')} entries`, series);
+  const best = j.best.map((b) => `${b.strategy} at ${entriesLabel(b.entries)}: chunk ${fmtInt(b.chunk)} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`).join('; ');
+  const fitted = series.filter((s) => s.model);
+  const modelText = fitted.length
+    ? ` Dotted: the fitted model ns/entry = a + b ÷ chunk (${fitted.map((s) => `${s.label}: a = ${fmtNsPerEntry(s.model!.perEntryNs)} ns per entry, b = ${fmtNsPerEntry(s.model!.perCallNs)} ns per call`).join('; ')}).`
+    : '';
+  const failed = j.points.filter((p) => !p.verified).map((p) => `${entriesLabel(p.entries)} ${p.label}: failed verification (${p.problems.join('; ')})`);
+  const runs = [...new Set(j.points.map((p) => p.runs))].join('/');
+  figs.add(
+    svg,
+    `Time per entry against chunk size`,
+    `Solid: the median ns/entry of LOOKUP_BATCH reads at each chunk; dashed: per element (elem) at the same size.${modelText} Fastest: ${esc(best)}.`,
+    sourceLine(r, `${sweepWhat(r)}, ${runs} runs per point`),
+    failed,
+  );
+}
+
+/** What a sweep measured: the map type, the sizes, the chunks, the fill, the loop. */
+function sweepWhat(r: Sweep): string {
+  const c = r.json.config;
+  return `${c.mapType} u32→u32, ${c.entries.map(entriesLabel).join(' and ')} entries, chunks ${c.chunks.map((x) => x.toLocaleString('en-US')).join(', ')}, fill ${c.fill}, loop ${loopOf(r)}`;
+}
