@@ -101,7 +101,7 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
 
 /** Where the human-readable output goes: stderr when a result is written to stdout. */
 export function humanOf(flags: MeasuredRunFlags, io: Io): NodeJS.WriteStream {
-  return humanStream(io, [flags.json, flags.exportMarkdown, flags.exportCsv, flags.exportGab]);
+  return humanStream(io, [flags.json, flags.html, flags.exportMarkdown, flags.exportCsv, flags.exportGab]);
 }
 
 /**

@@ -160,10 +160,14 @@ export const debugOption = () => opt(GROUP.output, '--debug', 'show stack traces
 export const helpOption = () => opt(GROUP.output, '-h, --help', 'display help for command');
 
 export interface ExportFlags {
+  html?: string;
   exportMarkdown?: string;
   exportCsv?: string;
   exportGab?: string;
 }
+
+/** --html FILE: the result as the one-page report `bpfbench report --html` makes of it. */
+export const htmlOption = () => opt(GROUP.output, '--html <file>', "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout");
 
 export const exportOptions = () => [
   opt(GROUP.output, '--export-markdown <file>', "the result as a Markdown table ('-' for stdout)"),

@@ -8,6 +8,7 @@ import { InvalidInputError, UsageError } from '../../errors.js';
 import { BASELINE_DIR } from '../../paths.js';
 import { compareResults, renderComparison } from '../../report/compare.js';
 import { toCsv, toGab, toMarkdown } from '../../report/export.js';
+import { htmlReport } from '../../report/html.js';
 import type { RunResultJson } from '../../report/result.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
@@ -20,6 +21,7 @@ import {
   entriesOption,
   exportOptions,
   fillOption,
+  htmlOption,
   finishOptions,
   jsonOption,
   loopOption,
@@ -66,9 +68,11 @@ function refuseMakingFlags(flags: RunFlags, cmd: Command): void {
 
 function runAction(flags: RunFlags, io: Io, cmd: Command): number {
   refuseMakingFlags(flags, cmd);
+  if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
   if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new InvalidInputError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`);
   const { result } = measureAndPrint(flags, io, flags.strategies);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
+  if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench run', json: result }]), io.stdout);
   if (flags.saveBaseline !== undefined) saveBaseline(flags.saveBaseline, result, flags.force, io);
   if (flags.exportMarkdown !== undefined) writeText(flags.exportMarkdown, toMarkdown(result), io.stdout);
   if (flags.exportCsv !== undefined) writeText(flags.exportCsv, toCsv(result), io.stdout);
@@ -125,6 +129,7 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     new Option('--threshold <percent>', 'for --baseline: relative change that counts').argParser(parsePercent).default(0.15, '15%').helpGroup(BASELINE_GROUP),
     new Option('--strict-time', 'for --baseline: ns/entry and allocation beyond the threshold also fail').default(false).helpGroup(BASELINE_GROUP),
     jsonOption(RESULT_JSON_HELP),
+    htmlOption(),
     ...exportOptions(),
     verboseOption(),
     colorOption(),

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../errors.js';
 import type { FillMethod } from '../../harness/fill.js';
 import { runSweep } from '../../harness/sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
+import { htmlReport } from '../../report/html.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
@@ -22,6 +23,7 @@ import {
   jsonOption,
   loopOption,
   maxEntriesListOption,
+  htmlOption,
   objectOption,
   runsCountOption,
   strategiesOption,
@@ -43,6 +45,7 @@ interface SweepFlags extends OutputFlags {
   elem: boolean;
   object?: string;
   loop: ReadLoop;
+  html?: string;
 }
 
 function sweepAction(flags: SweepFlags, io: Io): number {
@@ -52,7 +55,8 @@ function sweepAction(flags: SweepFlags, io: Io): number {
   });
   const strategies = flags.strategies.map((n) => strategyByName(n)!);
   for (const s of strategies) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
-  const human = humanStream(io, [flags.json]);
+  if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  const human = humanStream(io, [flags.json, flags.html]);
   const outcome = runSweep(
     {
       entries: flags.entries,
@@ -78,6 +82,7 @@ function sweepAction(flags: SweepFlags, io: Io): number {
   writeText(`${base}.md`, sweepMarkdown(result), io.stdout);
   io.stderr.write(`bpfbench: wrote ${base}.{json,svg,md}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
+  if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: `${base}.json`, json: result }]), io.stdout);
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
@@ -99,6 +104,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     new Option('--no-elem', "don't measure elem as the reference level").helpGroup(GROUP.measure),
     new Option('--out-dir <dir>', 'where sweep-<time>.{json,svg,md} go').default(RESULTS_DIR).helpGroup(GROUP.output),
     jsonOption("also write the JSON to a file, or '-' for stdout"),
+    htmlOption(),
     colorOption(),
   );
   return finishOptions(cmd).action((flags: SweepFlags) => ctx.exit(sweepAction(flags, ctx.io)));
