@@ -3,12 +3,14 @@
 // map with a strategy, the histogram off (latencyEvery 0), at its default
 // sampling, and timing every call (latencyEvery 1), in alternation (the
 // order rotates each round), each read into the same verifier as
-// `bpfbench run`; compares the medians and the median of per-round ratios.
-// A benchmark, not a test.
+// `bpfbench run`; compares the medians and the median of per-round ratios,
+// of wall time and of CPU time (user + sys: less moved than the wall time by
+// other processes on a shared machine). A benchmark, not a test.
 //   node scripts/latency-overhead.mjs [--entries 1Mi] [--rounds 9] [--loops native,js] [--strategies elem,batch] [--out file.json]
 // Needs the build (`make`).
 import { renameSync, writeFileSync } from 'node:fs';
 import { MapType } from '../dist/src/bpf/constants.js';
+import { LatencyHistogram } from '../dist/src/bpf/latency.js';
 import { BpfMap } from '../dist/src/bpf/map.js';
 import { NativeBlock } from '../dist/src/bpf/native.js';
 import { summarize } from '../dist/src/harness/stats.js';
@@ -59,29 +61,39 @@ try {
         { label: 'default', latencyEvery: undefined },
         { label: 'every call', latencyEvery: 1 },
       ];
-      const reads = settings.map((s) => ({ ...s, prepared: strategy.prepare(map, { chunk: CHUNK, loop, latencyEvery: s.latencyEvery }), ns: [], sampledEvery: 0 }));
+      const reads = settings.map((s) => ({ ...s, prepared: strategy.prepare(map, { chunk: CHUNK, loop, latencyEvery: s.latencyEvery }), ns: [], cpu: [], sampledEvery: 0, timed: 0 }));
       const readOnce = (r) => {
         sink.reset(() => {});
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         const rep = r.prepared.read(sink);
         const ns = Number(process.hrtime.bigint() - t0);
+        const c = process.cpuUsage(c0);
         if (!sink.verdict().ok) throw new Error(`${name} ${loop}: the read failed verification`);
         r.sampledEvery = rep.callLatency?.sampledEvery ?? 0;
-        return ns;
+        if (rep.callLatency) {
+          const h = LatencyHistogram.of(rep.callLatency);
+          r.timed = h.count;
+        }
+        return { ns, cpu: (c.user + c.system) * 1000 };
       };
       for (const r of reads) readOnce(r); // warm
       const ratios = { default: [], 'every call': [] };
+      const cpuRatios = { default: [], 'every call': [] };
       for (let i = 0; i < rounds; i++) {
         const order = reads.map((_, k) => reads[(k + i) % reads.length]);
         const t = {};
         for (const r of order) {
-          const ns = readOnce(r);
-          r.ns.push(ns);
-          t[r.label] = ns;
+          const m = readOnce(r);
+          r.ns.push(m.ns);
+          r.cpu.push(m.cpu);
+          t[r.label] = m;
         }
-        ratios.default.push(t.default / t.off);
-        ratios['every call'].push(t['every call'] / t.off);
-        process.stderr.write(`${loop} ${name} round ${i + 1}/${rounds}: ${reads.map((r) => `${r.label} ${(t[r.label] / entries).toFixed(1)}`).join(', ')} ns/entry\n`);
+        for (const k of ['default', 'every call']) {
+          ratios[k].push(t[k].ns / t.off.ns);
+          cpuRatios[k].push(t[k].cpu / t.off.cpu);
+        }
+        process.stderr.write(`${loop} ${name} round ${i + 1}/${rounds}: ${reads.map((r) => `${r.label} ${(t[r.label].ns / entries).toFixed(1)} (cpu ${(t[r.label].cpu / entries).toFixed(1)})`).join(', ')} ns/entry\n`);
       }
       for (const r of reads) r.prepared.free();
       const off = median(reads[0].ns);
@@ -90,19 +102,23 @@ try {
         strategy: name,
         chunk: strategy.usesChunk ? CHUNK : null,
         offNsPerEntry: off / entries,
+        offCpuNsPerEntry: median(reads[0].cpu) / entries,
         settings: reads.slice(1).map((r) => ({
           label: r.label,
           sampledEvery: r.sampledEvery,
+          callsTimedPerRead: r.timed,
           nsPerEntry: median(r.ns) / entries,
           overheadPercentOfMedians: (median(r.ns) / off - 1) * 100,
           overheadPercentMedianRatio: (median(ratios[r.label]) - 1) * 100,
+          cpuOverheadPercentMedianRatio: (median(cpuRatios[r.label]) - 1) * 100,
         })),
         samplesNs: Object.fromEntries(reads.map((r) => [r.label, r.ns])),
+        samplesCpuNs: Object.fromEntries(reads.map((r) => [r.label, r.cpu])),
       };
       report.push(row);
       process.stdout.write(
         `${loop} ${name}${row.chunk ? `(${CHUNK})` : ''}: off ${row.offNsPerEntry.toFixed(1)} ns/entry; ` +
-          row.settings.map((s) => `${s.label} (1 in ${s.sampledEvery}) ${s.nsPerEntry.toFixed(1)} ns/entry, ${s.overheadPercentMedianRatio.toFixed(2)} % (medians ${s.overheadPercentOfMedians.toFixed(2)} %)`).join('; ') +
+          row.settings.map((s) => `${s.label} (1 in ${s.sampledEvery}, ${s.callsTimedPerRead} calls timed) ${s.nsPerEntry.toFixed(1)} ns/entry, wall ${s.overheadPercentMedianRatio.toFixed(2)} % (medians ${s.overheadPercentOfMedians.toFixed(2)} %), cpu ${s.cpuOverheadPercentMedianRatio.toFixed(2)} %`).join('; ') +
           '\n',
       );
     }

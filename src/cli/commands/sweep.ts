@@ -1,9 +1,12 @@
 // bpfbench sweep: every chunk on every map size, elem as the reference
-// level; a table and results/sweep-<time>.{json,svg,md}.
+// level, each chunk's p99/max call latency and the fitted cost model; with
+// --max-call-latency, the fastest chunk within it. A table and
+// results/sweep-<time>.{json,svg,md}.
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import type { FillMethod } from '../../harness/fill.js';
+import type { MapTypeName } from '../../bpf/constants.js';
 import { runSweep } from '../../harness/sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
@@ -21,7 +24,9 @@ import {
   GROUP,
   jsonOption,
   loopOption,
+  maxCallLatencyOption,
   maxEntriesListOption,
+  mapTypeOption,
   objectOption,
   runsCountOption,
   strategiesOption,
@@ -43,6 +48,8 @@ interface SweepFlags extends OutputFlags {
   elem: boolean;
   object?: string;
   loop: ReadLoop;
+  mapType: MapTypeName;
+  maxCallLatency?: number;
 }
 
 function sweepAction(flags: SweepFlags, io: Io): number {
@@ -61,7 +68,8 @@ function sweepAction(flags: SweepFlags, io: Io): number {
       strategies,
       withElem: flags.elem,
       repeat: { minRuns: flags.runs, maxRuns: flags.runs, budgetMs: 0, warmup: flags.warmup },
-      fill: resolveFill({ fill: flags.fill, mapType: 'hash', keySize: 4, valueSize: 4 }),
+      mapType: flags.mapType,
+      fill: resolveFill({ fill: flags.fill, mapType: flags.mapType, keySize: 4, valueSize: 4 }),
       mapFlags: 0,
       kernelCount: false,
       objectPath: flags.object,
@@ -69,7 +77,7 @@ function sweepAction(flags: SweepFlags, io: Io): number {
     },
     terminalProgress(io.stderr),
   );
-  const result = buildSweepResult(outcome, TOOL);
+  const result = buildSweepResult(outcome, TOOL, new Date(), { maxCallLatencyNs: flags.maxCallLatency });
   human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
   const stamp = result.createdAt.replace(/[:.]/g, '-');
   const base = join(flags.outDir, `sweep-${stamp}`);
@@ -87,6 +95,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     .description('every chunk on every map size (one map per size, reused across chunks), elem as the reference level: a table, and results/sweep-<time>.{json,svg,md}');
   addOptions(
     cmd,
+    mapTypeOption(),
     entriesListOption(),
     maxEntriesListOption(),
     fillOption('prog, batch, elem or auto'),
@@ -96,6 +105,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     loopOption(),
     runsCountOption('measured reads per point', 3),
     warmupCountOption('untimed reads per point first', 1),
+    maxCallLatencyOption(),
     new Option('--no-elem', "don't measure elem as the reference level").helpGroup(GROUP.measure),
     new Option('--out-dir <dir>', 'where sweep-<time>.{json,svg,md} go').default(RESULTS_DIR).helpGroup(GROUP.output),
     jsonOption("also write the JSON to a file, or '-' for stdout"),
