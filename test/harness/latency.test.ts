@@ -6,12 +6,14 @@
 // tables carry it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SAMPLE_EVERY } from '../../src/bpf/latency.js';
+import { GCProfiler } from 'node:v8';
+import { LatencyHistogram, SAMPLE_EVERY } from '../../src/bpf/latency.js';
 import { openBenchMap, type MapConfig } from '../../src/harness/bench-map.js';
 import { measureStrategy, type StrategyMeasurement } from '../../src/harness/measure.js';
 import { silentProgress } from '../../src/harness/progress.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { strategyResult } from '../../src/report/result.js';
+import { elem } from '../../src/strategies/elem.js';
 import { READ_LOOPS, STRATEGIES, type ReadLoop } from '../../src/strategies/index.js';
 
 const N = 20_000;
@@ -62,6 +64,36 @@ test('every strategy in both loops: a sane histogram per measured read, of exact
           assert.equal(json.sampledEvery, every);
         }
         if (strategy.needsIterProgram) assert.deepEqual(iterReads.get('native'), iterReads.get('js'), 'iter: the same read(2) calls in both loops');
+      }
+    }
+  } finally {
+    bench.close();
+  }
+});
+
+test('timing the JS loop allocates nothing: no GC in a per-element read of 256Ki entries, whatever the sampling', () => {
+  const n = 1 << 18;
+  const bench = openBenchMap({ ...CONFIG, entries: n, maxEntries: n, iterProgram: false }, silentProgress);
+  try {
+    const sink = new Verifier(bench.expect!);
+    // Several prepared reads one after the other, as a run and the overhead script make them.
+    for (const every of [0, SAMPLE_EVERY, 1]) {
+      const p = elem.prepare(bench.map, { chunk: 1, loop: 'js', latencyEvery: every });
+      try {
+        for (let read = 0; read < 2; read++) {
+          sink.reset();
+          const gc = new GCProfiler();
+          gc.start();
+          const rep = p.read(sink);
+          const gcs = gc.stop()?.statistics.length ?? 0;
+          assert.equal(sink.verdict().ok, true);
+          const timed = rep.callLatency ? LatencyHistogram.of(rep.callLatency).count : 0;
+          assert.equal(timed, every ? Math.ceil((2 * n + 1) / every) : 0);
+          // The first read may still run unoptimised (V8 boxes doubles until then); the second must not collect.
+          if (read === 1) assert.equal(gcs, 0, `1 in ${every}: ${gcs} GCs`);
+        }
+      } finally {
+        p.free();
       }
     }
   } finally {
