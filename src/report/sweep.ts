@@ -160,7 +160,7 @@ export function budgetLine(p: LatencyPickJson, label: string): string {
   return `${label}: no chunk` + (p.closest ? ` (the smallest p99 call is ${fmtCallNs(p.closest.p99)}, at chunk ${fmtInt(p.closest.chunk)})` : ' (no call was timed)');
 }
 
-/** `batch 1Mi` (the strategy named when several were swept… always: it reads as the series). */
+/** A series in the fit and budget lines: `batch 1Mi`, `batch 64Ki of 16Mi`. */
 const seriesLabel = (r: SweepResultJson, entries: number, strategy: string) => `${strategy} ${sizeLabel(r, r.config.entries.indexOf(entries))}`;
 
 /** Rows: chunk; columns: each size's ns/entry, p99 and max call per strategy; elem first as the reference. */
