@@ -54,7 +54,7 @@ export function fmtCallNs(ns: number): string {
 
 /**
  * The main table: one row per strategy, ≤ 80 columns for the usual labels;
- * `p99 call` when calls were timed (then one space between columns, to fit).
+ * `p99 call` last when calls were timed (then one space between columns, to fit).
  */
 export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
   const c = paint(opts.color);
@@ -69,15 +69,15 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
       wallCell(s),
       fmtNsPerEntry(s.nsPerEntry),
       callsCell(s, c),
-      ...(latency ? [s.callLatency ? fmtCallNs(s.callLatency.p99) : '—'] : []),
       allocCell(s),
       String(s.memory.gcCount),
       speed === undefined ? '—' : fmtRatio(speed),
+      ...(latency ? [s.callLatency ? fmtCallNs(s.callLatency.p99) : '—'] : []),
     ];
   });
   return compactTable(
-    ['strategy', 'verified', 'wall\nmedian ±σ', 'ns\n/entry', 'bpf calls\n/entry', ...(latency ? ['p99\ncall'] : []), 'alloc\nB/entry', 'GCs', 'speedup'],
-    ['left', 'left', 'right', 'right', 'right', ...(latency ? (['right'] as const) : []), 'right', 'right', 'right'],
+    ['strategy', 'verified', 'wall\nmedian ±σ', 'ns\n/entry', 'bpf calls\n/entry', 'alloc\nB/entry', 'GCs', 'speedup', ...(latency ? ['p99\ncall'] : [])],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', ...(latency ? (['right'] as const) : [])],
     rows,
     c,
     latency ? 1 : 2,

@@ -258,8 +258,8 @@ test('the run: results[].callLatency in the JSON, one `p99 call` column within 8
   const t = renderRunTable(r, { color: false });
   assert.match(t.split('\n')[0]!, /p99/);
   assert.match(t.split('\n')[1]!, /call/);
-  assert.match(t, /^elem +ok +3\.50 s ±0\.0% +3,338 +2\.00 +1\.70µs +<0\.01 +0 +1\.00×$/m);
-  assert.match(t, /^batch\(4096\) +ok +240\.00 ms ±0\.0% +229 +0\.0002 +1\.14ms +<0\.01 +0 +14\.6×$/m);
+  assert.match(t, /^elem +ok +3\.50 s ±0\.0% +3,338 +2\.00 +<0\.01 +0 +1\.00× +1\.70µs$/m);
+  assert.match(t, /^batch\(4096\) +ok +240\.00 ms ±0\.0% +229 +0\.0002 +<0\.01 +0 +14\.6× +1\.14ms$/m);
   for (const line of t.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
   const d = renderRunDetail(r, { color: false });
   assert.match(d, /per call \(timed reads\) +│ p50 1\.70µs · p90 1\.70µs · p99 1\.70µs/);
