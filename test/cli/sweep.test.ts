@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
+import { SAMPLE_EVERY } from '../../src/bpf/latency.js';
 import { parseDuration } from '../../src/cli/options.js';
 import { runCli } from '../helpers.js';
 
@@ -56,7 +57,7 @@ test('sweep of a sparse LRU map with a latency budget: p99/max call per point, t
       assert.ok(l.p50 > 0 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
       const calls = Object.values(p.bpfCalls as Record<string, number>).reduce((a, b) => a + b, 0);
       assert.equal(l.count, Math.ceil(calls / l.sampledEvery), `${p.label}: timed calls`);
-      assert.equal(l.sampledEvery, p.chunk === null ? 7 : 1);
+      assert.equal(l.sampledEvery, p.chunk === null ? SAMPLE_EVERY : 1);
     }
     // A sparse map: every batch call walks buckets, so the chunk matters per call.
     assert.equal(j.fits.length, 1);
