@@ -11,12 +11,21 @@
 // same order, the same attr sizes and contents (only the buffer addresses
 // differ), count = chunk on every batch call. Every call is counted here, by
 // command, in the state's per-step counters; nothing is computed.
+//
+// Every call (every lat_every-th one: see src/bpf/latency.ts) is also timed,
+// clock_gettime(CLOCK_MONOTONIC) (the vDSO) on both sides of the syscall,
+// into the state's log-linear histogram (lat_*): bucket i < 256 holds i ns;
+// above, 128 sub-buckets per power of two (< 0.8 % wide), up to 2^36 ns
+// (68.7 s), larger values in the last bucket (the exact maximum is kept).
+// TypeScript reads it after the read (src/bpf/latency.ts LatencyHistogram,
+// the same bucketing).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 // enum bpf_cmd, the commands the loops issue.
@@ -30,6 +39,11 @@
 #define CMD_SLOTS 64
 #define KEY_MAX 512 // a hash key is at most MAX_BPF_STACK bytes
 #define MAX_CHUNK (1u << 24)
+
+// The call-latency histogram (src/bpf/latency.ts names the same numbers).
+#define LAT_SUB_BITS 7
+#define LAT_TOP_BIT 36 // values below 2^36 ns have a bucket of their own
+#define LAT_BUCKETS ((LAT_TOP_BIT - LAT_SUB_BITS + 1) << LAT_SUB_BITS)
 
 // What a walk does.
 enum { KIND_ELEM = 1, KIND_ELEM_DELETE = 2, KIND_BATCH = 3, KIND_ITER = 4 };
@@ -96,6 +110,14 @@ struct bb_state {
 	uint64_t growths; // batch: chunk doublings since the state was made
 	uint64_t calls[CMD_SLOTS]; // bpf(2) calls by command, this step
 	uint64_t reads; // read(2) calls, this step
+	// Call latency, since the walk was reset: every lat_every-th call (the
+	// walk's first included) timed, none when 0. Input: lat_every.
+	uint32_t lat_every;
+	uint32_t lat_countdown; // calls until the next timed one
+	uint64_t lat_count; // calls timed
+	uint64_t lat_sum; // their ns
+	uint64_t lat_max; // the longest, ns
+	uint64_t lat_counts[LAT_BUCKETS]; // timed calls by bucket (lat_bucket)
 };
 
 static inline void *ptr(uint64_t a) {
@@ -106,11 +128,60 @@ static inline uint64_t addr(const void *p) {
 	return (uint64_t)(uintptr_t)p;
 }
 
-/** bpf(cmd, attr, size), counted; 0 or -errno. */
+static inline uint64_t now_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/** The histogram bucket of a duration (src/bpf/latency.ts bucketOf). */
+static inline unsigned lat_bucket(uint64_t ns) {
+	if (ns < (2u << LAT_SUB_BITS)) return (unsigned)ns;
+	if (ns >> LAT_TOP_BIT) return LAT_BUCKETS - 1;
+	const unsigned shift = (unsigned)(63 - __builtin_clzll(ns)) - LAT_SUB_BITS;
+	return (shift << LAT_SUB_BITS) + (unsigned)(ns >> shift);
+}
+
+static inline void lat_record(struct bb_state *s, uint64_t ns) {
+	s->lat_counts[lat_bucket(ns)]++;
+	s->lat_count++;
+	s->lat_sum += ns;
+	if (ns > s->lat_max) s->lat_max = ns;
+}
+
+/** Whether the next call is one to time (every lat_every-th, the first included). */
+static inline int lat_due(struct bb_state *s) {
+	if (!s->lat_every || --s->lat_countdown) return 0;
+	s->lat_countdown = s->lat_every;
+	return 1;
+}
+
+/** bpf(cmd, attr, size), counted and (when due) timed; 0 or -errno. */
 static inline long sys_bpf(struct bb_state *s, int cmd, void *attr, unsigned size) {
 	s->calls[cmd]++;
+	if (!lat_due(s)) {
+		long r = syscall(SYS_bpf, cmd, attr, size);
+		return r < 0 ? -errno : r;
+	}
+	const uint64_t t0 = now_ns();
 	long r = syscall(SYS_bpf, cmd, attr, size);
-	return r < 0 ? -errno : r;
+	const int e = errno;
+	lat_record(s, now_ns() - t0);
+	return r < 0 ? -e : r;
+}
+
+/** read(2) of the iterator, counted and (when due) timed; bytes or -errno. */
+static inline ssize_t sys_read(struct bb_state *s, void *buf, size_t n) {
+	s->reads++;
+	if (!lat_due(s)) {
+		ssize_t r = read(s->fd, buf, n);
+		return r < 0 ? -errno : r;
+	}
+	const uint64_t t0 = now_ns();
+	ssize_t r = read(s->fd, buf, n);
+	const int e = errno;
+	lat_record(s, now_ns() - t0);
+	return r < 0 ? -e : r;
 }
 
 static int finish(struct bb_state *s, uint64_t n, uint32_t status) {
@@ -291,9 +362,8 @@ static int step_iter(struct bb_state *s) {
 	if (s->phase == PH_ENDED) return finish(s, 0, ST_END);
 	s->phase = PH_WALKING;
 	while (s->have + s->window <= s->capacity) {
-		s->reads++;
-		ssize_t r = read(s->fd, buf + s->have, s->window - s->have % rec);
-		if (r < 0) return fail(s, s->have / rec, CMD_READ, -errno);
+		ssize_t r = sys_read(s, buf + s->have, s->window - s->have % rec);
+		if (r < 0) return fail(s, s->have / rec, CMD_READ, r);
 		if (r == 0) {
 			s->phase = PH_ENDED;
 			s->bytes = s->have;
@@ -339,6 +409,21 @@ void bb_reset(uintptr_t state) {
 	memset(s->key, 0, sizeof s->key);
 	memset(s->in_batch, 0, sizeof s->in_batch);
 	memset(s->out_batch, 0, sizeof s->out_batch);
+	s->lat_countdown = 1;
+	s->lat_count = 0;
+	s->lat_sum = 0;
+	s->lat_max = 0;
+	memset(s->lat_counts, 0, sizeof s->lat_counts);
+}
+
+/** Tests: the bucket of a duration, as the loops file it. */
+long bb_lat_bucket(uint64_t ns) {
+	return lat_bucket(ns);
+}
+
+/** Tests: files a duration into the state's histogram, as a timed call would. */
+void bb_lat_record(uintptr_t state, uint64_t ns) {
+	lat_record((struct bb_state *)state, ns);
 }
 
 // The layout and numbers TypeScript checks at load time, by name.
@@ -353,10 +438,13 @@ static const struct {
 	FIELD(max_steps), FIELD(keys), FIELD(values), FIELD(capacity), FIELD(phase), FIELD(retry),
 	FIELD(steps), FIELD(have), FIELD(key), FIELD(in_batch), FIELD(out_batch), FIELD(status),
 	FIELD(err), FIELD(err_cmd), FIELD(count), FIELD(bytes), FIELD(growths), FIELD(calls), FIELD(reads),
+	FIELD(lat_every), FIELD(lat_countdown), FIELD(lat_count), FIELD(lat_sum), FIELD(lat_max), FIELD(lat_counts),
 	CONST("SIZE", sizeof(struct bb_state)),
 	CONST("KEY_MAX", KEY_MAX),
 	CONST("CMD_SLOTS", CMD_SLOTS),
 	CONST("MAX_CHUNK", MAX_CHUNK),
+	CONST("LAT_SUB_BITS", LAT_SUB_BITS),
+	CONST("LAT_BUCKETS", LAT_BUCKETS),
 	CONST("ELEM_ATTR_SIZE", sizeof(struct elem_attr)),
 	CONST("BATCH_ATTR_SIZE", sizeof(struct batch_attr)),
 	CONST("CMD_READ", CMD_READ),

@@ -7,7 +7,9 @@
 // its field offsets are named once below and checked against the library at
 // load time (bb_table), so the two cannot drift. The C loop counts its calls
 // by command; after every hand-over they are added to syscall.ts's
-// callCounts, so the self-count covers both loops.
+// callCounts, so the self-count covers both loops. It also times its calls
+// into the state's latency histogram (src/bpf/latency.ts), read out after
+// the read (addTo).
 import koffi from 'koffi';
 import { InvariantError, UsageError } from '../errors.js';
 import { NATIVE_LIB } from '../paths.js';
@@ -17,6 +19,7 @@ import { BpfError, Errno, errnoName } from './errors.js';
 import { type BatchCursorOptions, ChunkTooSmallError, MAX_CHUNK } from './batch-cursor.js';
 import type { BpfMap } from './map.js';
 import { nextPow2, traitsOf } from './map-types.js';
+import { LAT_BUCKETS, LAT_SUB_BITS, type LatencyHistogram, type LatencySource, samplingFor } from './latency.js';
 import { NativeBlock } from './native.js';
 import { callCounts } from './syscall.js';
 
@@ -25,11 +28,12 @@ const Field = {
   kind: 0, fd: 4, key_size: 8, value_stride: 12, cursor_size: 16, cmd: 20, fixed: 24, grow: 28, separate: 32, chunk: 36, record: 40, window: 44,
   max_steps: 48, keys: 56, values: 64, capacity: 72, phase: 80, retry: 84, steps: 88, have: 96, key: 104, in_batch: 616, out_batch: 1128,
   status: 1640, err: 1644, err_cmd: 1648, count: 1652, bytes: 1656, growths: 1664, calls: 1672, reads: 2184,
+  lat_every: 2192, lat_countdown: 2196, lat_count: 2200, lat_sum: 2208, lat_max: 2216, lat_counts: 2224,
 } as const;
 
 /** The library's numbers: sizes, limits, kinds and statuses. */
 const Const = {
-  SIZE: 2192, KEY_MAX: 512, CMD_SLOTS, MAX_CHUNK, ELEM_ATTR_SIZE: MapElemAttr.SIZE, BATCH_ATTR_SIZE: MapBatchAttr.SIZE, CMD_READ: -1,
+  SIZE: 2224 + 8 * LAT_BUCKETS, KEY_MAX: 512, CMD_SLOTS, MAX_CHUNK, LAT_SUB_BITS, LAT_BUCKETS, ELEM_ATTR_SIZE: MapElemAttr.SIZE, BATCH_ATTR_SIZE: MapBatchAttr.SIZE, CMD_READ: -1,
   KIND_ELEM: 1, KIND_ELEM_DELETE: 2, KIND_BATCH: 3, KIND_ITER: 4,
   ST_MORE: 1, ST_END: 2, ST_ERROR: 3, ST_MAP_CHANGED: 4, ST_NEED_BUFFER: 5,
 } as const;
@@ -49,6 +53,9 @@ type StepFn = (state: number) => number;
 interface Lib {
   step: StepFn;
   reset: StepFn;
+  /** Tests: the C loop's bucket of a duration, and a duration filed into a state's histogram. */
+  latBucket: (ns: number) => number;
+  latRecord: (state: number, ns: number) => void;
 }
 
 let libPath = NATIVE_LIB;
@@ -74,7 +81,12 @@ export function loadNativeLoop(): Lib {
     l = koffi.load(libPath);
     table = l.func('long bb_table(int i)') as typeof table;
     name = l.func('const char *bb_table_name(int i)') as typeof name;
-    loaded = { step: l.func('int bb_step(uintptr_t state)') as StepFn, reset: l.func('void bb_reset(uintptr_t state)') as StepFn };
+    loaded = {
+      step: l.func('int bb_step(uintptr_t state)') as StepFn,
+      reset: l.func('void bb_reset(uintptr_t state)') as StepFn,
+      latBucket: l.func('long bb_lat_bucket(uint64_t ns)') as Lib['latBucket'],
+      latRecord: l.func('void bb_lat_record(uintptr_t state, uint64_t ns)') as Lib['latRecord'],
+    };
   } catch {
     throw new UsageError(NATIVE_NOT_BUILT);
   }
@@ -92,6 +104,11 @@ export function loadNativeLoop(): Lib {
   for (const n of want.keys()) problems.push(`${n} missing`);
   if (problems.length) throw new UsageError(`the native read loop (native/libbpfbench.so) does not match this build (${problems.join(', ')}): run 'make'`);
   return (lib = loaded);
+}
+
+/** Tests: the C loop's histogram bucket of a duration (latency.ts bucketOf must agree). */
+export function nativeLatencyBucket(ns: number): number {
+  return loadNativeLoop().latBucket(ns);
 }
 
 /** One hand-over: views over the native buffers, reused (and re-pointed after a reallocation). */
@@ -114,6 +131,11 @@ export interface HandOver {
 export interface HandOverOptions {
   /** Entries per hand-over at most (default 64Ki, fewer for wide entries; batch: rounded to a multiple of the chunk). */
   handOverEntries?: number;
+  /**
+   * Time one call in this many (latency.ts; 0: none). Default: samplingFor
+   * the entries a call moves (elem kinds 1, batch the chunk; iter: every read).
+   */
+  latencyEvery?: number;
 }
 
 export interface NativeElemOptions extends HandOverOptions {
@@ -132,7 +154,7 @@ export type NativeBatchOptions = BatchCursorOptions &
     fixedCursor?: boolean;
   };
 
-export interface NativeIterOptions {
+export interface NativeIterOptions extends Pick<HandOverOptions, 'latencyEvery'> {
   /** The JS loop's read buffer before the record it can carry (strategies/iter.ts ITER_BUFFER). */
   readBuffer?: number;
 }
@@ -147,8 +169,10 @@ function capacityFor(entryBytes: number, chunk: number, entries = HANDOVER_ENTRI
   return Math.max(chunk, Math.floor(target / chunk) * chunk);
 }
 
-export class NativeRead {
+export class NativeRead implements LatencySource {
   readonly kind: NativeKind;
+  /** One call in how many is timed (0: none). */
+  readonly sampledEvery: number;
   /** The reused result of next(). */
   readonly handOver: HandOver;
   /** bpf(2) calls by command number since reset(), as the C loop counted them. */
@@ -165,9 +189,12 @@ export class NativeRead {
   private keys: NativeBlock | undefined;
   private values: NativeBlock | undefined;
 
-  private constructor(kind: NativeKind, map: BpfMap, o: HandOverOptions, set: (s: NativeBlock) => number) {
+  private constructor(kind: NativeKind, map: BpfMap, o: HandOverOptions, entriesPerCall: number, set: (s: NativeBlock) => number) {
     this.lib = loadNativeLoop();
     if (map.keySize > Const.KEY_MAX) throw new UsageError(`the native read loop takes keys of up to ${Const.KEY_MAX} bytes; this map's are ${map.keySize}`);
+    const every = o.latencyEvery ?? samplingFor(entriesPerCall);
+    if (!Number.isInteger(every) || every < 0 || every > 0xffff_ffff) throw new RangeError(`latencyEvery ${every} is not a count`);
+    this.sampledEvery = every;
     this.kind = kind;
     this.keySize = map.keySize;
     this.stride = map.valueStride;
@@ -181,6 +208,7 @@ export class NativeRead {
     s.setU32(Field.key_size, map.keySize);
     s.setU32(Field.value_stride, map.valueStride);
     s.setU32(Field.record, this.record);
+    s.setU32(Field.lat_every, every);
     try {
       this.allocate(set(s));
     } catch (e) {
@@ -192,7 +220,7 @@ export class NativeRead {
 
   /** GET_NEXT_KEY + LOOKUP_ELEM (strategies/elem.ts). */
   static elem(map: BpfMap, o: NativeElemOptions = {}): NativeRead {
-    return new NativeRead('elem', map, o, (s) => {
+    return new NativeRead('elem', map, o, 1, (s) => {
       s.setU32(Field.kind, Const.KIND_ELEM);
       s.setU64(Field.max_steps, o.maxSteps ?? map.maxEntries);
       return capacityFor(map.keySize + map.valueStride, 1, o.handOverEntries);
@@ -201,7 +229,7 @@ export class NativeRead {
 
   /** GET_NEXT_KEY + LOOKUP_AND_DELETE_ELEM, or LOOKUP_ELEM + DELETE_ELEM (strategies/drain.ts elem-delete). */
   static elemDelete(map: BpfMap, o: NativeDrainOptions): NativeRead {
-    return new NativeRead('elem-delete', map, o, (s) => {
+    return new NativeRead('elem-delete', map, o, 1, (s) => {
       s.setU32(Field.kind, Const.KIND_ELEM_DELETE);
       s.setU32(Field.separate, o.separate ? 1 : 0);
       s.setU64(Field.max_steps, o.maxSteps ?? map.maxEntries);
@@ -212,7 +240,7 @@ export class NativeRead {
   /** LOOKUP_BATCH / LOOKUP_AND_DELETE_BATCH with `chunk`, as BatchCursor with the same options. */
   static batch(map: BpfMap, chunk: number, o: NativeBatchOptions = {}): NativeRead {
     if (!Number.isInteger(chunk) || chunk < 1 || chunk > MAX_CHUNK) throw new RangeError(`chunk ${chunk} is not 1..${MAX_CHUNK}`);
-    return new NativeRead('batch', map, o, (s) => {
+    return new NativeRead('batch', map, o, chunk, (s) => {
       const hash = traitsOf(map.info.type)?.batchCursor === 'bucket';
       s.setU32(Field.kind, Const.KIND_BATCH);
       s.setU32(Field.cmd, o.deleting ? Cmd.MAP_LOOKUP_AND_DELETE_BATCH : Cmd.MAP_LOOKUP_BATCH);
@@ -227,7 +255,8 @@ export class NativeRead {
 
   /** read(2) of a map iterator's fd (strategies/iter.ts); reset(fd) before each pass. */
   static iter(map: BpfMap, o: NativeIterOptions = {}): NativeRead {
-    return new NativeRead('iter', map, {}, (s) => {
+    // A read(2) moves a whole window of records: every one is timed.
+    return new NativeRead('iter', map, { latencyEvery: o.latencyEvery ?? 1 }, Infinity, (s) => {
       const rec = map.keySize + map.valueStride;
       const window = Math.ceil(((o.readBuffer ?? 64 * 1024) + rec) / 8) * 8;
       s.setU32(Field.kind, Const.KIND_ITER);
@@ -260,6 +289,26 @@ export class NativeRead {
     }
     s.setU64(Field.keys, this.keys.addr);
     s.setU64(Field.capacity, capacity);
+  }
+
+  /**
+   * Adds the call latencies timed since reset() (the last read) to `h`.
+   * Reads the state; call it after the read, not inside its timed window.
+   */
+  addTo(h: LatencyHistogram): void {
+    const u32 = this.state.u32;
+    const counts = h.counts;
+    for (let i = 0, at = Field.lat_counts >> 2; i < LAT_BUCKETS; i++, at += 2) {
+      const lo = u32[at]!;
+      const hi = u32[at + 1]!;
+      if (lo !== 0 || hi !== 0) counts[i] += lo + hi * 0x1_0000_0000;
+    }
+    h.addTotals(u64At(u32, Field.lat_count), u64At(u32, Field.lat_sum), u64At(u32, Field.lat_max), this.sampledEvery);
+  }
+
+  /** Tests: files a duration into the histogram as a timed call would (the C loop's own bucketing). */
+  recordLatency(ns: number): void {
+    this.lib.latRecord(this.addr, ns);
   }
 
   /** Starts a new walk from the beginning; iter: of the iterator fd `fd` (a fresh BPF_ITER_CREATE). */

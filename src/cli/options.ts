@@ -3,7 +3,7 @@
 // help group, so `--help` shows the map, read, measurement and output
 // options apart, in a fixed order. Descriptions that differ per command are
 // parameters; the parsing never does.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { SCHEMA_VERSION } from '../report/result.js';
@@ -142,6 +142,22 @@ export const measureOptions = () => [runsOption(), warmupOption(), budgetOption(
 /** sweep: fixed counts per point. */
 export const runsCountOption = (description: string, value: number) => opt(GROUP.measure, '--runs <n>', description).argParser(rangeChecked('--runs', 1, 100)).default(value);
 export const warmupCountOption = (description: string, value: number) => opt(GROUP.measure, '--warmup <n>', description).argParser(rangeChecked('--warmup', 0, 100)).default(value);
+
+/** ns per unit of a duration flag. */
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9 };
+
+/** `1ms`, `500us`, `500µs`, `1.5ms`, `2s`, `800ns` → ns (a unit is required; above 0). */
+export function parseDuration(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)\s*(ns|us|µs|μs|ms|s)$/.exec(raw.trim());
+  if (!m) throw new InvalidArgumentError(`'${raw}' is not a duration (examples: 800ns, 500us, 500µs, 1ms, 1.5ms, 2s).`);
+  const ns = Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!);
+  if (!(ns >= 1)) throw new InvalidArgumentError(`'${raw}' must be at least 1 ns.`);
+  return ns;
+}
+
+/** sweep: the p99 call latency a chunk must stay within. */
+export const maxCallLatencyOption = () =>
+  opt(GROUP.measure, '--max-call-latency <duration>', 'name the fastest chunk whose p99 bpf call latency stays within this (e.g. 1ms, 500us)').argParser(parseDuration);
 
 // --- Output options: where results go, how they look ------------------------
 

@@ -8,6 +8,7 @@
 import { Bench } from 'tinybench';
 import { MapFlag } from '../bpf/constants.js';
 import type { SyscallCounter } from '../bpf/counter.js';
+import { type LatencyHistogram, mergeLatency } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { traitsOf } from '../bpf/map-types.js';
@@ -101,6 +102,8 @@ export interface StrategyMeasurement {
   callsVaried: boolean;
   /** What the strategy had to do differently here (a fallback), if anything. */
   note?: string;
+  /** The duration of each bpf call (iter: read(2)) of the measured reads, merged; undefined when none was timed. */
+  callLatency?: LatencyHistogram;
 }
 
 /** Warmup reads, the first one audited; stops at the first that fails verification and returns it. */
@@ -205,5 +208,6 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
     matchesAudit: audit ? matchesAudit(audit, first.bpf, first.verdict.entries) : null,
     fixedLayout: hasFixedLayout(o.map),
     note: prepared.note,
+    callLatency: mergeLatency(samples.map((s) => s.callLatency)),
   };
 }

@@ -7,6 +7,7 @@
 import { GCProfiler } from 'node:v8';
 import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
 import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
+import { LatencyHistogram } from '../bpf/latency.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
 import type { EntrySink } from '../strategies/sink.js';
 import type { PreparedRead, ReadReport } from '../strategies/index.js';
@@ -58,6 +59,8 @@ export interface ReadSample {
   verdict: Verdict;
   /** Which read this was: 'run 1', or 'warmup 1/1' for a warmup that failed. */
   phase: string;
+  /** The duration of its bpf calls (iter: read(2) calls), all or sampled; absent when the read timed none (or was cut short). */
+  callLatency?: LatencyHistogram;
 }
 
 /**
@@ -293,7 +296,9 @@ export class Sampler {
       verdict.problems.push(after);
     }
     const { counted, chunk, chunkGrowths = 0 } = report ?? { counted: bounded!.delivered };
-    const sample = { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict, phase };
+    const sample: ReadSample = { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict, phase };
+    // Copied out of the reader (the next read overwrites it), after the timed window.
+    if (report?.callLatency) sample.callLatency = LatencyHistogram.of(report.callLatency);
     return { sample, cut, entries: cut ? bounded!.delivered : verdict.entries };
   }
 }

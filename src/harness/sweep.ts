@@ -1,5 +1,7 @@
 // `bpfbench sweep`: every chunk on every map size, one map per size reused
-// across chunks, with elem measured once per size as the reference level.
+// across chunks, with elem measured once per size as the reference level;
+// each point with its calls' latency (bpf/latency.ts).
+import type { CallLatency } from '../bpf/latency.js';
 import { requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { elem } from '../strategies/elem.js';
 import { measureStrategy, type RepeatPolicy } from './measure.js';
@@ -37,6 +39,8 @@ export interface SweepPoint {
   verified: boolean;
   problems: string[];
   bpfCalls: Record<string, number>;
+  /** How long one bpf call of the measured reads took (ns, merged over runs); null when none was timed (absent: a sweep from before it was). */
+  callLatency?: CallLatency | null;
 }
 
 export interface SweepOutcome {
@@ -78,6 +82,7 @@ export function runSweep(config: SweepConfig, progress: Progress): SweepOutcome 
           verified: m.verdict.ok,
           problems: m.verdict.problems,
           bpfCalls: m.samples[0]!.bpf,
+          callLatency: m.callLatency?.summary() ?? null,
         });
       }
     } finally {

@@ -2,6 +2,7 @@
 // fields; they never rename or remove one. Built from the harness's
 // measurements by a pure function, so the table, the summary and the file
 // all say the same thing.
+import type { CallLatency } from '../bpf/latency.js';
 import type { StrategyMeasurement } from '../harness/measure.js';
 import { loopOf as configLoop, type RunOutcome } from '../harness/run.js';
 import { meanRatio, summarize } from '../harness/stats.js';
@@ -95,6 +96,14 @@ export interface StrategyResultJson {
    * counted, or without the counter's exit program.
    */
   kernelTime: { nsPerCall: Record<string, number>; bpfNs: number; fractionOfWall: number; read: AuditRead } | null;
+  /**
+   * How long one bpf call (iter: one read(2)) of the measured reads took, ns,
+   * merged over runs: percentiles (to < 0.8 %), the longest, the calls
+   * timed (`count`), and one call in how many was timed (`sampledEvery`;
+   * per-element calls are sampled so that timing them costs < 2 %). null
+   * when no call was timed.
+   */
+  callLatency: CallLatency | null;
   /** The worst read's memory figures (Go's TotalAlloc/NumGC ↔ allocatedBytes/gcCount). */
   memory: {
     heapUsedDeltaBytes: number;
@@ -237,6 +246,7 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
       matchesAudit: m.matchesAudit,
     },
     kernelTime: kernelTimeOf(audit),
+    callLatency: m.callLatency?.summary() ?? null,
     memory: {
       heapUsedDeltaBytes: worst(m, (s) => s.memory.heapUsedDeltaBytes),
       externalDeltaBytes: worst(m, (s) => s.memory.externalDeltaBytes),

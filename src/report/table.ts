@@ -15,8 +15,10 @@ const COMPACT = {
   style: { 'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[] },
 };
 
-export function compactTable(head: string[], aligns: ('left' | 'right')[], rows: string[][], c: ChalkInstance): string {
-  const t = new Table({ ...COMPACT, head: head.map((h) => h.split('\n').map((l) => c.bold(l)).join('\n')), colAligns: aligns });
+/** `gap`: spaces between columns (default 2). */
+export function compactTable(head: string[], aligns: ('left' | 'right')[], rows: string[][], c: ChalkInstance, gap = 2): string {
+  const chars = { ...COMPACT.chars, middle: ' '.repeat(gap) };
+  const t = new Table({ ...COMPACT, chars, head: head.map((h) => h.split('\n').map((l) => c.bold(l)).join('\n')), colAligns: aligns });
   for (const r of rows) t.push(r);
   const lines = t.toString().split('\n');
   // A rule under the head (as many lines as its tallest cell), as wide as the table.
@@ -43,9 +45,21 @@ function allocCell(s: StrategyResultJson): string {
   return b >= 10 ? b.toFixed(0) : b >= 0.01 ? b.toFixed(2) : b === 0 ? '0' : '<0.01';
 }
 
-/** The main table: one row per strategy, ≤ 80 columns for the usual labels. */
+/** A call's p99 duration, short: `1.7µs`, `980µs`, `1.4ms`. */
+export function fmtCallNs(ns: number): string {
+  if (!Number.isFinite(ns)) return '—';
+  const [v, unit] = ns < 1e3 ? [ns, 'ns'] : ns < 1e6 ? [ns / 1e3, 'µs'] : ns < 1e9 ? [ns / 1e6, 'ms'] : [ns / 1e9, 's'];
+  return `${v >= 100 || unit === 'ns' ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
+}
+
+/**
+ * The main table: one row per strategy, ≤ 80 columns for the usual labels;
+ * `p99 call` last when calls were timed (then one space between columns, to fit).
+ */
 export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
   const c = paint(opts.color);
+  // Results made before call latency existed have none: no column for them.
+  const latency = r.results.some((s) => s.callLatency);
   const rows = r.results.map((s) => {
     const v = s.verified;
     const speed = r.summary.speedup[s.strategy];
@@ -58,14 +72,24 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
       allocCell(s),
       String(s.memory.gcCount),
       speed === undefined ? '—' : fmtRatio(speed),
+      ...(latency ? [s.callLatency ? fmtCallNs(s.callLatency.p99) : '—'] : []),
     ];
   });
   return compactTable(
-    ['strategy', 'verified', 'wall\nmedian ±σ', 'ns\n/entry', 'bpf calls\n/entry', 'alloc\nB/entry', 'GCs', 'speedup'],
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['strategy', 'verified', 'wall\nmedian ±σ', 'ns\n/entry', 'bpf calls\n/entry', 'alloc\nB/entry', 'GCs', 'speedup', ...(latency ? ['p99\ncall'] : [])],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', ...(latency ? (['right'] as const) : [])],
     rows,
     c,
+    latency ? 1 : 2,
   );
+}
+
+/** The verbose cell, three lines: `p50 1.57µs · p90 1.77µs · p99 2.04µs` / `p99.9 47.1µs · max 9.59ms` / `95,326 calls, 1 in 11 timed`. */
+export function callLatencyCell(s: StrategyResultJson): string | undefined {
+  const l = s.callLatency;
+  if (!l) return undefined;
+  const timed = l.sampledEvery === 1 ? 'every call timed' : `1 in ${l.sampledEvery} timed`;
+  return `p50 ${fmtCallNs(l.p50)} · p90 ${fmtCallNs(l.p90)} · p99 ${fmtCallNs(l.p99)}\np99.9 ${fmtCallNs(l.p999)} · max ${fmtCallNs(l.max)}\n${fmtInt(l.count)} calls, ${timed}`;
 }
 
 function cmdList(bpf: Record<string, number>): string {
@@ -126,6 +150,7 @@ export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
           .join(', ') + `; ${(s.kernelTime.fractionOfWall * 100).toFixed(0)}% of wall`
       : c.dim(s.syscalls.kernel ? 'not timed' : 'not counted'),
   );
+  row('per call (timed reads)', (s) => callLatencyCell(s) ?? c.dim('not timed'));
   row('allocated', (s) => `${fmtBytes(s.memory.allocatedBytes)} (${allocCell(s)} B/entry)`);
   row('heap Δ / external Δ', (s) => `${fmtBytes(s.memory.heapUsedDeltaBytes, true)} / ${fmtBytes(s.memory.externalDeltaBytes, true)}`);
   row('GCs (pause)', (s) => `${s.memory.gcCount} (${fmtDuration(s.memory.gcPauseNs)})`);

@@ -6,6 +6,7 @@
 // --loop native: the same calls from C (NativeRead.batch), several chunks
 // per hand-over; --loop js: BatchCursor, one koffi call per chunk.
 import type { BatchWalk } from '../bpf/batch-cursor.js';
+import { CallTimer, samplingFor } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { type NativeBatchOptions, NativeRead } from '../bpf/native-loop.js';
 import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';
@@ -17,21 +18,37 @@ export function isU32Map(map: BpfMap): boolean {
   return map.keySize === 4 && map.valueStride === 4;
 }
 
-/** A read that drains a batch walk into the sink; the walk decides how it moves. */
-export function batchRead(map: BpfMap, cursor: BatchWalk): PreparedRead {
+/** The default latency sampling of a batch read: by the entries a call moves. */
+export const batchLatencyEvery = (chunk: number, latencyEvery?: number) => latencyEvery ?? samplingFor(chunk);
+
+/**
+ * A read that drains a batch walk into the sink; the walk decides how it
+ * moves. Each step of the walk is timed (or every `latencyEvery`-th): one
+ * call, or, when ENOSPC grew the chunk, the calls it made (filed as that
+ * many calls sharing its time).
+ */
+export function batchRead(map: BpfMap, cursor: BatchWalk, latencyEvery: number): PreparedRead {
   const u32 = isU32Map(map);
   const keySize = map.keySize;
   const stride = map.valueStride;
+  const timer = new CallTimer(latencyEvery);
   return {
     read(sink: EntrySink) {
       cursor.reset();
+      timer.reset();
       let counted = 0;
-      for (const b of cursor) {
+      for (;;) {
+        const before = cursor.calls;
+        timer.begin();
+        const step = cursor.next();
+        timer.end(cursor.calls - before);
+        if (step.done) break;
+        const b = step.value;
         if (u32) sink.addMany(b.keysU32, b.valuesI32, b.count);
         else sink.addManyRaw(b.keyBytes, b.valueBytes, b.count, keySize, stride);
         counted += b.count;
       }
-      return { counted, chunk: cursor.chunk, chunkGrowths: cursor.growths };
+      return { counted, chunk: cursor.chunk, chunkGrowths: cursor.growths, callLatency: latencyEvery ? timer : undefined };
     },
     free() {
       cursor.free();
@@ -47,7 +64,7 @@ export function nativeBatchRead(map: BpfMap, chunk: number, options: NativeBatch
     read(sink: EntrySink) {
       walk.reset();
       const counted = drainNative(walk, sink, put);
-      return { counted, chunk: walk.chunk, chunkGrowths: walk.growths };
+      return { counted, chunk: walk.chunk, chunkGrowths: walk.growths, callLatency: walk.sampledEvery ? walk : undefined };
     },
     free() {
       walk.free();
@@ -56,9 +73,10 @@ export function nativeBatchRead(map: BpfMap, chunk: number, options: NativeBatch
 }
 
 /** A batch walk with the cursor advanced (batch, batch-delete), in the loop asked for. */
-export function advancingBatchRead(map: BpfMap, { chunk, strictChunk, loop = DEFAULT_LOOP }: StrategyOptions, deleting: boolean): PreparedRead {
+export function advancingBatchRead(map: BpfMap, { chunk, strictChunk, loop = DEFAULT_LOOP, latencyEvery }: StrategyOptions, deleting: boolean): PreparedRead {
+  const every = batchLatencyEvery(chunk, latencyEvery);
   const options = { onEnospc: strictChunk ? 'fail' : 'grow', deleting } as const;
-  return loop === 'native' ? nativeBatchRead(map, chunk, options) : batchRead(map, map.batches(chunk, options));
+  return loop === 'native' ? nativeBatchRead(map, chunk, { ...options, latencyEvery: every }) : batchRead(map, map.batches(chunk, options), every);
 }
 
 export const batch: Strategy = {

@@ -12,6 +12,7 @@
 // Both in either loop (--loop native: the walk in C, NativeRead.elemDelete
 // and NativeRead.batch; --loop js: ElemReader and BatchCursor).
 import { mapTypeName } from '../bpf/constants.js';
+import { CallTimer, samplingFor } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { traitsOf } from '../bpf/map-types.js';
 import { NativeRead } from '../bpf/native-loop.js';
@@ -48,24 +49,39 @@ function asDrain(map: BpfMap, refill: (() => void) | undefined, prepare: () => P
   };
 }
 
-/** The elem-delete walk in TypeScript; `separate`: LOOKUP_ELEM + DELETE_ELEM instead of LOOKUP_AND_DELETE_ELEM. */
-function jsElemDelete(map: BpfMap, separate: boolean): PreparedRead {
+/**
+ * The elem-delete walk in TypeScript; `separate`: LOOKUP_ELEM + DELETE_ELEM
+ * instead of LOOKUP_AND_DELETE_ELEM (one take step, timed as its calls: two
+ * when the key was there, each filed with half its time).
+ */
+function jsElemDelete(map: BpfMap, separate: boolean, latencyEvery: number): PreparedRead {
   const reader = map.elemReader();
   const maxSteps = map.maxEntries;
   const put = entryPutter(map, reader, 'previous');
+  const timer = new CallTimer(latencyEvery);
+  const callLatency = latencyEvery ? timer : undefined;
   return {
     read(sink) {
       reader.reset();
-      if (!reader.nextKey()) return { counted: 0 };
+      timer.reset();
+      timer.begin();
+      const any = reader.nextKey();
+      timer.end();
+      if (!any) return { counted: 0, callLatency };
       let steps = 0;
       for (;;) {
         // prev := current; the key after it, while it still exists.
+        timer.begin();
         const more = reader.nextKey();
+        timer.end();
         if (++steps > maxSteps) throw new MapChangedError(steps);
-        if (reader.takePrev(separate)) put(sink);
+        timer.begin();
+        const took = reader.takePrev(separate);
+        timer.end(separate && took ? 2 : 1);
+        if (took) put(sink);
         if (!more) break;
       }
-      return { counted: steps };
+      return { counted: steps, callLatency };
     },
     free() {
       reader.free();
@@ -74,14 +90,14 @@ function jsElemDelete(map: BpfMap, separate: boolean): PreparedRead {
 }
 
 /** The same walk in C. */
-function nativeElemDelete(map: BpfMap, separate: boolean): PreparedRead {
-  const walk = NativeRead.elemDelete(map, { separate, maxSteps: map.maxEntries });
+function nativeElemDelete(map: BpfMap, separate: boolean, latencyEvery: number): PreparedRead {
+  const walk = NativeRead.elemDelete(map, { separate, maxSteps: map.maxEntries, latencyEvery });
   const put = entriesPut(map);
   return {
     read(sink) {
       walk.reset();
       drainNative(walk, sink, put, mapChanged);
-      return { counted: walk.steps };
+      return { counted: walk.steps, callLatency: latencyEvery ? walk : undefined };
     },
     free() {
       walk.free();
@@ -94,9 +110,9 @@ function nativeElemDelete(map: BpfMap, separate: boolean): PreparedRead {
  * is what the kernel lacks LOOKUP_AND_DELETE_ELEM for (elemDelete probes it;
  * tests force it to run the fallback on a kernel that has both).
  */
-export function prepareElemDelete(map: BpfMap, { refill, loop = DEFAULT_LOOP }: StrategyOptions, separate: boolean): PreparedRead {
+export function prepareElemDelete(map: BpfMap, { refill, loop = DEFAULT_LOOP, latencyEvery = samplingFor(1) }: StrategyOptions, separate: boolean): PreparedRead {
   refuseArrays(map, 'elem-delete');
-  const drain = asDrain(map, refill, () => (loop === 'native' ? nativeElemDelete(map, separate) : jsElemDelete(map, separate)));
+  const drain = asDrain(map, refill, () => (loop === 'native' ? nativeElemDelete(map, separate, latencyEvery) : jsElemDelete(map, separate, latencyEvery)));
   if (separate) drain.note = 'this kernel lacks LOOKUP_AND_DELETE_ELEM for this map type (Linux 5.14+): LOOKUP_ELEM + DELETE_ELEM instead (3N+1 calls)';
   return drain;
 }

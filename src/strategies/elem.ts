@@ -8,6 +8,7 @@
 // --loop native: the same walk in C (NativeRead.elem), the entries handed
 // over in blocks of up to 64Ki; --loop js: the walk below, in TypeScript.
 import type { ElemReader } from '../bpf/elem-reader.js';
+import { CallTimer, samplingFor } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { NativeRead } from '../bpf/native-loop.js';
 import { UsageError } from '../errors.js';
@@ -51,22 +52,31 @@ export function entryPutter(map: BpfMap, reader: ElemReader, which: 'current' | 
   return (sink) => sink.addManyRaw(keyBytes, valueBytes, 1, keySize, stride);
 }
 
-/** The walk in TypeScript: ElemReader, one koffi call per syscall. */
-function jsElem(map: BpfMap): PreparedRead {
+/** The walk in TypeScript: ElemReader, one koffi call per syscall, each (or every k-th) timed. */
+function jsElem(map: BpfMap, latencyEvery: number): PreparedRead {
   const reader = map.elemReader();
   const maxSteps = map.maxEntries;
   const put = entryPutter(map, reader, 'current');
+  const timer = new CallTimer(latencyEvery);
   return {
     read(sink) {
       reader.reset();
+      timer.reset();
       let steps = 0;
-      while (reader.nextKey()) {
+      for (;;) {
+        timer.begin();
+        const more = reader.nextKey();
+        timer.end();
+        if (!more) break;
         if (++steps > maxSteps) throw new MapChangedError(steps);
+        timer.begin();
+        const found = reader.lookup();
+        timer.end();
         // A key deleted between the two calls is skipped, as every iterator does.
-        if (!reader.lookup()) continue;
+        if (!found) continue;
         put(sink);
       }
-      return { counted: steps };
+      return { counted: steps, callLatency: latencyEvery ? timer : undefined };
     },
     free() {
       reader.free();
@@ -75,15 +85,15 @@ function jsElem(map: BpfMap): PreparedRead {
 }
 
 /** The same walk in C: the same calls, the same bound, the same skipped keys. */
-function nativeElem(map: BpfMap): PreparedRead {
-  const walk = NativeRead.elem(map, { maxSteps: map.maxEntries });
+function nativeElem(map: BpfMap, latencyEvery: number): PreparedRead {
+  const walk = NativeRead.elem(map, { maxSteps: map.maxEntries, latencyEvery });
   const put = entriesPut(map);
   return {
     read(sink) {
       walk.reset();
       drainNative(walk, sink, put, mapChanged);
       // Keys stepped, the skipped ones included, as the JS loop counts them.
-      return { counted: walk.steps };
+      return { counted: walk.steps, callLatency: latencyEvery ? walk : undefined };
     },
     free() {
       walk.free();
@@ -95,7 +105,7 @@ export const elem: Strategy = {
   name: 'elem',
   summary: 'per element: GET_NEXT_KEY + LOOKUP_ELEM (2N+1 calls)',
   usesChunk: false,
-  prepare(map: BpfMap, { loop = DEFAULT_LOOP }: StrategyOptions) {
-    return loop === 'native' ? nativeElem(map) : jsElem(map);
+  prepare(map: BpfMap, { loop = DEFAULT_LOOP, latencyEvery = samplingFor(1) }: StrategyOptions) {
+    return loop === 'native' ? nativeElem(map, latencyEvery) : jsElem(map, latencyEvery);
   },
 };

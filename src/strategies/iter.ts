@@ -8,6 +8,7 @@
 // 64 KiB windows per hand-over, whole records handed over; --loop js: the
 // loop below.
 import { MapIterLink } from '../bpf/iter.js';
+import { CallTimer } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { roundUp } from '../bpf/map-types.js';
 import { NativeRead } from '../bpf/native-loop.js';
@@ -18,21 +19,28 @@ import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 export const ITER_BUFFER = 64 * 1024;
 
-function jsIter(map: BpfMap, link: MapIterLink): PreparedRead {
+/** Every read(2) is timed by default: each moves up to 64 KiB of records. */
+const ITER_LATENCY_EVERY = 1;
+
+function jsIter(map: BpfMap, link: MapIterLink, latencyEvery: number): PreparedRead {
   const keySize = map.keySize;
   const rec = keySize + map.valueStride;
   const buf = new Uint8Array(new ArrayBuffer(roundUp(ITER_BUFFER + rec)));
   const words = new Uint32Array(buf.buffer);
   const ints = new Int32Array(buf.buffer);
   const u32 = isU32Map(map);
+  const timer = new CallTimer(latencyEvery);
   return {
     read(sink) {
       const fd = link.open();
       let have = 0;
       let counted = 0;
+      timer.reset();
       try {
         for (;;) {
+          timer.begin();
           const n = MapIterLink.read(fd, buf, have);
+          timer.end();
           if (n === 0) break;
           have += n;
           const records = Math.floor(have / rec);
@@ -50,7 +58,7 @@ function jsIter(map: BpfMap, link: MapIterLink): PreparedRead {
         MapIterLink.closeFd(fd);
       }
       if (have !== 0) throw new InvariantError(`the iterator ended inside a record (${have} of ${rec} bytes)`);
-      return { counted };
+      return { counted, callLatency: latencyEvery ? timer : undefined };
     },
     free() {
       link.close();
@@ -66,7 +74,7 @@ function nativeIter(map: BpfMap, link: MapIterLink, walk: NativeRead): PreparedR
       const fd = link.open();
       try {
         walk.reset(fd);
-        return { counted: drainNative(walk, sink, put) };
+        return { counted: drainNative(walk, sink, put), callLatency: walk.sampledEvery ? walk : undefined };
       } finally {
         MapIterLink.closeFd(fd);
       }
@@ -83,10 +91,10 @@ export const iter: Strategy = {
   summary: 'bpf_iter over the map (iter/bpf_map_elem), read() from the iterator fd in 64 KiB buffers',
   usesChunk: false,
   needsIterProgram: true,
-  prepare(map: BpfMap, { iterProgFd, loop = DEFAULT_LOOP }: StrategyOptions) {
+  prepare(map: BpfMap, { iterProgFd, loop = DEFAULT_LOOP, latencyEvery = ITER_LATENCY_EVERY }: StrategyOptions) {
     if (iterProgFd === undefined) throw new UsageError("iter needs the BPF object's dump_map program (Linux 5.9+)");
-    if (loop === 'js') return jsIter(map, new MapIterLink(iterProgFd, map));
-    const walk = NativeRead.iter(map, { readBuffer: ITER_BUFFER });
+    if (loop === 'js') return jsIter(map, new MapIterLink(iterProgFd, map), latencyEvery);
+    const walk = NativeRead.iter(map, { readBuffer: ITER_BUFFER, latencyEvery });
     try {
       return nativeIter(map, new MapIterLink(iterProgFd, map), walk);
     } catch (e) {

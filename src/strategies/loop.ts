@@ -9,6 +9,10 @@
 //
 // Each strategy file prepares the loop it is asked for (StrategyOptions.loop),
 // so a new strategy is still one file and one line in index.ts.
+//
+// Both loops time their calls (bpf/latency.ts) the same way, into the
+// read's ReadReport.callLatency: the C loop inside sys_bpf, the JS loops
+// with a CallTimer around each call (one in sampledEvery).
 import type { BpfMap } from '../bpf/map.js';
 import { type HandOver, loadNativeLoop, type NativeRead, NativeStatus } from '../bpf/native-loop.js';
 import type { EntrySink } from './sink.js';

@@ -1,6 +1,7 @@
 // The shape every read strategy has: prepare once per run (allocate its
 // buffers), then read the whole map as many times as the harness asks,
 // feeding each entry to the sink it is given.
+import type { LatencySource } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import type { ReadLoop } from './loop.js';
 import type { EntrySink } from './sink.js';
@@ -20,6 +21,12 @@ export interface StrategyOptions {
    * per syscall. Both issue exactly the same syscalls.
    */
   loop?: ReadLoop;
+  /**
+   * Time one bpf call (iter: one read(2)) in this many into the read's
+   * latency histogram; 0: none. Default: bpf/latency.ts samplingFor the
+   * entries a call moves (1 for per-element calls and small chunks, else every call).
+   */
+  latencyEvery?: number;
 }
 
 /** What a reader says about one full read (the sink's owner checks whether it is true). */
@@ -29,6 +36,12 @@ export interface ReadReport {
   /** Chunked reads: the chunk in use at the end, and how often ENOSPC doubled it so far. */
   chunk?: number;
   chunkGrowths?: number;
+  /**
+   * The duration of each bpf call of this read (iter: each read(2)), or of
+   * every sampledEvery-th one: read it after the read (it is overwritten by
+   * the next). Absent when the read timed none.
+   */
+  callLatency?: LatencySource;
 }
 
 export interface PreparedRead {

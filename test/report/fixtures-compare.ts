@@ -13,6 +13,7 @@ function row(strategy: string, label: string, chunk: number | null, medianNs: nu
     strategy,
     label,
     chunk,
+    callLatency: null,
     runs: 3,
     warmupRuns: 1,
     verified: { ok: true, expectedToFail: false, entries: N, distinct: N, expectedEntries: N, keySumOk: true, checksumOk: true, badValues: 0, badKeys: 0, problems: [] },

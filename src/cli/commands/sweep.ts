@@ -1,9 +1,12 @@
 // bpfbench sweep: every chunk on every map size, elem as the reference
-// level; a table and results/sweep-<time>.{json,svg,md}.
+// level, each chunk's p99/max call latency and the fitted cost model; with
+// --max-call-latency, the fastest chunk within it. A table and
+// results/sweep-<time>.{json,svg,md}.
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import type { FillMethod } from '../../harness/fill.js';
+import type { MapTypeName } from '../../bpf/constants.js';
 import { runSweep } from '../../harness/sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
 import { htmlReport } from '../../report/html.js';
@@ -22,8 +25,10 @@ import {
   GROUP,
   jsonOption,
   loopOption,
+  maxCallLatencyOption,
   maxEntriesListOption,
   htmlOption,
+  mapTypeOption,
   objectOption,
   runsCountOption,
   strategiesOption,
@@ -46,6 +51,8 @@ interface SweepFlags extends OutputFlags {
   object?: string;
   loop: ReadLoop;
   html?: string;
+  mapType: MapTypeName;
+  maxCallLatency?: number;
 }
 
 function sweepAction(flags: SweepFlags, io: Io): number {
@@ -65,7 +72,8 @@ function sweepAction(flags: SweepFlags, io: Io): number {
       strategies,
       withElem: flags.elem,
       repeat: { minRuns: flags.runs, maxRuns: flags.runs, budgetMs: 0, warmup: flags.warmup },
-      fill: resolveFill({ fill: flags.fill, mapType: 'hash', keySize: 4, valueSize: 4 }),
+      mapType: flags.mapType,
+      fill: resolveFill({ fill: flags.fill, mapType: flags.mapType, keySize: 4, valueSize: 4 }),
       mapFlags: 0,
       kernelCount: false,
       objectPath: flags.object,
@@ -73,7 +81,7 @@ function sweepAction(flags: SweepFlags, io: Io): number {
     },
     cliProgress(io.stderr),
   );
-  const result = buildSweepResult(outcome, TOOL);
+  const result = buildSweepResult(outcome, TOOL, new Date(), { maxCallLatencyNs: flags.maxCallLatency });
   human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
   const stamp = result.createdAt.replace(/[:.]/g, '-');
   const base = join(flags.outDir, `sweep-${stamp}`);
@@ -92,6 +100,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     .description('every chunk on every map size (one map per size, reused across chunks), elem as the reference level: a table, and results/sweep-<time>.{json,svg,md}');
   addOptions(
     cmd,
+    mapTypeOption(),
     entriesListOption(),
     maxEntriesListOption(),
     fillOption('prog, batch, elem or auto'),
@@ -101,6 +110,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     loopOption(),
     runsCountOption('measured reads per point', 3),
     warmupCountOption('untimed reads per point first', 1),
+    maxCallLatencyOption(),
     new Option('--no-elem', "don't measure elem as the reference level").helpGroup(GROUP.measure),
     new Option('--out-dir <dir>', 'where sweep-<time>.{json,svg,md} go').default(RESULTS_DIR).helpGroup(GROUP.output),
     jsonOption("also write the JSON to a file, or '-' for stdout"),
