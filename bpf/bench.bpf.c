@@ -239,3 +239,157 @@ int dump_map(struct bpf_iter__bpf_map_elem *ctx)
 	bpf_seq_write(seq, value, iter_cfg.value_size);
 	return 0;
 }
+
+// ---------------------------------------------------------------------------
+// The writers (run --writers): a datapath's updates, deletes and inserts, in
+// the kernel, while user space reads the map. One PROG_TEST_RUN runs `ops`
+// operations (bpf_loop); each writer thread runs its own stream of calls.
+// They touch only the volatile keys: every volatile_every-th loaded key
+// (k < entries, k % volatile_every == 0) and the fresh keys entries ..
+// entries+fresh-1; every other key stays present with its value.
+// Mode 1 (restore) puts the map back as the loader wrote it: every volatile
+// loaded key present with `value`, every fresh key absent.
+// Layout mirrored by WriterCtx in src/bpf/attr.ts (test/bpf/layouts.test.ts
+// checks it against this object's BTF).
+
+#define WRITE_UPDATE 1
+#define WRITE_DELETE 2
+#define WRITE_INSERT 4
+
+struct writer_ctx {
+	__u32 entries;        // keys 0..entries-1 written by the loader
+	__u32 volatile_every; // every volatile_every-th loaded key is volatile
+	__u32 fresh;          // fresh keys entries .. entries+fresh-1
+	__u32 ops;            // operations this call (<= 1<<23)
+	__u32 mix;            // WRITE_* bits: the operations to draw from
+	__u32 mode;           // 0: random operations; 1: restore slots start .. start+ops-1
+	__u32 start;          // restore: first slot
+	__u32 value;          // the value written
+	__u64 seed;           // in/out: the stream's xorshift64 state (nonzero)
+	__u64 updates;        // out: updates of a present key
+	__u64 deletes;        // out: deletes of a present key
+	__u64 inserts;        // out: inserts of an absent key
+	__u64 misses;         // out: an operation with nothing to do (absent / present already)
+	__u64 full;           // out: inserts refused (E2BIG / ENOMEM)
+	__s64 err;            // out: the first other error, 0 if none
+};
+
+struct writer_state {
+	__u64 seed;
+	__u64 updates;
+	__u64 deletes;
+	__u64 inserts;
+	__u64 misses;
+	__u64 full;
+	__s64 err;
+	__u32 entries;
+	__u32 every;
+	__u32 slots; // volatile loaded keys + fresh keys
+	__u32 inside; // volatile loaded keys
+	__u32 mix;
+	__u32 nops; // operations enabled in mix (1..3)
+	__u32 start;
+	__u32 value;
+};
+
+static __always_inline __u32 slot_key(struct writer_state *s, __u32 slot)
+{
+	return slot < s->inside ? slot * s->every : s->entries + (slot - s->inside);
+}
+
+static __always_inline void count_result(struct writer_state *s, long r, __u64 *ok)
+{
+	if (r == 0)
+		(*ok)++;
+	else if (r == -2 /* ENOENT */ || r == -17 /* EEXIST */)
+		s->misses++;
+	else if (r == -7 /* E2BIG */ || r == -12 /* ENOMEM */)
+		s->full++;
+	else if (!s->err)
+		s->err = r;
+}
+
+static long write_one(__u32 i, void *arg)
+{
+	struct writer_state *s = arg;
+	__u64 x = s->seed;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	s->seed = x;
+	if (s->slots == 0 || s->nops == 0)
+		return 1;
+	__u32 slot = (__u32)((x >> 8) % s->slots);
+	__u32 pick = (__u32)((x >> 48) % s->nops);
+	__u32 key = slot_key(s, slot);
+	__u32 value = s->value;
+	// The pick-th operation enabled in mix.
+	__u32 op = 0;
+	__u32 seen = 0;
+	if (s->mix & WRITE_UPDATE) {
+		if (seen == pick)
+			op = WRITE_UPDATE;
+		seen++;
+	}
+	if (!op && (s->mix & WRITE_DELETE)) {
+		if (seen == pick)
+			op = WRITE_DELETE;
+		seen++;
+	}
+	if (!op && (s->mix & WRITE_INSERT))
+		op = WRITE_INSERT;
+	if (op == WRITE_UPDATE)
+		count_result(s, bpf_map_update_elem(&test_map, &key, &value, BPF_EXIST), &s->updates);
+	else if (op == WRITE_DELETE)
+		count_result(s, bpf_map_delete_elem(&test_map, &key), &s->deletes);
+	else
+		count_result(s, bpf_map_update_elem(&test_map, &key, &value, BPF_NOEXIST), &s->inserts);
+	return 0;
+}
+
+static long restore_one(__u32 i, void *arg)
+{
+	struct writer_state *s = arg;
+	__u32 slot = s->start + i;
+
+	if (slot >= s->slots)
+		return 1;
+	__u32 key = slot_key(s, slot);
+	__u32 value = s->value;
+	if (slot < s->inside)
+		count_result(s, bpf_map_update_elem(&test_map, &key, &value, BPF_ANY), &s->updates);
+	else
+		count_result(s, bpf_map_delete_elem(&test_map, &key), &s->deletes);
+	return 0;
+}
+
+SEC("syscall")
+int write_map(struct writer_ctx *ctx)
+{
+	struct writer_state s = {
+		.seed = ctx->seed ? ctx->seed : 0x9e3779b97f4a7c15ULL,
+		.entries = ctx->entries,
+		.every = ctx->volatile_every ? ctx->volatile_every : 1,
+		.mix = ctx->mix & 7,
+		.start = ctx->start,
+		.value = ctx->value,
+	};
+	s.inside = s.entries / s.every + (s.entries % s.every ? 1 : 0);
+	s.slots = s.inside + ctx->fresh;
+	s.nops = (s.mix & 1) + ((s.mix >> 1) & 1) + ((s.mix >> 2) & 1);
+	long n;
+	if (ctx->mode == 1)
+		n = bpf_loop(ctx->ops, restore_one, &s, 0);
+	else
+		n = bpf_loop(ctx->ops, write_one, &s, 0);
+
+	ctx->seed = s.seed;
+	ctx->updates = s.updates;
+	ctx->deletes = s.deletes;
+	ctx->inserts = s.inserts;
+	ctx->misses = s.misses;
+	ctx->full = s.full;
+	ctx->err = s.err ? s.err : (n < 0 ? n : 0);
+	return 0;
+}

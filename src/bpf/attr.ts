@@ -147,6 +147,29 @@ export const FillCtx = {
   SIZE: 24,
 } as const;
 
+/** struct writer_ctx: the writer program's context (run --writers; BPF_PROG_TEST_RUN ctx_in). */
+export const WriterCtx = {
+  entries: 0,
+  volatile_every: 4,
+  fresh: 8,
+  ops: 12,
+  mix: 16,
+  mode: 20,
+  start: 24,
+  value: 28,
+  seed: 32, // u64 in/out: the stream's xorshift64 state
+  updates: 40, // u64 out, and the four below
+  deletes: 48,
+  inserts: 56,
+  misses: 64,
+  full: 72,
+  err: 80, // s64 out: the first other error
+  SIZE: 88,
+} as const;
+
+/** writer_ctx.mix bits (WRITE_* in bench.bpf.c). */
+export const WriteBit = { update: 1, delete: 2, insert: 4 } as const;
+
 /** iter_cfg (const volatile, .rodata): the iterator's record sizes. */
 export const IterCfg = {
   key_size: 0,

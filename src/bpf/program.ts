@@ -1,6 +1,6 @@
 // Running BPF programs from user space: BPF_PROG_TEST_RUN of the object's
 // fill program, whose context is struct fill_ctx (FillCtx in attr.ts).
-import { ATTR_BLOCK, FillCtx, TestRunAttr } from './attr.js';
+import { ATTR_BLOCK, FillCtx, TestRunAttr, WriterCtx } from './attr.js';
 import { Cmd } from './constants.js';
 import { BpfError } from './errors.js';
 import { NativeBlock } from './native.js';
@@ -74,6 +74,85 @@ export class FillProgram {
     const failure = this.tryFill(start, count, value, flags);
     if (failure) throw fillError(failure);
     return this.mem.getU32(this.ctx + FillCtx.done);
+  }
+
+  free(): void {
+    this.mem.free();
+  }
+}
+
+/** The writers' key space (harness/consistency.ts KeySpace), as the program takes it. */
+export interface WriterSpace {
+  entries: number;
+  volatileEvery: number;
+  fresh: number;
+  value: number;
+}
+
+/** One writer call's outcome, overwritten by the next (no allocation per call). */
+export interface WriterCounts {
+  updates: number;
+  deletes: number;
+  inserts: number;
+  misses: number;
+  full: number;
+}
+
+/**
+ * The in-kernel writer (run --writers): the object's write_map program,
+ * run with PROG_TEST_RUN. One instance per thread (it owns its attr and
+ * context, and its stream's random state).
+ */
+export class WriterProgram {
+  private readonly mem = new NativeBlock(ATTR_BLOCK + WriterCtx.SIZE);
+  private readonly ctx = ATTR_BLOCK;
+  /** What the last call did. */
+  readonly last: WriterCounts = { updates: 0, deletes: 0, inserts: 0, misses: 0, full: 0 };
+
+  constructor(progFd: number, space: WriterSpace, seed: number) {
+    const m = this.mem;
+    m.setU32(TestRunAttr.prog_fd, progFd);
+    m.setU32(TestRunAttr.ctx_size_in, WriterCtx.SIZE);
+    m.setU64(TestRunAttr.ctx_in, m.addr + this.ctx);
+    m.setU32(this.ctx + WriterCtx.entries, space.entries);
+    m.setU32(this.ctx + WriterCtx.volatile_every, space.volatileEvery);
+    m.setU32(this.ctx + WriterCtx.fresh, space.fresh);
+    m.setU32(this.ctx + WriterCtx.value, space.value >>> 0);
+    // A nonzero xorshift64 state, different per stream.
+    m.view.setBigUint64(this.ctx + WriterCtx.seed, (BigInt(seed >>> 0) << 32n) | 0x2545f491n, true);
+  }
+
+  private call(mode: number, ops: number, mix: number, start: number): void {
+    if (ops > BPF_LOOP_MAX) throw new RangeError(`writer ops ${ops} > ${BPF_LOOP_MAX}`);
+    const m = this.mem;
+    const c = this.ctx;
+    m.setU32(c + WriterCtx.ops, ops);
+    m.setU32(c + WriterCtx.mix, mix);
+    m.setU32(c + WriterCtx.mode, mode);
+    m.setU32(c + WriterCtx.start, start);
+    const r = bpf(Cmd.PROG_TEST_RUN, m.addr, TestRunAttr.SIZE);
+    if (r < 0) throw new BpfError(Cmd.PROG_TEST_RUN, -r, 'running the writer program');
+    const err = Number(m.view.getBigInt64(c + WriterCtx.err, true));
+    if (err < 0) throw new BpfError('writer (in kernel)', -err, 'a map update or delete failed');
+    const l = this.last;
+    const v = m.view;
+    l.updates = Number(v.getBigUint64(c + WriterCtx.updates, true));
+    l.deletes = Number(v.getBigUint64(c + WriterCtx.deletes, true));
+    l.inserts = Number(v.getBigUint64(c + WriterCtx.inserts, true));
+    l.misses = Number(v.getBigUint64(c + WriterCtx.misses, true));
+    l.full = Number(v.getBigUint64(c + WriterCtx.full, true));
+  }
+
+  /** `ops` random operations of `mix` (WriteBit) on the volatile keys; `last` says what they did. */
+  run(ops: number, mix: number): WriterCounts {
+    this.call(0, ops, mix, 0);
+    return this.last;
+  }
+
+  /** The map back to what the loader wrote: every volatile loaded key present with the value, every fresh key absent. */
+  restore(space: WriterSpace): void {
+    const slots = Math.ceil(space.entries / space.volatileEvery) + space.fresh;
+    for (let start = 0; start < slots; start += BPF_LOOP_MAX >> 1) this.call(1, Math.min(BPF_LOOP_MAX >> 1, slots - start), 0, start);
   }
 
   free(): void {

@@ -7,13 +7,15 @@ import type { FillMethod } from '../harness/fill.js';
 import { isDefaultShape, type MapSource } from '../harness/bench-map.js';
 import { runBenchmark, type RunConfig, type RunOutcome } from '../harness/run.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
-import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../report/table.js';
+import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable, renderWritersTable } from '../report/table.js';
 import { InvalidInputError } from '../errors.js';
 import { TOOL } from '../paths.js';
 import { checkPrivilege } from '../harness/preflight.js';
 import { strategyByName, type ReadLoop } from '../strategies/index.js';
 import { humanStream, useColor, type Io } from './io.js';
 import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
+import { writersCapacity } from '../harness/consistency.js';
+import { type WriteOp, type WritersSetting, WRITE_OPS } from '../harness/under-writers.js';
 import { interruptedLine, interruptible, Interrupted } from './interrupt.js';
 import { cliProgress, type CliProgress } from './progress.js';
 
@@ -33,6 +35,11 @@ export interface MeasuredRunFlags extends Partial<MapShapeFlags>, MeasureFlags, 
   pin?: string;
   /** run: read the map with this id instead of creating one. */
   mapId?: number;
+  /** run --writers: also read under N in-kernel writers. */
+  writers?: number;
+  writeRate?: number | 'max';
+  writeMix?: WriteOp[];
+  volatileEvery?: number;
 }
 
 /** --fill auto: in kernel for the published experiment's map, UPDATE_BATCH for any other shape. */
@@ -75,7 +82,8 @@ export function warmupSize(flags: MeasuredRunFlags, source: MapSource = sourceOf
 
 /** Flags → the harness's configuration (cross-flag checks here); `mapEntries`: the size --warmup auto goes by (warmupSize). */
 export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapEntries: number = flags.entries): RunConfig {
-  const maxEntries = maxEntriesOf(flags, (n) => n.toLocaleString('en-US'));
+  const writers = writersOf(flags);
+  const maxEntries = writers ? writersMaxEntries(flags, writers.volatileEvery) : maxEntriesOf(flags, (n) => n.toLocaleString('en-US'));
   const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
   const warmup = flags.warmup === 'auto' ? autoWarmup(mapEntries) : flags.warmup;
   const source = sourceOf(flags);
@@ -96,7 +104,27 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
     strictChunk: flags.strictChunk,
     loop: flags.loop,
     objectPath: flags.object,
+    writers,
   };
+}
+
+/** --writers and its companions → the writers a run reads under (undefined without --writers). */
+function writersOf(flags: MeasuredRunFlags): WritersSetting | undefined {
+  if (flags.writers === undefined) return undefined;
+  return { n: flags.writers, rate: flags.writeRate ?? 'max', mix: flags.writeMix ?? [...WRITE_OPS], volatileEvery: flags.volatileEvery ?? 8 };
+}
+
+/**
+ * Under writers the map holds the loaded keys and the fresh ones at once:
+ * max_entries defaults to that (writersCapacity), and is refused below it.
+ */
+function writersMaxEntries(flags: MeasuredRunFlags, volatileEvery: number): number {
+  const need = writersCapacity(flags.entries, volatileEvery);
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (flags.maxEntries !== undefined && flags.maxEntries < need) {
+    throw new InvalidInputError(`--max-entries (${fmt(flags.maxEntries)}) must hold --entries and the writers' ${fmt(need - flags.entries)} fresh keys: at least ${fmt(need)}`);
+  }
+  return flags.maxEntries ?? need;
 }
 
 /** Where the human-readable output goes: stderr when a result is written to stdout. */
@@ -138,6 +166,7 @@ export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: 
   const result = buildRunResult(outcome, TOOL);
   const opts = { color };
   const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';
-  human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${detail}${renderRunFooter(result, opts)}\n`);
+  const writers = renderWritersTable(result, opts);
+  human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${writers ? `${writers}\n` : ''}${detail}${renderRunFooter(result, opts)}\n`);
   return { result, human, color };
 }

@@ -6,9 +6,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
+import { WRITE_OPS } from '../harness/under-writers.js';
 import { SCHEMA_VERSION } from '../report/result.js';
 import { DEFAULT_LOOP, READ_LOOPS, STRATEGIES, type ReadLoop } from '../strategies/index.js';
-import { autoOr, parseChoice, parseCountList, parseList, parseMapFlags, rangeChecked } from './parse.js';
+import { autoMax, autoOr, parseChoice, parseCountList, parseList, parseMapFlags, rangeChecked } from './parse.js';
 
 export const U32_MAX = 0xffff_ffff;
 /** A 100Mi map, as in the published experiment. */
@@ -25,6 +26,7 @@ const MAX_CHUNK = 1 << 24;
 export const GROUP = {
   map: 'Map options:',
   read: 'Read options:',
+  writers: 'Writers (reading while the datapath writes):',
   measure: 'Measurement options:',
   output: 'Output options:',
 } as const;
@@ -195,3 +197,11 @@ export const exportOptions = () => [
 export function finishOptions(cmd: Command): Command {
   return cmd.addOption(debugOption()).addHelpOption(helpOption());
 }
+
+/** run --writers N --write-rate OPS|max --write-mix LIST --volatile-every K. */
+export const writersOptions = () => [
+  opt(GROUP.writers, '--writers <n>', 'also read each strategy while N in-kernel writers (a syscall program looped with bpf_loop, one thread each) change the map').argParser(rangeChecked('--writers', 1, 64)),
+  opt(GROUP.writers, '--write-rate <ops>', "ops per second per writer, or 'max' (back to back)").argParser(autoMax('--write-rate', 1, 1e9)).default('max'),
+  opt(GROUP.writers, '--write-mix <ops>', 'what the writers do: update, delete, insert (any of them)').argParser(parseList('--write-mix', 'write op', WRITE_OPS)).default([...WRITE_OPS], WRITE_OPS.join(',')),
+  opt(GROUP.writers, '--volatile-every <k>', "every k-th key, and as many fresh keys beyond --entries, are the writers'; the others stay put").argParser(rangeChecked('--volatile-every', 2, 1 << 20)).default(8),
+];

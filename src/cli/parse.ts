@@ -28,6 +28,12 @@ export function autoOr(name: string, min: number, max: number) {
   return (raw: string): number | 'auto' => (raw === 'auto' ? 'auto' : check(raw));
 }
 
+/** `max` or a count in range. */
+export function autoMax(name: string, min: number, max: number) {
+  const check = rangeChecked(name, min, max);
+  return (raw: string): number | 'max' => (raw === 'max' ? 'max' : check(raw));
+}
+
 /** `elem,batch` → names, each known, none repeated. */
 export function parseList(name: string, what: string, known: readonly string[]) {
   return (raw: string): string[] => {

@@ -23,7 +23,8 @@ import type { Verifier } from './verifier.js';
 export const FILL_VALUE = 0xdeadbeef;
 export const MAP_NAME = 'test_map';
 export const FILL_PROG = 'fill';
-export const ALL_PROGS = [FILL_PROG, ...COUNTER_PROGS, ITER_PROG] as const;
+export const WRITER_PROG = 'write_map';
+export const ALL_PROGS = [FILL_PROG, ...COUNTER_PROGS, ITER_PROG, WRITER_PROG] as const;
 
 /** What map to make and how to fill it. */
 export interface MapConfig {
@@ -39,6 +40,8 @@ export interface MapConfig {
   kernelCount: boolean;
   /** Load the object's bpf_iter program, sized for this map (the iter strategy). */
   iterProgram?: boolean;
+  /** Load the object's writer program (run --writers). */
+  writerProgram?: boolean;
   objectPath?: string;
 }
 
@@ -70,6 +73,8 @@ export interface BenchMap {
   refill?: (verifier: Verifier) => void;
   /** The loaded bpf_iter program, when asked for. */
   iterProgFd?: number;
+  /** The loaded writer program, when asked for. */
+  writerProgFd?: number;
   counter: SyscallCounter | undefined;
   close(): void;
 }
@@ -97,6 +102,7 @@ interface ObjectNeeds {
   /** The run's map is the object's test_map, made this size with these flags; else test_map stays tiny. */
   testMap?: { maxEntries: number; flags: number };
   fillProg?: boolean;
+  writerProg?: boolean;
   counter?: boolean;
   /** Load the iterator, its records sized for a map of this shape. */
   iter?: { keySize: number; valueStride: number };
@@ -108,6 +114,7 @@ interface LoadedObject {
   counter: SyscallCounter | undefined;
   fillProgFd: number | undefined;
   iterProgFd: number | undefined;
+  writerProgFd: number | undefined;
   close(): void;
 }
 
@@ -123,6 +130,7 @@ function loadObject(needs: ObjectNeeds, load: (obj: BpfObject) => void = (obj) =
     counter: undefined,
     fillProgFd: undefined,
     iterProgFd: undefined,
+    writerProgFd: undefined,
     close() {
       o.counter?.close();
       o.counter = undefined;
@@ -133,6 +141,7 @@ function loadObject(needs: ObjectNeeds, load: (obj: BpfObject) => void = (obj) =
     obj.configureMap(MAP_NAME, needs.testMap ?? { maxEntries: 1 });
     const progs: string[] = [];
     if (needs.fillProg) progs.push(FILL_PROG);
+    if (needs.writerProg) progs.push(WRITER_PROG);
     if (needs.counter) progs.push(...COUNTER_PROGS);
     if (needs.iter) {
       progs.push(ITER_PROG);
@@ -141,6 +150,7 @@ function loadObject(needs: ObjectNeeds, load: (obj: BpfObject) => void = (obj) =
     obj.autoloadOnly(progs, ALL_PROGS);
     load(obj);
     if (needs.fillProg) o.fillProgFd = obj.programFd(FILL_PROG);
+    if (needs.writerProg) o.writerProgFd = obj.programFd(WRITER_PROG);
     if (needs.iter) o.iterProgFd = obj.programFd(ITER_PROG);
     if (needs.counter) o.counter = new SyscallCounter(obj);
     return o;
@@ -209,6 +219,7 @@ export function openBenchMap(config: MapConfig, progress: Progress): BenchMap {
             path: config.objectPath,
             testMap: defaultShape ? { maxEntries: config.maxEntries, flags: config.mapFlags } : undefined,
             fillProg: config.fill === 'prog',
+            writerProg: config.writerProgram,
             counter: config.kernelCount,
             iter: config.iterProgram ? { keySize, valueStride: valueStride(type, valueSize) } : undefined,
           },
@@ -227,7 +238,7 @@ export function openBenchMap(config: MapConfig, progress: Progress): BenchMap {
       fillMap(config.fill, target, silentProgress);
       if (expect.present) v.expectPresent(presentAfterFill(map, config.entries, pattern));
     };
-    return { map, context, memory, record: recordOf(map, createNs), fill, expect, refill, counter: o?.counter, iterProgFd: o?.iterProgFd, close };
+    return { map, context, memory, record: recordOf(map, createNs), fill, expect, refill, counter: o?.counter, iterProgFd: o?.iterProgFd, writerProgFd: o?.writerProgFd, close };
   } catch (e) {
     close();
     throw e;

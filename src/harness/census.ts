@@ -1,7 +1,7 @@
 // For a map bpfbench did not fill: what each read saw, so that reads by
 // different strategies can be held against each other (crossCheck).
 import { u32le, Pattern } from './pattern.js';
-import { fmtCount, fmtCountOf, pairTerm, readProblems, repeatedKeys, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
+import { fmtCount, fmtCountOf, pairTerm, repeatedKeys, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
 /**
  * Records what a read saw (count, the keys for a distinct count, key sum and
@@ -78,19 +78,56 @@ export class Census implements VerifyingSink {
   }
 }
 
+/** Reads that saw the same thing: count, distinct keys and both sums. */
+export interface ReadGroup {
+  labels: string[];
+  entries: number;
+  distinct: number;
+  keySum: number;
+  checksum: number;
+}
+
 /**
- * Cross-strategy verification for a map bpfbench did not fill: every read
- * must agree with the first correct one on count, distinct keys and both
- * checksums. Returns verdicts with disagreements marked.
+ * Reads of a map bpfbench did not fill, held against each other. No read is
+ * the truth: when they disagree, `groups` says who saw what, and nothing
+ * here says which one is wrong (only an independent census could, and a
+ * map that changes between reads has none).
  */
-export function crossCheck(verdicts: { label: string; verdict: Verdict }[]): Verdict[] {
-  const ref = verdicts.find((v) => v.verdict.ok);
-  return verdicts.map(({ verdict: v }) => {
-    if (!ref || !v.ok || v === ref.verdict) return v;
-    const r = ref.verdict;
-    const keySumOk = v.keySum === r.keySum;
-    const checksumOk = v.checksum === r.checksum;
-    const problems = readProblems({ ...v, keySumOk, checksumOk }, r, { against: ref.label });
-    return { ...v, ok: problems.length === 0, keySumOk, checksumOk, problems: [...v.problems, ...problems] };
-  });
+export interface CrossCheck {
+  /** Every read that was right on its own saw the same thing. */
+  agree: boolean;
+  /** The self-consistent reads, grouped by what they saw (one group when they agree). */
+  groups: ReadGroup[];
+  /** Reads left out: wrong on their own (a repeated key, an aborted walk). */
+  excluded: string[];
+}
+
+const signature = (v: Verdict) => `${v.entries}/${v.distinct}/${v.keySum}/${v.checksum}`;
+
+/**
+ * Cross-strategy check for a map bpfbench did not fill: groups the reads that
+ * are right on their own by what they saw. Verdicts are not changed: a
+ * disagreement is the run's finding (CrossCheck.agree false), not one
+ * strategy's failure.
+ */
+export function crossCheck(reads: { label: string; verdict: Verdict }[]): CrossCheck {
+  const groups = new Map<string, ReadGroup>();
+  const excluded: string[] = [];
+  for (const { label, verdict: v } of reads) {
+    if (!v.ok) {
+      excluded.push(label);
+      continue;
+    }
+    const key = signature(v);
+    const g = groups.get(key);
+    if (g) g.labels.push(label);
+    else groups.set(key, { labels: [label], entries: v.entries, distinct: v.distinct, keySum: v.keySum ?? 0, checksum: v.checksum ?? 0 });
+  }
+  return { agree: groups.size <= 1, groups: [...groups.values()], excluded };
+}
+
+/** The disagreement in words: `elem saw 1,048,574 entries (1,048,574 distinct); batch(4096) saw 1,048,576 (…)`. */
+export function disagreementText(c: CrossCheck): string {
+  const saw = c.groups.map((g) => `${g.labels.join(' and ')} saw ${fmtCountOf(g.entries, 'entry', 'entries')} (${fmtCount(g.distinct)} distinct, key sum ${g.keySum}, checksum ${g.checksum})`);
+  return `the strategies disagree: ${saw.join('; ')}; no independent census says which is right (was the map changing between or during the reads?)`;
 }

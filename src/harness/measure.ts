@@ -17,6 +17,7 @@ import type { Progress } from './progress.js';
 import { matchesAudit, Sampler, type Audit, type ReadSample } from './sample.js';
 import { asSample, latencyOf, summarize, summaryOf, type Summary } from './stats.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
+import type { WritersMeasurement } from './under-writers.js';
 
 
 export interface RepeatPolicy {
@@ -104,6 +105,10 @@ export interface StrategyMeasurement {
   note?: string;
   /** The duration of each bpf call (iter: read(2)) of the measured reads, merged; undefined when none was timed. */
   callLatency?: LatencyHistogram;
+  /** The first read whose per-element walk gave up (the map changed underneath); undefined if none did. */
+  aborted?: { steps: number; phase: string };
+  /** run --writers: the same strategy's reads under writers, against without, in the same run. */
+  underWriters?: WritersMeasurement;
 }
 
 /** Warmup reads, the first one audited; stops at the first that fails verification and returns it. */
@@ -189,6 +194,7 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   }
 
   const firstBad = samples.find((s) => !s.verdict.ok);
+  const abortedRead = samples.find((s) => s.aborted);
   const verdict = (firstBad ?? samples[samples.length - 1]!).verdict;
   const callTotals = samples.map((s) => JSON.stringify(s.bpf));
   const audit = sampler.audit;
@@ -209,5 +215,6 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
     fixedLayout: hasFixedLayout(o.map),
     note: prepared.note,
     callLatency: mergeLatency(samples.map((s) => s.callLatency)),
+    aborted: abortedRead ? { steps: abortedRead.aborted!.steps, phase: abortedRead.phase } : undefined,
   };
 }

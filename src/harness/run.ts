@@ -2,11 +2,11 @@
 // fill; or a map that exists), then measure each strategy on it, verified
 // against what was written, or across strategies for a map we did not fill.
 import { MAP_TYPES } from '../bpf/map-types.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, InvariantError } from '../errors.js';
 import { arrayDrainMessage } from '../strategies/drain.js';
 import { DEFAULT_LOOP, requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
-import { openBenchMap, openExistingMap, type MapConfig, type MapRecord, type MapSource } from './bench-map.js';
-import { Census, crossCheck } from './census.js';
+import { FILL_VALUE, isDefaultShape, openBenchMap, openExistingMap, type MapConfig, type MapRecord, type MapSource } from './bench-map.js';
+import { Census, crossCheck, type CrossCheck } from './census.js';
 import type { RunContext } from './context.js';
 import type { FillResult } from './fill.js';
 import { measureStrategy, type RepeatPolicy, type StrategyMeasurement } from './measure.js';
@@ -14,6 +14,9 @@ import type { MemoryPlan } from './preflight.js';
 import type { Progress } from './progress.js';
 import type { VerifyingSink } from './verdict.js';
 import { Verifier } from './verifier.js';
+import { measureUnderWriters, type WritersSetting } from './under-writers.js';
+import { ConsistencySink, freshKeys } from './consistency.js';
+import { Writers } from './writers.js';
 
 
 export interface RunConfig extends MapConfig {
@@ -27,6 +30,8 @@ export interface RunConfig extends MapConfig {
   strictChunk?: boolean;
   /** Where the read loop runs (default: native; loopOf() says which ran). */
   loop?: ReadLoop;
+  /** Also read each strategy under in-kernel writers (run --writers). */
+  writers?: WritersSetting;
 }
 
 /** The loop a run's reads use. */
@@ -39,6 +44,8 @@ export interface RunOutcome {
   map: MapRecord;
   fill: FillResult | null;
   measurements: StrategyMeasurement[];
+  /** A map bpfbench did not fill: the reads held against each other (null for a map it filled). */
+  crossCheck: CrossCheck | null;
 }
 
 export interface RunHooks {
@@ -50,6 +57,7 @@ function checkStrategies(config: RunConfig, existing: boolean): void {
   // The native loop's library: missing or unloadable is one line, before any map.
   requireLoop(loopOf(config));
   const mapType = config.mapType ?? 'hash';
+  if (config.writers) checkWriters(config, existing);
   for (const s of config.strategies) {
     if (!s.drains) continue;
     if (!existing && !MAP_TYPES[mapType].canDelete) throw new InvalidInputError(arrayDrainMessage(s.name, mapType));
@@ -57,11 +65,22 @@ function checkStrategies(config: RunConfig, existing: boolean): void {
   }
 }
 
+/** What --writers can run on: a map this run made, of the published shape, read without draining it. */
+function checkWriters(config: RunConfig, existing: boolean): void {
+  if (existing) throw new InvalidInputError('--writers changes the map: bpfbench writes only a map it makes and fills (drop --pin/--map-id)');
+  if (!isDefaultShape(config) || config.fill !== 'prog') throw new InvalidInputError("--writers runs the object's writer program on the u32 → u32 hash map it fills in the kernel: drop --map-type/--key-size/--value-size and --fill");
+  for (const s of config.strategies) {
+    if (s.drains) throw new InvalidInputError(`${s.name} empties the map as it reads: not with --writers (it reads while the writers keep the map's contents)`);
+    if (s.expectedToFail) throw new InvalidInputError(`${s.name} never reads the whole map: not with --writers`);
+  }
+}
+
 export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
   const existing = config.source.kind !== 'create';
   checkStrategies(config, existing);
-  const withIter = { ...config, iterProgram: config.strategies.some((s) => s.needsIterProgram) };
+  const withIter = { ...config, iterProgram: config.strategies.some((s) => s.needsIterProgram), writerProgram: config.writers !== undefined };
   const bench = config.source.kind === 'create' ? openBenchMap(withIter, hooks.progress) : openExistingMap(config.source, withIter);
+  let under: { writers: Writers; sink: ConsistencySink } | undefined;
   try {
     // A map we filled is checked against what we wrote; any other map, across strategies.
     const verifier = existing ? undefined : new Verifier(bench.expect!);
@@ -85,16 +104,36 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
       measurements.push(m);
       // A drain leaves the map empty: fill it again for the strategies after it.
       if (strategy.drains && refill) refill();
+      if (config.writers && !m.failed) {
+        // Started after the first strategy's own reads (and its audit): idle until a round runs them.
+        under ??= startWriters(config, config.writers, bench.writerProgFd);
+        m.underWriters = measureUnderWriters({
+          map: bench.map,
+          strategy,
+          chunk: config.chunk,
+          writers: under.writers,
+          writerCount: config.writers!.n,
+          sink: under.sink,
+          rounds: Math.max(1, config.repeat.minRuns),
+          progress: hooks.progress,
+          loop: loopOf(config),
+          iterProgFd: bench.iterProgFd,
+          strictChunk: config.strictChunk,
+        });
+      }
     }
-    if (existing) {
-      const checked = crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict })));
-      measurements.forEach((m, i) => {
-        m.verdict = checked[i]!;
-        m.failed = !m.verdict.ok && !m.strategy.expectedToFail;
-      });
-    }
-    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements };
+    const checked = existing ? crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict }))) : null;
+    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked };
   } finally {
+    under?.writers.close();
     bench.close();
   }
+}
+
+/** The writer threads (idle until a round runs them) and the sink that judges reads under them. */
+function startWriters(config: RunConfig, setting: WritersSetting, progFd: number | undefined): { writers: Writers; sink: ConsistencySink } {
+  if (progFd === undefined) throw new InvariantError('writer program not loaded');
+  const space = { entries: config.entries, volatileEvery: setting.volatileEvery, fresh: freshKeys(config.entries, setting.volatileEvery), value: FILL_VALUE };
+  const writers = Writers.start(progFd, space, setting);
+  return { writers, sink: new ConsistencySink(space) };
 }

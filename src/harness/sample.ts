@@ -10,6 +10,7 @@ import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/
 import { LatencyHistogram } from '../bpf/latency.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
 import type { EntrySink } from '../strategies/sink.js';
+import { MapChangedError } from '../strategies/elem.js';
 import type { PreparedRead, ReadReport } from '../strategies/index.js';
 import type { Progress } from './progress.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
@@ -61,6 +62,17 @@ export interface ReadSample {
   phase: string;
   /** The duration of its bpf calls (iter: read(2) calls), all or sampled; absent when the read timed none (or was cut short). */
   callLatency?: LatencyHistogram;
+  /**
+   * The per-element walk gave up (more GET_NEXT_KEY steps than max_entries:
+   * the map changed underneath): the read is what it delivered until then,
+   * and its verdict says so. Absent when the walk ended.
+   */
+  aborted?: { steps: number };
+}
+
+/** The verdict's words for a walk that gave up after `steps` keys. */
+export function abortedProblem(steps: number, delivered: number): string {
+  return `walk aborted after ${steps.toLocaleString('en-US')} GET_NEXT_KEY steps (max_entries + 1: the map changed underneath), ${delivered.toLocaleString('en-US')} entries read until then`;
 }
 
 /**
@@ -264,19 +276,18 @@ export class Sampler {
     counter?.read(this.k0);
     const t0 = process.hrtime.bigint();
     let report: ReadReport | undefined;
-    if (bounded) {
-      try {
-        report = prepared.read(bounded);
-      } catch (e) {
-        if (e !== BOUND_REACHED) {
-          counter?.detach();
-          gc.stop();
-          progress.end();
-          throw e;
-        }
+    let aborted: MapChangedError | undefined;
+    try {
+      report = prepared.read(bounded ?? sink);
+    } catch (e) {
+      // A walk that gave up has read what it read: reported, not lost.
+      if (e instanceof MapChangedError) aborted = e;
+      else if (e !== BOUND_REACHED) {
+        counter?.detach();
+        gc.stop();
+        progress.end();
+        throw e;
       }
-    } else {
-      report = prepared.read(sink);
     }
     const t1 = process.hrtime.bigint();
     counter?.read(this.k1);
@@ -290,13 +301,17 @@ export class Sampler {
     const verdict = sink.verdict();
     const after = prepared.afterRead?.();
     // A read stopped after its prefix is no verdict on the map (a drain is not empty after it).
-    const cut = report === undefined;
-    if (after && !cut) {
+    const cut = report === undefined && aborted === undefined;
+    if (aborted) {
+      verdict.ok = false;
+      verdict.problems.unshift(abortedProblem(aborted.steps, verdict.entries));
+    } else if (after && !cut) {
       verdict.ok = false;
       verdict.problems.push(after);
     }
-    const { counted, chunk, chunkGrowths = 0 } = report ?? { counted: bounded!.delivered };
+    const { counted, chunk, chunkGrowths = 0 } = report ?? { counted: aborted ? aborted.steps : bounded!.delivered };
     const sample: ReadSample = { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict, phase };
+    if (aborted) sample.aborted = { steps: aborted.steps };
     // Copied out of the reader (the next read overwrites it), after the timed window.
     if (report?.callLatency) sample.callLatency = LatencyHistogram.of(report.callLatency);
     return { sample, cut, entries: cut ? bounded!.delivered : verdict.entries };

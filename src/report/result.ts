@@ -7,6 +7,9 @@ import type { StrategyMeasurement } from '../harness/measure.js';
 import { loopOf as configLoop, type RunOutcome } from '../harness/run.js';
 import { meanRatio, summarize } from '../harness/stats.js';
 import type { Verdict } from '../harness/verdict.js';
+import { disagreementText, type CrossCheck } from '../harness/census.js';
+import { freshKeys, stableCount, volatileInside, type Consistency } from '../harness/consistency.js';
+import type { WritersMeasurement, WritersSetting } from '../harness/under-writers.js';
 import type { ReadLoop } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
 import { fmtX } from './format.js';
@@ -104,6 +107,42 @@ export interface StrategyResultJson {
    * when no call was timed.
    */
   callLatency: CallLatency | null;
+  /**
+   * A per-element walk that gave up (more GET_NEXT_KEY steps than
+   * max_entries: the map changed underneath): which read, after how many
+   * steps. Its figures are of what it read until then, and it is not
+   * verified. null when every read ended.
+   */
+  aborted?: { read: string; steps: number } | null;
+  /**
+   * run --writers: what the reads under writers saw (the worst read's
+   * figures: most stable duplicates + misses + restarts; `perRead`: every
+   * read's, in order). Stable keys are never written by the writers; a
+   * stray key or a wrong value fails the strategy, duplicates, misses and
+   * restarts are its behaviour. null without writers.
+   */
+  consistency?: (Consistency & { reads: number; worstRead: string; perRead: Consistency[] }) | null;
+  /**
+   * run --writers: the cost on both sides, from rounds of (a read without
+   * writers, a read under them, the writers alone as long as that read):
+   * the reader's median ns/entry without and with writers (readerSlowdown =
+   * with / without), and the writers' ops/s (all of them) alone and in the
+   * window around each read under them (writerSlowdown = alone / during).
+   * null without writers.
+   */
+  writers?: {
+    n: number;
+    rate: number | 'max';
+    rounds: number;
+    readerNsPerEntryAlone: number;
+    readerNsPerEntryDuring: number;
+    readerSlowdown: number;
+    opsPerSecAlone: number;
+    opsPerSecDuringRead: number;
+    writerSlowdown: number;
+    /** Reads under writers whose per-element walk gave up (the max_entries bound). */
+    aborted: number;
+  } | null;
   /** The worst read's memory figures (Go's TotalAlloc/NumGC ↔ allocatedBytes/gcCount). */
   memory: {
     heapUsedDeltaBytes: number;
@@ -144,11 +183,27 @@ export interface RunResultJson {
      * made before --loop existed, which the js loop made: read it with loopOf().
      */
     loop: ReadLoop;
+    /**
+     * run --writers: the writers every strategy was also read under (n, the
+     * rate per writer, the op mix), and the key space they were given:
+     * every volatileEvery-th loaded key and `fresh` keys beyond the loaded
+     * ones are theirs; the other (stable) keys they never write. null (or
+     * absent, before --writers) without writers.
+     */
+    writers?: (WritersSetting & { fresh: number; stableKeys: number; volatileKeys: number }) | null;
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   /** null for a map this run did not create (--pin, --map-id). */
   fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number>; /** Threads that filled at once. */ threads: number } | null;
   results: StrategyResultJson[];
+  /**
+   * A map bpfbench did not fill (verification 'cross-strategy'): the reads
+   * that were right on their own, grouped by what they saw (count, distinct
+   * keys, key sum, checksum). agree false: they saw different things, and
+   * the run is not verified, but no strategy is called wrong (no independent
+   * census). null for a map bpfbench filled.
+   */
+  crossCheck?: CrossCheck | null;
   summary: {
     ok: boolean;
     /** Median elem time / median time of each verified strategy. */
@@ -188,7 +243,7 @@ function auditMismatchFails(m: StrategyMeasurement): boolean {
   return m.matchesAudit === false && m.fixedLayout && !m.samples.some((s) => s.chunkGrowths > 0);
 }
 
-export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
+export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting): StrategyResultJson {
   const first = m.samples[0]!;
   const median = m.wallNs.median;
   const bpfTotal = sum(first.bpf);
@@ -204,6 +259,11 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
     // On a fixed layout the same read makes the same calls: the kernel's count does not vouch for these.
     v.ok = false;
     v.problems.push(`${first.phase} made ${bpfTotal} bpf calls (${JSON.stringify(first.bpf)}), not those of the audited read (${audit.read}, ${audit.entries} entries: ${JSON.stringify(audit.kernel.bpf)})`);
+  }
+  const w = m.underWriters;
+  if (w?.failed) {
+    v.ok = false;
+    v.problems.push(...w.problems);
   }
   const allocated = worst(m, (s) => s.memory.allocatedBytes);
   return {
@@ -247,6 +307,9 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
     },
     kernelTime: kernelTimeOf(audit),
     callLatency: m.callLatency?.summary() ?? null,
+    aborted: m.aborted ? { read: m.aborted.phase, steps: m.aborted.steps } : null,
+    consistency: w ? consistencyJson(w) : null,
+    writers: w && setting ? writersJson(w, setting) : null,
     memory: {
       heapUsedDeltaBytes: worst(m, (s) => s.memory.heapUsedDeltaBytes),
       externalDeltaBytes: worst(m, (s) => s.memory.externalDeltaBytes),
@@ -257,6 +320,38 @@ export function strategyResult(m: StrategyMeasurement): StrategyResultJson {
       gcPauseNs: worst(m, (s) => s.memory.gcPauseNs),
     },
   };
+}
+
+/** How far a read under writers strayed from reading each stable key once. */
+const disorder = (c: Consistency) => c.stableDuplicates + c.stableMissed + c.restarts;
+
+function consistencyJson(w: WritersMeasurement): NonNullable<StrategyResultJson['consistency']> {
+  let worstAt = 0;
+  w.rounds.forEach((r, i) => {
+    if (disorder(r.consistency) > disorder(w.rounds[worstAt]!.consistency)) worstAt = i;
+  });
+  const worstRound = w.rounds[worstAt]!;
+  return { ...worstRound.consistency, reads: w.rounds.length, worstRead: worstRound.loaded.phase, perRead: w.rounds.map((r) => r.consistency) };
+}
+
+function writersJson(w: WritersMeasurement, s: WritersSetting): NonNullable<StrategyResultJson['writers']> {
+  return {
+    n: s.n,
+    rate: s.rate,
+    rounds: w.rounds.length,
+    readerNsPerEntryAlone: w.readerNsPerEntryAlone,
+    readerNsPerEntryDuring: w.readerNsPerEntryDuring,
+    readerSlowdown: w.readerNsPerEntryDuring / w.readerNsPerEntryAlone,
+    opsPerSecAlone: w.opsPerSecAlone,
+    opsPerSecDuringRead: w.opsPerSecDuringRead,
+    writerSlowdown: w.opsPerSecAlone / Math.max(1e-9, w.opsPerSecDuringRead),
+    aborted: w.aborted,
+  };
+}
+
+function keySpaceOf(entries: number, volatileEvery: number): { fresh: number; stableKeys: number; volatileKeys: number } {
+  const space = { entries, volatileEvery, fresh: freshKeys(entries, volatileEvery), value: 0 };
+  return { fresh: space.fresh, stableKeys: stableCount(space), volatileKeys: volatileInside(space) + space.fresh };
 }
 
 /** One sentence per verified strategy, compared with elem: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
@@ -282,7 +377,7 @@ export function summaryLine(results: StrategyResultJson[], speedup: Record<strin
 }
 
 export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Date()): RunResultJson {
-  const results = o.measurements.map(strategyResult);
+  const results = o.measurements.map((m) => strategyResult(m, o.config.writers));
   const base = results.find((r) => r.strategy === 'elem' && r.verified.ok);
   const speedup: Record<string, number> = {};
   const speedupMean: Record<string, { x: number; sd: number | null }> = {};
@@ -297,7 +392,9 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
   // A strategy expected to fail (the published loop) still fails the run: its
   // read was wrong. Commands that reproduce it on purpose decide for themselves.
   const failed = results.filter((r) => !r.verified.ok).map((r) => r.label);
+  const disagree = o.crossCheck !== null && !o.crossCheck.agree;
   const warnings = runWarnings(results);
+  if (disagree) warnings.unshift(disagreementText(o.crossCheck!));
   for (const m of o.measurements) if (m.note) warnings.push(`${m.label}: ${m.note}`);
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -320,11 +417,19 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       source: o.config.source.kind === 'create' ? 'create' : o.config.source.kind === 'pin' ? `pin:${o.config.source.path}` : `id:${o.config.source.id}`,
       verification: o.fill ? 'loader' : 'cross-strategy',
       loop: configLoop(o.config),
+      writers: o.config.writers ? { ...o.config.writers, mix: [...o.config.writers.mix], ...keySpaceOf(o.config.entries, o.config.writers.volatileEvery) } : null,
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
     fill: o.fill ? { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls, threads: o.fill.threads } : null,
     results,
-    summary: { ok: failed.length === 0, speedup, speedupMean, failed, line: summaryLine(results, speedup, speedupMean) },
+    crossCheck: o.crossCheck ?? null,
+    summary: {
+      ok: failed.length === 0 && !disagree,
+      speedup,
+      speedupMean,
+      failed,
+      line: disagree && failed.length === 0 ? 'NOT VERIFIED: the strategies saw different contents (see the warning above); none is called wrong' : summaryLine(results, speedup, speedupMean),
+    },
     warnings,
   };
 }

@@ -65,7 +65,7 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
     const speed = r.summary.speedup[s.strategy];
     return [
       s.label,
-      v.ok ? c.green('ok') : c.red.bold('FAILED'),
+      s.aborted ? c.red.bold('ABORTED') : v.ok ? c.green('ok') : c.red.bold('FAILED'),
       wallCell(s),
       fmtNsPerEntry(s.nsPerEntry),
       callsCell(s, c),
@@ -82,6 +82,52 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
     c,
     latency ? 1 : 2,
   );
+}
+
+/** `1.52 M` ops/s as a short figure. */
+const fmtOps = (perSec: number) => (perSec >= 1e6 ? `${(perSec / 1e6).toFixed(2)}M` : perSec >= 1e3 ? `${(perSec / 1e3).toFixed(1)}k` : perSec.toFixed(0));
+
+/**
+ * run --writers: each strategy under writers against without, both sides'
+ * cost and what the reader saw (the worst read). undefined without writers.
+ */
+export function renderWritersTable(r: RunResultJson, opts: RenderOptions): string | undefined {
+  const w = r.config.writers;
+  if (!w) return undefined;
+  const c = paint(opts.color);
+  const rows = r.results.flatMap((s) => {
+    const x = s.writers;
+    const k = s.consistency;
+    if (!x || !k) return [];
+    const bad = k.stray > 0 || k.wrongValues > 0;
+    return [
+      [
+        s.label,
+        fmtNsPerEntry(x.readerNsPerEntryAlone),
+        fmtNsPerEntry(x.readerNsPerEntryDuring),
+        fmtRatio(x.readerSlowdown),
+        fmtOps(x.opsPerSecAlone),
+        fmtOps(x.opsPerSecDuringRead),
+        fmtRatio(x.writerSlowdown),
+        fmtInt(k.stableDuplicates),
+        fmtInt(k.stableMissed),
+        fmtInt(k.restarts),
+        x.aborted ? c.yellow(`${x.aborted}/${x.rounds}`) : `0/${x.rounds}`,
+        bad ? c.red.bold(`${fmtInt(k.stray)}/${fmtInt(k.wrongValues)}`) : '0/0',
+      ],
+    ];
+  });
+  const rate = w.rate === 'max' ? 'back to back' : `${fmtInt(w.rate)} ops/s each`;
+  const title = c.bold(`under ${w.n} writer${w.n === 1 ? '' : 's'} (${w.mix.join(',')}, ${rate}), in the kernel: every ${w.volatileEvery}th key and ${fmtInt(w.fresh)} fresh keys volatile, ${fmtInt(w.stableKeys)} stable`);
+  const table = compactTable(
+    ['strategy', 'reader\nalone', 'ns/entry\nwriters', '\n×', 'writer\nalone', 'ops/s\nduring', '\n÷', 'stable\ndup', 'keys\nmissed', '\nrestarts', '\naborted', 'stray/\nwrong'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    rows,
+    c,
+    1,
+  );
+  const note = c.dim('dup/missed/restarts: the worst read under writers (the strategy\'s behaviour, not a failure); stray keys or wrong values fail it');
+  return [title, table, note].join('\n');
 }
 
 /** The verbose cell, three lines: `p50 1.57µs · p90 1.77µs · p99 2.04µs` / `p99.9 47.1µs · max 9.59ms` / `95,326 calls, 1 in 11 timed`. */
@@ -170,7 +216,7 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   for (const s of r.results) {
     if (!s.verified.ok) {
       const why = s.verified.expectedToFail ? ' (this loop never advances its cursor: the flaw being reproduced)' : '';
-      lines.push(c.red.bold(`FAILED ${s.label}: `) + c.red(s.verified.problems.join('; ') + why));
+      lines.push(c.red.bold(`${s.aborted ? 'ABORTED' : 'FAILED'} ${s.label}: `) + c.red(s.verified.problems.join('; ') + why));
     }
   }
   if (!r.config.kernelCount) lines.push(c.dim('kernel syscall count off (--no-kernel-count): calls are bpfbench\'s own count'));

@@ -1,12 +1,12 @@
 // The struct layouts user space shares with bpf/bench.bpf.c (src/bpf/attr.ts:
-// FillCtx, IterCfg, CounterConfig, Counters) checked against the compiled
+// FillCtx, WriterCtx, IterCfg, CounterConfig, Counters) checked against the compiled
 // object's own BTF, so that the two cannot drift: every field's byte offset,
 // the set of fields, the size, and the counters' array lengths. The BTF is
 // read here from the ELF's .BTF section, with no tool in between.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { COUNTER_CMD_SLOTS, CounterConfig, Counters, FillCtx, IterCfg } from '../../src/bpf/attr.js';
+import { COUNTER_CMD_SLOTS, CounterConfig, Counters, FillCtx, IterCfg, WriterCtx } from '../../src/bpf/attr.js';
 import { CMD_SLOTS } from '../../src/bpf/constants.js';
 import { DEFAULT_OBJECT } from '../../src/paths.js';
 
@@ -149,6 +149,7 @@ function assertSameLayout(c: BtfType, ts: Record<string, number>, label: string)
 }
 
 test('FillCtx is struct fill_ctx', () => assertSameLayout(struct('fill_ctx'), FillCtx, 'FillCtx'));
+test('WriterCtx is struct writer_ctx', () => assertSameLayout(struct('writer_ctx'), WriterCtx, 'WriterCtx'));
 
 test('IterCfg is iter_cfg', () => assertSameLayout(structOfVar('iter_cfg'), IterCfg, 'IterCfg'));
 

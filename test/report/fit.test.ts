@@ -239,6 +239,7 @@ function runOf(ms: StrategyMeasurement[]): RunOutcome {
     map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
     fill: { method: 'prog', entries: N, wallNs: 3e8, bpfCalls: { PROG_TEST_RUN: 2 }, threads: 2, callsByThread: [1, 1] },
     measurements: ms,
+    crossCheck: null,
   };
 }
 

@@ -35,6 +35,7 @@ import {
   RESULT_JSON_HELP,
   strictChunkOption,
   verboseOption,
+  writersOptions,
 } from '../options.js';
 import { writeJson, writeText } from '../output.js';
 import { parsePercent } from '../parse.js';
@@ -123,6 +124,7 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     strictChunkOption(),
     loopOption(),
     ...measureOptions(),
+    ...writersOptions(),
     new Option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)').helpGroup(BASELINE_GROUP),
     new Option('--force', 'let --save-baseline replace a baseline of another configuration').default(false).helpGroup(BASELINE_GROUP),
     new Option('--baseline <name>', 'compare with results/baselines/NAME.json as `compare` does: exit 3 on a regression').helpGroup(BASELINE_GROUP),

@@ -1,0 +1,229 @@
+// What a reader saw of a map that writers were changing while it read
+// (run --writers). The key space is declared up front (writers.ts): STABLE
+// keys (present with the loader's value throughout: writers never touch
+// them), VOLATILE keys (every volatileEvery-th loaded key, and the fresh
+// keys N .. N+fresh-1 the writers insert and delete), and nothing else.
+//
+// Per read it counts stable keys seen once, twice or more, or missed;
+// volatile entries seen; stray keys (outside both sets: never written, a
+// failure) and wrong values (a failure); and the restarts of the walk it can
+// detect. All in memory allocated once; add() allocates nothing.
+//
+// The expected set is the declared key space and the loader's value, not
+// anything the writers report: what the read is held against does not come
+// from the code under test.
+import { u32le, Pattern } from './pattern.js';
+import { fmtCount, fmtCountOf, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
+
+/** The keys writers may touch, and those they may not. */
+export interface KeySpace {
+  /** Keys 0..entries-1 were written by the loader. */
+  entries: number;
+  /** Keys k < entries with k % volatileEvery === 0 are volatile. */
+  volatileEvery: number;
+  /** Fresh keys entries .. entries+fresh-1: volatile, absent after the load. */
+  fresh: number;
+  /** The value the loader (and every writer) writes. */
+  value: number;
+}
+
+/** results[].consistency: one read's view of the map under writers. */
+export interface Consistency {
+  /** Stable keys read exactly once. */
+  stableOnce: number;
+  /** Stable keys read twice or more. */
+  stableDuplicates: number;
+  /** Stable keys not read at all. */
+  stableMissed: number;
+  /** Entries of volatile keys read (with repeats). */
+  volatileSeen: number;
+  /** Keys outside the stable and volatile sets: never written (a failure). */
+  stray: number;
+  /** Entries whose value is not the one written (a failure). */
+  wrongValues: number;
+  /**
+   * Restarts of the walk detected: a stable key read again after a jump
+   * back of more than RESTART_JUMP entries (further than any bucket's
+   * chain: GET_NEXT_KEY on a deleted key restarts from the first bucket).
+   */
+  restarts: number;
+}
+
+/**
+ * A revisit that jumps back over more entries of the walk than this is a
+ * restart. Within one bucket, an update that moves a key to the head of
+ * its chain makes a per-element walk revisit at most that chain (a few
+ * entries); a restart jumps back to the walk's beginning.
+ */
+export const RESTART_JUMP = 64;
+
+/** Fresh keys the writers insert and delete beyond the loaded ones: as many as the volatile loaded keys. */
+export const freshKeys = (entries: number, volatileEvery: number): number => Math.ceil(entries / volatileEvery);
+
+/** The max_entries a map read under writers needs: every loaded key and every fresh key at once. */
+export const writersCapacity = (entries: number, volatileEvery: number): number => entries + freshKeys(entries, volatileEvery);
+
+/** Stable keys of a key space. */
+export const stableCount = (s: KeySpace): number => s.entries - volatileInside(s);
+/** Volatile keys among the loaded ones. */
+export const volatileInside = (s: KeySpace): number => Math.ceil(s.entries / s.volatileEvery);
+
+export function isStable(s: KeySpace, key: number): boolean {
+  return key < s.entries && key % s.volatileEvery !== 0;
+}
+
+export class ConsistencySink implements VerifyingSink {
+  readonly space: KeySpace;
+  /** Times each key was read this read (saturating at 255). */
+  private readonly seen: Uint8Array;
+  /** Position (entries read before it) of each key's first reading. */
+  private readonly firstPos: Uint32Array;
+  private readonly limit: number;
+  private readonly n: number;
+  private readonly every: number;
+  private readonly value: number;
+  /** Whether this read must see exactly what the loader wrote (no writers ran). */
+  private exact = false;
+  private pos = 0;
+  private volatileSeen = 0;
+  private stray = 0;
+  private wrongValues = 0;
+  private restarts = 0;
+  private inRevisit = false;
+  private progress: ProgressFn | undefined;
+  private nextProgress = Infinity;
+
+  constructor(space: KeySpace) {
+    if (!(space.volatileEvery >= 1)) throw new RangeError(`volatileEvery must be ≥ 1, not ${space.volatileEvery}`);
+    this.space = space;
+    this.n = space.entries;
+    this.every = space.volatileEvery;
+    this.limit = space.entries + space.fresh;
+    this.value = space.value | 0;
+    this.seen = new Uint8Array(this.limit);
+    this.firstPos = new Uint32Array(this.limit);
+  }
+
+  get total(): number {
+    return this.n;
+  }
+
+  /** The next read is one without writers: it must see exactly what the loader wrote. */
+  expectExact(exact: boolean): void {
+    this.exact = exact;
+  }
+
+  reset(progress?: ProgressFn): void {
+    this.seen.fill(0);
+    this.pos = 0;
+    this.volatileSeen = 0;
+    this.stray = 0;
+    this.wrongValues = 0;
+    this.restarts = 0;
+    this.inRevisit = false;
+    this.progress = progress;
+    this.nextProgress = progress ? 1 << 16 : Infinity;
+  }
+
+  add(key: number, value: number): void {
+    const pos = this.pos++;
+    if (value !== this.value) this.wrongValues++;
+    if (key >= this.limit) {
+      this.stray++;
+    } else if (key >= this.n || key % this.every === 0) {
+      this.volatileSeen++;
+      if (this.seen[key] === 0) this.firstPos[key] = pos;
+      if (this.seen[key]! < 255) this.seen[key]!++;
+    } else {
+      const c = this.seen[key]!;
+      if (c === 0) {
+        this.firstPos[key] = pos;
+        this.seen[key] = 1;
+        this.inRevisit = false;
+      } else {
+        if (!this.inRevisit && pos - this.firstPos[key]! > RESTART_JUMP) this.restarts++;
+        this.inRevisit = true;
+        if (c < 255) this.seen[key] = c + 1;
+      }
+    }
+    if (pos >= this.nextProgress) {
+      this.nextProgress = pos + (1 << 16);
+      this.progress?.(pos);
+    }
+  }
+
+  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
+  }
+
+  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
+    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
+  }
+
+  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
+    this.add(u32le(keyBytes, ko), Pattern.word0(valueBytes, vo, 4));
+  }
+
+  /** What the last read saw (counted after it, outside its timed window). */
+  consistency(): Consistency {
+    let once = 0;
+    let dup = 0;
+    let missed = 0;
+    const seen = this.seen;
+    for (let k = 0; k < this.n; k++) {
+      if (k % this.every === 0) continue;
+      const c = seen[k]!;
+      if (c === 0) missed++;
+      else if (c === 1) once++;
+      else dup++;
+    }
+    return { stableOnce: once, stableDuplicates: dup, stableMissed: missed, volatileSeen: this.volatileSeen, stray: this.stray, wrongValues: this.wrongValues, restarts: this.restarts };
+  }
+
+  /** Distinct volatile keys the last read saw. */
+  private volatileDistinct(): number {
+    let d = 0;
+    for (let k = 0; k < this.limit; k++) if ((k >= this.n || k % this.every === 0) && this.seen[k]! > 0) d++;
+    return d;
+  }
+
+  /**
+   * Under writers: ok unless a stray key or a wrong value was read
+   * (duplicates and misses are the strategy's behaviour, reported apart).
+   * Without writers (expectExact): every loaded key exactly once, no fresh key.
+   */
+  verdict(): Verdict {
+    const c = consistencyProblems(this.consistency(), this.space, this.exact ? this.volatileDistinct() : undefined);
+    const entries = this.pos;
+    const distinct = c.figures.stableOnce + c.figures.stableDuplicates + (this.exact ? this.volatileDistinct() : 0);
+    return {
+      ok: c.problems.length === 0,
+      entries,
+      distinct,
+      expectedEntries: this.n,
+      keySumOk: true,
+      checksumOk: true,
+      badValues: c.figures.wrongValues,
+      badKeys: c.figures.stray,
+      problems: c.problems,
+    };
+  }
+}
+
+/**
+ * The problems of one read's consistency figures. `exactVolatile`: the
+ * distinct volatile keys of a read that ran without writers, which must be
+ * exactly the loaded ones (undefined under writers).
+ */
+export function consistencyProblems(f: Consistency, space: KeySpace, exactVolatile?: number): { figures: Consistency; problems: string[] } {
+  const problems: string[] = [];
+  if (f.stray > 0) problems.push(`${fmtCountOf(f.stray, 'stray key')} (never written by the loader or a writer)`);
+  if (f.wrongValues > 0) problems.push(fmtCountOf(f.wrongValues, 'wrong value'));
+  if (exactVolatile !== undefined) {
+    const inside = volatileInside(space);
+    if (f.stableMissed > 0) problems.push(`${fmtCountOf(f.stableMissed, 'stable key')} missed without writers`);
+    if (f.stableDuplicates > 0) problems.push(`${fmtCountOf(f.stableDuplicates, 'stable key')} read twice without writers`);
+    if (exactVolatile !== inside || f.volatileSeen !== inside) problems.push(`${fmtCount(f.volatileSeen)} volatile entries (${fmtCount(exactVolatile)} distinct) without writers, the loader wrote ${fmtCount(inside)}`);
+  }
+  return { figures: f, problems };
+}
