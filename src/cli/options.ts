@@ -26,7 +26,7 @@ const MAX_CHUNK = 1 << 24;
 export const GROUP = {
   map: 'Map options:',
   read: 'Read options:',
-  writers: 'Writers (reading while the datapath writes):',
+  writers: 'Writer options:',
   measure: 'Measurement options:',
   output: 'Output options:',
 } as const;

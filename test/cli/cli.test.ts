@@ -238,12 +238,13 @@ test('run --help: map, read, measurement, baseline and output options in groups,
     if (heading) groups.set(heading[1]!, (current = []));
     else if (current && /^ {2}(-\w, )?--[\w-]+/.test(line)) current.push(/--[\w-]+/.exec(line)![0]);
   }
-  assert.deepEqual([...groups.keys()], ['Map options', 'Read options', 'Measurement options', 'Baseline options', 'Output options']);
+  assert.deepEqual([...groups.keys()], ['Map options', 'Read options', 'Measurement options', 'Writer options', 'Baseline options', 'Output options']);
   const map = groups.get('Map options')!;
   assert.deepEqual(map.slice(0, 5), ['--map-type', '--key-size', '--value-size', '--entries', '--max-entries']);
   for (const later of ['--map-flags', '--fill', '--pin', '--map-id']) assert.ok(map.indexOf(later) > map.indexOf('--max-entries'), later);
   assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk', '--loop']);
   assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--no-kernel-count']);
+  assert.deepEqual(groups.get('Writer options'), ['--writers', '--write-rate', '--write-mix', '--volatile-every']);
   for (const f of ['--json', '--export-markdown', '--verbose', '--no-color', '--debug', '--help']) assert.ok(groups.get('Output options')!.includes(f), f);
   const all = [...groups.values()].flat();
   assert.equal(new Set(all).size, all.length, 'each option listed once');

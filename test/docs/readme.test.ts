@@ -12,7 +12,7 @@ import { renderPeers, type PeersResultJson } from '../../src/report/peers.js';
 import { explainReproduction, renderReproduction, type PublishedExperiment, type Reproduction } from '../../src/report/reproduce.js';
 import type { RunResultJson } from '../../src/report/result.js';
 import { renderSweepTable, type SweepResultJson } from '../../src/report/sweep.js';
-import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../../src/report/table.js';
+import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable, renderWritersTable } from '../../src/report/table.js';
 import { fmtNsPerEntry } from '../../src/report/format.js';
 import { checkScript } from './cli-lines.js';
 
@@ -72,7 +72,9 @@ function renderings(file: string): string[] {
   if (j.kind === 'peers') return [renderPeers(j as unknown as PeersResultJson, opts)];
   if (j.kind === 'sweep') return [renderSweepTable(j as unknown as SweepResultJson, opts)];
   const r = j as unknown as RunResultJson;
-  const head = `${renderRunHeader(r, opts)}\n${renderRunTable(r, opts)}`;
+  // As `run` prints it: the writers' table (run --writers) under the main one.
+  const writers = renderWritersTable(r, opts);
+  const head = `${renderRunHeader(r, opts)}\n${renderRunTable(r, opts)}${writers ? `\n${writers}` : ''}`;
   const forms = [`${head}\n${renderRunFooter(r, opts)}`, `${head}\n\n${renderRunDetail(r, opts)}\n${renderRunFooter(r, opts)}`];
   if (j.reproduction) {
     const pub = JSON.parse(read(PUBLISHED)) as PublishedExperiment;

@@ -103,7 +103,7 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   const r = buildRunResult(outcome([measurement(elem, [4e9, 4.2e9, 4.4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 6e8], { LOOKUP_BATCH: 257 })]), tool, new Date(0));
   assert.equal(r.schemaVersion, SCHEMA_VERSION);
   assert.equal(r.createdAt, '1970-01-01T00:00:00.000Z');
-  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'summary', 'warnings']);
+  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'summary', 'warnings']);
   const [e, b] = r.results;
   assert.equal(e!.wallNs.median, 4.2e9);
   assert.equal(e!.nsPerEntry, 4.2e9 / N);
@@ -145,7 +145,7 @@ test('syscalls: run 1 counted by bpfbench, the audit counted by the kernel, thei
   assert.equal(e.syscalls.matchesAudit, true);
   const ns = (2 * N + 1) * NS_PER_CALL;
   assert.deepEqual(e.kernelTime, { nsPerCall: { GET_NEXT_KEY: NS_PER_CALL, LOOKUP_ELEM: NS_PER_CALL }, bpfNs: ns, fractionOfWall: ns / 4.4e9, read: 'warmup' });
-  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'callLatency', 'memory']);
+  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'callLatency', 'aborted', 'consistency', 'writers', 'memory']);
 
   // Not counted: every audit key null.
   const off = buildRunResult(outcome([measurement(elem, [4e9], elemCalls, okVerdict, 4096, null)]), tool).results[0]!;
