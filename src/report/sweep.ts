@@ -81,6 +81,9 @@ export function fastestWithin(points: readonly SweepPoint[], budgetNs: number): 
   return best;
 }
 
+/** The loop a sweep's reads ran in; sweeps from before --loop have none and were made by the js loop. */
+export const sweepLoop = (r: { config: { loop?: ReadLoop } }): ReadLoop => r.config.loop ?? 'js';
+
 /** The cost model of one series, with its chunk within 5 %; undefined with fewer than two chunks in use. */
 export function fitSeries(points: readonly SweepPoint[]): (CostFit & { within5pctChunk: number | null }) | undefined {
   const fit = fitChunkCost(points.map((p) => [chunkInUse(p), p.nsPerEntry] as const));
@@ -182,7 +185,7 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
   }
   const table = compactTable(head, head.map(() => 'right' as const), rows, c);
   const best = r.best.map((b) => `${b.strategy} ${entriesLabel(b.entries)}: chunk ${fmtInt(b.chunk)} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`).join('; ');
-  const title = c.bold(`bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${r.config.loop}`);
+  const title = c.bold(`bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${sweepLoop(r)}`);
   const lines = [title, table, c.bold(`fastest chunk: ${best}`)];
   if (r.fits?.length) {
     lines.push(c.bold('cost model, least squares on the medians: ns/entry ≈ perCall / chunk + perEntry (± standard errors)'));
@@ -199,7 +202,7 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
 }
 
 export function sweepMarkdown(r: SweepResultJson): string {
-  const lines = [`### bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${r.config.loop}`, '', `${r.context.kernel}, ${r.context.cpuModel}`, ''];
+  const lines = [`### bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${sweepLoop(r)}`, '', `${r.context.kernel}, ${r.context.cpuModel}`, ''];
   lines.push('| size | strategy | chunk | effective chunk | ns/entry | p99 call | max call | verified |', '|---|---|---|---|---|---|---|---|');
   const lat = (p: SweepPoint, f: (l: CallLatency) => number) => (p.callLatency ? fmtCallNs(f(p.callLatency)) : '—');
   for (const p of r.points) {
@@ -237,7 +240,7 @@ export function sweepChart(r: SweepResultJson): string {
     }
   }
   const sizes = r.config.entries.map((_, i) => sizeLabel(r, i)).join(' and ');
-  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${sizes} entries, loop ${r.config.loop}`, {
+  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${sizes} entries, loop ${sweepLoop(r)}`, {
     latencyTitle: 'p99 call latency vs chunk (log-log)',
     budgetNs: r.latencyBudget?.maxCallLatencyNs,
   });

@@ -276,3 +276,12 @@ test('the run: results[].callLatency in the JSON, one `p99 call` column within 8
 test('fmtCallNs: short durations for the tables', () => {
   assert.deepEqual([880, 1_700, 12_345, 980_000, 1_390_000, 2.5e9].map(fmtCallNs), ['880ns', '1.70µs', '12.3µs', '980µs', '1.39ms', '2.50s']);
 });
+
+test('a sweep result from before --loop names the js loop that made it, not "undefined"', () => {
+  const r = buildSweepResult(outcome(POINTS), tool, new Date(0));
+  const old = { ...r, config: { ...r.config, loop: undefined } } as unknown as typeof r;
+  for (const text of [renderSweepTable(old, { color: false }), sweepMarkdown(old), sweepChart(old)]) {
+    assert.match(text, /loop js/);
+    assert.doesNotMatch(text, /undefined/);
+  }
+});
