@@ -369,6 +369,17 @@ int write_map(struct writer_ctx *ctx)
 {
 	struct writer_state s = {
 		.seed = ctx->seed ? ctx->seed : 0x9e3779b97f4a7c15ULL,
+		// The counters start from the context (user space zeroes them),
+		// not from the constant 0: the verifier then knows them only as
+		// scalars, so the states of bpf_loop's callback converge. Started
+		// from constants, each iteration's counts made a new state, and a
+		// newer verifier gave up after 1M instructions (E2BIG).
+		.updates = ctx->updates,
+		.deletes = ctx->deletes,
+		.inserts = ctx->inserts,
+		.misses = ctx->misses,
+		.full = ctx->full,
+		.err = ctx->err,
 		.entries = ctx->entries,
 		.every = ctx->volatile_every ? ctx->volatile_every : 1,
 		.mix = ctx->mix & 7,

@@ -98,6 +98,9 @@ export interface WriterCounts {
   full: number;
 }
 
+/** The writer context's per-call counts (and error), zeroed before each call. */
+const WRITER_OUT = [WriterCtx.updates, WriterCtx.deletes, WriterCtx.inserts, WriterCtx.misses, WriterCtx.full, WriterCtx.err] as const;
+
 /**
  * The in-kernel writer (run --writers): the object's write_map program,
  * run with PROG_TEST_RUN. One instance per thread (it owns its attr and
@@ -130,6 +133,8 @@ export class WriterProgram {
     m.setU32(c + WriterCtx.mix, mix);
     m.setU32(c + WriterCtx.mode, mode);
     m.setU32(c + WriterCtx.start, start);
+    // The counts are per call: the program starts them from the context (bench.bpf.c says why).
+    for (const f of WRITER_OUT) m.view.setBigUint64(c + f, 0n, true);
     const r = bpf(Cmd.PROG_TEST_RUN, m.addr, TestRunAttr.SIZE);
     if (r < 0) throw new BpfError(Cmd.PROG_TEST_RUN, -r, 'running the writer program');
     const err = Number(m.view.getBigInt64(c + WriterCtx.err, true));
