@@ -404,3 +404,54 @@ int write_map(struct writer_ctx *ctx)
 	ctx->err = s.err ? s.err : (n < 0 ? n : 0);
 	return 0;
 }
+
+// ---------------------------------------------------------------------------
+// Feature probes (src/bpf/features.ts): the smallest programs that need one
+// kernel feature each, loaded one at a time and never run or attached, so
+// that `bpfbench info --kernel` can say what this kernel allows apart from
+// what bpfbench's own programs do with it. `?` keeps them out of every
+// other load.
+
+static long probe_loop_cb(__u32 i, void *arg)
+{
+	return 0;
+}
+
+// bpf_loop (Linux 5.17), in a syscall program (5.14).
+SEC("?syscall")
+int probe_bpf_loop(void *ctx)
+{
+	bpf_loop(1, probe_loop_cb, 0, 0);
+	return 0;
+}
+
+// The namespace-aware pid helper (Linux 5.7), on the counter's tracepoint.
+SEC("?raw_tp/sys_enter")
+int probe_ns_pid(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct bpf_pidns_info ns = {};
+
+	bpf_get_ns_current_pid_tgid(0, 0, &ns, sizeof(ns));
+	return 0;
+}
+
+// The iterator target alone: an empty iter/bpf_map_elem program. A kernel
+// that refuses this refuses the target, whatever the program does.
+SEC("?iter/bpf_map_elem")
+int probe_iter_map_elem(struct bpf_iter__bpf_map_elem *ctx)
+{
+	return 0;
+}
+
+struct bpf_iter__bpf_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+} __attribute__((preserve_access_index));
+
+// Another iterator target, for contrast: bpf_iter in general against
+// the map-element target in particular.
+SEC("?iter/bpf_map")
+int probe_iter_map(struct bpf_iter__bpf_map *ctx)
+{
+	return 0;
+}

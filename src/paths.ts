@@ -13,17 +13,28 @@ const at = (rel: string) => fileURLToPath(new URL(rel, root));
  * built by `make prebuilt` when packing; an installed package has no local
  * build). With neither, the local path, which the errors then name.
  */
-const built = (local: string, prebuilt: string): string => {
+export interface Artifact {
+  path: string;
+  /** `local`: built by `make` in this tree; `prebuilt`: the package's copy for this architecture. */
+  origin: 'local' | 'prebuilt';
+  /** The local build this one stands in for, when it is the prebuilt copy. */
+  missing?: string;
+}
+const built = (local: string, prebuilt: string): Artifact => {
   const path = at(local);
   const shipped = at(`dist/prebuilt/${process.arch}/${prebuilt}`);
-  return !existsSync(path) && existsSync(shipped) ? shipped : path;
+  return !existsSync(path) && existsSync(shipped) ? { path: shipped, origin: 'prebuilt', missing: path } : { path, origin: 'local' };
 };
 
 export const ROOT = at('./');
 /** The compiled BPF object (built by `make`, or prebuilt in the package). */
-export const DEFAULT_OBJECT = built('bpf/bench.bpf.o', 'bench.bpf.o');
+export const OBJECT_ARTIFACT = built('bpf/bench.bpf.o', 'bench.bpf.o');
+export const DEFAULT_OBJECT = OBJECT_ARTIFACT.path;
 /** The native read loop (built by `make` from native/read-loop.c, or prebuilt in the package). */
-export const NATIVE_LIB = built('native/libbpfbench.so', 'libbpfbench.so');
+export const NATIVE_ARTIFACT = built('native/libbpfbench.so', 'libbpfbench.so');
+export const NATIVE_LIB = NATIVE_ARTIFACT.path;
+/** A source checkout (the C sources are here), where a prebuilt copy stands in for a build `make` did not do. */
+export const SOURCE_CHECKOUT = existsSync(at('native/read-loop.c'));
 export const RESULTS_DIR = at('results/');
 export const BASELINE_DIR = at('results/baselines/');
 export const PUBLISHED_FILE = at('results/published/go-bpf-batch-test.json');

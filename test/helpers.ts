@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { MapType } from '../src/bpf/constants.js';
 import { COUNTER_PROGS, SyscallCounter } from '../src/bpf/counter.js';
 import { BpfObject } from '../src/bpf/loader.js';
-import { ALL_PROGS, MAP_NAME } from '../src/harness/bench-map.js';
+import { MAP_NAME } from '../src/harness/bench-map.js';
 import { BpfMap, type MapSpec } from '../src/bpf/map.js';
 import { NativeBlock } from '../src/bpf/native.js';
 import { ROOT } from '../src/paths.js';
@@ -45,7 +45,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, prefix:
 export function startCounter(): { counter: SyscallCounter; close(): void } {
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly(COUNTER_PROGS, ALL_PROGS);
+  obj.autoloadOnly(COUNTER_PROGS);
   obj.load();
   const counter = new SyscallCounter(obj);
   counter.attach();

@@ -16,6 +16,9 @@ import { NativeBlock } from './native.js';
 /** The compiled object shipped with the project (built by `make`): paths.ts says where. */
 export { DEFAULT_OBJECT };
 
+/** The object's map under test (test_map in bpf/bench.bpf.c): declared 100Mi entries, resized before every load. */
+export const OBJECT_MAP = 'test_map';
+
 type Ptr = number;
 interface Libbpf {
   open_file(path: string, opts: Ptr): Ptr;
@@ -27,6 +30,9 @@ interface Libbpf {
   set_key_size(map: Ptr, n: number): number;
   set_value_size(map: Ptr, n: number): number;
   set_autoload(prog: Ptr, on: boolean): number;
+  next_program(obj: Ptr, prev: Ptr): Ptr;
+  program_name(prog: Ptr): string;
+  section_name(prog: Ptr): string;
   set_initial_value(map: Ptr, data: Ptr, size: number): number;
   load(obj: Ptr): number;
   map_fd(map: Ptr): number;
@@ -71,6 +77,9 @@ function libbpf(): Libbpf {
     set_key_size: f('int bpf_map__set_key_size(uintptr_t map, uint32_t n)'),
     set_value_size: f('int bpf_map__set_value_size(uintptr_t map, uint32_t n)'),
     set_autoload: f('int bpf_program__set_autoload(uintptr_t prog, bool on)'),
+    next_program: f('uintptr_t bpf_object__next_program(uintptr_t obj, uintptr_t prev)'),
+    program_name: f('const char *bpf_program__name(uintptr_t prog)'),
+    section_name: f('const char *bpf_program__section_name(uintptr_t prog)'),
     set_initial_value: f('int bpf_map__set_initial_value(uintptr_t map, uintptr_t data, size_t size)'),
     load: f('int bpf_object__load(uintptr_t obj)'),
     map_fd: f('int bpf_map__fd(uintptr_t map)'),
@@ -167,10 +176,19 @@ export class BpfObject {
     }
   }
 
-  /** Loads only the named programs (the others stay unloaded). */
-  autoloadOnly(names: readonly string[], all: readonly string[]): void {
+  /** Every program of the object, with its ELF section (`iter/bpf_map_elem`, `?raw_tp/sys_exit`). */
+  programs(): { name: string; section: string }[] {
     const l = libbpf();
-    for (const n of all) l.set_autoload(this.progPtr(n), names.includes(n));
+    const out: { name: string; section: string }[] = [];
+    for (let p = l.next_program(this.obj, 0); p; p = l.next_program(this.obj, p)) out.push({ name: l.program_name(p), section: l.section_name(p) });
+    return out;
+  }
+
+  /** Loads only the named programs: every other program of the object stays unloaded. */
+  autoloadOnly(names: readonly string[]): void {
+    const l = libbpf();
+    for (const n of names) this.progPtr(n); // a name the object lacks is an error, not a no-op
+    for (let p = l.next_program(this.obj, 0); p; p = l.next_program(this.obj, p)) l.set_autoload(p, names.includes(l.program_name(p)));
   }
 
   /** bpf_object__load: creates the maps and loads the programs. */

@@ -61,6 +61,9 @@ interface Lib {
 let libPath = NATIVE_LIB;
 let lib: Lib | undefined;
 
+/** The file the native loop loads (or would load). */
+export const nativeLibPath = (): string => libPath;
+
 /** Points the loader at another file (tests: a missing library); the next use loads it. */
 export function setNativeLibPath(path: string): void {
   libPath = path;

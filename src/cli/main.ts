@@ -3,7 +3,8 @@
 // through src/cli/exit.ts (0 ok, 1 runtime failure or a failed verification,
 // 2 bad input, 3 a regression).
 import { Command } from 'commander';
-import { TOOL } from '../paths.js';
+import { relative } from 'node:path';
+import { NATIVE_ARTIFACT, OBJECT_ARTIFACT, ROOT, SOURCE_CHECKOUT, TOOL } from '../paths.js';
 import { addCompareCommand } from './commands/compare.js';
 import { addInfoCommand } from './commands/info.js';
 import { addLoadCommand } from './commands/load.js';
@@ -50,6 +51,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
+/** In a source checkout, a build `make` did not do stands in for by the package's prebuilt copy: one line each. */
+function prebuiltNotices(): string[] {
+  if (!SOURCE_CHECKOUT) return [];
+  return [OBJECT_ARTIFACT, NATIVE_ARTIFACT].filter((a) => a.origin === 'prebuilt').map((a) => `${relative(ROOT, a.missing!)} is not built here: using the package's prebuilt copy ${relative(ROOT, a.path)}, another build than these sources (run 'make')`);
+}
+
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   let code = EXIT_OK;
   let debug = false;
@@ -57,6 +64,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   // --debug as commander parsed it for the command about to run.
   program.hook('preAction', (_program, command) => {
     debug = command.opts().debug === true;
+    for (const line of prebuiltNotices()) io.stderr.write(`bpfbench: ${line}\n`);
   });
   try {
     await program.parseAsync(argv);

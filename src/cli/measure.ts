@@ -2,7 +2,9 @@
 // configuration (cross-flag checks here), the run (its phases on stderr,
 // stopped at once by SIGINT/SIGTERM), and its table printed.
 import { removeOwnPins, signalExitCode } from '../bpf/bpffs.js';
+import { Feature, isAvailable, probeLookupBatch } from '../bpf/features.js';
 import { BpfMap } from '../bpf/map.js';
+import { MAP_TYPES } from '../bpf/map-types.js';
 import type { FillMethod } from '../harness/fill.js';
 import { isDefaultShape, type MapSource } from '../harness/bench-map.js';
 import { runBenchmark, type RunConfig, type RunOutcome } from '../harness/run.js';
@@ -11,7 +13,8 @@ import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable, rend
 import { InvalidInputError } from '../errors.js';
 import { TOOL } from '../paths.js';
 import { checkPrivilege } from '../harness/preflight.js';
-import { strategyByName, type ReadLoop } from '../strategies/index.js';
+import { chooseStrategies, strategyByName, type Choice, type ReadLoop, type Strategy } from '../strategies/index.js';
+import { UsageError } from '../errors.js';
 import { humanStream, useColor, type Io } from './io.js';
 import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
 import { writersCapacity } from '../harness/consistency.js';
@@ -43,9 +46,15 @@ export interface MeasuredRunFlags extends Partial<MapShapeFlags>, MeasureFlags, 
 }
 
 /** --fill auto: in kernel for the published experiment's map, UPDATE_BATCH for any other shape. */
-export function resolveFill(flags: { fill: FillMethod | 'auto' } & Partial<MapShapeFlags>): FillMethod {
+/**
+ * --fill auto: in kernel for the published experiment's map where this
+ * kernel loads the fill program, else UPDATE_BATCH (which any kernel with
+ * LOOKUP_BATCH has); elem where the kernel lacks that too.
+ */
+export function resolveFill(flags: { fill: FillMethod | 'auto'; object?: string } & Partial<MapShapeFlags>): FillMethod {
   if (flags.fill !== 'auto') return flags.fill;
-  return isDefaultShape(flags) ? 'prog' : 'batch';
+  if (isDefaultShape(flags) && isAvailable(Feature.fillProgram, flags.object)) return 'prog';
+  return probeLookupBatch(MAP_TYPES[flags.mapType ?? 'hash'].type) ? 'batch' : 'elem';
 }
 
 /** --max-entries, defaulting to --entries, never below it. */
@@ -81,7 +90,7 @@ export function warmupSize(flags: MeasuredRunFlags, source: MapSource = sourceOf
 }
 
 /** Flags → the harness's configuration (cross-flag checks here); `mapEntries`: the size --warmup auto goes by (warmupSize). */
-export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapEntries: number = flags.entries): RunConfig {
+export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapEntries: number = flags.entries, strategiesNamed = false): RunConfig {
   const writers = writersOf(flags);
   const maxEntries = writers ? writersMaxEntries(flags, writers.volatileEvery) : maxEntriesOf(flags, (n) => n.toLocaleString('en-US'));
   const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
@@ -96,6 +105,7 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
     maxEntries,
     chunk: flags.chunk,
     strategies: strategyNames.map((n) => strategyByName(n)!),
+    strategiesNamed,
     fill: resolveFill(flags),
     mapFlags: flags.mapFlags,
     repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },
@@ -149,9 +159,9 @@ function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean
 }
 
 /** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
-export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[]): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
+export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], strategiesNamed = false): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
   const source = sourceOf(flags);
-  const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries);
+  const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries, strategiesNamed);
   const human = humanOf(flags, io);
   const color = useColor(flags, io, human);
   const progress = cliProgress(io.stderr);
@@ -169,4 +179,16 @@ export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: 
   const writers = renderWritersTable(result, opts);
   human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${writers ? `${writers}\n` : ''}${detail}${renderRunFooter(result, opts)}\n`);
   return { result, human, color };
+}
+
+/**
+ * The strategies this kernel allows, for commands that take a list (sweep,
+ * peers): one asked for by name and refused is one line and exit 1; one of
+ * a default list is left out, said once on stderr, and the rest go on.
+ */
+export function chooseAvailable(list: Strategy[], o: { named: boolean; mapType?: number; objectPath?: string }, io: Io): Choice {
+  const choice = chooseStrategies(list, o);
+  if (choice.strategies.length === 0) throw new UsageError(`nothing to read: ${choice.unavailable.map((u) => `${u.strategy}: ${u.reason}`).join('; ')}`);
+  for (const u of choice.unavailable) io.stderr.write(`bpfbench: left out ${u.strategy}: ${u.reason}\n`);
+  return choice;
 }

@@ -4,7 +4,8 @@
 // programs the run needs: the syscall counter and the iterator.
 import { mapTypeName, type MapTypeName } from '../bpf/constants.js';
 import { possibleCpus } from '../bpf/cpus.js';
-import { COUNTER_PROGS, SyscallCounter } from '../bpf/counter.js';
+import { COUNTER_EXIT_PROG, COUNTER_PROG, COUNTER_PROGS, SyscallCounter } from '../bpf/counter.js';
+import { Feature, isAvailable } from '../bpf/features.js';
 import { configureIter, ITER_PROG } from '../bpf/iter.js';
 import { BpfObject, ObjectLoadError } from '../bpf/loader.js';
 import { BpfMap } from '../bpf/map.js';
@@ -15,7 +16,7 @@ import { runContext, type RunContext } from './context.js';
 import { expectationFor, presentAfterFill, type Expectation } from './expectation.js';
 import { fillMap, type FillMethod, type FillResult } from './fill.js';
 import { Pattern } from './pattern.js';
-import { checkMemory, checkPrivilege, probeBatchSupport, type MemoryPlan } from './preflight.js';
+import { checkMapCreate, checkMemory, checkPrivilege, type MemoryPlan } from './preflight.js';
 import { silentProgress, type Progress } from './progress.js';
 import type { Verifier } from './verifier.js';
 
@@ -142,12 +143,13 @@ function loadObject(needs: ObjectNeeds, load: (obj: BpfObject) => void = (obj) =
     const progs: string[] = [];
     if (needs.fillProg) progs.push(FILL_PROG);
     if (needs.writerProg) progs.push(WRITER_PROG);
-    if (needs.counter) progs.push(...COUNTER_PROGS);
+    // The exit program (time inside bpf(2)) is optional: loaded where this kernel allows it and its tracepoint.
+    if (needs.counter) progs.push(COUNTER_PROG, ...(isAvailable(Feature.timerProgram, obj.path) && isAvailable(Feature.sysExit, obj.path) ? [COUNTER_EXIT_PROG] : []));
     if (needs.iter) {
       progs.push(ITER_PROG);
       configureIter(obj, needs.iter);
     }
-    obj.autoloadOnly(progs, ALL_PROGS);
+    obj.autoloadOnly(progs);
     load(obj);
     if (needs.fillProg) o.fillProgFd = obj.programFd(FILL_PROG);
     if (needs.writerProg) o.writerProgFd = obj.programFd(WRITER_PROG);
@@ -189,8 +191,8 @@ export function openBenchMap(config: MapConfig, progress: Progress): BenchMap {
   checkPrivilege();
   const { type, keySize, valueSize, defaultShape } = checkShape(config);
   const memory = checkMemory(type, keySize, valueSize, config.maxEntries, config.entries);
-  probeBatchSupport(type);
-  const context = runContext();
+  checkMapCreate(type);
+  const context = runContext(config.objectPath);
 
   // Creating the map: the object's load (the default shape's map, and the
   // programs) and BPF_MAP_CREATE for other shapes.
@@ -269,7 +271,7 @@ export function checkReadable(map: BpfMap): void {
 /** Opens a map that exists (pinned, or by id), with the kernel counter if asked. */
 export function openExistingMap(source: Exclude<MapSource, { kind: 'create' }>, config: Pick<MapConfig, 'kernelCount' | 'objectPath' | 'iterProgram'>): BenchMap {
   checkPrivilege();
-  const context = runContext();
+  const context = runContext(config.objectPath);
   const map = source.kind === 'pin' ? BpfMap.openPinned(source.path) : BpfMap.openById(source.id);
   let o: LoadedObject | undefined;
   const close = () => {

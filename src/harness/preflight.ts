@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { MapType, mapTypeName } from '../bpf/constants.js';
 import { BpfError, Errno } from '../bpf/errors.js';
-import { probeLookupBatch } from '../bpf/probes.js';
+import { BpfMap } from '../bpf/map.js';
 import { nextPow2, roundUp, traitsOf } from '../bpf/map-types.js';
 import { possibleCpus } from '../bpf/cpus.js';
 import { UsageError } from '../errors.js';
@@ -30,20 +30,21 @@ export function checkPrivilege(): void {
 }
 
 /**
- * Probes that the kernel has BPF_MAP_LOOKUP_BATCH for this map type (Linux
- * 5.6+), on a tiny map; a refusal to create it at all is a privilege problem.
+ * Makes and closes a tiny map of this type: a kernel that refuses
+ * BPF_MAP_CREATE refuses every run, so that is said first, as a privilege
+ * problem. What each strategy needs beyond it is probed per strategy
+ * (strategies/availability.ts).
  */
-export function probeBatchSupport(type: number = MapType.hash): void {
-  let supported: boolean;
+export function checkMapCreate(type: number = MapType.hash): void {
   try {
-    supported = probeLookupBatch(type);
+    BpfMap.create({ type, keySize: 4, valueSize: 4, maxEntries: 4, name: 'bpfbench_probe' }).close();
   } catch (e) {
     if (e instanceof BpfError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES)) {
       throw new UsageError(`bpf(BPF_MAP_CREATE) refused (${e.code}): ${PRIVILEGE_HINT}`);
     }
+    if (e instanceof BpfError) throw new UsageError(`this kernel cannot make ${mapTypeName(type)} maps: BPF_MAP_CREATE failed with ${e.code}`);
     throw e;
   }
-  if (!supported) throw new UsageError(`this kernel lacks BPF_MAP_LOOKUP_BATCH for ${mapTypeName(type)} maps; it needs Linux 5.6 or later (5.13 for percpu_array)`);
 }
 
 /**

@@ -2,9 +2,10 @@
 // fill; or a map that exists), then measure each strategy on it, verified
 // against what was written, or across strategies for a map we did not fill.
 import { MAP_TYPES } from '../bpf/map-types.js';
-import { InvalidInputError, InvariantError } from '../errors.js';
+import { Feature, probeFeature, refusalText, requireFeature } from '../bpf/features.js';
+import { InvalidInputError, InvariantError, UsageError } from '../errors.js';
 import { arrayDrainMessage } from '../strategies/drain.js';
-import { DEFAULT_LOOP, requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
+import { chooseStrategies, DEFAULT_LOOP, requireLoop, type ReadLoop, type Strategy, type Unavailable } from '../strategies/index.js';
 import { FILL_VALUE, isDefaultShape, openBenchMap, openExistingMap, type MapConfig, type MapRecord, type MapSource } from './bench-map.js';
 import { Census, crossCheck, type CrossCheck } from './census.js';
 import type { RunContext } from './context.js';
@@ -32,6 +33,11 @@ export interface RunConfig extends MapConfig {
   loop?: ReadLoop;
   /** Also read each strategy under in-kernel writers (run --writers). */
   writers?: WritersSetting;
+  /**
+   * The user named the strategies (run --strategies): one the kernel
+   * refuses is an error. Else (a default list) it is left out, and said.
+   */
+  strategiesNamed?: boolean;
 }
 
 /** The loop a run's reads use. */
@@ -46,28 +52,59 @@ export interface RunOutcome {
   measurements: StrategyMeasurement[];
   /** A map bpfbench did not fill: the reads held against each other (null for a map it filled). */
   crossCheck: CrossCheck | null;
+  /** Strategies of a default list this kernel refuses, left out. */
+  unavailable: Unavailable[];
+  /** What the run did without because this kernel refuses it (the kernel count), one line each. */
+  notes: string[];
 }
 
 export interface RunHooks {
   progress: Progress;
 }
 
-/** Refuses what cannot work before creating a map that may take minutes to fill. */
-function checkStrategies(config: RunConfig, existing: boolean): void {
+/**
+ * Refuses what cannot work before creating a map that may take minutes to
+ * fill; leaves out of a default list what this kernel refuses, and the
+ * kernel count when it cannot be had. Returns the config to run.
+ */
+function checkStrategies(config: RunConfig, existing: boolean): { config: RunConfig; unavailable: Unavailable[]; notes: string[] } {
   // The native loop's library: missing or unloadable is one line, before any map.
   requireLoop(loopOf(config));
   const mapType = config.mapType ?? 'hash';
+  // A map that exists is probed as a hash map: bpfbench reads only hash, lru_hash and array maps, whose batch commands came together (5.6).
+  const choice = chooseStrategies(config.strategies, { named: config.strategiesNamed === true, mapType: MAP_TYPES[existing ? 'hash' : mapType].type, objectPath: config.objectPath });
+  const notes: string[] = [];
+  let kernelCount = config.kernelCount;
+  if (kernelCount) {
+    const why = counterUnavailable(config.objectPath);
+    if (why) {
+      kernelCount = false;
+      notes.push(`kernel count: ${why}: bpf calls are counted by bpfbench alone`);
+    }
+  }
+  if (config.fill === 'prog' && !existing) requireFeature('--fill prog', 'syscall programs that loop with bpf_loop (Linux 5.17+; try --fill batch)', Feature.fillProgram, config.objectPath);
   if (config.writers) checkWriters(config, existing);
-  for (const s of config.strategies) {
+  for (const s of choice.strategies) {
     if (!s.drains) continue;
     if (!existing && !MAP_TYPES[mapType].canDelete) throw new InvalidInputError(arrayDrainMessage(s.name, mapType));
     if (existing) throw new InvalidInputError(`${s.name} empties the map, and bpfbench did not fill this one: it reads maps it did not fill without changing them`);
   }
+  return { config: { ...config, strategies: choice.strategies, kernelCount }, unavailable: choice.unavailable, notes };
+}
+
+/** Why the kernel cannot count bpf calls here (the counter's program or its tracepoint refused), or undefined. */
+function counterUnavailable(objectPath?: string): string | undefined {
+  const program = probeFeature(Feature.counterProgram, objectPath);
+  if (program.state !== 'available') return refusalText('raw_tp/sys_enter programs', program);
+  const attach = probeFeature(Feature.sysEnter, objectPath);
+  if (attach.state !== 'available') return refusalText('attaching to the raw tracepoint sys_enter', attach);
+  return undefined;
 }
 
 /** What --writers can run on: a map this run made, of the published shape, read without draining it. */
 function checkWriters(config: RunConfig, existing: boolean): void {
   if (existing) throw new InvalidInputError('--writers changes the map: bpfbench writes only a map it makes and fills (drop --pin/--map-id)');
+  requireFeature('--writers', 'its writer program write_map (a syscall program looping with bpf_loop)', Feature.writerProgram, config.objectPath);
   if (!isDefaultShape(config) || config.fill !== 'prog') throw new InvalidInputError("--writers runs the object's writer program on the u32 → u32 hash map it fills in the kernel: drop --map-type/--key-size/--value-size and --fill");
   for (const s of config.strategies) {
     if (s.drains) throw new InvalidInputError(`${s.name} empties the map as it reads: not with --writers (it reads while the writers keep the map's contents)`);
@@ -75,9 +112,10 @@ function checkWriters(config: RunConfig, existing: boolean): void {
   }
 }
 
-export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
-  const existing = config.source.kind !== 'create';
-  checkStrategies(config, existing);
+export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
+  const existing = asked.source.kind !== 'create';
+  const { config, unavailable, notes } = checkStrategies(asked, existing);
+  if (config.strategies.length === 0) throw new UsageError(`nothing to read: ${unavailable.map((u) => `${u.strategy}: ${u.reason}`).join('; ')}`);
   const withIter = { ...config, iterProgram: config.strategies.some((s) => s.needsIterProgram), writerProgram: config.writers !== undefined };
   const bench = config.source.kind === 'create' ? openBenchMap(withIter, hooks.progress) : openExistingMap(config.source, withIter);
   let under: { writers: Writers; sink: ConsistencySink } | undefined;
@@ -123,7 +161,7 @@ export function runBenchmark(config: RunConfig, hooks: RunHooks): RunOutcome {
       }
     }
     const checked = existing ? crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict }))) : null;
-    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked };
+    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes };
   } finally {
     under?.writers.close();
     bench.close();

@@ -1,5 +1,6 @@
 // The peers comparison: every implementation × strategy, against the C floor,
 // with each one's bpf calls as the kernel counted them.
+import type { Unavailable } from '../strategies/index.js';
 import type { CallCount, PeerLoop, PeersOutcome } from '../harness/peers.js';
 import { strategyByName, strategyLabel } from '../strategies/index.js';
 import { paint } from './color.js';
@@ -41,6 +42,8 @@ export interface PeersResultJson {
   /** Peers that did not run; `broken`: the tools are there but it did not build (fails the result). */
   skipped: { impl: string; why: string; broken: boolean }[];
   ok: boolean;
+  /** Strategies of a default list this kernel refuses, left out for every implementation (absent before it was recorded). */
+  unavailable?: Unavailable[];
 }
 
 export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = new Date()): PeersResultJson {

@@ -10,7 +10,7 @@ import type { Verdict } from '../harness/verdict.js';
 import { disagreementText, type CrossCheck } from '../harness/census.js';
 import { freshKeys, stableCount, volatileInside, type Consistency } from '../harness/consistency.js';
 import type { WritersMeasurement, WritersSetting } from '../harness/under-writers.js';
-import type { ReadLoop } from '../strategies/index.js';
+import type { ReadLoop, Unavailable } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
 import { fmtX } from './format.js';
 
@@ -204,6 +204,8 @@ export interface RunResultJson {
    * census). null for a map bpfbench filled.
    */
   crossCheck?: CrossCheck | null;
+  /** Strategies of a default list this kernel refuses, left out of the run, each with its one-line reason (absent before it was recorded). */
+  unavailable?: Unavailable[];
   summary: {
     ok: boolean;
     /** Median elem time / median time of each verified strategy. */
@@ -396,6 +398,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
   const warnings = runWarnings(results);
   if (disagree) warnings.unshift(disagreementText(o.crossCheck!));
   for (const m of o.measurements) if (m.note) warnings.push(`${m.label}: ${m.note}`);
+  warnings.push(...o.notes);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool,
@@ -423,6 +426,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
     fill: o.fill ? { method: o.fill.method, wallNs: o.fill.wallNs, nsPerEntry: o.fill.wallNs / Math.max(1, o.fill.entries), bpfCalls: o.fill.bpfCalls, threads: o.fill.threads } : null,
     results,
     crossCheck: o.crossCheck ?? null,
+    unavailable: o.unavailable,
     summary: {
       ok: failed.length === 0 && !disagree,
       speedup,

@@ -2,6 +2,7 @@
 // ns/entry next to how long one call took (p99, max); per size and strategy,
 // the fitted cost model (fit.ts), the chunk within 5 % of its asymptote, and
 // with a latency budget the fastest chunk whose p99 call stays within it.
+import type { Unavailable } from '../strategies/index.js';
 import type { CallLatency } from '../bpf/latency.js';
 import { loopOf as configLoop } from '../harness/run.js';
 import type { SweepOutcome, SweepPoint } from '../harness/sweep.js';
@@ -54,6 +55,8 @@ export interface SweepResultJson {
   /** With --max-call-latency: the budget (ns) and the chunk picked per size and strategy; null without. */
   latencyBudget: { maxCallLatencyNs: number; picks: LatencyPickJson[] } | null;
   ok: boolean;
+  /** Strategies of a default list this kernel refuses, left out (absent before it was recorded). */
+  unavailable?: Unavailable[];
 }
 
 export interface SweepResultOptions {

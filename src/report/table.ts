@@ -221,6 +221,7 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   }
   if (!r.config.kernelCount) lines.push(c.dim('kernel syscall count off (--no-kernel-count): calls are bpfbench\'s own count'));
   else lines.push(c.dim('✓ = the kernel counted the same bpf calls as bpfbench, command by command'));
+  for (const u of r.unavailable ?? []) lines.push(c.yellow(`left out ${u.strategy}: ${u.reason}`));
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));
   return lines.join('\n');

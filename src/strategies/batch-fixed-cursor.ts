@@ -9,7 +9,7 @@
 // --loop js: FixedCursor.
 import { FixedCursor } from '../bpf/fixed-cursor.js';
 import type { BpfMap } from '../bpf/map.js';
-import { batchLatencyEvery, batchRead, nativeBatchRead } from './batch.js';
+import { batchLatencyEvery, batchRead, LOOKUP_BATCH_NEED, nativeBatchRead } from './batch.js';
 import { DEFAULT_LOOP } from './loop.js';
 import type { Strategy, StrategyOptions } from './types.js';
 
@@ -18,6 +18,7 @@ export const batchFixedCursor: Strategy = {
   summary: "the published Go loop: LOOKUP_BATCH from the same cursor max_entries/chunk times (fails verification by design)",
   usesChunk: true,
   expectedToFail: true,
+  needs: [LOOKUP_BATCH_NEED],
   prepare(map: BpfMap, { chunk, loop = DEFAULT_LOOP, latencyEvery }: StrategyOptions) {
     const calls = Math.max(1, Math.floor(map.maxEntries / chunk));
     const every = batchLatencyEvery(chunk, latencyEvery);

@@ -6,6 +6,7 @@
 // --loop native: the same calls from C (NativeRead.batch), several chunks
 // per hand-over; --loop js: BatchCursor, one koffi call per chunk.
 import type { BatchWalk } from '../bpf/batch-cursor.js';
+import { Feature } from '../bpf/features.js';
 import { CallTimer, samplingFor } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { type NativeBatchOptions, NativeRead } from '../bpf/native-loop.js';
@@ -79,10 +80,14 @@ export function advancingBatchRead(map: BpfMap, { chunk, strictChunk, loop = DEF
   return loop === 'native' ? nativeBatchRead(map, chunk, { ...options, latencyEvery: every }) : batchRead(map, map.batches(chunk, options), every);
 }
 
+/** What every LOOKUP_BATCH read needs of the kernel. */
+export const LOOKUP_BATCH_NEED = { feature: Feature.lookupBatch, what: 'BPF_MAP_LOOKUP_BATCH', perMapType: true } as const;
+
 export const batch: Strategy = {
   name: 'batch',
   summary: 'LOOKUP_BATCH with --chunk, cursor advanced until ENOENT',
   usesChunk: true,
+  needs: [LOOKUP_BATCH_NEED],
   prepare(map: BpfMap, options: StrategyOptions) {
     return advancingBatchRead(map, options, false);
   },

@@ -16,7 +16,7 @@ import { CallTimer, samplingFor } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { traitsOf } from '../bpf/map-types.js';
 import { NativeRead } from '../bpf/native-loop.js';
-import { probeLookupAndDelete } from '../bpf/probes.js';
+import { Feature, probeLookupAndDelete } from '../bpf/features.js';
 import { InvalidInputError, InvariantError } from '../errors.js';
 import { advancingBatchRead } from './batch.js';
 import { entryPutter, MapChangedError, mapChanged } from './elem.js';
@@ -134,6 +134,7 @@ export const batchDelete: Strategy = {
   summary: 'drain in batches: LOOKUP_AND_DELETE_BATCH with --chunk; refilled before each read',
   usesChunk: true,
   drains: true,
+  needs: [{ feature: Feature.lookupAndDeleteBatch, what: 'BPF_MAP_LOOKUP_AND_DELETE_BATCH', perMapType: true }],
   prepare(map: BpfMap, options: StrategyOptions) {
     refuseArrays(map, 'batch-delete');
     return asDrain(map, options.refill, () => advancingBatchRead(map, options, true));

@@ -19,3 +19,4 @@ export function strategyLabel(s: Strategy, chunk: number): string {
 
 export type { Strategy, PreparedRead, ReadReport, StrategyOptions } from './types.js';
 export { DEFAULT_LOOP, READ_LOOPS, requireLoop, type ReadLoop } from './loop.js';
+export { chooseStrategies, unavailableReason, type Choice, type Unavailable } from './availability.js';

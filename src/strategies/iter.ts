@@ -7,6 +7,7 @@
 // --loop native: the same read(2) calls from C (NativeRead.iter), several
 // 64 KiB windows per hand-over, whole records handed over; --loop js: the
 // loop below.
+import { Feature } from '../bpf/features.js';
 import { MapIterLink } from '../bpf/iter.js';
 import { CallTimer } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
@@ -91,6 +92,7 @@ export const iter: Strategy = {
   summary: 'bpf_iter over the map (iter/bpf_map_elem), read() from the iterator fd in 64 KiB buffers',
   usesChunk: false,
   needsIterProgram: true,
+  needs: [{ feature: Feature.iterProgram, what: 'iter/bpf_map_elem programs' }],
   prepare(map: BpfMap, { iterProgFd, loop = DEFAULT_LOOP, latencyEvery = ITER_LATENCY_EVERY }: StrategyOptions) {
     if (iterProgFd === undefined) throw new UsageError("iter needs the BPF object's dump_map program (Linux 5.9+)");
     if (loop === 'js') return jsIter(map, new MapIterLink(iterProgFd, map), latencyEvery);

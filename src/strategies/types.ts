@@ -1,6 +1,7 @@
 // The shape every read strategy has: prepare once per run (allocate its
 // buffers), then read the whole map as many times as the harness asks,
 // feeding each entry to the sink it is given.
+import type { FeatureId } from '../bpf/features.js';
 import type { LatencySource } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import type { ReadLoop } from './loop.js';
@@ -57,6 +58,17 @@ export interface PreparedRead {
   note?: string;
 }
 
+/**
+ * A kernel feature a strategy cannot read without (bpf/features.ts probes
+ * it), and what a refusal calls it: `iter/bpf_map_elem programs`.
+ */
+export interface StrategyNeed {
+  feature: FeatureId;
+  what: string;
+  /** A map command, probed on a map of the read's type (batch commands came to each type in its own release). */
+  perMapType?: boolean;
+}
+
 export interface Strategy {
   /** Name on the command line and in results (`elem`, `batch`). */
   readonly name: string;
@@ -70,5 +82,7 @@ export interface Strategy {
   readonly drains?: boolean;
   /** It needs the object's bpf_iter program loaded. */
   readonly needsIterProgram?: boolean;
+  /** What the kernel must allow for it; a strategy the kernel refuses is left out of default lists, and refused in one line when asked for. */
+  readonly needs?: readonly StrategyNeed[];
   prepare(map: BpfMap, options: StrategyOptions): PreparedRead;
 }

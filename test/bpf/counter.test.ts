@@ -16,7 +16,7 @@ import { COUNTER_PROG, COUNTER_PROGS, newKernelCounts, SyscallCounter } from '..
 import { BpfObject } from '../../src/bpf/loader.js';
 import { NativeBlock } from '../../src/bpf/native.js';
 import { bpf, callCounts, callsSince } from '../../src/bpf/syscall.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
+import { MAP_NAME } from '../../src/harness/bench-map.js';
 import { countsAgree, kernelDelta, type KernelSample } from '../../src/harness/sample.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
@@ -138,7 +138,7 @@ for (const [name, chunk] of [['elem', '0'], ['batch', '128']]) {
 function withTimedCounter(fn: (c: SyscallCounter) => Promise<void> | void): Promise<void> {
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly(COUNTER_PROGS, [...new Set([...ALL_PROGS, ...COUNTER_PROGS])]);
+  obj.autoloadOnly(COUNTER_PROGS);
   obj.load();
   const counter = new SyscallCounter(obj);
   return (async () => fn(counter))().finally(() => {
@@ -207,7 +207,7 @@ test('the kernel times bpf(2) by command: LOOKUP_ELEM > 0 and < the loop\'s wall
 test('without the exit program the counts work and kernel time is unavailable (undefined)', () => {
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly([COUNTER_PROG], [...new Set([...ALL_PROGS, ...COUNTER_PROGS])]);
+  obj.autoloadOnly([COUNTER_PROG]);
   obj.load();
   const counter = new SyscallCounter(obj);
   const map = filledHashMap(100);

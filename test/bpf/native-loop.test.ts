@@ -23,7 +23,7 @@ import { NativeBlock } from '../../src/bpf/native.js';
 import { callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
 import { UsageError } from '../../src/errors.js';
 import { kernelDelta } from '../../src/harness/sample.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
+import { MAP_NAME } from '../../src/harness/bench-map.js';
 import { NATIVE_LIB, ROOT } from '../../src/paths.js';
 import { startCounter } from '../helpers.js';
 
@@ -335,7 +335,7 @@ test('iter: native == JS read by read, records carried across reads and hand-ove
     let link: MapIterLink | undefined;
     try {
       obj.configureMap(MAP_NAME, { maxEntries: 1 });
-      obj.autoloadOnly([ITER_PROG], ALL_PROGS);
+      obj.autoloadOnly([ITER_PROG]);
       configureIter(obj, map);
       obj.load();
       link = new MapIterLink(obj.programFd(ITER_PROG), map);
@@ -568,7 +568,7 @@ const { FixedCursor } = await import(d + 'src/bpf/fixed-cursor.js');
 const { NativeBlock } = await import(d + 'src/bpf/native.js');
 const { BpfObject } = await import(d + 'src/bpf/loader.js');
 const { configureIter, ITER_PROG, MapIterLink } = await import(d + 'src/bpf/iter.js');
-const { ALL_PROGS, MAP_NAME } = await import(d + 'src/harness/bench-map.js');
+const { MAP_NAME } = await import(d + 'src/harness/bench-map.js');
 const mark = (s) => existsSync('/bpfbench-native-' + s);
 const phase = (name, js, native, between = () => {}) => {
   mark(name + '-js'); try { js(); } catch {} mark(name + '-mid');
@@ -605,7 +605,7 @@ phase('batch-delete', () => cursor(map.batches(32, { onEnospc: 'grow', deleting:
 const wide = make(800, { keySize: 16, valueSize: 12 });
 const obj = BpfObject.open();
 obj.configureMap(MAP_NAME, { maxEntries: 1 });
-obj.autoloadOnly([ITER_PROG], ALL_PROGS);
+obj.autoloadOnly([ITER_PROG]);
 configureIter(obj, wide);
 obj.load();
 const link = new MapIterLink(obj.programFd(ITER_PROG), wide);

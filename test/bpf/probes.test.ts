@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MapType } from '../../src/bpf/constants.js';
-import { probeLookupAndDelete, probeLookupBatch } from '../../src/bpf/probes.js';
+import { probeLookupAndDelete, probeLookupBatch } from '../../src/bpf/features.js';
 import { callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
 
 test('LOOKUP_BATCH is probed with one call on a tiny map', () => {

@@ -6,7 +6,7 @@ import { BpfObject, ObjectLoadError } from '../../src/bpf/loader.js';
 import { snapshotCalls, callsSince } from '../../src/bpf/syscall.js';
 import { fillMap, type FillMethod } from '../../src/harness/fill.js';
 import { silentProgress, type Progress } from '../../src/harness/progress.js';
-import { ALL_PROGS, FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/bench-map.js';
+import { FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/bench-map.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 
@@ -22,7 +22,7 @@ for (const method of ['prog', 'batch', 'elem'] as const) {
     const obj = BpfObject.open();
     try {
       obj.configureMap(MAP_NAME, { maxEntries: n });
-      obj.autoloadOnly(method === 'prog' ? [FILL_PROG] : [], ALL_PROGS);
+      obj.autoloadOnly(method === 'prog' ? [FILL_PROG] : []);
       obj.load();
       const map = obj.map(MAP_NAME);
       assert.equal(map.maxEntries, n);
@@ -49,7 +49,7 @@ test('a full map makes the in-kernel fill fail with the map update errno', () =>
   const obj = BpfObject.open();
   try {
     obj.configureMap(MAP_NAME, { maxEntries: 1000 });
-    obj.autoloadOnly([FILL_PROG], ALL_PROGS);
+    obj.autoloadOnly([FILL_PROG]);
     obj.load();
     const map = obj.map(MAP_NAME);
     // A preallocated hash map refuses the 1001st key (E2BIG).
@@ -77,7 +77,7 @@ function fillObject(maxEntries: number): BpfObject {
   const obj = BpfObject.open();
   try {
     obj.configureMap(MAP_NAME, { maxEntries });
-    obj.autoloadOnly([FILL_PROG], ALL_PROGS);
+    obj.autoloadOnly([FILL_PROG]);
     obj.load();
     return obj;
   } catch (e) {

@@ -172,10 +172,10 @@ test('allocated bytes: < 1 B/entry and no GC for elem and batch at 1Mi, and they
 test('the kernel counter audits the first read only (the warmup), and agrees', async () => {
   const { BpfObject } = await import('../../src/bpf/loader.js');
   const { COUNTER_PROGS, SyscallCounter } = await import('../../src/bpf/counter.js');
-  const { ALL_PROGS, MAP_NAME } = await import('../../src/harness/bench-map.js');
+  const { MAP_NAME } = await import('../../src/harness/bench-map.js');
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly(COUNTER_PROGS, ALL_PROGS);
+  obj.autoloadOnly(COUNTER_PROGS);
   obj.load();
   const counter = new SyscallCounter(obj);
   const map = filledHashMap(N);

@@ -12,7 +12,7 @@ import { bpf } from '../../src/bpf/syscall.js';
 import { COUNTER_PROG, newKernelCounts, SyscallCounter } from '../../src/bpf/counter.js';
 import { BpfObject } from '../../src/bpf/loader.js';
 import { PIN_DIR, preparePinPath, removePin } from '../../src/bpf/bpffs.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
+import { MAP_NAME } from '../../src/harness/bench-map.js';
 import { countProcess } from '../../src/harness/peer-audit.js';
 import { bpftoolPeer, cPeer, goPeer, type Peer } from '../../src/harness/peer-programs.js';
 import { judged, runPeers, type AuditRecord } from '../../src/harness/peers.js';
@@ -26,7 +26,7 @@ import { filledHashMap, VALUE } from '../helpers.js';
 async function withCounter(fn: (c: SyscallCounter) => Promise<void>): Promise<void> {
   const obj = BpfObject.open();
   obj.configureMap(MAP_NAME, { maxEntries: 1 });
-  obj.autoloadOnly([COUNTER_PROG], ALL_PROGS);
+  obj.autoloadOnly([COUNTER_PROG]);
   obj.load();
   const counter = new SyscallCounter(obj);
   try {

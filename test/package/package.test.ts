@@ -164,7 +164,7 @@ test('each prebuilt file is for its architecture, and each BPF object passes thi
     const obj = BpfObject.open(objPath);
     try {
       obj.configureMap(MAP_NAME, { maxEntries: 1 });
-      obj.autoloadOnly(ALL_PROGS, ALL_PROGS);
+      obj.autoloadOnly(ALL_PROGS);
       obj.load();
     } finally {
       obj.close();

@@ -79,6 +79,8 @@ function outcome(ms: StrategyMeasurement[]): RunOutcome {
     fill: { method: 'prog', entries: N, wallNs: 3e8, bpfCalls: { PROG_TEST_RUN: 2 }, threads: 2, callsByThread: [1, 1] },
     measurements: ms,
     crossCheck: null,
+    unavailable: [],
+    notes: [],
   };
 }
 

@@ -9,7 +9,8 @@ import { htmlReport } from '../../report/html.js';
 import { buildPeersResult, renderPeers } from '../../report/peers.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
-import type { ReadLoop } from '../../strategies/index.js';
+import { strategyByName, type ReadLoop } from '../../strategies/index.js';
+import { chooseAvailable } from '../measure.js';
 import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
 import { writeJson, writeText } from '../output.js';
 import { parseList, rangeChecked } from '../parse.js';
@@ -50,13 +51,16 @@ function peersConfig(flags: PeersFlags): PeersConfig {
   };
 }
 
-async function peersAction(flags: PeersFlags, io: Io): Promise<number> {
+async function peersAction(flags: PeersFlags, io: Io, cmd: Command): Promise<number> {
   // Checked before the map is made: only one output may go to stdout.
   if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  // What this kernel refuses is left out for every implementation (they would all be refused the same), said once.
+  const choice = chooseAvailable(flags.strategies.map((n) => strategyByName(n)!), { named: cmd.getOptionValueSource('strategies') === 'cli' }, io);
+  flags = { ...flags, strategies: choice.strategies.map((s) => s.name) };
   const human = humanStream(io, [flags.json, flags.html]);
   const color = useColor(flags, io, human);
   const outcome = await runPeers(peersConfig(flags), cliProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
-  const result = buildPeersResult(outcome, TOOL);
+  const result = { ...buildPeersResult(outcome, TOOL), unavailable: choice.unavailable };
   human.write(`${renderPeers(result, { color })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
   if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench peers', json: result }]), io.stdout);
@@ -81,5 +85,5 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     new Option('--html <file>', "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout").helpGroup(GROUP.output),
     colorOption(),
   );
-  return finishOptions(cmd).action(async (flags: PeersFlags) => ctx.exit(await peersAction(flags, ctx.io)));
+  return finishOptions(cmd).action(async (flags: PeersFlags, command: Command) => ctx.exit(await peersAction(flags, ctx.io, command)));
 }

@@ -12,6 +12,8 @@ import { RESULTS_DIR, TOOL } from '../../paths.js';
 import { htmlReport } from '../../report/html.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
+import { MAP_TYPES } from '../../bpf/map-types.js';
+import { chooseAvailable } from '../measure.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { resolveFill } from '../measure.js';
@@ -55,14 +57,15 @@ interface SweepFlags extends OutputFlags {
   maxCallLatency?: number;
 }
 
-function sweepAction(flags: SweepFlags, io: Io): number {
+function sweepAction(flags: SweepFlags, io: Io, cmd: Command): number {
   if (flags.maxEntries && flags.maxEntries.length !== flags.entries.length) throw new InvalidInputError('--max-entries needs one value per --entries value');
   flags.maxEntries?.forEach((m, i) => {
     if (m < flags.entries[i]!) throw new InvalidInputError(`--max-entries ${m} is below --entries ${flags.entries[i]}`);
   });
-  const strategies = flags.strategies.map((n) => strategyByName(n)!);
-  for (const s of strategies) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
+  const asked = flags.strategies.map((n) => strategyByName(n)!);
+  for (const s of asked) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
   if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  const { strategies, unavailable } = chooseAvailable(asked, { named: cmd.getOptionValueSource('strategies') === 'cli', mapType: MAP_TYPES[flags.mapType].type, objectPath: flags.object }, io);
   const human = humanStream(io, [flags.json, flags.html]);
   const outcome = runSweep(
     {
@@ -81,7 +84,7 @@ function sweepAction(flags: SweepFlags, io: Io): number {
     },
     cliProgress(io.stderr),
   );
-  const result = buildSweepResult(outcome, TOOL, new Date(), { maxCallLatencyNs: flags.maxCallLatency });
+  const result = { ...buildSweepResult(outcome, TOOL, new Date(), { maxCallLatencyNs: flags.maxCallLatency }), unavailable };
   human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
   const stamp = result.createdAt.replace(/[:.]/g, '-');
   const base = join(flags.outDir, `sweep-${stamp}`);
@@ -117,5 +120,5 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     htmlOption(),
     colorOption(),
   );
-  return finishOptions(cmd).action((flags: SweepFlags) => ctx.exit(sweepAction(flags, ctx.io)));
+  return finishOptions(cmd).action((flags: SweepFlags, command: Command) => ctx.exit(sweepAction(flags, ctx.io, command)));
 }
