@@ -104,7 +104,7 @@ bench: deps build
 	./bin/bpfbench run
 
 test: deps build
-	node --test --test-concurrency=1 $$(find dist/test -name '*.test.js' | sort)
+	@bash scripts/test.sh
 
 clean:
 	rm -rf dist bpf/*.o

@@ -99,6 +99,8 @@ struct counter_config {
 	__u64 since;  // 0: count only. Else time bpf(2) calls too, and ignore
 	              // any entry recorded before this CLOCK_MONOTONIC ns
 	              // (a call in flight when the exit program was detached)
+	__u64 ns_dev; // the pid namespace tgid is a pid of (st_dev and st_ino
+	__u64 ns_ino; // of /proc/self/ns/pid): count_syscalls only
 };
 
 struct counters {
@@ -138,14 +140,29 @@ struct {
 	__type(value, struct bpf_call);
 } bpf_calls SEC(".maps");
 
-SEC("raw_tp/sys_enter")
-int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
+// Whether the current task belongs to the target process. count_syscalls
+// asks as the target's own pid namespace sees it (bpf_get_ns_current_pid_tgid,
+// Linux 5.7): inside a container, user space knows only that pid. The
+// fallback count_syscalls_host, for kernels without that helper, compares
+// the pid of the initial namespace, right only where user space lives there.
+static __always_inline int is_target(struct counter_config *cfg, __u64 id, int by_ns)
+{
+	if (by_ns) {
+		struct bpf_pidns_info ns = {};
+		if (bpf_get_ns_current_pid_tgid(cfg->ns_dev, cfg->ns_ino, &ns, sizeof(ns)))
+			return 0; // not in that namespace: not the target
+		return ns.tgid == cfg->tgid;
+	}
+	return cfg->tgid == (__u32)(id >> 32);
+}
+
+static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
 {
 	__u32 zero = 0;
 	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
 	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!cfg || cfg->tgid != (__u32)(id >> 32))
+	if (!cfg || !cfg->tgid || !is_target(cfg, id, by_ns))
 		return 0;
 	struct counters *c = bpf_map_lookup_elem(&syscall_counters, &zero);
 	if (!c)
@@ -164,11 +181,24 @@ int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
 	if (!cfg->since)
 		return 0;
 	// The clock is read last, so the time measured holds as little of this
-	// program as possible.
+	// program as possible. Keyed by the thread's id in the initial namespace:
+	// unique machine-wide, and what the exit program sees without a helper.
 	__u32 tid = (__u32)id;
 	struct bpf_call call = { .slot = slot, .start = bpf_ktime_get_ns() };
 	bpf_map_update_elem(&bpf_calls, &tid, &call, BPF_ANY);
 	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
+{
+	return count(ctx, 1);
+}
+
+SEC("?raw_tp/sys_enter")
+int count_syscalls_host(struct bpf_raw_tracepoint_args *ctx)
+{
+	return count(ctx, 0);
 }
 
 SEC("?raw_tp/sys_exit")
@@ -177,11 +207,12 @@ int time_bpf_calls(struct bpf_raw_tracepoint_args *ctx)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0;
 	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
-	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!cfg || cfg->tgid != (__u32)(id >> 32))
+	if (!cfg || !cfg->since)
 		return 0;
-	__u32 tid = (__u32)id;
+	// Only the target's threads have a call in flight (the enter program
+	// chose them, by either pid): no pid test here.
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct bpf_call *call = bpf_map_lookup_elem(&bpf_calls, &tid);
 	if (!call) // not a bpf(2) call (or entered before the counting began)
 		return 0;

@@ -5,11 +5,17 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 import { MapType } from '../src/bpf/constants.js';
 import { COUNTER_PROGS, SyscallCounter } from '../src/bpf/counter.js';
-import { BpfObject } from '../src/bpf/loader.js';
+import { BpfObject, ObjectLoadError } from '../src/bpf/loader.js';
+import { Errno } from '../src/bpf/errors.js';
+import { ITER_PROG } from '../src/bpf/iter.js';
 import { MAP_NAME } from '../src/harness/bench-map.js';
 import { BpfMap, type MapSpec } from '../src/bpf/map.js';
 import { NativeBlock } from '../src/bpf/native.js';
 import { ROOT } from '../src/paths.js';
+import { Feature, probeFeature, type FeatureId } from '../src/bpf/features.js';
+import { chooseStrategies, type Strategy } from '../src/strategies/index.js';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 
 export const BIN = join(ROOT, 'bin/bpfbench');
 export const VALUE = 0xdeadbeef;
@@ -56,4 +62,66 @@ export function startCounter(): { counter: SyscallCounter; close(): void } {
       obj.close();
     },
   };
+}
+
+/**
+ * Whether this kernel allows a feature, as the probe finds it (bpf/features.ts;
+ * test/bpf/probes.test.ts holds the probe against raw attempts). A test that
+ * needs a feature runs its full checks where it is available, and asserts the
+ * one-line refusal where it is not: never a skip.
+ */
+export function kernelAllows(id: FeatureId): boolean {
+  return probeFeature(id).state === 'available';
+}
+
+/** This kernel loads the iterator program (iter/bpf_map_elem): refused in lockdown on some builds. */
+export const ITER = kernelAllows(Feature.iterProgram);
+
+/** The one line a refused iterator gets, naming it and the errno. */
+export const ITER_REFUSAL = /iter: this kernel (refuses|does not support) iter\/bpf_map_elem programs \((E[A-Z0-9]+)/;
+
+/** The strategies of `list` this kernel allows (the probe's word). */
+export function allowedStrategies<S extends Strategy>(list: readonly S[]): S[] {
+  return chooseStrategies(list, { named: false }).strategies as S[];
+}
+
+/**
+ * A tool the test needs: missing, the test skips, except under CI=true (or
+ * BPFBENCH_REQUIRE_ALL=1), where it fails naming the tool: CI never passes
+ * by skipping.
+ */
+export function requireTool(t: TestContext, tool: string, missing: string | false | undefined): boolean {
+  if (!missing) return true;
+  if (process.env.CI === 'true' || process.env.BPFBENCH_REQUIRE_ALL === '1') assert.fail(`${tool} is required under CI: ${missing}`);
+  t.skip(`${tool}: ${missing}`);
+  return false;
+}
+
+/** Whether a command is on PATH. */
+export const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/**
+ * Where the probe finds the iterator refused, the refusal holds three ways:
+ * the program, loaded on its own by libbpf, fails with a refusal errno (not
+ * the probe's word alone); `run --strategies iter` says one line naming it,
+ * exit 1; and elem and batch still read and verify.
+ */
+export function assertIterRefused(): void {
+  const obj = BpfObject.open();
+  try {
+    obj.configureMap(MAP_NAME, { maxEntries: 1 });
+    obj.autoloadOnly([ITER_PROG]);
+    assert.throws(() => obj.load(), (e: unknown) => e instanceof ObjectLoadError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES || e.errno === Errno.EINVAL || e.errno === Errno.ENOTSUP || e.errno === 524));
+  } finally {
+    obj.close();
+  }
+  const r = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'iter']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, new RegExp(`^bpfbench: ${ITER_REFUSAL.source}`));
+  const ok = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'elem,batch', '--json', '-']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(JSON.parse(ok.stdout).results.map((s: { strategy: string; verified: { ok: boolean } }) => [s.strategy, s.verified.ok]), [['elem', true], ['batch', true]]);
 }

@@ -182,7 +182,9 @@ export const CounterConfig = {
   tgid: 0,
   bpf_nr: 4,
   since: 8, // u64 CLOCK_MONOTONIC ns; 0 = count only, else time bpf(2) calls entered since then
-  SIZE: 16,
+  ns_dev: 16, // u64 st_dev of /proc/self/ns/pid: the namespace tgid is a pid of (count_syscalls)
+  ns_ino: 24, // u64 its st_ino
+  SIZE: 32,
 } as const;
 
 /** Slots of struct counters' per-command arrays (COUNTER_CMD_SLOTS). */

@@ -15,9 +15,16 @@ import { NativeBlock } from './native.js';
 import { SYS_bpf, bpf, closeFd } from './syscall.js';
 import { UsageError } from '../errors.js';
 import koffi from 'koffi';
+import { readFileSync, statSync } from 'node:fs';
 
-/** The sys_enter program: counts syscalls and bpf(2) calls by command. */
+/**
+ * The sys_enter program: counts syscalls and bpf(2) calls by command, of the
+ * process as its own pid namespace sees it (bpf_get_ns_current_pid_tgid), so
+ * it counts inside a container as on the host.
+ */
 export const COUNTER_PROG = 'count_syscalls';
+/** The same, by the pid of the initial namespace: for kernels without the namespace-aware helper (before 5.7). */
+export const COUNTER_HOST_PROG = 'count_syscalls_host';
 /** The sys_exit program: times bpf(2) calls. Optional: without it, no kernel time. */
 export const COUNTER_EXIT_PROG = 'time_bpf_calls';
 /** Both counter programs, for the loader's list of programs to load. */
@@ -26,6 +33,42 @@ export const COUNTER_CONFIG_MAP = 'counter_config';
 export const COUNTER_MAP = 'syscall_counters';
 
 const PROT_WRITE = 2;
+
+/** How the counter knows its process: by the pid its own namespace gives it, or by the initial namespace's pid. */
+export type CounterIdentity = 'pid-namespace' | 'host-pid';
+
+/** st_dev and st_ino of this process's pid namespace (/proc/self/ns/pid). */
+export function pidNamespace(): { dev: bigint; ino: bigint } {
+  const st = statSync('/proc/self/ns/pid', { bigint: true });
+  return { dev: st.dev, ino: st.ino };
+}
+
+/**
+ * This process's pid in the initial pid namespace, for the host-pid
+ * fallback: the first of /proc/self/status's NSpid when /proc shows the
+ * initial namespace's view; undefined when it cannot be known (a container
+ * with its own /proc: only its own pid is visible).
+ */
+export function hostPid(pid: number = process.pid): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ns = /^NSpid:\s*(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number);
+  if (!ns || ns.length === 0) return pid; // kernels before 4.1 have no NSpid: no pid namespaces to speak of here
+  if (ns.length > 1) return ns[0];
+  // One level: the initial namespace, or a container's own /proc (which shows nothing above it).
+  return isInitialNamespace() ? pid : undefined;
+}
+
+/** Whether this process lives in the initial pid namespace (its inode is the kernel's fixed PROC_PID_INIT_INO). */
+function isInitialNamespace(): boolean {
+  return statSync('/proc/self/ns/pid').ino === PROC_PID_INIT_INO;
+}
+/** include/linux/proc_ns.h: the initial pid namespace's inode number. */
+const PROC_PID_INIT_INO = 0xeffffffc;
 
 /** A reading of the counters. */
 export interface KernelCounts {
@@ -102,7 +145,9 @@ export class SyscallCounter {
   constructor(obj: BpfObject, tgid: number = process.pid) {
     const configMap = obj.map(COUNTER_CONFIG_MAP);
     const countersMap = obj.map(COUNTER_MAP);
-    this.enterFd = obj.programFd(COUNTER_PROG);
+    const byNs = optionalProgramFd(obj, COUNTER_PROG);
+    this.identity = byNs >= 0 ? 'pid-namespace' : 'host-pid';
+    this.enterFd = byNs >= 0 ? byNs : obj.programFd(COUNTER_HOST_PROG);
     this.exitFd = optionalProgramFd(obj, COUNTER_EXIT_PROG);
     const mem = this.attr;
     try {
@@ -111,9 +156,14 @@ export class SyscallCounter {
       this.counters = Mapping.of(countersMap.fd, Counters.SIZE, PROT_READ, 'syscall counters');
       countersMap.close();
       const cfg = this.config.view;
-      cfg.setUint32(CounterConfig.tgid, tgid, true);
       cfg.setUint32(CounterConfig.bpf_nr, SYS_bpf, true);
       cfg.setBigUint64(CounterConfig.since, 0n, true);
+      if (this.identity === 'pid-namespace') {
+        const ns = pidNamespace();
+        cfg.setBigUint64(CounterConfig.ns_dev, ns.dev, true);
+        cfg.setBigUint64(CounterConfig.ns_ino, ns.ino, true);
+      }
+      this.target(tgid);
 
       // Two BPF_RAW_TRACEPOINT_OPEN attrs, each followed by its tracepoint's name.
       const { ENTER, EXIT } = SyscallCounter;
@@ -127,6 +177,18 @@ export class SyscallCounter {
     }
   }
 
+  /** How the kernel knows the process it counts (which enter program the object loaded). */
+  readonly identity: CounterIdentity;
+
+  /** The host-pid fallback's target: the initial namespace's pid of `tgid`, or one line of why it cannot be had. */
+  private hostPidOf(tgid: number): number {
+    const pid = hostPid(tgid);
+    if (pid === undefined) {
+      throw new UsageError(`the kernel count cannot tell this process apart: this kernel lacks bpf_get_ns_current_pid_tgid (Linux 5.7) and this process lives in a pid namespace whose host pid it cannot see (use --no-kernel-count)`);
+    }
+    return pid;
+  }
+
   /** Whether bpf(2) time is measured (the object loaded the exit program). */
   get timed(): boolean {
     return this.exitFd >= 0;
@@ -138,7 +200,7 @@ export class SyscallCounter {
    */
   target(tgid: number): void {
     const cfg = this.config!.view;
-    cfg.setUint32(CounterConfig.tgid, tgid, true);
+    cfg.setUint32(CounterConfig.tgid, this.identity === 'pid-namespace' ? tgid : this.hostPidOf(tgid), true);
     if (this.exitLink >= 0) cfg.setBigUint64(CounterConfig.since, process.hrtime.bigint(), true);
   }
 

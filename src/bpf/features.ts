@@ -64,7 +64,8 @@ const AVAILABLE: FeatureStatus = { state: 'available', errno: null, why: null };
 const PROGRAM_PURPOSE: Record<string, string> = {
   fill: '--fill prog',
   write_map: 'run --writers',
-  count_syscalls: "the kernel's count of bpf calls",
+  count_syscalls: "the kernel's count of bpf calls, by the pid namespace's pid",
+  count_syscalls_host: "the same, by the host's pid (kernels before 5.7)",
   time_bpf_calls: 'time inside bpf(2)',
   dump_map: 'the iter strategy',
   probe_bpf_loop: 'the bpf_loop helper',
@@ -78,6 +79,7 @@ export const Feature = {
   fillProgram: 'program:fill',
   writerProgram: 'program:write_map',
   counterProgram: 'program:count_syscalls',
+  counterHostProgram: 'program:count_syscalls_host',
   timerProgram: 'program:time_bpf_calls',
   iterProgram: 'program:dump_map',
   bpfLoop: 'program:probe_bpf_loop',
@@ -99,7 +101,7 @@ const ALIASES: Record<string, FeatureId[]> = {
   fill: [Feature.fillProgram],
   writers: [Feature.writerProgram],
   counter: [Feature.counterProgram, Feature.sysEnter],
-  ns_pid: [Feature.nsPid],
+  ns_pid: [Feature.nsPid, Feature.counterProgram],
 };
 
 /**
@@ -294,7 +296,7 @@ export function probeFeature(id: FeatureId, path: string = DEFAULT_OBJECT): Feat
     case 'program':
       return cached(`${path}|${id}`, id, () => loadOnly(path, name));
     case 'attach':
-      return cached(`${path}|${id}`, id, () => attachOnce(path, name === 'sys_exit' ? 'time_bpf_calls' : 'count_syscalls', name));
+      return cached(`${path}|${id}`, id, () => attachOnce(path, name === 'sys_exit' ? 'time_bpf_calls' : counterEnterProgram(path), name));
     case 'cmd':
       return lookupCmd(name, MapType.hash, id);
     default:
@@ -329,6 +331,11 @@ export function probeLookupBatch(type: number): boolean {
 /** Whether this kernel has BPF_MAP_LOOKUP_AND_DELETE_ELEM for a map of this type and shape (not cached: the shape matters). */
 export function probeLookupAndDelete(type: number, keySize: number, valueSize: number): boolean {
   return lookupAndDeleteStatus(type, keySize, valueSize).state === 'available';
+}
+
+/** The counter's enter program this kernel loads: the namespace-aware one, else the host-pid fallback. */
+export function counterEnterProgram(path?: string): string {
+  return probeFeature(Feature.counterProgram, path).state === 'available' ? 'count_syscalls' : 'count_syscalls_host';
 }
 
 export function isAvailable(id: FeatureId, path?: string): boolean {

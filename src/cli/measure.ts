@@ -7,7 +7,7 @@ import { BpfMap } from '../bpf/map.js';
 import { MAP_TYPES } from '../bpf/map-types.js';
 import type { FillMethod } from '../harness/fill.js';
 import { isDefaultShape, type MapSource } from '../harness/bench-map.js';
-import { runBenchmark, type RunConfig, type RunOutcome } from '../harness/run.js';
+import { runBenchmark, type RunConfig, type RunHooks, type RunOutcome } from '../harness/run.js';
 import { buildRunResult, type RunResultJson } from '../report/result.js';
 import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable, renderWritersTable } from '../report/table.js';
 import { InvalidInputError } from '../errors.js';
@@ -159,7 +159,8 @@ function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean
 }
 
 /** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
-export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], strategiesNamed = false): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
+export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap'] } = {}): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
+  const { strategiesNamed = false, withMap } = o;
   const source = sourceOf(flags);
   const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries, strategiesNamed);
   const human = humanOf(flags, io);
@@ -167,7 +168,7 @@ export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: 
   const progress = cliProgress(io.stderr);
   let outcome: RunOutcome;
   try {
-    outcome = interruptible(() => runBenchmark(config, { progress }));
+    outcome = interruptible(() => runBenchmark(config, { progress, withMap }));
     progress.flush();
   } catch (e) {
     if (e instanceof Interrupted) exitInterrupted(e, progress, source.kind === 'create', io);

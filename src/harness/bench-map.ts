@@ -4,8 +4,8 @@
 // programs the run needs: the syscall counter and the iterator.
 import { mapTypeName, type MapTypeName } from '../bpf/constants.js';
 import { possibleCpus } from '../bpf/cpus.js';
-import { COUNTER_EXIT_PROG, COUNTER_PROG, COUNTER_PROGS, SyscallCounter } from '../bpf/counter.js';
-import { Feature, isAvailable } from '../bpf/features.js';
+import { COUNTER_EXIT_PROG, COUNTER_PROGS, SyscallCounter } from '../bpf/counter.js';
+import { counterEnterProgram, Feature, isAvailable, requireFeature } from '../bpf/features.js';
 import { configureIter, ITER_PROG } from '../bpf/iter.js';
 import { BpfObject, ObjectLoadError } from '../bpf/loader.js';
 import { BpfMap } from '../bpf/map.js';
@@ -144,8 +144,11 @@ function loadObject(needs: ObjectNeeds, load: (obj: BpfObject) => void = (obj) =
     if (needs.fillProg) progs.push(FILL_PROG);
     if (needs.writerProg) progs.push(WRITER_PROG);
     // The exit program (time inside bpf(2)) is optional: loaded where this kernel allows it and its tracepoint.
-    if (needs.counter) progs.push(COUNTER_PROG, ...(isAvailable(Feature.timerProgram, obj.path) && isAvailable(Feature.sysExit, obj.path) ? [COUNTER_EXIT_PROG] : []));
+    // The enter program that knows this process inside a pid namespace, else the host-pid one (kernels before 5.7).
+    if (needs.counter) progs.push(counterEnterProgram(obj.path), ...(isAvailable(Feature.timerProgram, obj.path) && isAvailable(Feature.sysExit, obj.path) ? [COUNTER_EXIT_PROG] : []));
     if (needs.iter) {
+      // One line naming the iterator, not libbpf's word on the whole object.
+      requireFeature('iter', 'iter/bpf_map_elem programs', Feature.iterProgram, obj.path);
       progs.push(ITER_PROG);
       configureIter(obj, needs.iter);
     }

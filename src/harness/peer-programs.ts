@@ -1,6 +1,7 @@
 // Other implementations of the same reads, each run on a pinned map: a C
-// program issuing the raw syscalls (the floor), Go with cilium/ebpf, and
-// `bpftool map dump`. Each prints what it read (counts and checksums), which
+// program issuing the raw syscalls (the floor), Go with cilium/ebpf,
+// `bpftool map dump` and bcc's Python tables (and, in peers/exec.ts, any
+// reader of the user's own). Each prints what it read (counts and checksums), which
 // is verified like bpfbench's own reads. Their toolchains are installed by
 // `make deps`; a peer whose tools are missing says so and is skipped, one
 // whose tools are there but that does not build is a failure. Their bpf calls
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import type { SyscallCounter } from '../bpf/counter.js';
 import { ROOT } from '../paths.js';
 import { expectedSums, type Expectation } from './expectation.js';
-import { countProcess } from './peer-audit.js';
+import { countProcess, lastLine } from './peer-audit.js';
 import type { KernelSample } from './sample.js';
 import { fmtCount, readProblems, type Verdict } from './verdict.js';
 import { Verifier } from './verifier.js';
@@ -21,6 +22,8 @@ import { Verifier } from './verifier.js';
 export interface PeerReport {
   impl: string;
   strategy: string;
+  /** Entries it asked each LOOKUP_BATCH for, when not bpfbench's --chunk (bcc's own); null per element. */
+  chunk?: number | null;
   wallNs: number;
   entries: number;
   distinct: number;
@@ -50,16 +53,31 @@ export interface PeerUnavailable {
   broken: boolean;
 }
 
+/** What a peer's time covers: whose clock (its own, or bpfbench's at its marks), and whether its process start-up is in it. */
+export interface PeerTiming {
+  by: 'self' | 'bpfbench';
+  includesStartup: boolean;
+}
+
+/** What one peer process is given beyond the pin: the map's id (exec: readers' {id}) and how long it may run. */
+export interface PeerRunOptions {
+  mapId?: number;
+  timeoutMs?: number;
+}
+
 export interface Peer {
   name: string;
-  /** Strategies it implements. */
+  /** Strategies it implements ('own': one read of its own choosing, whatever --strategies says). */
   strategies: readonly string[];
+  timing: PeerTiming;
   /** Builds (or finds) it; returns why it cannot run, or undefined when it can. */
   prepare(log: (line: string) => void): PeerUnavailable | undefined;
   /** One full read of the pinned map, timed. */
-  read(pin: string, strategy: string, chunk: number, expect: Expectation): PeerReport;
+  read(pin: string, strategy: string, chunk: number, expect: Expectation, opts?: PeerRunOptions): PeerReport | Promise<PeerReport>;
   /** One full read of the pinned map, untimed, its bpf calls counted by the kernel (`counter`, retargeted at the peer). */
-  audit(pin: string, strategy: string, chunk: number, expect: Expectation, counter: SyscallCounter): Promise<PeerAudit>;
+  audit(pin: string, strategy: string, chunk: number, expect: Expectation, counter: SyscallCounter, opts?: PeerRunOptions): Promise<PeerAudit>;
+  /** Its report against what was written (default: verifyPeer). */
+  verify?(r: PeerReport, e: Expectation): Verdict;
 }
 
 function sh(cmd: string, args: string[], cwd = ROOT): { ok: boolean; out: string } {
@@ -78,31 +96,47 @@ function parseReport(impl: string, stdout: string): PeerReport {
   return JSON.parse(line) as PeerReport;
 }
 
+/** A peer process that did not exit 0 in time: one line. */
+function processError(name: string, strategy: string, r: ReturnType<typeof spawnSync>, timeoutMs: number | undefined): Error {
+  const err = r.error as NodeJS.ErrnoException | undefined;
+  if (err?.code === 'ETIMEDOUT') return new Error(`${name} ${strategy} did not finish within ${timeoutMs! / 1000} s (--peer-timeout): stopped (SIGKILL)`);
+  return new Error(`${name} ${strategy} failed (${r.signal ?? `exit ${r.status}`}): ${lastLine(String(r.stderr ?? '')) || String(err ?? '')}`);
+}
+
 /**
  * A peer that is a program taking the common command line and printing JSON
  * lines. `build` returns why it cannot (missing tools, or a failed build);
  * it runs every time the tools are there (a no-op when up to date), so a
  * stale binary is never measured. Without the tools, a binary built
- * earlier is used.
+ * earlier is used. `binary`: its path under ROOT, or its command line
+ * (`interpreter`, then the script's path under ROOT).
  */
-function programPeer(name: string, binary: string, build: (log: (l: string) => void) => PeerUnavailable | undefined): Peer {
+export function programPeer(
+  name: string,
+  binary: string,
+  build: (log: (l: string) => void) => PeerUnavailable | undefined,
+  { interpreter, strategies = ['elem', 'batch', 'batch-fixed-cursor'] }: { interpreter?: string; strategies?: readonly string[] } = {},
+): Peer {
   const path = join(ROOT, binary);
+  const command = interpreter ? [interpreter, path] : [path];
   const args = (pin: string, strategy: string, chunk: number, expect: Expectation) => ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0)];
   return {
     name,
-    strategies: ['elem', 'batch', 'batch-fixed-cursor'],
+    strategies,
+    timing: { by: 'self', includesStartup: false },
     prepare(log) {
       const why = build(log);
-      if (why && !why.broken && existsSync(path)) return undefined;
+      // A script runs only where its interpreter and modules are; a binary built earlier runs without its toolchain.
+      if (why && !why.broken && !interpreter && existsSync(path)) return undefined;
       return why ?? (existsSync(path) ? undefined : { why: `${binary} was not built`, broken: true });
     },
-    read(pin, strategy, chunk, expect) {
-      const r = spawnSync(path, args(pin, strategy, chunk, expect), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
-      if (r.status !== 0) throw new Error(`${name} ${strategy} failed: ${(r.stderr || String(r.error)).trim()}`);
+    read(pin, strategy, chunk, expect, opts = {}) {
+      const r = spawnSync(command[0]!, [...command.slice(1), ...args(pin, strategy, chunk, expect)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20, timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
+      if (r.status !== 0) throw processError(name, strategy, r, opts.timeoutMs);
       return { ...parseReport(name, r.stdout), impl: name };
     },
-    async audit(pin, strategy, chunk, expect, counter) {
-      const r = await countProcess([path, ...args(pin, strategy, chunk, expect), '--sync'], counter, { sync: true });
+    async audit(pin, strategy, chunk, expect, counter, opts = {}) {
+      const r = await countProcess([...command, ...args(pin, strategy, chunk, expect), '--sync'], counter, { sync: true, timeoutMs: opts.timeoutMs });
       return { report: { ...parseReport(name, r.stdout), impl: name }, kernel: r.read!, covers: 'read', process: r.process };
     },
   };
@@ -156,26 +190,27 @@ function dumpFile(): { path: string; remove(): void } {
 export const bpftoolPeer: Peer = {
   name: 'bpftool',
   strategies: ['elem'],
+  timing: { by: 'bpfbench', includesStartup: true },
   prepare() {
     return have('bpftool') ? undefined : notInstalled(['bpftool']);
   },
-  read(pin, _strategy, _chunk, expect) {
+  read(pin, strategy, _chunk, expect, opts = {}) {
     const out = dumpFile();
     try {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out.path], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out.path], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
       const wallNs = Number(process.hrtime.bigint() - t0);
-      if (r.status !== 0) throw new Error(`bpftool failed: ${r.stderr.trim()}`);
+      if (r.status !== 0) throw processError('bpftool', strategy, r, opts.timeoutMs);
       return bpftoolReport(out.path, wallNs, expect);
     } finally {
       out.remove();
     }
   },
-  async audit(pin, _strategy, _chunk, expect, counter) {
+  async audit(pin, _strategy, _chunk, expect, counter, opts = {}) {
     const out = dumpFile();
     const fd = openSync(out.path, 'w');
     try {
-      const r = await countProcess(['bpftool', 'map', 'dump', 'pinned', pin], counter, { sync: false, stdoutFd: fd });
+      const r = await countProcess(['bpftool', 'map', 'dump', 'pinned', pin], counter, { sync: false, stdoutFd: fd, timeoutMs: opts.timeoutMs });
       return { report: bpftoolReport(out.path, 0, expect), kernel: r.process, covers: 'process', process: r.process };
     } finally {
       closeSync(fd);
@@ -206,4 +241,32 @@ export function verifyPeer(r: PeerReport, e: Expectation): Verdict {
   return { ok: problems.length === 0, entries, distinct, expectedEntries: e.entries, keySumOk, checksumOk, badValues, badKeys, problems };
 }
 
-export const PEERS: readonly Peer[] = [cPeer, goPeer, bpftoolPeer];
+/**
+ * Debian's python3-bpfcc installs bcc for the distribution's python3, which
+ * another python3 on PATH (pyenv's) does not see. BPFBENCH_BCC_PYTHON names
+ * another interpreter (one where bcc lives; the tests point it at one
+ * without bcc).
+ */
+export const BCC_PYTHON = process.env.BPFBENCH_BCC_PYTHON || '/usr/bin/python3';
+
+/**
+ * bcc's Python tables (scripts/peers/bcc/peer.py): items() per element,
+ * items_lookup_batch() in batches of bcc's own size. Nothing to build; bcc
+ * compiles its C with the kernel headers at /lib/modules/$(uname -r)/build,
+ * which `make deps` installs (and links, for a kernel that ships none).
+ */
+export const bccPeer = programPeer(
+  'bcc',
+  'scripts/peers/bcc/peer.py',
+  () => {
+    if (!sh(BCC_PYTHON, ['-c', 'import bcc']).ok) return notInstalled([`bcc for ${BCC_PYTHON} (python3-bpfcc)`]);
+    const release = sh('uname', ['-r']).out;
+    if (!existsSync(`/lib/modules/${release}/build/Makefile`) && !existsSync('/sys/kernel/kheaders.tar.xz')) {
+      return notInstalled([`kernel headers for bcc (/lib/modules/${release}/build: linux-headers-amd64 and the links 'make deps' makes)`]);
+    }
+    return undefined;
+  },
+  { interpreter: BCC_PYTHON, strategies: ['elem', 'batch'] },
+);
+
+export const PEERS: readonly Peer[] = [cPeer, goPeer, bpftoolPeer, bccPeer];

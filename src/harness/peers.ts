@@ -7,13 +7,18 @@
 // by an audit pass of its own before the timed rounds, the counter targeted
 // at the peer's process (peer-audit.ts). A count an implementation made of
 // itself (bpfbench's, the C peer's) is checked against the kernel's.
+// A peer that does not build, start, exit 0 in time or follow its protocol
+// is a failed row with one line, never a missing one.
 import { PIN_DIR, preparePinPath, removePin, trackPin } from '../bpf/bpffs.js';
 import type { SyscallCounter } from '../bpf/counter.js';
+import { BpfMap } from '../bpf/map.js';
+import { UsageError } from '../errors.js';
 import { strategyByName, type ReadLoop } from '../strategies/index.js';
 import { FILL_VALUE, openBenchMap, type BenchMap, type MapConfig, type MapRecord } from './bench-map.js';
 import type { Expectation } from './expectation.js';
 import { measureStrategy } from './measure.js';
-import { PEERS, verifyPeer, type Peer } from './peer-programs.js';
+import { PEERS, verifyPeer, type Peer, type PeerRunOptions, type PeerTiming } from './peer-programs.js';
+import { execPeer, OWN_STRATEGY, parseExecSpec } from './peers/exec.js';
 import { silentProgress, type Progress } from './progress.js';
 import { countsAgree, type KernelSample } from './sample.js';
 import { summarize, type Summary } from './stats.js';
@@ -28,8 +33,12 @@ export interface PeersConfig extends MapConfig {
   /** Rounds: each implementation reads once per strategy per round. */
   rounds: number;
   strategies: readonly string[];
-  /** 'ts' (bpfbench itself) and peer names. */
+  /** 'ts' (bpfbench itself), peer names, and `exec:NAME=COMMAND` readers. */
   impls: readonly string[];
+  /** An external peer's process is stopped after this many ms (--peer-timeout). */
+  peerTimeoutMs?: number;
+  /** A peer whose tools are missing is an error, not a skip (it was asked for by name). */
+  requireTools?: boolean;
   /** bpfbench's own rows: one per loop. */
   loops: readonly PeerLoop[];
   pin?: string;
@@ -49,9 +58,16 @@ export interface PeerCell {
   /** bpfbench's rows only. */
   loop?: PeerLoop;
   strategy: string;
+  /** The count it asked each batch call for, when it chose its own (bcc); null: --chunk, or per element. */
+  chunk: number | null;
+  /** Whose clock timed it, and whether its process start-up is in the time. */
+  timing: PeerTiming;
   expectedToFail: boolean;
-  wallNs: Summary;
-  nsPerEntry: number;
+  /** Why the row did not run to its end (a build, start, exit status, protocol or timeout failure), one line; null when it did. */
+  error: string | null;
+  /** null: not one read was timed. */
+  wallNs: Summary | null;
+  nsPerEntry: number | null;
   /** The first failing read's verdict (the audit read's included; a self count the kernel contradicts fails it), else the last's. */
   verdict: Verdict;
   allocatedBytesPerEntry: number | null;
@@ -80,6 +96,8 @@ interface Sample {
   verdict: Verdict;
   allocatedBytes: number | null;
   gcCount: number | null;
+  /** The count it asked each batch call for, when not --chunk (bcc's own). */
+  chunk: number | null;
 }
 
 /** What an audit read found: its verdict and the counts. */
@@ -94,24 +112,28 @@ export interface AuditRecord {
 interface Row {
   impl: string;
   loop?: PeerLoop;
+  timing: PeerTiming;
 }
 
 const rowKey = (r: Row, strategy: string) => `${r.impl}/${r.loop ?? ''}\0${strategy}`;
 
-/** The peers that can run here, and why the others cannot. */
-function preparePeers(impls: readonly string[], log: (line: string) => void): { peers: Map<string, Peer>; skipped: PeersOutcome['skipped'] } {
+/** The peers asked for: built (failed rows for those that did not build), or skipped when their tools are missing. */
+function preparePeers(config: PeersConfig, log: (line: string) => void): { peers: Map<string, Peer>; broken: Map<string, string>; skipped: PeersOutcome['skipped'] } {
   const peers = new Map<string, Peer>();
+  const broken = new Map<string, string>();
   const skipped: PeersOutcome['skipped'] = [];
-  for (const name of impls) {
+  for (const name of config.impls) {
     if (name === 'ts') continue;
-    const peer = PEERS.find((p) => p.name === name)!;
+    const peer = name.startsWith('exec:') ? execPeer(parseExecSpec(name)) : PEERS.find((p) => p.name === name)!;
     const no = peer.prepare(log);
-    if (no) {
-      skipped.push({ impl: name, why: no.why, broken: no.broken });
-      log(`${no.broken ? 'FAILED' : 'skipping'} ${name}: ${no.why}`);
-    } else peers.set(name, peer);
+    if (no && !no.broken && config.requireTools) throw new UsageError(`${name}: ${no.why}`);
+    peers.set(peer.name, peer);
+    if (!no) continue;
+    if (no.broken) broken.set(peer.name, no.why);
+    else skipped.push({ impl: peer.name, why: no.why, broken: false });
+    log(`${no.broken ? 'FAILED' : 'skipping'} ${peer.name}: ${no.why}`);
   }
-  return { peers, skipped };
+  return { peers, broken, skipped };
 }
 
 const kernelCount = (k: KernelSample, covers: CallCount['covers']): CallCount => ({ countedBy: 'kernel', covers, calls: k.bpf });
@@ -129,19 +151,26 @@ export function judged(verdict: Verdict, audit: AuditRecord | undefined): Verdic
   return verdict;
 }
 
+/** A row that ran no read to its end: its one line is its only problem. */
+const failedVerdict = (error: string, expectedEntries: number): Verdict => ({ ok: false, entries: 0, distinct: 0, expectedEntries, keySumOk: false, checksumOk: false, badValues: 0, badKeys: 0, problems: [error] });
+
 /** One row × strategy over the rounds: its statistics, its audit, and the first failing read's verdict, else the last's. */
-function cellOf(row: Row, strategy: string, xs: Sample[], audit: AuditRecord | undefined): PeerCell {
+function cellOf(row: Row, strategy: string, xs: Sample[], audit: AuditRecord | undefined, error: string | undefined, expectedEntries: number): PeerCell {
   const bad = xs.find((x) => !x.verdict.ok);
-  const wall = summarize(xs.map((x) => x.wallNs));
-  const alloc = xs.every((x) => x.allocatedBytes !== null) ? Math.max(...xs.map((x) => x.allocatedBytes!)) : null;
-  const gcs = xs.every((x) => x.gcCount !== null) ? Math.max(...xs.map((x) => x.gcCount!)) : null;
-  const verdict = judged((bad ?? xs[xs.length - 1]!).verdict, audit);
+  const wall = xs.length ? summarize(xs.map((x) => x.wallNs)) : null;
+  const alloc = xs.length && xs.every((x) => x.allocatedBytes !== null) ? Math.max(...xs.map((x) => x.allocatedBytes!)) : null;
+  const gcs = xs.length && xs.every((x) => x.gcCount !== null) ? Math.max(...xs.map((x) => x.gcCount!)) : null;
+  let verdict = judged((bad ?? xs[xs.length - 1])?.verdict ?? failedVerdict(error ?? 'no read', expectedEntries), audit);
+  if (error && verdict.ok) verdict = { ...verdict, ok: false, problems: [error] };
   return {
     ...row,
     strategy,
+    chunk: xs.find((x) => x.chunk !== null)?.chunk ?? null,
+    timing: row.timing,
+    error: error ?? null,
     expectedToFail: strategyByName(strategy)?.expectedToFail === true,
     wallNs: wall,
-    nsPerEntry: wall.median / Math.max(1, verdict.entries),
+    nsPerEntry: wall ? wall.median / Math.max(1, verdict.entries) : null,
     verdict,
     allocatedBytesPerEntry: alloc === null ? null : alloc / Math.max(1, verdict.entries),
     gcCount: gcs,
@@ -151,19 +180,30 @@ function cellOf(row: Row, strategy: string, xs: Sample[], audit: AuditRecord | u
   };
 }
 
+const totalCalls = (k: KernelSample) => Object.values(k.bpf).reduce((a, b) => a + b, 0);
+
 /** An external peer's audit read: untimed, its process counted by the kernel. */
-async function auditPeer(peer: Peer, pin: string, strategy: string, config: PeersConfig, expect: Expectation, counter: SyscallCounter): Promise<AuditRecord> {
-  const a = await peer.audit(pin, strategy, config.chunk, expect, counter);
+async function auditPeer(peer: Peer, pin: string, strategy: string, config: PeersConfig, expect: Expectation, counter: SyscallCounter, opts: PeerRunOptions): Promise<AuditRecord> {
+  const a = await peer.audit(pin, strategy, config.chunk, expect, counter, opts);
   const self = a.report.bpfCalls;
+  let verdict = (peer.verify ?? verifyPeer)(a.report, expect);
+  if (a.covers === 'read' && a.report.entries > 0 && totalCalls(a.kernel) === 0) {
+    // What it says it read did not come through bpf(2) in its own process between its marks.
+    verdict = { ...verdict, ok: false, problems: [...verdict.problems, 'the kernel counted no bpf call of its process between its marks'] };
+  }
   return {
-    verdict: verifyPeer(a.report, expect),
+    verdict,
     bpfCalls: kernelCount(a.kernel, a.covers),
     selfBpfCalls: self ? { countedBy: 'self', covers: 'read', calls: self, agrees: countsAgree(self, a.kernel) } : null,
     processBpfCalls: kernelCount(a.process, 'process'),
   };
 }
 
+const TS_TIMING: PeerTiming = { by: 'self', includesStartup: false };
+
 export async function runPeers(config: PeersConfig, progress: Progress, log: (line: string) => void): Promise<PeersOutcome> {
+  // Before the map: a command not found or a tool missing is one line, and no map is made.
+  const { peers, broken, skipped } = preparePeers(config, log);
   const bench = openBenchMap({ ...config, kernelCount: true }, progress);
   const counter = bench.counter!;
   const pin = config.pin ?? `${PIN_DIR}/peers-${process.pid}`;
@@ -172,19 +212,42 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
     bench.map.pin(pin);
     trackPin(pin);
     const expect: Expectation = { entries: config.entries, value: FILL_VALUE };
-    const { peers, skipped } = preparePeers(config.impls, log);
-    const rows: Row[] = config.impls.flatMap((impl): Row[] => (impl === 'ts' ? config.loops.map((loop) => ({ impl, loop })) : peers.has(impl) ? [{ impl }] : []));
-    const runs = (row: Row, s: string) => row.impl === 'ts' || peers.get(row.impl)!.strategies.includes(s);
+    const opts: PeerRunOptions = { mapId: BpfMap.infoOf(bench.map.fd).id, timeoutMs: config.peerTimeoutMs };
+    const implName = (impl: string) => (impl.startsWith('exec:') ? `exec:${parseExecSpec(impl).name}` : impl);
+    const skippedNames = new Set(skipped.map((x) => x.impl));
+    const rows: Row[] = config.impls.flatMap((impl): Row[] => {
+      if (impl === 'ts') return config.loops.map((loop) => ({ impl, loop, timing: TS_TIMING }));
+      const peer = peers.get(implName(impl))!;
+      return skippedNames.has(peer.name) ? [] : [{ impl: peer.name, timing: peer.timing }];
+    });
+    const strategiesOf = (row: Row) => {
+      if (row.impl === 'ts') return config.strategies;
+      const own = peers.get(row.impl)!.strategies;
+      return own.includes(OWN_STRATEGY) ? [OWN_STRATEGY] : config.strategies.filter((s) => own.includes(s));
+    };
     const label = (row: Row) => (row.loop ? `${row.impl} (${row.loop})` : row.impl);
     const samples = new Map<string, Sample[]>();
     const audits = new Map<string, AuditRecord>();
+    // A row × strategy that failed to run: its one line; it is not run again.
+    const errors = new Map<string, string>();
+    for (const row of rows) for (const s of strategiesOf(row)) if (broken.has(row.impl)) errors.set(rowKey(row, s), broken.get(row.impl)!);
+    const attempt = async (row: Row, s: string, what: () => Promise<void>) => {
+      try {
+        await what();
+      } catch (e) {
+        const line = (e as Error).message.split('\n')[0]!;
+        errors.set(rowKey(row, s), line);
+        log(`FAILED ${row.impl} ${s}: ${line}`);
+      }
+    };
 
     // The peers' audit pass: one untimed read each, counted by the kernel.
     for (const row of rows) {
       if (row.impl === 'ts') continue;
-      for (const s of config.strategies.filter((x) => runs(row, x))) {
+      for (const s of strategiesOf(row)) {
+        if (errors.has(rowKey(row, s))) continue;
         progress.start(`audit: ${label(row)} ${s}`, 0);
-        audits.set(rowKey(row, s), await auditPeer(peers.get(row.impl)!, pin, s, config, expect, counter));
+        await attempt(row, s, async () => void audits.set(rowKey(row, s), await auditPeer(peers.get(row.impl)!, pin, s, config, expect, counter, opts)));
         progress.end();
       }
     }
@@ -200,33 +263,31 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
         audits.set(rowKey(row, strategy), { verdict: undefined, bpfCalls: kernelCount(kernel, 'read'), selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree }, processBpfCalls: null });
       }
       const r = m.samples[m.samples.length - 1]!;
-      return { wallNs: r.wallNs, verdict: r.verdict, allocatedBytes: r.memory.allocatedBytes, gcCount: r.memory.gcCount };
+      return { wallNs: r.wallNs, verdict: r.verdict, allocatedBytes: r.memory.allocatedBytes, gcCount: r.memory.gcCount, chunk: null };
     };
-    const peerRead = (peer: Peer, strategy: string): Sample => {
-      const r = peer.read(pin, strategy, config.chunk, expect);
-      return { wallNs: r.wallNs, verdict: verifyPeer(r, expect), allocatedBytes: r.allocatedBytes ?? null, gcCount: r.gcCount ?? null };
+    const peerRead = async (peer: Peer, strategy: string): Promise<Sample> => {
+      const r = await peer.read(pin, strategy, config.chunk, expect, opts);
+      const chunk = r.chunk !== undefined && r.chunk !== null && r.chunk !== config.chunk ? r.chunk : null;
+      return { wallNs: r.wallNs, verdict: (peer.verify ?? verifyPeer)(r, expect), allocatedBytes: r.allocatedBytes ?? null, gcCount: r.gcCount ?? null, chunk };
     };
     for (let round = 0; round < config.rounds; round++) {
       // Rotate the order each round so no implementation always goes first.
       const order = rows.map((_, i) => rows[(i + round) % rows.length]!);
       for (const row of order) {
-        for (const s of config.strategies.filter((x) => runs(row, x))) {
-          progress.start(`round ${round + 1}/${config.rounds}: ${label(row)} ${s}`, 0);
-          const sample = row.impl === 'ts' ? tsRead(row, s, round) : peerRead(peers.get(row.impl)!, s);
-          progress.end();
+        for (const s of strategiesOf(row)) {
           const k = rowKey(row, s);
-          if (!samples.has(k)) samples.set(k, []);
-          samples.get(k)!.push(sample);
+          if (errors.has(k)) continue;
+          progress.start(`round ${round + 1}/${config.rounds}: ${label(row)} ${s}`, 0);
+          await attempt(row, s, async () => {
+            const sample = row.impl === 'ts' ? tsRead(row, s, round) : await peerRead(peers.get(row.impl)!, s);
+            if (!samples.has(k)) samples.set(k, []);
+            samples.get(k)!.push(sample);
+          });
+          progress.end();
         }
       }
     }
-    const cells: PeerCell[] = [];
-    for (const row of rows) {
-      for (const s of config.strategies) {
-        const xs = samples.get(rowKey(row, s));
-        if (xs) cells.push(cellOf(row, s, xs, audits.get(rowKey(row, s))));
-      }
-    }
+    const cells = rows.flatMap((row) => strategiesOf(row).map((s) => cellOf(row, s, samples.get(rowKey(row, s)) ?? [], audits.get(rowKey(row, s)), errors.get(rowKey(row, s)), config.entries)));
     return { config, context: bench.context, map: bench.record, fill: bench.fill, pin, cells, skipped };
   } finally {
     removePin(pin);

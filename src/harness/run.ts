@@ -3,6 +3,8 @@
 // against what was written, or across strategies for a map we did not fill.
 import { MAP_TYPES } from '../bpf/map-types.js';
 import { Feature, probeFeature, refusalText, requireFeature } from '../bpf/features.js';
+import type { CounterIdentity } from '../bpf/counter.js';
+import type { BpfMap } from '../bpf/map.js';
 import { InvalidInputError, InvariantError, UsageError } from '../errors.js';
 import { arrayDrainMessage } from '../strategies/drain.js';
 import { chooseStrategies, DEFAULT_LOOP, requireLoop, type ReadLoop, type Strategy, type Unavailable } from '../strategies/index.js';
@@ -54,12 +56,16 @@ export interface RunOutcome {
   crossCheck: CrossCheck | null;
   /** Strategies of a default list this kernel refuses, left out. */
   unavailable: Unavailable[];
+  /** How the kernel count knew this process (null without it). */
+  counterPid: CounterIdentity | null;
   /** What the run did without because this kernel refuses it (the kernel count), one line each. */
   notes: string[];
 }
 
 export interface RunHooks {
   progress: Progress;
+  /** After bpfbench's reads, before the map is closed: other readers of the same map (reproduce --impls go). */
+  withMap?: (map: BpfMap, progress: Progress) => void;
 }
 
 /**
@@ -71,6 +77,12 @@ function checkStrategies(config: RunConfig, existing: boolean): { config: RunCon
   // The native loop's library: missing or unloadable is one line, before any map.
   requireLoop(loopOf(config));
   const mapType = config.mapType ?? 'hash';
+  // What the map type or source rules out is said before what the kernel refuses: an array's drain is wrong on any kernel.
+  for (const s of config.strategies) {
+    if (!s.drains) continue;
+    if (!existing && !MAP_TYPES[mapType].canDelete) throw new InvalidInputError(arrayDrainMessage(s.name, mapType));
+    if (existing) throw new InvalidInputError(`${s.name} empties the map, and bpfbench did not fill this one: it reads maps it did not fill without changing them`);
+  }
   // A map that exists is probed as a hash map: bpfbench reads only hash, lru_hash and array maps, whose batch commands came together (5.6).
   const choice = chooseStrategies(config.strategies, { named: config.strategiesNamed === true, mapType: MAP_TYPES[existing ? 'hash' : mapType].type, objectPath: config.objectPath });
   const notes: string[] = [];
@@ -84,18 +96,14 @@ function checkStrategies(config: RunConfig, existing: boolean): { config: RunCon
   }
   if (config.fill === 'prog' && !existing) requireFeature('--fill prog', 'syscall programs that loop with bpf_loop (Linux 5.17+; try --fill batch)', Feature.fillProgram, config.objectPath);
   if (config.writers) checkWriters(config, existing);
-  for (const s of choice.strategies) {
-    if (!s.drains) continue;
-    if (!existing && !MAP_TYPES[mapType].canDelete) throw new InvalidInputError(arrayDrainMessage(s.name, mapType));
-    if (existing) throw new InvalidInputError(`${s.name} empties the map, and bpfbench did not fill this one: it reads maps it did not fill without changing them`);
-  }
   return { config: { ...config, strategies: choice.strategies, kernelCount }, unavailable: choice.unavailable, notes };
 }
 
 /** Why the kernel cannot count bpf calls here (the counter's program or its tracepoint refused), or undefined. */
 function counterUnavailable(objectPath?: string): string | undefined {
   const program = probeFeature(Feature.counterProgram, objectPath);
-  if (program.state !== 'available') return refusalText('raw_tp/sys_enter programs', program);
+  const host = program.state === 'available' ? program : probeFeature(Feature.counterHostProgram, objectPath);
+  if (host.state !== 'available') return refusalText('raw_tp/sys_enter programs', program);
   const attach = probeFeature(Feature.sysEnter, objectPath);
   if (attach.state !== 'available') return refusalText('attaching to the raw tracepoint sys_enter', attach);
   return undefined;
@@ -160,8 +168,9 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
         });
       }
     }
+    hooks.withMap?.(bench.map, hooks.progress);
     const checked = existing ? crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict }))) : null;
-    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes };
+    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes, counterPid: bench.counter?.identity ?? null };
   } finally {
     under?.writers.close();
     bench.close();

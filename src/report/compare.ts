@@ -195,6 +195,8 @@ export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: 
       const mark: Mark = change > opts.threshold ? '+' : change < -opts.threshold ? '-' : '~';
       rows.push({ gate: 3, figure: `${name} × C`, baseline: `${fmt(b.ratioToC)}×`, current: `${fmt(c.ratioToC)}× (${change >= 0 ? '+' : ''}${pct(change)})`, mark, gating: true });
     }
+    // A failed row timed nothing: gate 1 has failed it.
+    if (c.nsPerEntry === null || b.nsPerEntry === null) continue;
     const r = c.nsPerEntry / b.nsPerEntry;
     rows.push({ gate: 4, figure: `${name} ns/entry`, baseline: fmt(b.nsPerEntry), current: `${fmt(c.nsPerEntry)} (×${fmt(r)})`, mark: r > 1 + opts.threshold ? '+' : r < 1 - opts.threshold ? '-' : '~', gating: opts.strictTime === true });
   }

@@ -126,9 +126,11 @@ function observations(r: LoadedResult): Observation[] {
   }
   const c = r.json.config;
   const config: Configuration = { family: 'peers', mapType: 'hash', keySize: 4, valueSize: 4, entries: c.entries, maxEntries: c.maxEntries, mapFlags: 0 };
-  return r.json.results.map((x) => {
-    const elem = r.json.results.find((y) => y.impl === x.impl && y.strategy === 'elem' && y.loop === x.loop && y.verified.ok);
-    return {
+  return r.json.results.flatMap((x) => {
+    // A failed row (no read timed) has no figure to place.
+    if (x.wallNs === null || x.nsPerEntry === null) return [];
+    const elem = r.json.results.find((y) => y.impl === x.impl && y.strategy === 'elem' && y.loop === x.loop && y.verified.ok && y.wallNs);
+    return [{
       config,
       order: [strategyRank(x.strategy), x.strategy, implRank(x.impl), x.impl, x.loop ?? 'js'],
       label: `${peersStrategyLabel(x.strategy, c.chunk)} · ${peerRowName(x.impl, x.loop)}`,
@@ -137,12 +139,12 @@ function observations(r: LoadedResult): Observation[] {
         lo: perEntry(x.wallNs.min, x.verified.entries),
         hi: perEntry(x.wallNs.max, x.verified.entries),
         runs: x.runs,
-        speedup: elem && x.verified.ok ? elem.wallNs.median / x.wallNs.median : null,
+        speedup: elem?.wallNs && x.verified.ok ? elem.wallNs.median / x.wallNs.median : null,
         ratioToC: x.ratioToC,
         ok: x.verified.ok,
         expectedToFail: x.verified.expectedToFail,
       },
-    };
+    }];
   });
 }
 

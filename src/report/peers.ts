@@ -14,10 +14,20 @@ export interface PeerCellJson {
   /** bpfbench's rows (impl 'ts'): where its read loop ran. */
   loop?: PeerLoop;
   strategy: string;
+  /** The count it asked each batch call for, when it chose its own (bcc); null: --chunk, or per element. */
+  chunk: number | null;
+  /** Whose clock timed it: its own ('self'), or bpfbench's (at an exec: reader's marks; bpftool's whole process). */
+  timedBy: 'self' | 'bpfbench';
+  /** Whether its time includes its process's start-up (bpftool: it cannot mark its read). */
+  timeIncludesStartup: boolean;
+  /** Why the row did not run to its end (build, start, exit status, protocol, --peer-timeout), one line; null when it did. */
+  error: string | null;
+  /** Timed reads (0: the row failed before one). */
   runs: number;
   verified: { ok: boolean; expectedToFail: boolean; entries: number; distinct: number; problems: string[] };
-  wallNs: { mean: number; sd: number; median: number; min: number; max: number; samples: number[] };
-  nsPerEntry: number;
+  /** null: no read was timed (a failed row). */
+  wallNs: { mean: number; sd: number; median: number; min: number; max: number; samples: number[] } | null;
+  nsPerEntry: number | null;
   /** This implementation's median over C's, same strategy (null without C). */
   ratioToC: number | null;
   allocatedBytesPerEntry: number | null;
@@ -39,7 +49,7 @@ export interface PeersResultJson {
   config: { entries: number; maxEntries: number; chunk: number; rounds: number; strategies: string[]; impls: string[]; loops: PeerLoop[]; fill: string };
   map: PeersOutcome['map'];
   results: PeerCellJson[];
-  /** Peers that did not run; `broken`: the tools are there but it did not build (fails the result). */
+  /** Peers whose tools are missing (not asked for by name): they did not run. A peer that did not build is a failed row, not here (`broken`: always false since). */
   skipped: { impl: string; why: string; broken: boolean }[];
   ok: boolean;
   /** Strategies of a default list this kernel refuses, left out for every implementation (absent before it was recorded). */
@@ -50,15 +60,20 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
   const c = (s: string) => o.cells.find((x) => x.impl === 'c' && x.strategy === s);
   const results = o.cells.map((x): PeerCellJson => {
     const base = c(x.strategy);
+    const w = x.wallNs;
     return {
       impl: x.impl,
       ...(x.loop ? { loop: x.loop } : {}),
       strategy: x.strategy,
-      runs: x.wallNs.samples.length,
+      chunk: x.chunk,
+      timedBy: x.timing.by,
+      timeIncludesStartup: x.timing.includesStartup,
+      error: x.error,
+      runs: w?.samples.length ?? 0,
       verified: { ok: x.verdict.ok, expectedToFail: x.expectedToFail, entries: x.verdict.entries, distinct: x.verdict.distinct, problems: x.verdict.problems },
-      wallNs: { mean: x.wallNs.mean, sd: x.wallNs.sd, median: x.wallNs.median, min: x.wallNs.min, max: x.wallNs.max, samples: x.wallNs.samples },
+      wallNs: w && { mean: w.mean, sd: w.sd, median: w.median, min: w.min, max: w.max, samples: w.samples },
       nsPerEntry: x.nsPerEntry,
-      ratioToC: base && base.verdict.ok === x.verdict.ok ? x.wallNs.median / base.wallNs.median : null,
+      ratioToC: w && base?.wallNs && base.verdict.ok === x.verdict.ok ? w.median / base.wallNs.median : null,
       allocatedBytesPerEntry: x.allocatedBytesPerEntry,
       gcCount: x.gcCount,
       bpfCalls: x.bpfCalls,
@@ -76,7 +91,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
     map: o.map,
     results,
     skipped: o.skipped,
-    ok: results.every((r) => r.verified.ok || r.verified.expectedToFail) && o.skipped.every((s) => !s.broken),
+    ok: results.every((r) => r.error === null && (r.verified.ok || r.verified.expectedToFail)) && o.skipped.every((s) => !s.broken),
   };
 }
 
@@ -87,7 +102,20 @@ export function peersStrategyLabel(strategy: string, chunk: number): string {
 }
 
 /** The implementations' names, C (the floor) first, in the order the report lists them. */
-export const IMPL_LABEL: Record<string, string> = { c: 'C, raw syscalls', ts: 'bpfbench (TypeScript)', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump' };
+export const IMPL_LABEL: Record<string, string> = { c: 'C, raw syscalls', ts: 'bpfbench (TypeScript)', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump', bcc: 'bcc, Python tables' };
+
+/**
+ * What a row's time covers: its read on its own clock, its read between its
+ * marks on bpfbench's, or its whole process. A row from before these fields:
+ * bpftool was timed as a whole process, every other on its own clock.
+ */
+export function timedText(x: Pick<PeerCellJson, 'impl' | 'timedBy' | 'timeIncludesStartup'>): string {
+  if (x.timeIncludesStartup ?? x.impl === 'bpftool') return 'process';
+  return x.timedBy === 'bpfbench' ? 'read, marks' : 'read';
+}
+
+/** Who counted a row's calls, and over what: `kernel`, `kernel, process`; — when not counted. */
+const countedText = (x: PeerCellJson): string => (x.bpfCalls ? `${x.bpfCalls.countedBy}${x.bpfCalls.covers === 'process' ? ', process' : ''}` : '—');
 
 /** A row's implementation as the table names it: `ts (native)`, `C, raw syscalls`. */
 export function implLabel(x: Pick<PeerCellJson, 'impl' | 'loop'>): string {
@@ -107,27 +135,32 @@ function callsCell(n: CallCount | null): string {
 
 export function renderPeers(r: PeersResultJson, opts: { color: boolean }): string {
   const c = paint(opts.color);
+  const label = (x: PeerCellJson) => (x.strategy === 'own' ? 'its own' : peersStrategyLabel(x.strategy, x.chunk ?? r.config.chunk));
   const rows = r.results.map((x) => [
     implLabel(x),
-    peersStrategyLabel(x.strategy, r.config.chunk),
-    x.verified.ok ? c.green('ok') : x.verified.expectedToFail ? c.yellow('FAILED*') : c.red.bold('FAILED'),
-    fmtNsPerEntry(x.nsPerEntry),
+    label(x),
+    !x.error && x.verified.ok ? c.green('ok') : !x.error && x.verified.expectedToFail ? c.yellow('FAILED*') : c.red.bold('FAILED'),
+    countedText(x),
+    timedText(x),
+    x.nsPerEntry === null ? '—' : fmtNsPerEntry(x.nsPerEntry),
     x.ratioToC === null ? '—' : fmtRatio(x.ratioToC),
     x.allocatedBytesPerEntry === null ? '—' : x.allocatedBytesPerEntry < 10 ? x.allocatedBytesPerEntry.toFixed(2) : x.allocatedBytesPerEntry.toFixed(0),
     x.gcCount === null ? '—' : String(x.gcCount),
     String(x.runs),
   ]);
   const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}`;
-  const table = compactTable(['implementation', 'strategy', 'verified', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'], ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
+  const table = compactTable(['implementation', 'strategy', 'verified', 'counted\nby', 'time\ncovers', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'], ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
   const selfCell = (x: PeerCellJson) => (x.selfBpfCalls === null ? '—' : x.selfBpfCalls.agrees ? c.green('= ✓') : c.red.bold('≠ ✗'));
-  const callRows = r.results.map((x) => [implLabel(x), peersStrategyLabel(x.strategy, r.config.chunk), callsCell(x.bpfCalls), selfCell(x)]);
+  const callRows = r.results.map((x) => [implLabel(x), label(x), callsCell(x.bpfCalls), selfCell(x)]);
   const calls = compactTable(['implementation', 'strategy', 'bpf calls of one read,\ncounted by the kernel', 'own\ncount'], ['left', 'left', 'left', 'left'], callRows, c);
   const notes: string[] = [];
   if (r.results.some((x) => x.verified.expectedToFail && !x.verified.ok)) notes.push(c.dim('* the published loop: its failed verification is expected'));
-  for (const x of r.results) if (!x.verified.ok && !x.verified.expectedToFail) notes.push(c.red.bold(`FAILED ${implLabel(x)} ${x.strategy}: `) + c.red(x.verified.problems.join('; ')));
+  for (const x of r.results) if (x.error || (!x.verified.ok && !x.verified.expectedToFail)) notes.push(c.red.bold(`FAILED ${implLabel(x)} ${x.strategy}: `) + c.red(x.verified.problems.join('; ')));
   for (const s of r.skipped) notes.push(s.broken ? c.red.bold(`FAILED ${s.impl}: `) + c.red(s.why) : c.yellow(`skipped ${s.impl}: ${s.why}`));
   if (r.results.some((x) => x.impl === 'ts')) notes.push(c.dim('ts: bpfbench itself, its read loop native (C, one koffi call per hand-over) or js (one koffi call per syscall).'));
-  notes.push(c.dim('bpftool is timed as a whole process (start-up and text output included); GCs and allocation are per read (Go: MemStats; TypeScript: V8).'));
+  notes.push(c.dim('time covers: read, on its own clock; read, marks: between its ready and done marks, on bpfbench\'s clock; process: its whole process, start-up and output included (bpftool). GCs and allocation are per read (Go: MemStats; TypeScript: V8).'));
+  if (r.results.some((x) => x.impl === 'bcc')) notes.push(c.dim("bcc: items() per element; items_lookup_batch() asks each call for what is left of its max_entries-sized buffer, so its chunk is the map's max_entries. Timed: the read into Python objects; verified after."));
+  if (r.results.some((x) => x.strategy === 'own')) notes.push(c.dim('its own: an exec: reader whose command takes no {strategy} reads the map its own way (its bpf calls say how).'));
   notes.push(c.dim('bpf calls: one untimed audit read per row, the syscall counter filtered to its process; own count: the implementation\'s count of the same read, = ✓ when it equals the kernel\'s.'));
   return [head, table, '', calls, ...notes].join('\n');
 }

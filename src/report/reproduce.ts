@@ -1,6 +1,7 @@
 // `bpfbench reproduce`: the published Go experiment side by side with this
 // machine's run of the same workload, including the flawed loop it timed.
 // Pure functions over the run result and the published figures.
+import type { GoRead } from '../harness/peers/reproduce-go.js';
 import { fmtCountOf } from '../harness/verdict.js';
 import { paint } from './color.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
@@ -37,14 +38,27 @@ export interface ReproRow {
   gcsPerMiEntries: number;
 }
 
+/** The Go peer's read of one strategy here (reproduce --impls ts,go), per entry as bpfbench's rows are. */
+export interface GoReproRow extends GoRead {
+  nsPerCountedEntry: number | null;
+  nsPerDistinctEntry: number | null;
+  allocatedBytesPerEntry: number | null;
+  gcsPerMiEntries: number | null;
+}
+
 export interface Reproduction {
   rows: ReproRow[];
+  /** The same reads by Go with cilium/ebpf on the same map (absent: not asked for, or a result from before). */
+  go?: { library: string; rows: GoReproRow[] };
   speedup: {
     published: number;
     /** elem time over the flawed loop's time, as the experiment computed it (per counted entry, on this machine). */
     flawedLoop: number | null;
     /** elem time over a correct batch read. */
     correct: number | null;
+    /** The same two ratios from Go's reads here. */
+    goFlawedLoop?: number | null;
+    goCorrect?: number | null;
   };
   /** The flawed loop failed verification, as it must (it reads the same buckets again and again). */
   flawReproduced: boolean;
@@ -54,7 +68,28 @@ export interface Reproduction {
 
 const MI = 1024 * 1024;
 
-export function buildReproduction(run: RunResultJson, pub: PublishedExperiment): Reproduction {
+/** Go's reads with their per-entry figures. */
+function goRows(reads: readonly GoRead[]): GoReproRow[] {
+  const per = (x: number | null, n: number) => (x === null ? null : x / Math.max(1, n));
+  return reads.map((g) => ({
+    ...g,
+    nsPerCountedEntry: per(g.wallNs, g.counted),
+    nsPerDistinctEntry: per(g.wallNs, g.distinct),
+    allocatedBytesPerEntry: per(g.allocatedBytes, g.counted),
+    gcsPerMiEntries: g.gcCount === null ? null : (g.gcCount / Math.max(1, g.counted)) * MI,
+  }));
+}
+
+/** elem over another read, per counted entry (so a scaled-down run compares); null unless both ran and elem verified. */
+function goSpeedup(rows: readonly GoReproRow[], other: string): number | null {
+  const elem = rows.find((r) => r.strategy === 'elem');
+  const o = rows.find((r) => r.strategy === other);
+  if (!elem?.verified || !o || o.nsPerCountedEntry === null || elem.nsPerCountedEntry === null) return null;
+  if (other === 'batch' && !o.verified) return null;
+  return elem.nsPerCountedEntry / o.nsPerCountedEntry;
+}
+
+export function buildReproduction(run: RunResultJson, pub: PublishedExperiment, go?: { library: string; reads: readonly GoRead[] }): Reproduction {
   const by = (name: string) => run.results.find((r) => r.strategy === name);
   const elem = by('elem');
   const batch = by('batch');
@@ -85,15 +120,20 @@ export function buildReproduction(run: RunResultJson, pub: PublishedExperiment):
   if (batch) rows.push(row(batch, null));
   // Speedups as ratios of time per counted entry, so a scaled-down run compares.
   const perCounted = (r: StrategyResultJson) => r.wallNs.median / Math.max(1, r.counted);
+  const g = go ? goRows(go.reads) : undefined;
+  // Go's correct reads must verify too; its published loop must not.
+  const goOk = !g || g.every((r) => r.error === null && (r.verified || r.strategy === 'batch-fixed-cursor'));
   return {
     rows,
+    ...(g ? { go: { library: go!.library, rows: g } } : {}),
     speedup: {
       published: pub.speedup,
       flawedLoop: elem && fixed && elem.verified.ok ? perCounted(elem) / perCounted(fixed) : null,
       correct: elem && batch && elem.verified.ok && batch.verified.ok ? perCounted(elem) / perCounted(batch) : null,
+      ...(g ? { goFlawedLoop: goSpeedup(g, 'batch-fixed-cursor'), goCorrect: goSpeedup(g, 'batch') } : {}),
     },
     flawReproduced: fixed !== undefined && !fixed.verified.ok,
-    ok: [elem, batch].every((r) => r === undefined || r.verified.ok),
+    ok: [elem, batch].every((r) => r === undefined || r.verified.ok) && goOk,
   };
 }
 
@@ -101,13 +141,31 @@ export function renderReproduction(rep: Reproduction, pub: PublishedExperiment, 
   const c = paint(opts.color);
   const dash = '—';
   const rows: string[][] = [];
+  const fixed = (x: number | null, digits: number) => (x === null ? dash : x.toFixed(digits));
   for (const r of rep.rows) {
+    let first = true;
+    const name = () => (first ? ((first = false), r.label) : '');
     if (r.published) {
       const p = pub.results[r.published];
-      rows.push([r.label, 'Go, published', 'unchecked', fmtDuration(r.publishedWallNs!), fmtInt(p.count), dash, fmtNsPerEntry(r.publishedNsPerEntry!), dash, r.publishedAllocatedBytesPerEntry!.toFixed(1), r.publishedGcsPerMiEntries!.toFixed(1)]);
+      rows.push([name(), 'Go, published', 'unchecked', fmtDuration(r.publishedWallNs!), fmtInt(p.count), dash, fmtNsPerEntry(r.publishedNsPerEntry!), dash, r.publishedAllocatedBytesPerEntry!.toFixed(1), r.publishedGcsPerMiEntries!.toFixed(1)]);
+    }
+    const g = rep.go?.rows.find((x) => x.strategy === r.strategy);
+    if (g) {
+      rows.push([
+        name(),
+        'Go here',
+        g.error ? c.red.bold('FAILED') : g.verified ? c.green('ok') : c.red.bold('FAILED'),
+        g.wallNs === null ? dash : fmtDuration(g.wallNs),
+        fmtInt(g.counted),
+        fmtInt(g.distinct),
+        g.nsPerCountedEntry === null ? dash : fmtNsPerEntry(g.nsPerCountedEntry),
+        g.nsPerDistinctEntry === null ? dash : fmtNsPerEntry(g.nsPerDistinctEntry),
+        fixed(g.allocatedBytesPerEntry, 1),
+        fixed(g.gcsPerMiEntries, 1),
+      ]);
     }
     rows.push([
-      r.published ? '' : r.label,
+      name(),
       'bpfbench',
       r.verified ? c.green('ok') : c.red.bold('FAILED'),
       fmtDuration(r.wallNs),
@@ -125,8 +183,17 @@ export function renderReproduction(rep: Reproduction, pub: PublishedExperiment, 
     rows,
     c,
   );
-  const speed = `speedup over per element: published ${rep.speedup.published.toFixed(2)}× (its flawed loop); here, the same flawed loop ${fmtRatio(rep.speedup.flawedLoop)}, a correct batch read ${fmtRatio(rep.speedup.correct)}`;
-  return `${c.bold('The published Go experiment, side by side')} (per-entry figures: a scaled-down run compares)\n${table}\n${c.bold(speed)}`;
+  const goSpeed = rep.go ? `; Go here, the flawed loop ${fmtRatio(rep.speedup.goFlawedLoop ?? null)}, a correct batch read ${fmtRatio(rep.speedup.goCorrect ?? null)}` : '';
+  const speed = `speedup over per element: published ${rep.speedup.published.toFixed(2)}× (its flawed loop); here, the same flawed loop ${fmtRatio(rep.speedup.flawedLoop)}, a correct batch read ${fmtRatio(rep.speedup.correct)}${goSpeed}`;
+  const goNote = rep.go ? `\n${goLine(rep.go)}` : '';
+  return `${c.bold('The published Go experiment, side by side')} (per-entry figures: a scaled-down run compares)\n${table}\n${c.bold(speed)}${goNote}`;
+}
+
+/** What the Go rows are, and their whole processes' times (what multitime timed in the published runs). */
+function goLine(go: NonNullable<Reproduction['go']>): string {
+  const procs = go.rows.map((g) => `${g.strategy} ${g.processWallNs === null ? '—' : fmtDuration(g.processWallNs)}`).join(', ');
+  const failed = go.rows.filter((g) => g.error).map((g) => `FAILED Go ${g.strategy}: ${g.error}`);
+  return [`Go here: ${go.library}, the same map, timed around the read on Go's clock; its whole processes (start-up included, as multitime timed the published runs): ${procs}.`, ...failed].join('\n');
 }
 
 /** A few plain sentences on what the comparison shows. */

@@ -173,6 +173,13 @@ export interface RunResultJson {
     warmup: number;
     strategies: string[];
     kernelCount: boolean;
+    /**
+     * How the kernel's count knew this process: 'pid-namespace' (its pid as
+     * its own namespace gives it: right in a container too) or 'host-pid'
+     * (the fallback for kernels before 5.7); null without the kernel count.
+     * Absent before it was recorded.
+     */
+    counterPid?: 'pid-namespace' | 'host-pid' | null;
     /** 'create', or the pinned path / map id that was read. */
     source: string;
     /** 'loader' (checked against what bpfbench wrote) or 'cross-strategy' (a map it did not fill). */
@@ -417,6 +424,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       warmup: o.config.repeat.warmup,
       strategies: o.config.strategies.map((s) => s.name),
       kernelCount: o.config.kernelCount,
+      counterPid: o.counterPid,
       source: o.config.source.kind === 'create' ? 'create' : o.config.source.kind === 'pin' ? `pin:${o.config.source.path}` : `id:${o.config.source.id}`,
       verification: o.fill ? 'loader' : 'cross-strategy',
       loop: configLoop(o.config),

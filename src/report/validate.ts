@@ -154,7 +154,8 @@ const PEERS = obj({
       loop: optional(oneOf('native', 'js')),
       strategy: str,
       verified: obj({ ok: bool, expectedToFail: bool, problems: arrayOf(str, 'strings') }),
-      nsPerEntry: positive,
+      // null: a failed row, which timed no read.
+      nsPerEntry: nullable(positive),
       ratioToC: nullable(positive),
       bpfCalls: nullable(callCount),
     }),

@@ -22,7 +22,7 @@ import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
 import type { Strategy } from '../../src/strategies/types.js';
-import { filledHashMap, startCounter, VALUE } from '../helpers.js';
+import { filledHashMap, requireTool, startCounter, VALUE } from '../helpers.js';
 
 function withCounter(fn: (c: SyscallCounter) => Promise<void> | void): Promise<void> | void {
   const { counter, close: done } = startCounter();
@@ -119,7 +119,8 @@ function straceCounts(log: string): Record<string, number> {
 }
 
 for (const [name, chunk] of [['elem', '0'], ['batch', '128']]) {
-  test(`kernel count == self count == strace's count for ${name}`, { skip: haveStrace ? false : 'strace is not installed' }, () => {
+  test(`kernel count == self count == strace's count for ${name}`, (t) => {
+    if (!requireTool(t, 'strace', haveStrace ? undefined : 'not installed')) return;
     const dir = mkdtempSync(join(tmpdir(), 'bpfbench-strace-'));
     const log = join(dir, 'strace.log');
     const r = spawnSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=bpf,access,faccessat,faccessat2', process.execPath, FIXTURE, name, '2000', chunk], { encoding: 'utf8', timeout: 120_000 });

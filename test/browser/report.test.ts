@@ -11,16 +11,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { htmlReport } from '../../src/report/html.js';
 import { ROOT } from '../../src/paths.js';
-import { runCli } from '../helpers.js';
+import { requireTool, runCli } from '../helpers.js';
 
 type Json = { [k: string]: any };
 
 const CHROMIUM = 'chromium';
 const available = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
-const skip = available ? false : 'chromium is not installed (make deps installs Debian\'s chromium)';
+/** Chromium missing: each test skips, except under CI=true or BPFBENCH_REQUIRE_ALL=1, where it fails naming it. */
+const needChromium = (t: TestContext) => requireTool(t, 'chromium', available ? undefined : "not installed (make deps installs Debian's chromium)");
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--enable-logging=stderr', '--v=0'];
 const DARK = '--blink-settings=preferredColorScheme=0';
@@ -102,7 +103,8 @@ let html = '';
 /** The page's height in the light theme, as the first test measured it. */
 let pageHeight = 0;
 
-test('the page renders in Chromium from disk: no errors, no console output, every chart drawn at its size', { skip }, () => {
+test('the page renders in Chromium from disk: no errors, no console output, every chart drawn at its size', (t) => {
+  if (!needChromium(t)) return;
   html = page();
   writeFileSync(file, html);
   const ids = [...html.matchAll(/<svg class="chart" id="([^"]+)" viewBox="0 0 (\d+) (\d+)"/g)].map((m) => ({ id: m[1]!, ratio: Number(m[3]) / Number(m[2]) }));
@@ -126,7 +128,8 @@ test('the page renders in Chromium from disk: no errors, no console output, ever
   }
 });
 
-test('screenshots, light and dark: the whole page, on the theme\'s background', { skip }, (t) => {
+test('screenshots, light and dark: the whole page, on the theme\'s background', (t) => {
+  if (!needChromium(t)) return;
   if (!html) {
     html = page();
     writeFileSync(file, html);
@@ -144,7 +147,8 @@ test('screenshots, light and dark: the whole page, on the theme\'s background', 
   }
 });
 
-test('the page `bpfbench peers --html` writes renders from disk: no errors, no console output, the peers chart at its size', { skip }, () => {
+test('the page `bpfbench peers --html` writes renders from disk: no errors, no console output, the peers chart at its size', (t) => {
+  if (!needChromium(t)) return;
   const out = join(dir, 'peers.html');
   const r = runCli(['peers', '--entries', '16Ki', '--rounds', '1', '--strategies', 'elem,batch', '--html', out]);
   assert.equal(r.status, 0, r.stderr);
@@ -159,7 +163,8 @@ test('the page `bpfbench peers --html` writes renders from disk: no errors, no c
   assert.ok(c.marks > 5, 'bars drawn');
 });
 
-test('the checks fail when they should: a script error and a remote image are caught, by the page and by Chromium', { skip }, () => {
+test('the checks fail when they should: a script error and a remote image are caught, by the page and by Chromium', (t) => {
+  if (!needChromium(t)) return;
   const broken = join(dir, 'broken.html');
   writeFileSync(broken, (html || page()).replace('<main>', '<main><img src="https://example.invalid/x.png" alt=""><script>undefinedFunction();</script>'));
   const { check, console } = selfCheck(broken);

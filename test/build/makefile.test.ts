@@ -2,15 +2,19 @@
 // also ran helpers.js and fixtures/*.js as passing "tests".
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../src/paths.js';
 
 test('make test hands node --test only *.test.js files', () => {
-  // -n prints the recipe without running it; the last line is the test runner's.
+  // -n prints the recipe without running it: the test script; its node --test line is the runner's.
   const dry = spawnSync('make', ['-s', '--no-print-directory', '-n', 'test'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(dry.status, 0, dry.stderr);
-  const line = dry.stdout.trim().split('\n').filter((l) => l.includes('node --test')).pop();
-  assert.ok(line, `no node --test line in:\n${dry.stdout}`);
+  const script = /^bash (scripts\/test\.sh)$/m.exec(dry.stdout)?.[1];
+  assert.ok(script, `no test script in:\n${dry.stdout}`);
+  const line = readFileSync(join(ROOT, script), 'utf8').split('\n').filter((l) => l.startsWith('node --test')).pop()?.replace(/ \| tee .*$/, '');
+  assert.ok(line, `no node --test line in ${script}`);
   // Expand it as the shell would (the $(find …) in it), printing one argument a line.
   const args = spawnSync('sh', ['-c', `printf '%s\\n' ${line.replace(/^.*?node --test/, '')}`], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(args.status, 0, args.stderr);

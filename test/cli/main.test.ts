@@ -23,7 +23,7 @@ const bpfbench = (...args: string[]) => ['node', 'bpfbench', ...args];
 test('info without a map: exit 2, one line on the injected stderr', async () => {
   const c = captured();
   assert.equal(await main(bpfbench('info'), c.io), 2);
-  assert.equal(c.err(), 'bpfbench: info needs one of --pin PATH or --map-id ID\n');
+  assert.equal(c.err(), 'bpfbench: info needs one of --pin PATH or --map-id ID, or --kernel\n');
   assert.equal(c.out(), '');
 });
 

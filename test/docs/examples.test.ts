@@ -41,7 +41,7 @@ interface Container {
   image: string;
   command?: string[];
   args?: string[];
-  securityContext?: { privileged?: boolean };
+  securityContext?: { privileged?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[]; add?: string[] }; seccompProfile?: { type: string } };
   volumeMounts?: { name: string; mountPath: string }[];
 }
 interface JobManifest {
@@ -181,14 +181,17 @@ test('the workflow: on pull requests, as root on Linux, uploads what bpfbench wr
   for (const f of compare.slice(1, 3)) assert.ok(written.has(f), `compare reads ${f}, which no run writes`);
 });
 
-test('the Job: privileged, host PID (the kernel count filters on it), bpffs from the host, Node 20', () => {
+test('the Job: not privileged (CAP_BPF and CAP_PERFMON only, bpf(2) let through seccomp), no host PID (the kernel count knows the pod\'s own), bpffs from the host, Node 20', () => {
   const j = job();
   assert.equal(j.kind, 'Job');
   const pod = j.spec.template.spec;
-  assert.equal(pod.hostPID, true);
+  // The kernel count holds in the pod's own PID namespace: no hostPID.
+  assert.equal(pod.hostPID, undefined);
   const c = pod.containers[0]!;
   assert.match(c.image, /^node:20\b/);
-  assert.equal(c.securityContext?.privileged, true);
+  assert.equal(c.securityContext?.privileged, undefined);
+  assert.deepEqual(c.securityContext?.capabilities, { drop: ['ALL'], add: ['BPF', 'PERFMON'] });
+  assert.equal(c.securityContext?.seccompProfile?.type, 'Unconfined');
   const bpffs = pod.volumes.find((v) => v.hostPath?.path === '/sys/fs/bpf');
   assert.ok(bpffs, 'a hostPath volume for /sys/fs/bpf');
   assert.ok(c.volumeMounts?.some((m) => m.name === bpffs.name && m.mountPath === '/sys/fs/bpf'));

@@ -23,8 +23,10 @@ import { NATIVE_LIB } from '../../src/paths.js';
 import { buildRunResult } from '../../src/report/result.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
+import { iter } from '../../src/strategies/iter.js';
 import { READ_LOOPS, STRATEGIES, type ReadLoop, type Strategy } from '../../src/strategies/index.js';
 import { predictWalk, zeroSeedBuckets } from '../bpf/zero-seed.js';
+import { allowedStrategies, ITER, ITER_REFUSAL } from '../helpers.js';
 
 interface Shape {
   name: string;
@@ -42,7 +44,7 @@ const SHAPES: Shape[] = [
 ];
 
 function mapConfig(shape: Shape): MapConfig {
-  return { keySize: 4, valueSize: 4, entries: N, maxEntries: N, fill: 'batch', mapFlags: 0, kernelCount: true, iterProgram: true, ...shape.config };
+  return { keySize: 4, valueSize: 4, entries: N, maxEntries: N, fill: 'batch', mapFlags: 0, kernelCount: true, iterProgram: ITER, ...shape.config };
 }
 
 const POLICY = { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 };
@@ -108,7 +110,8 @@ for (const shape of SHAPES) {
       const lru = shape.config.mapType.startsWith('lru');
       const array = shape.config.mapType === 'array';
       assert.ok(bench.counter, 'the kernel counter audits the first read of each measurement');
-      for (const strategy of STRATEGIES) {
+      // Every strategy this kernel allows (the iterator only where it loads: the test below holds its refusal).
+      for (const strategy of allowedStrategies(STRATEGIES)) {
         if (array && strategy.drains) continue;
         // Chunk 2 makes a hash bucket overflow the chunk: ENOSPC growth, in both loops.
         const chunks = strategy.usesChunk && !strategy.expectedToFail && !array ? [64, 2] : [64];
@@ -156,6 +159,24 @@ for (const shape of SHAPES) {
     }
   });
 }
+
+test('the iterator where this kernel refuses it: one line naming it, before any map; the rest of a default list still reads', () => {
+  const asNamed = { ...runConfig(undefined, { strategies: [elem, iter], strategiesNamed: true }) };
+  const asDefault = { ...runConfig(undefined, { strategies: [elem, iter] }) };
+  if (ITER) {
+    const o = runBenchmark(asNamed, { progress: silentProgress });
+    assert.deepEqual(o.measurements.map((m) => [m.strategy.name, m.verdict.ok]), [['elem', true], ['iter', true]]);
+    assert.deepEqual(o.unavailable, []);
+    return;
+  }
+  const phases: string[] = [];
+  const progress: Progress = { ...silentProgress, start: (phase) => void phases.push(phase) };
+  assert.throws(() => runBenchmark(asNamed, { progress }), (e: Error) => e instanceof UsageError && ITER_REFUSAL.test(e.message) && !e.message.includes('\n'));
+  assert.deepEqual(phases, [], 'refused before any map was made');
+  const o = runBenchmark(asDefault, { progress: silentProgress });
+  assert.deepEqual(o.measurements.map((m) => [m.strategy.name, m.verdict.ok]), [['elem', true]]);
+  assert.match(`iter: ${o.unavailable[0]!.reason}`, ITER_REFUSAL);
+});
 
 test('--strict-chunk: a bucket larger than the chunk fails both loops alike, after the same calls', () => {
   const bench = openBenchMap(mapConfig(SHAPES[1]!), silentProgress);

@@ -20,7 +20,7 @@ import { silentProgress } from '../../src/harness/progress.js';
 import type { Verdict } from '../../src/harness/verdict.js';
 import { buildPeersResult, renderPeers } from '../../src/report/peers.js';
 import { TOOL } from '../../src/paths.js';
-import { filledHashMap, VALUE } from '../helpers.js';
+import { filledHashMap, requireTool, VALUE } from '../helpers.js';
 
 /** The object's syscall counter, loaded, not attached; closed after `fn`. */
 async function withCounter(fn: (c: SyscallCounter) => Promise<void>): Promise<void> {
@@ -63,8 +63,7 @@ const N = 20_000;
 const expect = { entries: N, value: VALUE };
 
 test('the C peer counted by the kernel: its process from the first call, its read alone, its own count equal', async (t) => {
-  const skip = ready(cPeer);
-  if (skip) return t.skip(skip);
+  if (!requireTool(t, cPeer.name, ready(cPeer))) return;
   await withCounter((counter) =>
     withPinnedMap(N, async (pin) => {
       const a = await cPeer.audit(pin, 'elem', 4096, expect, counter);
@@ -79,8 +78,7 @@ test('the C peer counted by the kernel: its process from the first call, its rea
 });
 
 test('the Go peer prints no bpf call count; the kernel counts its read and its start-up (cilium\'s batch probe outside the read)', async (t) => {
-  const skip = ready(goPeer);
-  if (skip) return t.skip(skip);
+  if (!requireTool(t, goPeer.name, ready(goPeer))) return;
   await withCounter((counter) =>
     withPinnedMap(N, async (pin) => {
       for (const strategy of ['elem', 'batch']) {
@@ -104,8 +102,7 @@ test('the Go peer prints no bpf call count; the kernel counts its read and its s
 });
 
 test('bpftool\'s dump counted by the kernel: its whole process, the same per command every time, a lookup per entry', async (t) => {
-  const skip = ready(bpftoolPeer);
-  if (skip) return t.skip(skip);
+  if (!requireTool(t, bpftoolPeer.name, ready(bpftoolPeer))) return;
   await withCounter((counter) =>
     withPinnedMap(N, async (pin) => {
       const a = await bpftoolPeer.audit(pin, 'elem', 0, expect, counter);
@@ -166,8 +163,7 @@ test('a self count the kernel contradicts fails the cell; a failed audit read fa
 });
 
 test('runPeers: one bpfbench row per loop, each audited by the kernel, each with its ratio to C; every count says who counted it', async (t) => {
-  const skip = ready(cPeer);
-  if (skip) return t.skip(skip);
+  if (!requireTool(t, cPeer.name, ready(cPeer))) return;
   const entries = 8192;
   const o = await runPeers(
     { entries, maxEntries: entries, fill: 'batch', mapFlags: 0, kernelCount: true, chunk: 1024, rounds: 2, strategies: ['elem', 'batch'], impls: ['ts', 'c'], loops: ['native', 'js'] },

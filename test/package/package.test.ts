@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { BpfObject, libbpfVersion } from '../../src/bpf/loader.js';
+import { BpfObject, libbpfVersion, ObjectLoadError } from '../../src/bpf/loader.js';
+import { Errno, errnoName } from '../../src/bpf/errors.js';
+import { probeFeature } from '../../src/bpf/features.js';
 import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
 import { ROOT } from '../../src/paths.js';
+import { requireTool } from '../helpers.js';
 import type { ProbeReport } from './installed-probe.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -161,14 +164,31 @@ test('each prebuilt file is for its architecture, and each BPF object passes thi
     assert.deepEqual(elfHeader(objPath), { magic: true, class64: true, little: true, type: 1, machine: EM_BPF }, `${arch}/bench.bpf.o: a BPF relocatable object`);
     // The object is arch-neutral BPF apart from PT_REGS (its own register
     // layout), so this kernel's verifier can check every architecture's.
-    const obj = BpfObject.open(objPath);
-    try {
-      obj.configureMap(MAP_NAME, { maxEntries: 1 });
-      obj.autoloadOnly(ALL_PROGS);
-      obj.load();
-    } finally {
-      obj.close();
+    // Each program is loaded on its own, so one the kernel refuses never
+    // hides the others: every one loads, or this kernel refuses it (EPERM,
+    // EACCES) and the probe says the same; the refused ones are named.
+    const lister = BpfObject.open(objPath);
+    const programs = lister.programs().map((p) => p.name);
+    lister.close();
+    for (const name of ALL_PROGS) assert.ok(programs.includes(name), `${arch}/bench.bpf.o has no program ${name}`);
+    const refused: string[] = [];
+    for (const name of programs) {
+      const obj = BpfObject.open(objPath);
+      try {
+        obj.configureMap(MAP_NAME, { maxEntries: 1 });
+        obj.autoloadOnly([name]);
+        obj.load();
+        assert.equal(obj.programFd(name) > 0, true, name);
+      } catch (e) {
+        if (!(e instanceof ObjectLoadError)) throw e;
+        assert.ok(e.errno === Errno.EPERM || e.errno === Errno.EACCES, `${arch}/bench.bpf.o ${name}: ${e.message}`);
+        assert.equal(probeFeature(`program:${name}`).state, 'refused', `${name}: refused here, and the probe must say so`);
+        refused.push(`${name} (${errnoName(e.errno)})`);
+      } finally {
+        obj.close();
+      }
     }
+    t.diagnostic(`${arch}/bench.bpf.o: ${programs.length - refused.length} of ${programs.length} programs load here${refused.length ? `; this kernel refuses ${refused.join(', ')}` : ''}`);
   }
 });
 
@@ -219,9 +239,9 @@ test('without libbpf.so.1 the installed bpfbench says, on one line, which packag
   const unshare = which('unshare');
   const mount = which('mount');
   const sh = ['/bin/sh', '/usr/bin/sh'].find((p) => existsSync(p));
-  if (!unshare || !mount || !sh) return t.skip('needs unshare, mount and sh');
+  if (!requireTool(t, 'unshare, mount and sh', !unshare || !mount || !sh ? 'not all on PATH' : undefined) || !unshare || !mount || !sh) return;
   const probe = spawnSync(unshare, ['--mount', '--', sh, '-c', `${mount} --bind /dev/null "$0"`, lib], { encoding: 'utf8' });
-  if (probe.status !== 0) return t.skip(`cannot make a mount namespace here: ${probe.stderr.trim()}`);
+  if (!requireTool(t, 'a private mount namespace (unshare --mount)', probe.status !== 0 ? probe.stderr.trim() : undefined)) return;
   const r = spawnSync(unshare, ['--mount', '--', sh, '-c', `${mount} --bind /dev/null "$0" && exec "$@"`, lib, join(prefix, 'bin', 'bpfbench'), 'run', '--entries', '64Ki', '--runs', '1'], {
     cwd: tmp,
     env: runEnv(),

@@ -242,6 +242,7 @@ function runOf(ms: StrategyMeasurement[]): RunOutcome {
     crossCheck: null,
     unavailable: [],
     notes: [],
+    counterPid: null,
   };
 }
 

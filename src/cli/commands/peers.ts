@@ -1,6 +1,8 @@
 // bpfbench peers: one pinned map read by bpfbench, a C program issuing the
-// same raw syscalls, Go with cilium/ebpf and bpftool, in alternation.
+// same raw syscalls, Go with cilium/ebpf, bpftool, bcc and readers of the
+// user's own (exec:NAME=COMMAND), in alternation.
 import { Option, type Command } from 'commander';
+import { parseImpls, parsePeerTimeout, peerTimeoutMs } from '../peer-impls.js';
 import { InvalidInputError } from '../../errors.js';
 import type { FillMethod } from '../../harness/fill.js';
 import { runPeers, type PeersConfig } from '../../harness/peers.js';
@@ -13,10 +15,12 @@ import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { chooseAvailable } from '../measure.js';
 import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
 import { writeJson, writeText } from '../output.js';
-import { parseList, rangeChecked } from '../parse.js';
+import { rangeChecked } from '../parse.js';
 import { cliProgress } from '../progress.js';
 
-const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool'];
+const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool', 'bcc'];
+/** Without --impls: bcc only when asked for (its per-element read is ~3× C's, and it compiles a module each read). */
+const DEFAULT_IMPLS = ['ts', 'c', 'go', 'bpftool'];
 
 interface PeersFlags extends OutputFlags {
   entries: number;
@@ -25,6 +29,9 @@ interface PeersFlags extends OutputFlags {
   strategies: string[];
   impls: string[];
   loops: ReadLoop[];
+  peerTimeout: number | 'auto';
+  /** --impls was given: a peer whose tools are missing is an error, not a skip. */
+  implsGiven: boolean;
   fill: FillMethod;
   pin?: string;
   html?: string;
@@ -45,6 +52,8 @@ function peersConfig(flags: PeersFlags): PeersConfig {
     rounds: flags.rounds,
     strategies: flags.strategies,
     impls: flags.impls,
+    requireTools: flags.implsGiven,
+    peerTimeoutMs: peerTimeoutMs(flags.peerTimeout, flags.entries),
     // Where bpfbench's own (ts) reads run, each loop a row.
     loops: flags.loops,
     pin: flags.pin,
@@ -79,11 +88,12 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     strategiesOption('comma-separated, of: elem, batch, batch-fixed-cursor', ['elem', 'batch']),
     chunkOption(),
     loopsOption(),
-    new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}`).argParser(parseList('--impls', 'implementation', PEER_IMPLS)).default([...PEER_IMPLS], PEER_IMPLS.join(',')).helpGroup(GROUP.read),
+    new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}, and exec:NAME=COMMAND (a reader of your own: docs/peers.md); one named here whose tools are missing is an error`).argParser(parseImpls(PEER_IMPLS)).default([...DEFAULT_IMPLS], DEFAULT_IMPLS.join(',')).helpGroup(GROUP.read),
+    new Option('--peer-timeout <s>', "seconds a peer's process may run before it is stopped and its row fails, or auto: 600, or 20 µs per entry when longer").argParser(parsePeerTimeout).default('auto').helpGroup(GROUP.measure),
     new Option('--rounds <n>', 'reads per implementation and strategy, in alternation').argParser(rangeChecked('--rounds', 1, 100)).default(3).helpGroup(GROUP.measure),
     jsonOption("write the result as JSON to a file, or '-' for stdout"),
     new Option('--html <file>', "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout").helpGroup(GROUP.output),
     colorOption(),
   );
-  return finishOptions(cmd).action(async (flags: PeersFlags, command: Command) => ctx.exit(await peersAction(flags, ctx.io, command)));
+  return finishOptions(cmd).action(async (flags: PeersFlags, c: Command) => ctx.exit(await peersAction({ ...flags, implsGiven: c.getOptionValueSource('impls') !== 'default' }, ctx.io, c)));
 }

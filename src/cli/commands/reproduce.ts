@@ -1,13 +1,18 @@
 // bpfbench reproduce: the published Go experiment (100Mi u32 → u32, chunk
 // 4096) read per element, by a correct batch loop and by the published loop
-// that never advances its cursor, side by side with the published figures.
+// that never advances its cursor, side by side with the published figures;
+// with --impls ts,go, Go with cilium/ebpf runs the same three reads on the
+// same map.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { GO_LIBRARY, goReads, prepareGo, type GoRead } from '../../harness/peers/reproduce-go.js';
+import { parseList } from '../parse.js';
 import { PUBLISHED_FILE } from '../../paths.js';
 import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../../report/reproduce.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
 import { measureAndPrint, type MeasuredRunFlags } from '../measure.js';
+import type { RunHooks } from '../../harness/run.js';
 import {
   addOptions,
   chunkOption,
@@ -23,16 +28,25 @@ import {
   RESULT_JSON_HELP,
   strictChunkOption,
   verboseOption,
+  GROUP,
 } from '../options.js';
 import { writeJson } from '../output.js';
 
 /** `reproduce` reads with these, the published loop included. */
 export const REPRODUCE_STRATEGIES = ['elem', 'batch', 'batch-fixed-cursor'];
 
-function reproduceAction(flags: MeasuredRunFlags, io: Io): number {
+/** ts: bpfbench's own reads (always: it makes the map); go: the Go peer's, on the same map. */
+const REPRODUCE_IMPLS = ['ts', 'go'];
+
+function reproduceAction(flags: MeasuredRunFlags & { impls: string[] }, io: Io): number {
   const published = checkPublished(JSON.parse(readFileSync(PUBLISHED_FILE, 'utf8')));
-  const { result, human, color } = measureAndPrint({ ...flags, maxEntries: undefined }, io, REPRODUCE_STRATEGIES);
-  const rep = buildReproduction(result, published);
+  const withGo = flags.impls.includes('go');
+  // Built before any map is made: missing tools or a failed build is one line.
+  if (withGo) prepareGo((line) => io.stderr.write(`bpfbench: ${line}\n`));
+  let go: GoRead[] | undefined;
+  const withMap: RunHooks['withMap'] = withGo ? (map, progress) => void (go = goReads(map, { entries: flags.entries, chunk: flags.chunk, strategies: REPRODUCE_STRATEGIES, progress })) : undefined;
+  const { result, human, color } = measureAndPrint({ ...flags, maxEntries: undefined }, io, REPRODUCE_STRATEGIES, { withMap });
+  const rep = buildReproduction(result, published, go && { library: GO_LIBRARY, reads: go });
   human.write(`\n${renderReproduction(rep, published, { color })}\n${explainReproduction(result, rep, published)}\n`);
   if (flags.json !== undefined) writeJson(flags.json, { ...result, reproduction: { published, ...rep } }, io.stdout);
   // The published loop's failed verification is the point; only the correct reads must verify.
@@ -43,6 +57,14 @@ export function addReproduceCommand(program: Command, ctx: CommandContext): Comm
   const cmd = program
     .command('reproduce')
     .description('reproduce the published Go experiment (100Mi u32 → u32, chunk 4096): per element, a correct batch read, and the published loop that never advances its cursor, side by side with the published figures');
-  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), loopOption(), ...measureOptions(), jsonOption(RESULT_JSON_HELP), verboseOption(), colorOption());
-  return finishOptions(cmd).action((flags: MeasuredRunFlags) => ctx.exit(reproduceAction(flags, ctx.io)));
+  const impls = new Option('--impls <list>', 'ts (bpfbench, always), and go: Go with cilium/ebpf runs the same three reads on the same map (its per-element read of 100Mi takes ~9 min here)')
+    .argParser((raw) => {
+      const list = parseList('--impls', 'implementation', REPRODUCE_IMPLS)(raw);
+      if (!list.includes('ts')) throw new InvalidArgumentError('--impls must include ts: bpfbench makes, fills and reads the map the others read.');
+      return list;
+    })
+    .default(['ts'], 'ts')
+    .helpGroup(GROUP.read);
+  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), loopOption(), impls, ...measureOptions(), jsonOption(RESULT_JSON_HELP), verboseOption(), colorOption());
+  return finishOptions(cmd).action((flags: MeasuredRunFlags & { impls: string[] }) => ctx.exit(reproduceAction(flags, ctx.io)));
 }

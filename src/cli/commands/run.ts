@@ -71,7 +71,7 @@ function runAction(flags: RunFlags, io: Io, cmd: Command): number {
   refuseMakingFlags(flags, cmd);
   if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
   if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new InvalidInputError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`);
-  const { result } = measureAndPrint(flags, io, flags.strategies, cmd.getOptionValueSource('strategies') === 'cli');
+  const { result } = measureAndPrint(flags, io, flags.strategies, { strategiesNamed: cmd.getOptionValueSource('strategies') === 'cli' });
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
   if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench run', json: result }]), io.stdout);
   if (flags.saveBaseline !== undefined) saveBaseline(flags.saveBaseline, result, flags.force, io);

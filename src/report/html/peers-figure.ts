@@ -12,8 +12,9 @@ import { plural, sourceLine, type Figures, type Peers } from './figure.js';
 import { esc } from './markup.js';
 
 /** C, the floor, in the text colour; the others in colours of their own. */
-const IMPL_COLOR: Record<string, number> = { c: 6, ts: 0, go: 2, bpftool: 3 };
-const implOrder = (impl: string) => Object.keys(IMPL_LABEL).indexOf(impl);
+const IMPL_COLOR: Record<string, number> = { c: 6, ts: 0, go: 2, bpftool: 3, bcc: 4 };
+/** The named implementations in IMPL_LABEL's order, then exec: readers. */
+const implOrder = (impl: string) => (impl in IMPL_LABEL ? Object.keys(IMPL_LABEL).indexOf(impl) : 99);
 
 /** `16,385 GET_NEXT_KEY + 16,384 LOOKUP_ELEM` (commands by name, so equal counts read alike), and whose calls they are when they cover a whole process. */
 function callsWords(n: PeerCalls): string {
@@ -55,27 +56,31 @@ function kernelCallsText(j: PeersResultJson): string {
 export function peersFigure(figs: Figures, r: Peers, id: string): void {
   const j: PeersResultJson = r.json;
   const panels: BarPanel[] = [];
-  for (const strategy of j.config.strategies) {
+  // exec: readers without {strategy} read their own way: a panel of their own.
+  const strategies = [...j.config.strategies, ...(j.results.some((x) => x.strategy === 'own') ? ['own'] : [])];
+  for (const strategy of strategies) {
     const cells = j.results.filter((x) => x.strategy === strategy).sort((a, b) => implOrder(a.impl) - implOrder(b.impl));
     if (!cells.length) continue;
     const c = cells.find((x) => x.impl === 'c');
     const bars = cells.map((x): Bar => {
       const n = Math.max(1, x.verified.entries);
-      const note = !x.verified.ok ? `wrong read: ${fmtInt(x.verified.distinct)} distinct keys` : x.impl === 'c' ? 'the floor' : x.ratioToC === null ? '' : `${fmtRatio(x.ratioToC)} C`;
+      // A failed row timed nothing: an empty bar that says why.
+      const ns = x.nsPerEntry ?? 0;
+      const note = x.error ? `failed: ${x.error}` : !x.verified.ok ? `wrong read: ${fmtInt(x.verified.distinct)} distinct keys` : x.impl === 'c' ? 'the floor' : x.ratioToC === null ? '' : `${fmtRatio(x.ratioToC)} C`;
       return {
         label: peerRowName(x.impl, x.loop),
-        value: x.nsPerEntry,
-        lo: x.wallNs.min / n,
-        hi: x.wallNs.max / n,
+        value: ns,
+        lo: x.wallNs ? x.wallNs.min / n : 0,
+        hi: x.wallNs ? x.wallNs.max / n : 0,
         color: IMPL_COLOR[x.impl] ?? 7,
-        valueText: `${fmtNsPerEntry(x.nsPerEntry)} ns`,
+        valueText: x.nsPerEntry === null ? 'no read' : `${fmtNsPerEntry(x.nsPerEntry)} ns`,
         note,
         failed: !x.verified.ok,
-        tooltip: `${peerRowName(x.impl, x.loop)}, ${peersStrategyLabel(x.strategy, j.config.chunk)}: median ${fmtNsPerEntry(x.nsPerEntry)} ns/entry over ${plural(x.runs, 'round')}${x.verified.ok ? '' : ` — failed verification: ${x.verified.problems.join('; ')}`}${callsTooltip(x)}`,
+        tooltip: `${peerRowName(x.impl, x.loop)}, ${peersStrategyLabel(x.strategy, x.chunk ?? j.config.chunk)}: median ${fmtNsPerEntry(ns)} ns/entry over ${plural(x.runs, 'round')}${x.verified.ok ? '' : ` — failed verification: ${x.verified.problems.join('; ')}`}${callsTooltip(x)}`,
       };
     });
     const panel: BarPanel = { title: peersStrategyLabel(strategy, j.config.chunk), bars };
-    if (c) panel.floor = { value: c.nsPerEntry, label: `C, raw syscalls: ${fmtNsPerEntry(c.nsPerEntry)} ns/entry, the floor` };
+    if (c?.nsPerEntry) panel.floor = { value: c.nsPerEntry, label: `C, raw syscalls: ${fmtNsPerEntry(c.nsPerEntry)} ns/entry, the floor` };
     panels.push(panel);
   }
   if (!panels.length) return;
