@@ -31,9 +31,10 @@ clean: clean-native
 
 native: native/libbpfbench.so
 
-native/libbpfbench.so: native/read-loop.c
+NATIVE_SRC := native/read-loop.c native/check.c
+native/libbpfbench.so: $(NATIVE_SRC) native/check.h
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
-	$(CLANG) $(NATIVE_CFLAGS) $< -o $@
+	$(CLANG) $(NATIVE_CFLAGS) $(NATIVE_SRC) -o $@
 
 clean-native:
 	rm -f native/*.so
@@ -66,10 +67,10 @@ prebuilt:
 	  $(MAKE) --no-print-directory $(PREBUILT_DIR)/$(a)/libbpfbench.so $(PREBUILT_DIR)/$(a)/bench.bpf.o || exit 1; \
 	else echo "warning: no $(a) cross toolchain: the package leaves $(a) out (Debian: apt-get install $(CROSS_PKGS_$(a)))" >&2; fi;)
 
-$(PREBUILT_DIR)/%/libbpfbench.so: native/read-loop.c
+$(PREBUILT_DIR)/%/libbpfbench.so: $(NATIVE_SRC) native/check.h
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
 	@mkdir -p $(@D)
-	$(CLANG) --target=$(TRIPLE_$*) $(NATIVE_CFLAGS) -s $< -o $@
+	$(CLANG) --target=$(TRIPLE_$*) $(NATIVE_CFLAGS) -s $(NATIVE_SRC) -o $@
 
 $(PREBUILT_DIR)/%/bench.bpf.o: bpf/bench.bpf.c
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }

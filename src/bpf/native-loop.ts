@@ -21,6 +21,7 @@ import type { BpfMap } from './map.js';
 import { nextPow2, traitsOf } from './map-types.js';
 import { LAT_BUCKETS, LAT_SUB_BITS, type LatencyHistogram, type LatencySource, samplingFor } from './latency.js';
 import { NativeBlock } from './native.js';
+import type { NativeCheck } from './native-check.js';
 import { callCounts } from './syscall.js';
 
 /** struct bb_state: byte offset of every field. */
@@ -52,6 +53,8 @@ const ITER_WINDOWS = 8;
 type StepFn = (state: number) => number;
 interface Lib {
   step: StepFn;
+  /** A step, then its entries folded into a native check (native/check.c). */
+  stepCheck: (state: number, check: number) => number;
   reset: StepFn;
   /** Tests: the C loop's bucket of a duration, and a duration filed into a state's histogram. */
   latBucket: (ns: number) => number;
@@ -86,6 +89,7 @@ export function loadNativeLoop(): Lib {
     name = l.func('const char *bb_table_name(int i)') as typeof name;
     loaded = {
       step: l.func('int bb_step(uintptr_t state)') as StepFn,
+      stepCheck: l.func('int bb_step_check(uintptr_t state, uintptr_t check)') as Lib['stepCheck'],
       reset: l.func('void bb_reset(uintptr_t state)') as StepFn,
       latBucket: l.func('long bb_lat_bucket(uint64_t ns)') as Lib['latBucket'],
       latRecord: l.func('void bb_lat_record(uintptr_t state, uint64_t ns)') as Lib['latRecord'],
@@ -324,15 +328,16 @@ export class NativeRead implements LatencySource {
 
   /**
    * Runs the walk in C until the buffers are full or it ends, and returns
-   * the reused hand-over. Allocates nothing, except when an ENOSPC growth
+   * the reused hand-over. With a check, C also folds the hand-over's entries
+   * into it (the verifier's proofs, made while they are in cache). Allocates nothing, except when an ENOSPC growth
    * outgrew the buffers (then they are reallocated and the walk resumes).
    */
-  next(): HandOver {
-    let st = this.lib.step(this.addr);
+  next(check?: NativeCheck): HandOver {
+    let st = check ? this.lib.stepCheck(this.addr, check.addr) : this.lib.step(this.addr);
     while (st === Const.ST_NEED_BUFFER) {
       this.addCounts();
       this.allocate(capacityFor(this.keySize + this.stride, this.chunk, this.handOverEntries));
-      st = this.lib.step(this.addr);
+      st = check ? this.lib.stepCheck(this.addr, check.addr) : this.lib.step(this.addr);
     }
     this.addCounts();
     const h = this.handOver;
@@ -366,6 +371,10 @@ export class NativeRead implements LatencySource {
   /** batch: times ENOSPC doubled the chunk since this read was made. */
   get growths(): number {
     return u64At(this.state.u32, Field.growths);
+  }
+  /** Bytes of a key, and of a value in user space: what a check's shape must match. */
+  get entryShape(): { keySize: number; valueStride: number } {
+    return { keySize: this.keySize, valueStride: this.stride };
   }
   /** iter: bytes in the buffer at the end of the last hand-over (a partial record included). */
   get bytes(): number {

@@ -14,6 +14,7 @@ import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index
 import { traitsOf } from '../bpf/map-types.js';
 import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
+import type { WallAccount } from './wall-time.js';
 import { matchesAudit, Sampler, type Audit, type ReadSample } from './sample.js';
 import { asSample, latencyOf, summarize, summaryOf, type Summary } from './stats.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
@@ -73,6 +74,8 @@ export interface MeasureOptions {
   iterProgFd?: number;
   /** Where the read loop runs (default: native), passed to the strategy. */
   loop?: ReadLoop;
+  /** The run's wall-time account (harness/wall-time.ts). */
+  account?: WallAccount;
 }
 
 export interface StrategyMeasurement {
@@ -166,7 +169,7 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   const { strategy, chunk } = o;
   const label = strategyLabel(strategy, chunk);
   const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop });
-  const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter });
+  const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter, account: o.account });
   let warmupRuns: number;
   let samples: ReadSample[];
   let wallNs: Summary;
@@ -180,7 +183,8 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
     // counted as allocation, inside a read. (Not before every read: a forced
     // full GC can flush compiled code, which the next read would recompile,
     // and allocate.)
-    fullGc();
+    if (o.account) o.account.time('garbage collection before each strategy', false, fullGc);
+    else fullGc();
     const warm = warmUp(sampler, o.policy.warmup);
     warmupRuns = warm.runs;
     if (warm.failed && !strategy.expectedToFail) {

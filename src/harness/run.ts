@@ -20,6 +20,7 @@ import { Verifier } from './verifier.js';
 import { measureUnderWriters, type WritersSetting } from './under-writers.js';
 import { ConsistencySink, freshKeys } from './consistency.js';
 import { Writers } from './writers.js';
+import { WallAccount } from './wall-time.js';
 
 
 export interface RunConfig extends MapConfig {
@@ -60,6 +61,8 @@ export interface RunOutcome {
   counterPid: CounterIdentity | null;
   /** What the run did without because this kernel refuses it (the kernel count), one line each. */
   notes: string[];
+  /** Where the run's wall time went, phase by phase (the CLI adds the process's total). */
+  wall: WallAccount;
 }
 
 export interface RunHooks {
@@ -122,10 +125,19 @@ function checkWriters(config: RunConfig, existing: boolean): void {
 
 export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
   const existing = asked.source.kind !== 'create';
-  const { config, unavailable, notes } = checkStrategies(asked, existing);
+  const wall = new WallAccount();
+  const { config, unavailable, notes } = wall.time('probes and checks before the map', false, () => checkStrategies(asked, existing));
   if (config.strategies.length === 0) throw new UsageError(`nothing to read: ${unavailable.map((u) => `${u.strategy}: ${u.reason}`).join('; ')}`);
   const withIter = { ...config, iterProgram: config.strategies.some((s) => s.needsIterProgram), writerProgram: config.writers !== undefined };
+  const t0 = process.hrtime.bigint();
   const bench = config.source.kind === 'create' ? openBenchMap(withIter, hooks.progress) : openExistingMap(config.source, withIter);
+  const opened = Number(process.hrtime.bigint() - t0);
+  // The map's creation and fill, each as it was timed; the rest of opening it (the BPF object's load, an LRU map's census) apart.
+  const created = bench.record.createNs ?? 0;
+  const filled = bench.fill?.wallNs ?? 0;
+  if (created) wall.add('create the map', created, true);
+  if (filled) wall.add('fill', filled, true);
+  wall.add('load the BPF object; census of what the map holds', Math.max(0, opened - created - filled), false);
   let under: { writers: Writers; sink: ConsistencySink } | undefined;
   try {
     // A map we filled is checked against what we wrote; any other map, across strategies.
@@ -146,34 +158,37 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
         iterProgFd: bench.iterProgFd,
         refill,
         loop: loopOf(config),
+        account: wall,
       });
       measurements.push(m);
       // A drain leaves the map empty: fill it again for the strategies after it.
-      if (strategy.drains && refill) refill();
+      if (strategy.drains && refill) wall.time('refill after a drain', true, refill);
       if (config.writers && !m.failed) {
         // Started after the first strategy's own reads (and its audit): idle until a round runs them.
-        under ??= startWriters(config, config.writers, bench.writerProgFd);
-        m.underWriters = measureUnderWriters({
+        const w = (under ??= startWriters(config, config.writers, bench.writerProgFd));
+        m.underWriters = wall.time(`${m.label}: reads under writers`, true, () => measureUnderWriters({
           map: bench.map,
           strategy,
           chunk: config.chunk,
-          writers: under.writers,
+          writers: w.writers,
           writerCount: config.writers!.n,
-          sink: under.sink,
+          sink: w.sink,
           rounds: Math.max(1, config.repeat.minRuns),
           progress: hooks.progress,
           loop: loopOf(config),
           iterProgFd: bench.iterProgFd,
           strictChunk: config.strictChunk,
-        });
+        }));
       }
     }
-    hooks.withMap?.(bench.map, hooks.progress);
+    if (hooks.withMap) wall.time('other readers of the same map', true, () => hooks.withMap!(bench.map, hooks.progress));
     const checked = existing ? crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict }))) : null;
-    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes, counterPid: bench.counter?.identity ?? null };
+    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes, counterPid: bench.counter?.identity ?? null, wall };
   } finally {
-    under?.writers.close();
-    bench.close();
+    wall.time('close the map and writers', false, () => {
+      under?.writers.close();
+      bench.close();
+    });
   }
 }
 

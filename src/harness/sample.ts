@@ -14,6 +14,7 @@ import { MapChangedError } from '../strategies/elem.js';
 import type { PreparedRead, ReadReport } from '../strategies/index.js';
 import type { Progress } from './progress.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
+import type { WallAccount } from './wall-time.js';
 
 /** Syscalls of one read as the kernel counted them (every thread of the process). */
 export interface KernelSample {
@@ -218,6 +219,8 @@ export interface SamplerOptions {
   label: string;
   /** The kernel-side syscall counter: attached for the audited read alone (audited()). */
   counter?: SyscallCounter;
+  /** The run's wall-time account: each read's own time, and the time around it. */
+  account?: WallAccount;
 }
 
 /** Measures the reads of one prepared strategy, one at a time. */
@@ -263,6 +266,7 @@ export class Sampler {
 
   private measured(phase: string, counter: SyscallCounter | undefined, bound: number | undefined): { sample: ReadSample; cut: boolean; entries: number } {
     const { prepared, sink, progress, label } = this.o;
+    const start = process.hrtime.bigint();
     const bounded = bound === undefined ? undefined : new BoundedSink(sink, bound);
     prepared.beforeRead?.();
     counter?.attach();
@@ -314,6 +318,12 @@ export class Sampler {
     if (aborted) sample.aborted = { steps: aborted.steps };
     // Copied out of the reader (the next read overwrites it), after the timed window.
     if (report?.callLatency) sample.callLatency = LatencyHistogram.of(report.callLatency);
+    const account = this.o.account;
+    if (account) {
+      const kind = counter ? 'audit read' : phase.startsWith('warmup') ? 'warmup reads' : phase === 'audit' ? 'audit read' : 'timed reads';
+      account.add(`${label}: ${kind}`, sample.wallNs, true);
+      account.add('around each read: reset, counters, verdict', Number(process.hrtime.bigint() - start) - sample.wallNs, false);
+    }
     return { sample, cut, entries: cut ? bounded!.delivered : verdict.entries };
   }
 }

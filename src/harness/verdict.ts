@@ -19,6 +19,8 @@ export interface Verdict {
   badKeys: number;
   /** Human-readable reasons when !ok. */
   problems: string[];
+  /** Which code judged the entries: the native check in C (native/check.c), the TypeScript verifier, or both (absent: a census or cross-check, in TypeScript). */
+  checkedBy?: 'native' | 'js' | 'native+js';
   /** The read's sums (mod 2^32, unsigned), for comparing reads of a map of unknown content. */
   keySum?: number;
   checksum?: number;

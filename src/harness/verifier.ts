@@ -2,13 +2,22 @@
 // and every value the loader wrote. Strategies feed each entry they read to
 // a Verifier; it keeps a bitmap of keys and order-independent checksums, all
 // in preallocated memory, so feeding it allocates nothing.
+//
+// With the native loop it offers a native check (bpf/native-check.ts,
+// native/check.c): the same proofs made in C on each hand-over while it is
+// in cache, into the same bitmap; verdict() adds the two. This file stays
+// the reference: the js loop uses it, and a test holds the C check to it.
+import { type CheckShape, NativeCheck } from '../bpf/native-check.js';
 import { bitSet, expectedCount, expectedSums, expectedWord, type Expectation } from './expectation.js';
 import { Pattern, u32le } from './pattern.js';
 import { pairTerm, readProblems, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
 export class Verifier implements VerifyingSink {
   readonly expect: Expectation;
-  private readonly bitmap: Uint32Array;
+  private bitmap: Uint32Array;
+  private check: NativeCheck | undefined;
+  private checkTried = false;
+  private readonly allowNative: boolean;
   private readonly value: number;
   private readonly constant: boolean;
   private readonly pattern: Pattern | undefined;
@@ -28,8 +37,10 @@ export class Verifier implements VerifyingSink {
   private nextProgress = Infinity;
   private progressStep = 1 << 16;
 
-  constructor(expect: Expectation) {
+  /** `native: false`: never offer the native check (every entry comes here). */
+  constructor(expect: Expectation, options: { native?: boolean } = {}) {
     this.expect = expect;
+    this.allowNative = options.native ?? process.env.BPFBENCH_CHECK !== 'js';
     this.limit = expect.entries;
     this.present = expect.present;
     this.count = expectedCount(expect);
@@ -53,6 +64,58 @@ export class Verifier implements VerifyingSink {
     this.present = present;
     this.count = expectedCount(this.expect);
     this.expected = expectedSums(this.expect);
+    this.check?.setPresent(present);
+  }
+
+  /**
+   * The native loop's fast path: a check C folds each hand-over into, for
+   * entries of this shape (key bytes, value bytes in user space), or
+   * undefined (the shape is not the expectation's, the library is missing,
+   * or native checks are off).
+   */
+  nativeCheck(keySize: number, valueStride: number): NativeCheck | undefined {
+    if (!this.checkTried) {
+      this.checkTried = true;
+      const shape = this.checkShape();
+      if (this.allowNative && shape) {
+        try {
+          const c = new NativeCheck(shape);
+          c.bitmap.set(this.bitmap);
+          this.bitmap = c.bitmap;
+          c.setPresent(this.present);
+          this.check = c;
+        } catch {
+          this.check = undefined;
+        }
+      }
+    }
+    const c = this.check;
+    if (!c || keySize !== c.shape.keySize || valueStride !== c.shape.valueSlot * c.shape.slots) return undefined;
+    return c;
+  }
+
+  /** After a hand-over C checked: progress, as add() ticks it. */
+  folded(): void {
+    if (!this.progress) return;
+    const seen = this.entries + (this.check?.entries ?? 0);
+    if (seen >= this.nextProgress) {
+      this.nextProgress = seen + this.progressStep;
+      this.progress(seen);
+    }
+  }
+
+  /** What C needs of the expectation, or undefined for a shape it cannot describe. */
+  private checkShape(): CheckShape | undefined {
+    const p = this.pattern;
+    const base = { limit: this.limit, written: this.written, constant: this.constant ? this.value >>> 0 : undefined };
+    if (p) return { ...base, keySize: p.shape.keySize, valueSize: p.shape.valueSize, valueSlot: p.shape.valueSlot, slots: p.shape.slots };
+    return { ...base, keySize: 4, valueSize: 4, valueSlot: 4, slots: 1 };
+  }
+
+  /** Frees the native check's memory (also freed when the verifier is collected). */
+  free(): void {
+    this.check?.free();
+    this.check = undefined;
   }
 
   reset(progress?: ProgressFn): void {
@@ -63,6 +126,7 @@ export class Verifier implements VerifyingSink {
     this.checksum = 0;
     this.badValues = 0;
     this.badKeys = 0;
+    this.check?.reset();
     this.progress = progress;
     this.nextProgress = progress ? this.progressStep : Infinity;
   }
@@ -113,7 +177,8 @@ export class Verifier implements VerifyingSink {
 
   /** The running sums (mod 2^32, as i32) of what was read so far. */
   sums(): { keySum: number; checksum: number } {
-    return { keySum: this.keySum, checksum: this.checksum };
+    const c = this.check?.totals();
+    return { keySum: (this.keySum + (c?.keySum ?? 0)) | 0, checksum: (this.checksum + (c?.checksum ?? 0)) | 0 };
   }
 
   private tick(): void {
@@ -123,10 +188,18 @@ export class Verifier implements VerifyingSink {
 
   verdict(): Verdict {
     const N = this.count;
-    const { entries, distinct, badValues, badKeys } = this;
-    const keySumOk = this.keySum === this.expected.keySum;
-    const checksumOk = this.checksum === this.expected.checksum;
+    // The native check's totals, when C checked hand-overs of this read: the bitmap is shared, the counts add.
+    const c = this.check?.totals();
+    const native = c !== undefined && c.entries > 0;
+    const entries = this.entries + (c?.entries ?? 0);
+    const distinct = this.distinct + (c?.distinct ?? 0);
+    const badValues = this.badValues + (c?.badValues ?? 0);
+    const badKeys = this.badKeys + (c?.badKeys ?? 0);
+    const { keySum, checksum } = this.sums();
+    const keySumOk = keySum === this.expected.keySum;
+    const checksumOk = checksum === this.expected.checksum;
     const problems = readProblems({ entries, distinct, badValues, badKeys, keySumOk, checksumOk }, { entries: N, distinct: N }, { repeats: true });
-    return { ok: problems.length === 0, entries, distinct, expectedEntries: N, keySumOk, checksumOk, badValues, badKeys, problems };
+    const checkedBy = native ? (this.entries > 0 ? 'native+js' : 'native') : 'js';
+    return { ok: problems.length === 0, entries, distinct, expectedEntries: N, keySumOk, checksumOk, badValues, badKeys, problems, checkedBy };
   }
 }

@@ -24,7 +24,7 @@ export interface PeerCellJson {
   error: string | null;
   /** Timed reads (0: the row failed before one). */
   runs: number;
-  verified: { ok: boolean; expectedToFail: boolean; entries: number; distinct: number; problems: string[] };
+  verified: { ok: boolean; expectedToFail: boolean; entries: number; distinct: number; problems: string[]; checkedBy?: 'native' | 'js' | 'native+js' };
   /** null: no read was timed (a failed row). */
   wallNs: { mean: number; sd: number; median: number; min: number; max: number; samples: number[] } | null;
   nsPerEntry: number | null;
@@ -70,7 +70,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
       timeIncludesStartup: x.timing.includesStartup,
       error: x.error,
       runs: w?.samples.length ?? 0,
-      verified: { ok: x.verdict.ok, expectedToFail: x.expectedToFail, entries: x.verdict.entries, distinct: x.verdict.distinct, problems: x.verdict.problems },
+      verified: { ok: x.verdict.ok, expectedToFail: x.expectedToFail, entries: x.verdict.entries, distinct: x.verdict.distinct, problems: x.verdict.problems, checkedBy: x.verdict.checkedBy ?? 'js' },
       wallNs: w && { mean: w.mean, sd: w.sd, median: w.median, min: w.min, max: w.max, samples: w.samples },
       nsPerEntry: x.nsPerEntry,
       ratioToC: w && base?.wallNs && base.verdict.ok === x.verdict.ok ? w.median / base.wallNs.median : null,

@@ -12,6 +12,7 @@ import { freshKeys, stableCount, volatileInside, type Consistency } from '../har
 import type { WritersMeasurement, WritersSetting } from '../harness/under-writers.js';
 import type { ReadLoop, Unavailable } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
+import { processWallNs, type WallAccount } from '../harness/wall-time.js';
 import { fmtX } from './format.js';
 
 export const SCHEMA_VERSION = 1;
@@ -213,6 +214,8 @@ export interface RunResultJson {
   crossCheck?: CrossCheck | null;
   /** Strategies of a default list this kernel refuses, left out of the run, each with its one-line reason (absent before it was recorded). */
   unavailable?: Unavailable[];
+  /** Where the process's wall time went (absent before it was recorded). */
+  wallTime?: WallTimeJson;
   summary: {
     ok: boolean;
     /** Median elem time / median time of each verified strategy. */
@@ -292,6 +295,7 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
       badValues: v.badValues,
       badKeys: v.badKeys,
       problems: v.problems,
+      checkedBy: v.checkedBy ?? 'js',
     },
     counted: first.counted,
     effectiveChunk: m.strategy.usesChunk ? (m.samples[m.samples.length - 1]!.chunk ?? m.chunk) : null,
@@ -385,7 +389,30 @@ export function summaryLine(results: StrategyResultJson[], speedup: Record<strin
   return ok.map((r) => `${r.label} read ${fmt(r.verified.entries)} entries in ${(r.wallNs.median / 1e9).toFixed(3)} s`).join('; ');
 }
 
-export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Date()): RunResultJson {
+export interface WallTimeJson {
+  /** The process's wall time from its start to the result (process.uptime()). */
+  totalNs: number;
+  /** Each phase as timed where it ran, in order; kernelBound: the kernel does its work (create, fill, the reads themselves). */
+  phases: { phase: string; ns: number; kernelBound: boolean }[];
+  /** What no phase covers: node's start, loading modules, the command line, building the result. */
+  otherNs: number;
+  /** bpfbench's own time: the phases that are not kernel-bound, and otherNs; and its share of totalNs. */
+  ownNs: number;
+  ownShare: number;
+}
+
+/** The account of a run's wall time, closed at `totalNs`. */
+export function wallTimeOf(wall: WallAccount, totalNs: number): WallTimeJson {
+  const phases = wall.phases.map((p) => ({ ...p }));
+  const covered = phases.reduce((a, p) => a + p.ns, 0);
+  const total = Math.max(totalNs, covered);
+  const otherNs = total - covered;
+  const ownNs = phases.filter((p) => !p.kernelBound).reduce((a, p) => a + p.ns, 0) + otherNs;
+  return { totalNs: total, phases, otherNs, ownNs, ownShare: ownNs / Math.max(1, total) };
+}
+
+/** The result of a run; `totalNs`: the process's wall time so far (the wall-time account's total). */
+export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Date(), totalNs = processWallNs()): RunResultJson {
   const results = o.measurements.map((m) => strategyResult(m, o.config.writers));
   const base = results.find((r) => r.strategy === 'elem' && r.verified.ok);
   const speedup: Record<string, number> = {};
@@ -435,6 +462,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
     results,
     crossCheck: o.crossCheck ?? null,
     unavailable: o.unavailable,
+    wallTime: wallTimeOf(o.wall, totalNs),
     summary: {
       ok: failed.length === 0 && !disagree,
       speedup,

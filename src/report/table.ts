@@ -2,7 +2,7 @@
 // that fits 80 columns, and a detail table (--verbose) with every figure.
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
-import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
+import { loopOf, type RunResultJson, type StrategyResultJson, type WallTimeJson } from './result.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
 
 export interface RenderOptions {
@@ -223,8 +223,22 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   else lines.push(c.dim('✓ = the kernel counted the same bpf calls as bpfbench, command by command'));
   for (const u of r.unavailable ?? []) lines.push(c.yellow(`left out ${u.strategy}: ${u.reason}`));
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
+  if (r.wallTime) lines.push(c.dim(wallTimeLine(r.wallTime)));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));
   return lines.join('\n');
+}
+
+/** `wall 12.3 s: create 0.1 %, fill 20.3 %, reads 76.5 % (kernel-bound); bpfbench's own 3.1 %: …` */
+export function wallTimeLine(w: WallTimeJson): string {
+  const pct = (ns: number) => `${((100 * ns) / Math.max(1, w.totalNs)).toFixed(1)} %`;
+  const sumOf = (f: (p: WallTimeJson['phases'][number]) => boolean) => w.phases.filter(f).reduce((a, p) => a + p.ns, 0);
+  const reads = sumOf((p) => p.kernelBound && /reads?$|read$/.test(p.phase));
+  const other = sumOf((p) => p.kernelBound && !/reads?$|read$/.test(p.phase) && p.phase !== 'create the map' && p.phase !== 'fill');
+  const kernel = [`create ${pct(sumOf((p) => p.phase === 'create the map'))}`, `fill ${pct(sumOf((p) => p.phase === 'fill'))}`, `reads ${pct(reads)}`];
+  if (other > 0) kernel.push(`refills and other readers ${pct(other)}`);
+  const own = w.phases.filter((p) => !p.kernelBound && p.ns > 0).map((p) => `${p.phase} ${pct(p.ns)}`);
+  own.push(`everything else ${pct(w.otherNs)}`);
+  return `wall ${fmtDuration(w.totalNs)}: ${kernel.join(', ')} (kernel-bound); bpfbench's own ${pct(w.ownNs)}: ${own.join(', ')}`;
 }
 
 /** The header above the table: what was measured, where. */

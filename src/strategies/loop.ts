@@ -4,8 +4,11 @@
 // - 'js': the loop in TypeScript, one koffi call per bpf(2) / read(2).
 // - 'native' (the default): the same syscalls, in the same order, issued by
 //   the C library (native/libbpfbench.so via src/bpf/native-loop.ts), one
-//   koffi call per hand-over of up to 64Ki entries. The entries reach the
-//   sink from the hand-over's native buffers, a whole hand-over at a time.
+//   koffi call per hand-over of up to 64Ki entries. A sink that offers a
+//   native check (the verifier of a map bpfbench filled) has each hand-over
+//   checked in C while it is in cache (native/check.c); any other sink
+//   (census, consistency, a foreign map's cross-check) gets the entries
+//   from the hand-over's native buffers, a whole hand-over at a time.
 //
 // Each strategy file prepares the loop it is asked for (StrategyOptions.loop),
 // so a new strategy is still one file and one line in index.ts.
@@ -69,11 +72,22 @@ export function recordsPut(map: BpfMap): HandOverPut {
 export function drainNative(read: NativeRead, sink: EntrySink, put: HandOverPut, mapChanged?: (steps: number) => Error): number {
   let delivered = 0;
   let h: HandOver;
-  do {
-    h = read.next();
-    if (h.count > 0) put(sink, h);
-    delivered += h.count;
-  } while (h.status === NativeStatus.more);
+  const { keySize, valueStride } = read.entryShape;
+  const check = sink.nativeCheck?.(keySize, valueStride);
+  if (check) {
+    // The verifier's proofs made in C, on each hand-over while it is in cache.
+    do {
+      h = read.next(check);
+      delivered += h.count;
+      sink.folded?.();
+    } while (h.status === NativeStatus.more);
+  } else {
+    do {
+      h = read.next();
+      if (h.count > 0) put(sink, h);
+      delivered += h.count;
+    } while (h.status === NativeStatus.more);
+  }
   const e = read.failure(mapChanged);
   if (e) throw e;
   return delivered;

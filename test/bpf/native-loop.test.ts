@@ -509,7 +509,7 @@ test('a library built from another struct layout is refused', () => {
   const changed = src.replace('#define KEY_MAX 512', '#define KEY_MAX 256');
   assert.notEqual(changed, src);
   writeFileSync(join(dir, 'read-loop.c'), changed);
-  const cc = spawnSync('clang', ['-O2', '-fPIC', '-shared', '-Wall', '-Werror', join(dir, 'read-loop.c'), '-o', join(dir, 'lib.so')], { encoding: 'utf8' });
+  const cc = spawnSync('clang', ['-O2', '-fPIC', '-shared', '-Wall', '-Werror', `-I${join(ROOT, 'native')}`, join(dir, 'read-loop.c'), join(ROOT, 'native/check.c'), '-o', join(dir, 'lib.so')], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
   const map = makeMap(SHAPES[1]!);
   try {

@@ -3,6 +3,7 @@
 // chunk within 5 % of the asymptote, the fastest chunk under a p99 call
 // budget (or none), and what the sweep's result, table, Markdown and chart
 // say about them; the run table's `p99 call` column.
+import { WallAccount } from '../../src/harness/wall-time.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type CallLatency, LatencyHistogram, SAMPLE_EVERY } from '../../src/bpf/latency.js';
@@ -243,6 +244,7 @@ function runOf(ms: StrategyMeasurement[]): RunOutcome {
     unavailable: [],
     notes: [],
     counterPid: null,
+    wall: new WallAccount(),
   };
 }
 

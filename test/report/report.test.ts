@@ -1,4 +1,5 @@
 // The report layer is pure: results, tables and lines from measurements.
+import { WallAccount } from '../../src/harness/wall-time.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StrategyMeasurement } from '../../src/harness/measure.js';
@@ -82,6 +83,7 @@ function outcome(ms: StrategyMeasurement[]): RunOutcome {
     unavailable: [],
     notes: [],
     counterPid: 'pid-namespace',
+    wall: new WallAccount(),
   };
 }
 
@@ -106,7 +108,7 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   const r = buildRunResult(outcome([measurement(elem, [4e9, 4.2e9, 4.4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 6e8], { LOOKUP_BATCH: 257 })]), tool, new Date(0));
   assert.equal(r.schemaVersion, SCHEMA_VERSION);
   assert.equal(r.createdAt, '1970-01-01T00:00:00.000Z');
-  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'unavailable', 'summary', 'warnings']);
+  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'unavailable', 'wallTime', 'summary', 'warnings']);
   const [e, b] = r.results;
   assert.equal(e!.wallNs.median, 4.2e9);
   assert.equal(e!.nsPerEntry, 4.2e9 / N);
