@@ -13,6 +13,7 @@ import { mergeResults } from './fleet.js';
 import { Figures, plural, type Peers, type Run, type Sweep } from './html/figure.js';
 import { esc } from './html/markup.js';
 import { peersFigure } from './html/peers-figure.js';
+import { sizeFigure } from './html/size-figure.js';
 import { headlineCard, latencyFigure, runsFigure } from './html/run-figures.js';
 import { CSP, SELF_CHECK, STYLE } from './html/style.js';
 import { sweepFigure } from './html/sweep-figure.js';
@@ -49,6 +50,7 @@ export function htmlPage(results: LoadedResult[]): string {
   }
   if (peers.length) {
     for (const r of peers) peersFigure(figs, r, figs.nextId());
+    sizeFigure(figs, peers, figs.nextId());
     body.push(`<section id="peers"><h2>Against other implementations</h2><p>The same pinned map read by bpfbench and by C (raw syscalls, the floor), Go (cilium/ebpf) and bpftool, in alternation.</p>\n${figs.take()}</section>`);
   }
   body.push(`<section id="merged"><h2>All results, by configuration</h2>\n${fleetSection(fleet)}</section>`);
