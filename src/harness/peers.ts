@@ -78,6 +78,21 @@ export interface PeerCell {
   selfBpfCalls: (CallCount & { agrees: boolean }) | null;
   /** An external peer's whole audited process, start-up included, as the kernel counted it. */
   processBpfCalls: CallCount | null;
+  /** The audit read's time, inside bpf(2) (the kernel's clock) and outside it; null where it cannot be split. */
+  auditTime: AuditTime | null;
+}
+
+/**
+ * One audited read's wall time on the reader's own clock, and the time its
+ * thread(s) spent inside bpf(2), sys_enter to sys_exit, as the kernel timed
+ * it: the rest (outsideNs) is the reader's own work between calls (loop,
+ * copies, checks, crossings). The counter's tracepoints are attached during
+ * this read, for every implementation alike.
+ */
+export interface AuditTime {
+  wallNs: number;
+  bpfNs: number;
+  outsideNs: number;
 }
 
 export interface PeersOutcome {
@@ -106,6 +121,14 @@ export interface AuditRecord {
   bpfCalls: CallCount;
   selfBpfCalls: (CallCount & { agrees: boolean }) | null;
   processBpfCalls: CallCount | null;
+  auditTime: AuditTime | null;
+}
+
+/** The split of a read's wall time around bpf(2), when the kernel timed its calls and the read has a time of its own. */
+function auditTimeOf(wallNs: number, k: KernelSample): AuditTime | null {
+  if (!k.bpfNs || !(wallNs > 0)) return null;
+  const bpfNs = Object.values(k.bpfNs).reduce((a, b) => a + b, 0);
+  return { wallNs, bpfNs, outsideNs: wallNs - bpfNs };
 }
 
 /** A row of the comparison: an implementation, and for bpfbench its loop. */
@@ -177,6 +200,7 @@ function cellOf(row: Row, strategy: string, xs: Sample[], audit: AuditRecord | u
     bpfCalls: audit?.bpfCalls ?? null,
     selfBpfCalls: audit?.selfBpfCalls ?? null,
     processBpfCalls: audit?.processBpfCalls ?? null,
+    auditTime: audit?.auditTime ?? null,
   };
 }
 
@@ -196,6 +220,8 @@ async function auditPeer(peer: Peer, pin: string, strategy: string, config: Peer
     bpfCalls: kernelCount(a.kernel, a.covers),
     selfBpfCalls: self ? { countedBy: 'self', covers: 'read', calls: self, agrees: countsAgree(self, a.kernel) } : null,
     processBpfCalls: kernelCount(a.process, 'process'),
+    // Its read on its own clock (bpftool, timed as a process, and exec: readers, timed at marks, have none).
+    auditTime: a.covers === 'read' ? auditTimeOf(a.report.wallNs, a.kernel) : null,
   };
 }
 
@@ -260,7 +286,7 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
       const m = measureStrategy({ map: bench.map, strategy: strategyByName(strategy)!, chunk: config.chunk, sink: verifier, policy, progress: silentProgress, loop: row.loop, counter: round === 0 ? counter : undefined });
       if (m.audit) {
         const { kernel, bpf, agree } = m.audit;
-        audits.set(rowKey(row, strategy), { verdict: undefined, bpfCalls: kernelCount(kernel, 'read'), selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree }, processBpfCalls: null });
+        audits.set(rowKey(row, strategy), { verdict: undefined, bpfCalls: kernelCount(kernel, 'read'), selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree }, processBpfCalls: null, auditTime: auditTimeOf(m.audit.wallNs, kernel) });
       }
       const r = m.samples[m.samples.length - 1]!;
       return { wallNs: r.wallNs, verdict: r.verdict, allocatedBytes: r.memory.allocatedBytes, gcCount: r.memory.gcCount, chunk: null };

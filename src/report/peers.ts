@@ -38,6 +38,13 @@ export interface PeerCellJson {
   selfBpfCalls: (CallCount & { agrees: boolean }) | null;
   /** An external peer's whole audited process (start-up included), counted by the kernel. */
   processBpfCalls: CallCount | null;
+  /**
+   * The audit read's wall time on the reader's clock, split around bpf(2) by
+   * the kernel's sys_enter→sys_exit times: inside (bpfNs) and outside, the
+   * reader's own work; per entry too. null: no split (bpftool, exec: readers,
+   * a kernel without the exit tracepoint). Absent in older results.
+   */
+  auditTime?: { wallNs: number; bpfNs: number; outsideNs: number; bpfNsPerEntry: number; outsideNsPerEntry: number } | null;
 }
 
 export interface PeersResultJson {
@@ -79,6 +86,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
       bpfCalls: x.bpfCalls,
       selfBpfCalls: x.selfBpfCalls,
       processBpfCalls: x.processBpfCalls,
+      auditTime: x.auditTime && { ...x.auditTime, bpfNsPerEntry: x.auditTime.bpfNs / Math.max(1, x.verdict.entries), outsideNsPerEntry: x.auditTime.outsideNs / Math.max(1, x.verdict.entries) },
     };
   });
   return {
@@ -153,6 +161,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   const selfCell = (x: PeerCellJson) => (x.selfBpfCalls === null ? '—' : x.selfBpfCalls.agrees ? c.green('= ✓') : c.red.bold('≠ ✗'));
   const callRows = r.results.map((x) => [implLabel(x), label(x), callsCell(x.bpfCalls), selfCell(x)]);
   const calls = compactTable(['implementation', 'strategy', 'bpf calls of one read,\ncounted by the kernel', 'own\ncount'], ['left', 'left', 'left', 'left'], callRows, c);
+  const time = auditTimeTable(r, label, c);
   const notes: string[] = [];
   if (r.results.some((x) => x.verified.expectedToFail && !x.verified.ok)) notes.push(c.dim('* the published loop: its failed verification is expected'));
   for (const x of r.results) if (x.error || (!x.verified.ok && !x.verified.expectedToFail)) notes.push(c.red.bold(`FAILED ${implLabel(x)} ${x.strategy}: `) + c.red(x.verified.problems.join('; ')));
@@ -162,5 +171,19 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   if (r.results.some((x) => x.impl === 'bcc')) notes.push(c.dim("bcc: items() per element; items_lookup_batch() asks each call for what is left of its max_entries-sized buffer, so its chunk is the map's max_entries. Timed: the read into Python objects; verified after."));
   if (r.results.some((x) => x.strategy === 'own')) notes.push(c.dim('its own: an exec: reader whose command takes no {strategy} reads the map its own way (its bpf calls say how).'));
   notes.push(c.dim('bpf calls: one untimed audit read per row, the syscall counter filtered to its process; own count: the implementation\'s count of the same read, = ✓ when it equals the kernel\'s.'));
-  return [head, table, '', calls, ...notes].join('\n');
+  if (time) notes.push(c.dim("audit read's time: one untimed read per row with the kernel's tracepoints attached (every row alike): inside = its threads' time in bpf(2), sys_enter to sys_exit; outside = the rest of its wall time: the reader's own work, and each syscall's entry and exit (the same per call for every reader); × C: outside over C's outside, same strategy."));
+  return [head, table, '', calls, ...(time ? ['', time] : []), ...notes].join('\n');
+}
+
+/** The third table: each audited read's time per entry, inside bpf(2) and outside, against C's outside; undefined when no row has a split. */
+function auditTimeTable(r: PeersResultJson, label: (x: PeerCellJson) => string, c: ReturnType<typeof paint>): string | undefined {
+  const split = r.results.filter((x) => x.auditTime);
+  if (!split.length) return undefined;
+  const cOf = (s: string) => r.results.find((x) => x.impl === 'c' && x.strategy === s)?.auditTime;
+  const rows = split.map((x) => {
+    const t = x.auditTime!;
+    const base = cOf(x.strategy);
+    return [implLabel(x), label(x), fmtNsPerEntry(t.bpfNsPerEntry + t.outsideNsPerEntry), fmtNsPerEntry(t.bpfNsPerEntry), fmtNsPerEntry(t.outsideNsPerEntry), `${((100 * t.outsideNs) / Math.max(1, t.wallNs)).toFixed(1)} %`, base && base.outsideNsPerEntry > 0 ? fmtRatio(t.outsideNsPerEntry / base.outsideNsPerEntry) : '—'];
+  });
+  return compactTable(["implementation", 'strategy', "audit read\nns/entry", 'inside\nbpf(2)', 'outside', 'outside\nshare', 'outside\n× C'], ['left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
 }

@@ -150,7 +150,7 @@ test('a counted process that fails, or never marks its read, is an error; the co
 test('a self count the kernel contradicts fails the cell; a failed audit read fails it too', () => {
   const ok: Verdict = { ok: true, entries: 5, distinct: 5, expectedEntries: 5, keySumOk: true, checksumOk: true, badValues: 0, badKeys: 0, problems: [] };
   const kernel = { countedBy: 'kernel' as const, covers: 'read' as const, calls: { LOOKUP_BATCH: 3 } };
-  const audit = (selfCalls: Record<string, number>, agrees: boolean, verdict?: Verdict): AuditRecord => ({ verdict, bpfCalls: kernel, selfBpfCalls: { countedBy: 'self', covers: 'read', calls: selfCalls, agrees }, processBpfCalls: null });
+  const audit = (selfCalls: Record<string, number>, agrees: boolean, verdict?: Verdict): AuditRecord => ({ verdict, bpfCalls: kernel, selfBpfCalls: { countedBy: 'self', covers: 'read', calls: selfCalls, agrees }, processBpfCalls: null, auditTime: null });
   assert.deepEqual(judged(ok, audit({ LOOKUP_BATCH: 3 }, true)), ok);
   const bad = judged(ok, audit({ LOOKUP_BATCH: 2 }, false));
   assert.equal(bad.ok, false);
@@ -192,7 +192,17 @@ test('runPeers: one bpfbench row per loop, each audited by the kernel, each with
     }
   }
   assert.equal(batchCalls.size, 1, `one map, the same LOOKUP_BATCH calls for every reader: ${[...batchCalls].join(', ')}`);
+  // Each audited read's time split around bpf(2) by the kernel's clock: inside it is within the read, the parts add up.
+  for (const x of r.results) {
+    const t = x.auditTime;
+    assert.ok(t, `${x.impl}/${x.loop ?? '-'}/${x.strategy}: an audit time`);
+    assert.ok(t.bpfNs > 0 && t.bpfNs < t.wallNs, `${x.impl} ${x.strategy}: ${t.bpfNs} ns inside bpf(2) of a ${t.wallNs} ns read`);
+    assert.equal(t.outsideNs, t.wallNs - t.bpfNs);
+    assert.equal(t.outsideNsPerEntry, t.outsideNs / x.verified.entries);
+  }
   const table = renderPeers(r, { color: false });
+  assert.match(table, /^implementation +strategy +audit read/m);
+  assert.match(table, /^C, raw syscalls +elem +[\d,.]+ +[\d,.]+ +[\d,.]+ +[\d.]+ % +1\.00×$/m);
   assert.match(table, /^ts \(native\) +elem +ok/m);
   assert.match(table, /^ts \(js\) +batch\(1024\) +ok/m);
   assert.match(table, new RegExp(`^C, raw syscalls +elem +${entries.toLocaleString('en-US')} LOOKUP_ELEM +=`, 'm'));
