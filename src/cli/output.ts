@@ -1,7 +1,8 @@
 // Writing results: atomically to a file (temp file in the same directory,
 // then rename), or to the given stdout for '-'.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { InvalidInputError } from '../errors.js';
 
 /** Where '-' goes: the command's stdout (Io.stdout). */
 export interface Stdout {
@@ -29,4 +30,56 @@ export function writeText(path: string, text: string, stdout: Stdout): void {
 
 export function writeJson(path: string, value: unknown, stdout: Stdout): void {
   writeText(path, JSON.stringify(value, null, 2) + '\n', stdout);
+}
+
+/**
+ * Checks, before anything is measured, where a command will write: at most
+ * one destination is stdout ('-'); every file's directory exists (a missing
+ * one is created now, and said on stderr) and is writable, and the file is
+ * not a directory. One line (InvalidInputError, exit 2) for the first that
+ * fails. `dests`: option name → path, undefined when not given; directories
+ * the command writes into by themselves are given as `dir:` + path.
+ */
+export function checkDestinations(dests: Record<string, string | undefined>, say: (line: string) => void): void {
+  const given = Object.entries(dests).filter((e): e is [string, string] => e[1] !== undefined);
+  const toStdout = given.filter(([, p]) => p === '-').map(([o]) => o);
+  if (toStdout.length > 1) throw new InvalidInputError(`${toStdout.slice(0, -1).join(', ')} and ${toStdout[toStdout.length - 1]} cannot both go to stdout ('-'): name a file for all but one`);
+  for (const [option, raw] of given) {
+    if (raw === '-') continue;
+    const isDir = raw.startsWith('dir:');
+    const path = isDir ? raw.slice(4) : raw;
+    if (path === '') throw new InvalidInputError(`${option}: an empty path`);
+    const dir = isDir ? path : dirname(path);
+    if (!existsSync(dir)) {
+      try {
+        makeDirectory(dir);
+      } catch (e) {
+        throw new InvalidInputError(`${option} ${path}: cannot create its directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      say(`bpfbench: created ${dir} for ${option}`);
+    }
+    if (!statSync(dir).isDirectory()) throw new InvalidInputError(`${option} ${path}: ${dir} is not a directory`);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw new InvalidInputError(`${option} ${path}: ${dir} is not writable`);
+    }
+    if (!isDir && existsSync(path) && statSync(path).isDirectory()) throw new InvalidInputError(`${option} ${path}: is a directory`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time from the nearest directory that exists
+ * (node's recursive mkdir never returns on a path under /proc).
+ */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const d of missing) mkdirSync(d);
 }

@@ -277,7 +277,7 @@ const badCli: [string, () => string[], RegExp][] = [
     /^bpfbench: .*text\.json: not JSON \(/,
   ],
   ['a file of another kind', () => ['report', abs('results/counter-overhead-1Mi.json')], /^bpfbench: .*counter-overhead-1Mi\.json: no schemaVersion: not a bpfbench result$/],
-  ['both outputs to stdout', () => ['report', abs(RUN1), '--html', '-', '--markdown', '-'], /^bpfbench: --html and --markdown cannot both go to stdout \('-'\)$/],
+  ['both outputs to stdout', () => ['report', abs(RUN1), '--html', '-', '--markdown', '-'], /^bpfbench: --html and --markdown cannot both go to stdout \('-'\): name a file for all but one$/],
   ['no file', () => ['report'], /^bpfbench: missing required argument 'files'$/],
 ];
 

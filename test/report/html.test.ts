@@ -312,5 +312,5 @@ test("bpfbench peers --html -: the page on stdout, the table on stderr; with --j
   const both = runCli(['peers', '--entries', '16Ki', '--json', '-', '--html', '-']);
   assert.equal(both.status, 2, both.stderr);
   assert.equal(both.stdout, '');
-  assert.equal(both.stderr, "bpfbench: --json and --html cannot both go to stdout ('-')\n");
+  assert.equal(both.stderr, "bpfbench: --json and --html cannot both go to stdout ('-'): name a file for all but one\n");
 });

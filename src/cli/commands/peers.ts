@@ -3,7 +3,6 @@
 // user's own (exec:NAME=COMMAND), in alternation.
 import { Option, type Command } from 'commander';
 import { parseImpls, parsePeerTimeout, peerTimeoutMs } from '../peer-impls.js';
-import { InvalidInputError } from '../../errors.js';
 import type { FillMethod } from '../../harness/fill.js';
 import { runPeers, type PeersConfig } from '../../harness/peers.js';
 import { TOOL } from '../../paths.js';
@@ -14,7 +13,7 @@ import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { chooseAvailable } from '../measure.js';
 import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
-import { writeJson, writeText } from '../output.js';
+import { checkDestinations, writeJson, writeText } from '../output.js';
 import { rangeChecked } from '../parse.js';
 import { cliProgress } from '../progress.js';
 
@@ -62,7 +61,7 @@ function peersConfig(flags: PeersFlags): PeersConfig {
 
 async function peersAction(flags: PeersFlags, io: Io, cmd: Command): Promise<number> {
   // Checked before the map is made: only one output may go to stdout.
-  if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  checkDestinations({ '--json': flags.json, '--html': flags.html }, (l) => io.stderr.write(`${l}\n`));
   // What this kernel refuses is left out for every implementation (they would all be refused the same), said once.
   const choice = chooseAvailable(flags.strategies.map((n) => strategyByName(n)!), { named: cmd.getOptionValueSource('strategies') === 'cli' }, io);
   flags = { ...flags, strategies: choice.strategies.map((s) => s.name) };

@@ -11,7 +11,7 @@ import { parseResult, type LoadedResult } from '../../report/validate-results.js
 import { EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { addOptions, colorOption, finishOptions, GROUP, type OutputFlags } from '../options.js';
-import { writeText } from '../output.js';
+import { checkDestinations, writeText } from '../output.js';
 
 interface ReportFlags extends Omit<OutputFlags, 'json'> {
   html?: string;
@@ -32,7 +32,7 @@ export function readResults(files: string[]): LoadedResult[] {
 }
 
 function reportAction(files: string[], flags: ReportFlags, io: Io): number {
-  if (flags.html === '-' && flags.markdown === '-') throw new InvalidInputError("--html and --markdown cannot both go to stdout ('-')");
+  checkDestinations({ '--html': flags.html, '--markdown': flags.markdown }, (l) => io.stderr.write(`${l}\n`));
   const results = readResults(files);
   const fleet = mergeResults(results);
   const human = humanStream(io, [flags.html, flags.markdown]);

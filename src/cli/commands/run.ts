@@ -37,7 +37,7 @@ import {
   verboseOption,
   writersOptions,
 } from '../options.js';
-import { writeJson, writeText } from '../output.js';
+import { checkDestinations, writeJson, writeText } from '../output.js';
 import { parsePercent } from '../parse.js';
 
 const BASELINE_GROUP = 'Baseline options:';
@@ -69,7 +69,8 @@ function refuseMakingFlags(flags: RunFlags, cmd: Command): void {
 
 function runAction(flags: RunFlags, io: Io, cmd: Command): number {
   refuseMakingFlags(flags, cmd);
-  if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  // Every destination checked before any map is made: one to stdout at most, each writable.
+  checkDestinations({ '--json': flags.json, '--html': flags.html, '--export-markdown': flags.exportMarkdown, '--export-csv': flags.exportCsv, '--export-gab': flags.exportGab }, (l) => io.stderr.write(`${l}\n`));
   if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new InvalidInputError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`);
   const { result } = measureAndPrint(flags, io, flags.strategies, { strategiesNamed: cmd.getOptionValueSource('strategies') === 'cli' });
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);

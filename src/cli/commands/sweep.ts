@@ -37,7 +37,7 @@ import {
   warmupCountOption,
   type OutputFlags,
 } from '../options.js';
-import { writeJson, writeText } from '../output.js';
+import { checkDestinations, writeJson, writeText } from '../output.js';
 import { cliProgress } from '../progress.js';
 
 interface SweepFlags extends OutputFlags {
@@ -64,7 +64,7 @@ function sweepAction(flags: SweepFlags, io: Io, cmd: Command): number {
   });
   const asked = flags.strategies.map((n) => strategyByName(n)!);
   for (const s of asked) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
-  if (flags.json === '-' && flags.html === '-') throw new InvalidInputError("--json and --html cannot both go to stdout ('-')");
+  checkDestinations({ '--json': flags.json, '--html': flags.html, '--out-dir': `dir:${flags.outDir}` }, (l) => io.stderr.write(`${l}\n`));
   const { strategies, unavailable } = chooseAvailable(asked, { named: cmd.getOptionValueSource('strategies') === 'cli', mapType: MAP_TYPES[flags.mapType].type, objectPath: flags.object }, io);
   const human = humanStream(io, [flags.json, flags.html]);
   const outcome = runSweep(

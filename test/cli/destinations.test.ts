@@ -1,0 +1,50 @@
+// Where results go is checked before any map is made: one destination on
+// stdout at most, an unwritable or impossible path is one line and exit 2
+// in well under a second (no fill, no read), and a missing directory is
+// created on purpose and said.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers.js';
+
+const ENTRIES = ['--entries', '16Mi', '--runs', '1'];
+
+for (const [what, args, line] of [
+  ['--json and --export-csv both to stdout', ['--json', '-', '--export-csv', '-'], /^bpfbench: --json and --export-csv cannot both go to stdout \('-'\): name a file for all but one$/],
+  ['--json, --html and --export-gab to stdout', ['--json', '-', '--html', '-', '--export-gab', '-'], /^bpfbench: --json, --html and --export-gab cannot both go to stdout/],
+  ['a path under a file', ['--json', '/etc/passwd/x.json'], /^bpfbench: --json \/etc\/passwd\/x\.json: \/etc\/passwd is not a directory$/],
+  ['a directory under a file', ['--json', '/etc/passwd/sub/x.json'], /^bpfbench: --json \/etc\/passwd\/sub\/x\.json: cannot create its directory \/etc\/passwd\/sub \(ENOTDIR\)$/],
+  ['a directory as the file', ['--export-csv', '/tmp'], /^bpfbench: --export-csv \/tmp: is a directory$/],
+] as const) {
+  test(`run: ${what} is one line and exit 2, before any map`, () => {
+    const t0 = process.hrtime.bigint();
+    const r = runCli(['run', ...ENTRIES, ...args]);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), line);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(r.stdout, '');
+    // A 16Mi map takes seconds to fill: nothing was made.
+    assert.ok(ms < 5000, `${ms} ms`);
+  });
+}
+
+test('run: a directory that cannot be made is one line and exit 2; a missing one is created and said', () => {
+  // /proc takes no new directories, even for root.
+  const r = runCli(['run', ...ENTRIES, '--json', '/proc/bpfbench-x/r.json']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr.trim(), /^bpfbench: --json \/proc\/bpfbench-x\/r\.json: cannot create its directory \/proc\/bpfbench-x \(E[A-Z]+\)$/);
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-dest-'));
+  try {
+    const fresh = join(dir, 'new', 'deeper');
+    const ok = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'batch', '--json', join(fresh, 'r.json')]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.ok(ok.stderr.split('\n').includes(`bpfbench: created ${fresh} for --json`), ok.stderr);
+    assert.deepEqual(readdirSync(fresh), ['r.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(!existsSync(dir));
+});
