@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import koffi from 'koffi';
+import { libc } from './libc.js';
 import { InvalidInputError, UsageError } from '../errors.js';
 import { errnoName } from './errors.js';
 
@@ -33,7 +34,6 @@ export function isBpffsMounted(dir = BPFFS): boolean {
 export function ensureBpffs(): void {
   if (isBpffsMounted()) return;
   mkdirSync(BPFFS, { recursive: true });
-  const libc = koffi.load('libc.so.6');
   const mount = libc.func('int mount(const char *src, const char *target, const char *type, unsigned long flags, uintptr_t data)') as (s: string, t: string, ty: string, f: number, d: number) => number;
   if (mount('bpf', BPFFS, 'bpf', 0, 0) !== 0) {
     throw new UsageError(`${BPFFS} is not a bpf filesystem and mounting one failed (${errnoName(koffi.errno())}): mount it with 'mount -t bpf bpf ${BPFFS}'`);

@@ -20,7 +20,7 @@
 // says so (sampledEvery). SAMPLE_EVERY is a prime above 3, so that a walk
 // alternating commands (GET_NEXT_KEY, LOOKUP_ELEM: 2 per entry; 3 with
 // LOOKUP_ELEM + DELETE_ELEM) has each of them timed.
-import koffi from 'koffi';
+import { libc } from './libc.js';
 import { InvariantError } from '../errors.js';
 import { NativeBlock } from './native.js';
 
@@ -196,7 +196,7 @@ export function mergeLatency(hs: readonly (LatencyHistogram | undefined)[]): Lat
 // computed from two of them as a small integer (an absolute time in ns is a
 // double that V8 would box, i.e. allocate, wherever it crosses a call).
 const CLOCK_MONOTONIC = 1;
-const clockGettime = koffi.load('libc.so.6').func('int clock_gettime(int clk, uintptr_t ts)') as (clk: number, ts: number) => number;
+const clockGettime = libc.func('int clock_gettime(int clk, uintptr_t ts)') as (clk: number, ts: number) => number;
 /** Two struct timespec: a call's start (bytes 0..15) and end (16..31). */
 const stamps = new NativeBlock(32);
 const START = stamps.addr;

@@ -3,7 +3,11 @@
 // fast path.
 import koffi from 'koffi';
 
-const libc = koffi.load('libc.so.6');
+/** libc, loaded once: every binding of it goes through here. */
+export const libc = koffi.load('libc.so.6');
+
+/** The koffi version bpfbench runs on (results' context). */
+export const koffiVersion = (): string => (koffi as unknown as { version?: string }).version ?? 'unknown';
 
 type Fn<A extends number[]> = (...args: A) => number;
 

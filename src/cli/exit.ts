@@ -51,16 +51,11 @@ function bpfLine(e: BpfError): string {
   return e.message;
 }
 
-/** A per-element walk that never ended: the map changed underneath (matched by class name: strategies/ owns it). */
-function isMapChanged(e: unknown): e is Error {
-  return e instanceof Error && (e.name === 'MapChangedError' || e.constructor.name === 'MapChangedError');
-}
-
 /** What the user is told, and the exit code, for an error; `internal` adds the --debug hint. */
 function classify(e: unknown): { code: number; message: string; internal: boolean } {
   if (e instanceof ChunkTooSmallError) return { code: EXIT_FAILURE, message: chunkTooSmallLine(e), internal: false };
   if (e instanceof MemoryTooSmallError) return { code: EXIT_FAILURE, message: memoryLine(e), internal: false };
-  if (isMapChanged(e)) return { code: EXIT_FAILURE, message: e.message, internal: false };
+  // A per-element walk that never ended (strategies' MapChangedError) is a UsageError that cannot run: exit 1.
   if (e instanceof UsageError) return { code: e.reason === 'invalid' ? EXIT_USAGE : EXIT_FAILURE, message: e.message, internal: false };
   if (e instanceof BpfError) return { code: EXIT_FAILURE, message: bpfLine(e), internal: false };
   // InvariantError and anything else: a bug, or a kernel that broke its contract.

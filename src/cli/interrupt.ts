@@ -11,8 +11,7 @@
 // A terminated script runs no `finally`: what is left open (map fds, the
 // counter's link, fill threads) ends with the process, which exits at once.
 import vm from 'node:vm';
-import koffi from 'koffi';
-import { constants } from 'node:os';
+import { TermRelay } from '../bpf/signals.js';
 
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 
@@ -21,65 +20,6 @@ export class Interrupted extends Error {
   constructor(readonly signal: InterruptSignal) {
     super(`interrupted by ${signal}`);
     this.name = 'Interrupted';
-  }
-}
-
-// glibc's struct sigaction on Linux (x86-64, arm64): handler, 128-byte mask, int flags (+4), restorer.
-const SIGACTION_SIZE = 152;
-const SA_FLAGS = 136;
-const SA_RESETHAND = 0x8000_0000;
-const SIGINT = constants.signals.SIGINT;
-const SIGTERM = constants.signals.SIGTERM;
-
-interface Sigaction {
-  (sig: number, act: number, old: number): number;
-}
-
-let sigaction: Sigaction | null | undefined;
-
-function libcSigaction(): Sigaction | null {
-  if (sigaction === undefined) {
-    try {
-      sigaction = koffi.load('libc.so.6').func('int sigaction(int sig, uintptr_t act, uintptr_t oldact)') as Sigaction;
-    } catch {
-      sigaction = null;
-    }
-  }
-  return sigaction;
-}
-
-/** SIGTERM routed to the SIGINT watchdog while the work runs; knows afterwards whether it fired. */
-class TermRelay {
-  private readonly mem = koffi.alloc('uint8_t', 3 * SIGACTION_SIZE) as unknown;
-  private readonly base = Number(koffi.address(this.mem));
-  private readonly view = new DataView(koffi.view(this.mem, 3 * SIGACTION_SIZE) as ArrayBuffer);
-  private installed = false;
-
-  /** Copies the SIGINT action (Node's watchdog handler, inside the script) to SIGTERM, one-shot. */
-  install(): void {
-    const sa = libcSigaction();
-    if (!sa) return;
-    const act = this.base;
-    const saved = this.base + SIGACTION_SIZE;
-    if (sa(SIGINT, 0, act) !== 0) return;
-    this.view.setUint32(SA_FLAGS, (this.view.getUint32(SA_FLAGS, true) | SA_RESETHAND) >>> 0, true);
-    this.installed = sa(SIGTERM, act, saved) === 0;
-  }
-
-  /** Whether SIGTERM fired (its one-shot action reset to the default); restores the SIGTERM action it replaced. */
-  restore(): boolean {
-    if (!this.installed) return false;
-    const sa = libcSigaction()!;
-    const now = this.base + 2 * SIGACTION_SIZE;
-    sa(SIGTERM, 0, now);
-    const fired = this.view.getBigUint64(2 * SIGACTION_SIZE, true) === 0n; // SIG_DFL
-    sa(SIGTERM, this.base + SIGACTION_SIZE, 0);
-    this.installed = false;
-    return fired;
-  }
-
-  free(): void {
-    koffi.free(this.mem);
   }
 }
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import koffi from 'koffi';
+import { koffiVersion } from '../bpf/libc.js';
 import { kernelFacts, type KernelFacts } from '../bpf/features.js';
 import { libbpfVersion } from '../bpf/loader.js';
 import { nativeLibPath } from '../bpf/native-loop.js';
@@ -44,10 +44,6 @@ function artifact(path: string, known: Artifact): LoadedArtifact {
 /** The object and the native library at these paths, as a result records them. */
 export function loadedArtifacts(objectPath: string = OBJECT_ARTIFACT.path): { object: LoadedArtifact; native: LoadedArtifact } {
   return { object: artifact(objectPath, OBJECT_ARTIFACT), native: artifact(nativeLibPath(), NATIVE_ARTIFACT) };
-}
-
-function koffiVersion(): string {
-  return (koffi as unknown as { version?: string }).version ?? 'unknown';
 }
 
 function cpuModel(): string {
