@@ -24,7 +24,7 @@ bpf/bench.bpf.o: bpf/bench.bpf.c
 
 # The native read loop (src/bpf/native-loop.ts loads it for --loop native):
 # plain C against libc, raw syscall(SYS_bpf, ...), built by the same clang.
-NATIVE_CFLAGS ?= -O2 -fPIC -shared -Wall -Werror
+NATIVE_CFLAGS ?= -O2 -fPIC -shared -Wall -Wextra -Werror
 .PHONY: native clean-native
 build: native
 clean: clean-native

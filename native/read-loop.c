@@ -21,6 +21,7 @@
 // the same bucketing).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,13 +31,13 @@
 
 #include "check.h"
 
-// enum bpf_cmd, the commands the loops issue.
-#define CMD_LOOKUP_ELEM 1
-#define CMD_DELETE_ELEM 3
-#define CMD_GET_NEXT_KEY 4
-#define CMD_LOOKUP_AND_DELETE_ELEM 21
-#define CMD_LOOKUP_BATCH 24
-#define CMD_LOOKUP_AND_DELETE_BATCH 25
+// enum bpf_cmd, the commands the loops issue: the kernel's own numbers.
+#define CMD_LOOKUP_ELEM BPF_MAP_LOOKUP_ELEM
+#define CMD_DELETE_ELEM BPF_MAP_DELETE_ELEM
+#define CMD_GET_NEXT_KEY BPF_MAP_GET_NEXT_KEY
+#define CMD_LOOKUP_AND_DELETE_ELEM BPF_MAP_LOOKUP_AND_DELETE_ELEM
+#define CMD_LOOKUP_BATCH BPF_MAP_LOOKUP_BATCH
+#define CMD_LOOKUP_AND_DELETE_BATCH BPF_MAP_LOOKUP_AND_DELETE_BATCH
 
 #define CMD_SLOTS 64
 #define KEY_MAX 512 // a hash key is at most MAX_BPF_STACK bytes
@@ -76,6 +77,23 @@ struct batch_attr {
 	uint64_t elem_flags;
 	uint64_t flags;
 };
+
+// The two attrs above are the parts of the kernel's union bpf_attr the loops
+// fill (src/bpf/attr.ts names the same offsets): held to <linux/bpf.h>.
+#define SAME_AT(ours, field, theirs) _Static_assert(offsetof(ours, field) == offsetof(union bpf_attr, theirs), #ours "." #field " is not bpf_attr." #theirs)
+SAME_AT(struct elem_attr, map_fd, map_fd);
+SAME_AT(struct elem_attr, key, key);
+SAME_AT(struct elem_attr, value, value);
+SAME_AT(struct elem_attr, flags, flags);
+SAME_AT(struct batch_attr, in_batch, batch.in_batch);
+SAME_AT(struct batch_attr, out_batch, batch.out_batch);
+SAME_AT(struct batch_attr, keys, batch.keys);
+SAME_AT(struct batch_attr, values, batch.values);
+SAME_AT(struct batch_attr, count, batch.count);
+SAME_AT(struct batch_attr, map_fd, batch.map_fd);
+SAME_AT(struct batch_attr, elem_flags, batch.elem_flags);
+SAME_AT(struct batch_attr, flags, batch.flags);
+_Static_assert(sizeof(struct batch_attr) == offsetof(union bpf_attr, batch.flags) + sizeof(uint64_t), "batch_attr ends at bpf_attr.batch.flags");
 
 struct bb_state {
 	// Inputs, written by TypeScript when it prepares the read.
@@ -384,6 +402,13 @@ int bb_step(uintptr_t state) {
 	s->reads = 0;
 	s->err = 0;
 	s->err_cmd = 0;
+	// The state is the caller's: its sizes and command are checked here, not trusted.
+	if (s->key_size == 0 || s->key_size > KEY_MAX || s->cursor_size > KEY_MAX ||
+	    (s->kind == KIND_BATCH && s->cmd != CMD_LOOKUP_BATCH && s->cmd != CMD_LOOKUP_AND_DELETE_BATCH) ||
+	    (s->kind == KIND_BATCH && (s->chunk == 0 || s->chunk > MAX_CHUNK)) || (s->kind == KIND_ITER && s->record == 0)) {
+		s->err = EINVAL;
+		return finish(s, 0, ST_ERROR);
+	}
 	switch (s->kind) {
 	case KIND_ELEM:
 		return step_elem(s);

@@ -676,3 +676,41 @@ test('strace sees the same calls, attrs and read sizes from the native loop as f
     if (name === 'iter-50') assert.ok(js.some((l) => /^read\(\d+, ""\.\.\., (\d+)\)/.exec(l)?.[1] !== '80' && l.startsWith('read(')), 'reads shortened by a carried partial record');
   }
 });
+
+test('the C loop checks the state it is handed: a zero or oversized key, a command that is not a batch read, a zero chunk are EINVAL, no syscall made', async () => {
+  const koffi = (await import('koffi')).default;
+  const lib = koffi.load(NATIVE_LIB);
+  const table = lib.func('long bb_table(int i)') as (i: number) => number;
+  const name = lib.func('const char *bb_table_name(int i)') as (i: number) => string | null;
+  const step = lib.func('int bb_step(uintptr_t state)') as (s: number) => number;
+  const at: Record<string, number> = {};
+  for (let i = 0, n = name(0); n !== null; n = name(++i)) at[n] = table(i);
+  const state = new NativeBlock(at['const.SIZE']!);
+  try {
+    const base = () => {
+      state.zero();
+      state.setU32(at['field.kind']!, at['const.KIND_BATCH']!);
+      state.setU32(at['field.fd']!, 0xffff_ffff);
+      state.setU32(at['field.key_size']!, 4);
+      state.setU32(at['field.cursor_size']!, 4);
+      state.setU32(at['field.cmd']!, 24);
+      state.setU32(at['field.chunk']!, 16);
+    };
+    for (const [what, field, value] of [
+      ['key_size 0', 'field.key_size', 0],
+      ['key_size above KEY_MAX', 'field.key_size', at['const.KEY_MAX']! + 1],
+      ['cursor_size above KEY_MAX', 'field.cursor_size', at['const.KEY_MAX']! + 1],
+      ['a command that is not a batch read', 'field.cmd', 2],
+      ['chunk 0', 'field.chunk', 0],
+    ] as const) {
+      base();
+      state.setU32(at[field]!, value);
+      assert.equal(step(state.addr), at['const.ST_ERROR'], what);
+      assert.equal(state.getU32(at['field.err']!), 22, `${what}: EINVAL`);
+      const calls = state.u32.subarray(at['field.calls']! / 4, at['field.calls']! / 4 + 2 * at['const.CMD_SLOTS']!);
+      assert.ok(calls.every((c) => c === 0), `${what}: no call made`);
+    }
+  } finally {
+    state.free();
+  }
+});
