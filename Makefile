@@ -104,6 +104,14 @@ deps:
 bench: deps build
 	./bin/bpfbench run
 
+# The linter (Biome, biome.jsonc): make test runs it, so CI fails on a warning. make fmt formats.
+.PHONY: lint fmt
+lint:
+	npx biome lint --error-on-warnings
+
+fmt:
+	npx biome format --write
+
 test: deps build
 	@bash scripts/test.sh
 

@@ -108,6 +108,6 @@ process.stdout.write(
   `elem ${entriesArg} (loop ${loop}): counter attached ${result.withCounterNsPerEntry.toFixed(0)} ns/entry, detached ${result.withoutCounterNsPerEntry.toFixed(0)} ns/entry: overhead ${result.overheadPercent.toFixed(2)} %\n`,
 );
 if (out) {
-  writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
   renameSync(`${out}.tmp`, out);
 }

@@ -57,6 +57,6 @@ const result = {
 };
 process.stdout.write(`elem ${entries}: counter on ${result.withCounterNsPerEntry.toFixed(0)} ns/entry, off ${result.withoutCounterNsPerEntry.toFixed(0)} ns/entry: overhead ${result.overheadPercent.toFixed(2)} %\n`);
 if (out) {
-  writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
   renameSync(`${out}.tmp`, out);
 }

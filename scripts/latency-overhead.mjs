@@ -127,6 +127,6 @@ try {
   map.close();
 }
 if (out) {
-  writeFileSync(`${out}.tmp`, JSON.stringify({ what: 'cost of recording per-call latency (median over rounds)', entries, rounds, results: report }, null, 2) + '\n');
+  writeFileSync(`${out}.tmp`, `${JSON.stringify({ what: 'cost of recording per-call latency (median over rounds)', entries, rounds, results: report }, null, 2)}\n`);
   renameSync(`${out}.tmp`, out);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: the whole suite against the real kernel, one file at a time,
+# `make test`: the linter, then the whole suite against the real kernel, one file at a time,
 # then what this kernel allows (the probe's table: a test that needs a
 # refused feature asserts the refusal instead of its full checks) and how
 # many tests skipped. Under CI=true (or BPFBENCH_REQUIRE_ALL=1) a skipped
@@ -8,6 +8,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+# The linter first (biome.jsonc): a warning fails the run, after the suite has run.
+lint=0
+echo "== lint (biome)"
+npx biome lint --error-on-warnings || lint=1
 node --test --test-concurrency=1 $(find dist/test -name '*.test.js' | sort) | tee "$log"
 rc=${PIPESTATUS[0]}
 echo
@@ -20,4 +24,5 @@ if [ "${skipped:-x}" != 0 ] && { [ "${CI:-}" = true ] || [ "${BPFBENCH_REQUIRE_A
   echo "make test: ${skipped:-an unknown number of} tests skipped under CI: nothing may pass by skipping" >&2
   rc=1
 fi
+[ "$lint" = 0 ] || { echo "make test: the linter found problems (make lint)" >&2; rc=1; }
 exit "$rc"

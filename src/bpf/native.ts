@@ -48,7 +48,7 @@ export class NativeBlock {
 
   /** Writes a NUL-terminated string at offset; returns its address. */
   setCString(offset: number, s: string): number {
-    const enc = Buffer.from(s + '\0', 'utf8');
+    const enc = Buffer.from(`${s}\0`, 'utf8');
     if (offset + enc.length > this.size) throw new RangeError(`string of ${enc.length} bytes does not fit`);
     this.bytes.set(enc, offset);
     return this.addr + offset;

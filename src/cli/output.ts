@@ -11,7 +11,7 @@ export interface Stdout {
 
 export function writeAtomic(path: string, text: string): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, text);
@@ -29,14 +29,14 @@ export function writeText(path: string, text: string, stdout: Stdout): void {
 }
 
 export function writeJson(path: string, value: unknown, stdout: Stdout): void {
-  writeText(path, JSON.stringify(value, null, 2) + '\n', stdout);
+  writeText(path, `${JSON.stringify(value, null, 2)}\n`, stdout);
 }
 
 /**
  * Checks, before anything is measured, where a command will write: at most
- * one destination is stdout ('-'); every file's directory exists (a missing
- * one is created now, and said on stderr) and is writable, and the file is
- * not a directory. One line (InvalidInputError, exit 2) for the first that
+ * one destination is stdout ('-'); every file's directory exists and is
+ * writable, or can be made (said on stderr now, made when the result is
+ * written), and the file is not a directory. One line (InvalidInputError, exit 2) for the first that
  * fails. `dests`: option name → path, undefined when not given; directories
  * the command writes into by themselves are given as `dir:` + path.
  */
@@ -51,12 +51,16 @@ export function checkDestinations(dests: Record<string, string | undefined>, say
     if (path === '') throw new InvalidInputError(`${option}: an empty path`);
     const dir = isDir ? path : dirname(path);
     if (!existsSync(dir)) {
+      // Made when the result is written (writeAtomic), not now: a run refused before it measures leaves nothing behind.
+      const ancestor = nearestExisting(dir);
+      if (!statSync(ancestor).isDirectory()) throw new InvalidInputError(`${option} ${path}: cannot create its directory ${dir}: ${ancestor} is not a directory`);
       try {
-        makeDirectory(dir);
-      } catch (e) {
-        throw new InvalidInputError(`${option} ${path}: cannot create its directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        accessSync(ancestor, constants.W_OK);
+      } catch {
+        throw new InvalidInputError(`${option} ${path}: cannot create its directory ${dir}: ${ancestor} is not writable`);
       }
-      say(`bpfbench: created ${dir} for ${option}`);
+      say(`bpfbench: ${dir} does not exist: it will be made for ${option}`);
+      continue;
     }
     if (!statSync(dir).isDirectory()) throw new InvalidInputError(`${option} ${path}: ${dir} is not a directory`);
     try {
@@ -82,4 +86,11 @@ function makeDirectory(dir: string): void {
     at = up;
   }
   for (const d of missing) mkdirSync(d);
+}
+
+/** The path itself, or its nearest ancestor that exists. */
+function nearestExisting(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
 }

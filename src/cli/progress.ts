@@ -97,7 +97,7 @@ function drawnProgress(stream: NodeJS.WriteStream): CliProgress {
     if (total > 0) {
       const frac = Math.min(1, done / total);
       const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
-      line += `${(frac * 100).toFixed(1)}% (${fmt(done)}/${fmt(total)} ${unit}) ${secs(elapsed)}` + (Number.isFinite(eta) ? `, ETA ${secs(eta)}` : '');
+      line += `${(frac * 100).toFixed(1)}% (${fmt(done)}/${fmt(total)} ${unit}) ${secs(elapsed)}${Number.isFinite(eta) ? `, ETA ${secs(eta)}` : ''}`;
     } else {
       line += `${secs(elapsed)}…`;
     }

@@ -50,7 +50,7 @@ export interface FillWorkerData {
   end: number;
 }
 
-const enum State {
+enum State {
   idle = 0,
   running = 1,
   finished = 2,

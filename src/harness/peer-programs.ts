@@ -223,7 +223,9 @@ export const bpftoolPeer: Peer = {
 export function parseBpftoolDump(text: string, v: Verifier): void {
   const re = /^key: ((?:[0-9a-f]{2} ?){4})\s+value: ((?:[0-9a-f]{2} ?){4})/gm;
   const entry = new Uint8Array(8);
-  const bytes = (hex: string, off: number) => hex.trim().split(' ').forEach((h, j) => (entry[off + j] = parseInt(h, 16)));
+  const bytes = (hex: string, off: number) => {
+    for (const [j, h] of hex.trim().split(' ').entries()) entry[off + j] = parseInt(h, 16);
+  };
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     bytes(m[1]!, 0);
     bytes(m[2]!, 4);

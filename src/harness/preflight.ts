@@ -16,7 +16,7 @@ const CAP_BPF = 39;
 /** Effective capabilities of this process, from /proc/self/status. */
 export function effectiveCaps(): bigint {
   const m = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? BigInt('0x' + m[1]) : 0n;
+  return m ? BigInt(`0x${m[1]}`) : 0n;
 }
 
 export function hasBpfPrivilege(caps = effectiveCaps()): boolean {

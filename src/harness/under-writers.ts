@@ -17,7 +17,7 @@
 // is reported as aborted, with what it read, and the rounds go on.
 import type { BpfMap } from '../bpf/map.js';
 import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
-import { type Consistency, ConsistencySink } from './consistency.js';
+import type { Consistency, ConsistencySink } from './consistency.js';
 import type { Progress } from './progress.js';
 import { Sampler, type ReadSample } from './sample.js';
 import { summarize } from './stats.js';

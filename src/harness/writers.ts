@@ -52,7 +52,7 @@ const CMD_PAUSE = 0;
 const CMD_RUN = 1;
 const CMD_EXIT = 2;
 
-const enum State {
+enum State {
   starting = 0,
   idle = 1,
   running = 2,

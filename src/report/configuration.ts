@@ -72,7 +72,7 @@ const sizeName = (bytes: number) => (bytes === 4 ? 'u32' : bytes === 8 ? 'u64' :
 /** `hash u32→u32, 1,048,576 entries (1Mi)`, as the run header names a map. */
 export function configTitle(c: Configuration): string {
   const perCpu = c.mapType.includes('percpu') ? ' per CPU' : '';
-  const size = `${fmtInt(c.entries)} entries (${entriesLabel(c.entries)})` + (c.maxEntries !== c.entries ? ` of max_entries ${fmtInt(c.maxEntries)}` : '');
+  const size = `${fmtInt(c.entries)} entries (${entriesLabel(c.entries)})${c.maxEntries !== c.entries ? ` of max_entries ${fmtInt(c.maxEntries)}` : ''}`;
   const flags = c.mapFlags ? `, map_flags 0x${c.mapFlags.toString(16)}` : '';
   const who = c.family === 'peers' ? 'peers: ' : '';
   return `${who}${c.mapType} ${sizeName(c.keySize)}→${sizeName(c.valueSize)}${perCpu}, ${size}${flags}`;

@@ -65,7 +65,7 @@ export function toCsv(r: RunResultJson): string {
     r.summary.speedup[s.strategy] ?? '',
     loopOf(r),
   ]);
-  return [head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  return `${[head, ...rows].map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
 }
 
 /** github-action-benchmark, tool `customSmallerIsBetter`: `[{name, unit, value, range}]`. */

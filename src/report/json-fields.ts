@@ -72,11 +72,11 @@ export class Fields {
   }
 
   strings(o: Obj, key: string, path: string): void {
-    this.arr(o, key, path).forEach((x, i) => typeof x === 'string' || this.fail(`${path}[${i}]`, `is not a string (found ${show(x)})`));
+    for (const [i, x] of this.arr(o, key, path).entries()) if (typeof x !== 'string') this.fail(`${path}[${i}]`, `is not a string (found ${show(x)})`);
   }
 
   numbers(o: Obj, key: string, path: string): void {
-    this.arr(o, key, path, true).forEach((x, i) => (typeof x === 'number' && Number.isFinite(x)) || this.fail(`${path}[${i}]`, `is not a number (found ${show(x)})`));
+    for (const [i, x] of this.arr(o, key, path, true).entries()) if (!(typeof x === 'number' && Number.isFinite(x))) this.fail(`${path}[${i}]`, `is not a number (found ${show(x)})`);
   }
 
   /** Every value of an object a number ≥ min (`{LOOKUP_BATCH: 17}`). */

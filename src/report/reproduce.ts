@@ -144,7 +144,11 @@ export function renderReproduction(rep: Reproduction, pub: PublishedExperiment, 
   const fixed = (x: number | null, digits: number) => (x === null ? dash : x.toFixed(digits));
   for (const r of rep.rows) {
     let first = true;
-    const name = () => (first ? ((first = false), r.label) : '');
+    const name = () => {
+      if (!first) return '';
+      first = false;
+      return r.label;
+    };
     if (r.published) {
       const p = pub.results[r.published];
       rows.push([name(), 'Go, published', 'unchecked', fmtDuration(r.publishedWallNs!), fmtInt(p.count), dash, fmtNsPerEntry(r.publishedNsPerEntry!), dash, r.publishedAllocatedBytesPerEntry!.toFixed(1), r.publishedGcsPerMiEntries!.toFixed(1)]);

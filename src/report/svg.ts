@@ -160,5 +160,5 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
     out.push('</g>');
   }
   out.push('</svg>');
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

@@ -163,7 +163,7 @@ export function fitLine(f: SweepFitJson, label: string): string {
 /** One line per size and strategy: the chunk picked under the budget, or that none is. */
 export function budgetLine(p: LatencyPickJson, label: string): string {
   if (p.chunk !== null) return `${label}: chunk ${fmtInt(p.chunk)} (${fmtNsPerEntry(p.nsPerEntry!)} ns/entry, p99 call ${fmtCallNs(p.p99!)})`;
-  return `${label}: no chunk` + (p.closest ? ` (the smallest p99 call is ${fmtCallNs(p.closest.p99)}, at chunk ${fmtInt(p.closest.chunk)})` : ' (no call was timed)');
+  return `${label}: no chunk${p.closest ? ` (the smallest p99 call is ${fmtCallNs(p.closest.p99)}, at chunk ${fmtInt(p.closest.chunk)})` : ' (no call was timed)'}`;
 }
 
 /** A series in the fit and budget lines: `batch 1Mi`, `batch 64Ki of 16Mi`. */

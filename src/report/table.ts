@@ -191,9 +191,9 @@ export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
   row('all syscalls (kernel)', (s) => (s.syscalls.kernel ? fmtInt(s.syscalls.kernel.total) : notCounted));
   row('in bpf(2) (audit read)', (s) =>
     s.kernelTime
-      ? Object.entries(s.kernelTime.nsPerCall)
+      ? `${Object.entries(s.kernelTime.nsPerCall)
           .map(([k, ns]) => `${k} ${fmtNs(ns)}`)
-          .join(', ') + `; ${(s.kernelTime.fractionOfWall * 100).toFixed(0)}% of wall`
+          .join(', ')}; ${(s.kernelTime.fractionOfWall * 100).toFixed(0)}% of wall`
       : c.dim(s.syscalls.kernel ? 'not timed' : 'not counted'),
   );
   row('per call (timed reads)', (s) => callLatencyCell(s) ?? c.dim('not timed'));
@@ -246,7 +246,7 @@ export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
   const c = paint(opts.color);
   const cfg = r.config;
   const perCpu = cfg.mapType.includes('percpu') ? ' per CPU' : '';
-  const map = `${cfg.mapType} ${cfg.keySize === 4 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize === 4 ? 'u32' : `${cfg.valueSize}B`}${perCpu}, ${fmtInt(cfg.entries)} entries` + (cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : '');
+  const map = `${cfg.mapType} ${cfg.keySize === 4 ? 'u32' : `${cfg.keySize}B`}→${cfg.valueSize === 4 ? 'u32' : `${cfg.valueSize}B`}${perCpu}, ${fmtInt(cfg.entries)} entries${cfg.maxEntries !== cfg.entries ? ` of ${fmtInt(cfg.maxEntries)}` : ''}`;
   const mem = r.map.memlockBytes !== undefined ? `kernel memory ${fmtBytes(r.map.memlockBytes)}` : '';
   const origin = r.fill
     ? `map created in ${fmtDuration(r.map.createNs)}, ${mem}; filled by ${r.fill.method} in ${fmtDuration(r.fill.wallNs)} (${fmtNsPerEntry(r.fill.nsPerEntry)} ns/entry)`

@@ -166,7 +166,7 @@ test('native reads time one call in sampledEvery, the first of each read include
         assert.equal(walk.sampledEvery, every);
         for (let read = 0; read < 2; read++) {
           walk.reset();
-          let h;
+          let h: ReturnType<typeof walk.next>;
           do h = walk.next();
           while (h.status === 1);
           const calls = walk.counts.reduce((a, b) => a + b, 0);

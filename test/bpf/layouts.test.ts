@@ -171,11 +171,11 @@ test('Counters is struct counters, its per-command arrays COUNTER_CMD_SLOTS long
 
 test('the maps hold these structs: counter_config and syscall_counters values', () => {
   // A .maps variable is an anonymous struct whose `value` member points to the value type.
-  const valueOf = (map: string) => {
+  const valueTypeOf = (map: string) => {
     const m = structOfVar(map).members.find((x) => x.name === 'value');
     assert.ok(m, `${map} declares its value type`);
     return resolve(byId(resolve(byId(m.type)).sizeOrType));
   };
-  assert.equal(valueOf('counter_config').name, 'counter_config');
-  assert.equal(valueOf('syscall_counters').name, 'counters');
+  assert.equal(valueTypeOf('counter_config').name, 'counter_config');
+  assert.equal(valueTypeOf('syscall_counters').name, 'counters');
 });

@@ -2,7 +2,7 @@
 // also ran helpers.js and fixtures/*.js as passing "tests".
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../src/paths.js';
@@ -22,4 +22,21 @@ test('make test hands node --test only *.test.js files', () => {
   assert.ok(files.length >= 20, `only ${files.length} test files: ${files.join(' ')}`);
   for (const f of files) assert.match(f, /^dist\/test\/.+\.test\.js$/, `${f} is not a test file`);
   assert.ok(!files.some((f) => /helpers\.js$|fixtures\//.test(f)));
+});
+
+test('make test runs the linter first, and the linter fails on a warning', () => {
+  const script = readFileSync(join(ROOT, 'scripts/test.sh'), 'utf8');
+  assert.match(script, /^npx biome lint --error-on-warnings \|\| lint=1$/m);
+  const clean = spawnSync('npx', ['biome', 'lint', '--error-on-warnings'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+  // The same configuration on a file with one problem: an unused variable is a warning, and a warning fails.
+  const dir = mkdtempSync(join(ROOT, 'test', '.lint-'));
+  try {
+    writeFileSync(join(dir, 'bad.test.ts'), 'export function f(): number {\n  const unused = 1;\n  return 2;\n}\n');
+    const bad = spawnSync('npx', ['biome', 'lint', '--error-on-warnings', dir], { cwd: ROOT, encoding: 'utf8' });
+    assert.notEqual(bad.status, 0, bad.stdout + bad.stderr);
+    assert.match(bad.stdout + bad.stderr, /noUnusedVariables/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -268,7 +268,7 @@ test('--loop is a read option of run, sweep and reproduce (default native); peer
   for (const cmd of ['run', 'sweep', 'reproduce']) assert.ok(helpGroups([cmd]).get('Read options')!.includes('--loop'), cmd);
   assert.ok(helpGroups(['peers']).get('Read options')!.includes('--loops'));
   assert.match(runCli(['run', '--help']).stdout, /--loop <where> +where the read loop runs: native .* or js .*\(default: "native"\)/s);
-  assert.match(runCli(['peers', '--help']).stdout, /--loops <list>[^]*\(default: native,js\)/);
+  assert.match(runCli(['peers', '--help']).stdout, /--loops <list>[\s\S]*\(default: native,js\)/);
 });
 
 test('run --loop js and --loop native: the same reads, config.loop and the header name the loop', () => {

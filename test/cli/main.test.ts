@@ -10,7 +10,10 @@ import { filledHashMap } from '../helpers.js';
 function captured(): { io: Io; out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  const stream = (append: (s: string) => void) => ({ isTTY: false, columns: 80, write: (s: string) => (append(s), true) }) as unknown as NodeJS.WriteStream;
+  const stream = (append: (s: string) => void) => ({ isTTY: false, columns: 80, write: (s: string) => {
+      append(s);
+      return true;
+    } }) as unknown as NodeJS.WriteStream;
   return {
     io: { stdout: stream((s) => (out += s)), stderr: stream((s) => (err += s)), env: { NO_COLOR: '1' } },
     out: () => out,

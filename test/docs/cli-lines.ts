@@ -133,7 +133,10 @@ export function bpfbenchCommands(script: string): string[][] {
 /** A stream that keeps what is written. */
 function sink(): { stream: NodeJS.WriteStream; text: () => string } {
   let text = '';
-  const stream = { isTTY: false, columns: 80, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
+  const stream = { isTTY: false, columns: 80, write: (s: string) => {
+      text += s;
+      return true;
+    } } as unknown as NodeJS.WriteStream;
   return { stream, text: () => text };
 }
 

@@ -128,6 +128,7 @@ test('a flag, a value or a command bpfbench does not have fails the check (docto
     }
   }
   // A GitHub expression in a bpfbench line could be anything: refused, not skipped.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, literally
   const expr = checkScript('./bin/bpfbench run --entries ${{ matrix.entries }}', 'step');
   assert.match(expr.problems[0] ?? '', /GitHub expression/);
 });

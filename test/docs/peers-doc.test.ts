@@ -10,7 +10,7 @@ import { ROOT } from '../../src/paths.js';
 const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
 
 /** The body of each ```LANG block of a Markdown text. */
-const blocks = (text: string, lang: string) => [...text.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```$', 'gm'))].map((m) => m[1]!);
+const blocks = (text: string, lang: string) => [...text.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
 
 test('docs/peers.md quotes examples/readers/reader.c and reader.py as they are', () => {
   const doc = read('docs/peers.md');

@@ -36,7 +36,7 @@ function which(name: string, path = process.env.PATH ?? ''): string | undefined 
 function npmCli(): string {
   const onPath = which('npm');
   const candidates = [onPath && realpathSync(onPath), join(dirname(process.execPath), '../lib/node_modules/npm/bin/npm-cli.js')];
-  const found = candidates.find((c) => c && c.endsWith('.js') && existsSync(c));
+  const found = candidates.find((c) => c?.endsWith('.js') && existsSync(c));
   assert.ok(found, `npm-cli.js not found (npm on PATH: ${onPath})`);
   return found;
 }

@@ -94,7 +94,7 @@ test('time per entry: a bar per strategy at its ns/entry, its speedup, whiskers 
   const values = [RUN1, RUN4].flatMap((f) => read(f).results.map((s: Json) => s.nsPerEntry));
   assert.equal(bars.length, values.length);
   const scale = bars[0]! / values[0]!;
-  bars.forEach((w, i) => assert.ok(Math.abs(w - values[i]! * scale) < 0.2, `bar ${i}: ${w} vs ${values[i]! * scale}`));
+  for (const [i, w] of bars.entries()) assert.ok(Math.abs(w - values[i]! * scale) < 0.2, `bar ${i}: ${w} vs ${values[i]! * scale}`);
   assert.equal(fig.html.match(/class="whisker"/g)?.length, values.length, 'every strategy ran more than once: a whisker each');
 });
 

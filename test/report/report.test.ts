@@ -246,7 +246,7 @@ test('the table has every column, and the header says what ran where', () => {
   const outside = (4.4e9 - (2 * N + 1) * 400) / N;
   assert.match(d, /Where a read's time goes \(the audit read, with the counter's tracepoints attached/);
   assert.ok(d.includes(`  elem: 2.00 calls/entry, ~400 ns each in the kernel, ~${fmtNsPerEntry(outside)} ns/entry outside (warmup 1/1, tracepoints attached)`), d);
-  assert.match(d, /  batch\(4096\): 0\.0002 calls\/entry, ~400 ns each in the kernel, ~\d+ ns\/entry outside/);
+  assert.match(d, / {2}batch\(4096\): 0\.0002 calls\/entry, ~400 ns each in the kernel, ~\d+ ns\/entry outside/);
   const h = renderRunHeader(r, { color: false });
   assert.match(h, /hash u32→u32, 1,048,576 entries/);
   assert.match(h, /map created in 100\.00 ms, kernel memory 80\.0 MiB; filled by prog in 300\.00 ms/);

@@ -11,7 +11,6 @@ import { fmtRatio } from '../../src/report/format.js';
 import { htmlReport } from '../../src/report/html.js';
 
 const FILES = ['results/peers-1Mi.json', 'results/peers-4Mi.json'];
-// biome-ignore lint/suspicious/noExplicitAny: JSON read back
 const load = (file: string) => ({ file, json: JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as any });
 
 test('peers results of two sizes draw bpfbench over C against size: every verified bpfbench row of each file, at its own ratio', () => {

@@ -45,7 +45,7 @@ test('sweep chart: the chunk axis spans the chunks on a log2 scale; ns/entry, po
     });
   });
   const refs = [...svg.matchAll(/<line class="reference" [^>]*y1="([\d.]+)"/g)].map((m) => Number(m[1]));
-  series.forEach((s, i) => drawn.push([s.reference!, refs[i]!]));
+  for (const [i, s] of series.entries()) drawn.push([s.reference!, refs[i]!]);
   // y = a − b·log10(v), b > 0 (more ns/entry is higher up), for every value drawn.
   const [v0, y0] = drawn[0]!;
   const [v1, y1] = drawn.find(([v]) => v === 4500)!;

@@ -11,7 +11,7 @@ import { runSweep } from '../../harness/sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
 import { htmlReport } from '../../report/html.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
-import { strategyByName, type ReadLoop } from '../../strategies/index.js';
+import { DEFAULT_LOOP, requireLoop, strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { MAP_TYPES } from '../../bpf/map-types.js';
 import { chooseAvailable } from '../measure.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
@@ -64,6 +64,8 @@ function sweepAction(flags: SweepFlags, io: Io, cmd: Command): number {
   });
   const asked = flags.strategies.map((n) => strategyByName(n)!);
   for (const s of asked) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
+  // The loop's library first: a sweep that cannot run says so before anything about its outputs.
+  requireLoop(flags.loop ?? DEFAULT_LOOP);
   checkDestinations({ '--json': flags.json, '--html': flags.html, '--out-dir': `dir:${flags.outDir}` }, (l) => io.stderr.write(`${l}\n`));
   const { strategies, unavailable } = chooseAvailable(asked, { named: cmd.getOptionValueSource('strategies') === 'cli', mapType: MAP_TYPES[flags.mapType].type, objectPath: flags.object }, io);
   const human = humanStream(io, [flags.json, flags.html]);
