@@ -10,7 +10,7 @@ import { MapFlag } from '../bpf/constants.js';
 import type { SyscallCounter } from '../bpf/counter.js';
 import { type LatencyHistogram, mergeLatency } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
-import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
+import { strategyLabelWithThreads, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { traitsOf } from '../bpf/map-types.js';
 import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
@@ -73,6 +73,8 @@ export interface MeasureOptions {
   iterProgFd?: number;
   /** Where the read loop runs (default: native), passed to the strategy. */
   loop?: ReadLoop;
+  /** Threads of a sharded strategy. */
+  threads?: number;
 }
 
 export interface StrategyMeasurement {
@@ -164,8 +166,8 @@ function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, 
 
 export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   const { strategy, chunk } = o;
-  const label = strategyLabel(strategy, chunk);
-  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop });
+  const label = strategyLabelWithThreads(strategy, chunk, o.threads);
+  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop, threads: o.threads });
   const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter });
   let warmupRuns: number;
   let samples: ReadSample[];
