@@ -11,7 +11,7 @@ import { LatencyHistogram } from '../bpf/latency.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
 import type { EntrySink } from '../strategies/sink.js';
 import { MapChangedError } from '../strategies/elem.js';
-import type { PreparedRead, ReadReport } from '../strategies/index.js';
+import type { PreparedRead, ReadReport, ShardsReport } from '../strategies/index.js';
 import type { Progress } from './progress.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
 
@@ -68,6 +68,8 @@ export interface ReadSample {
    * and its verdict says so. Absent when the walk ended.
    */
   aborted?: { steps: number };
+  /** A sharded read (strategies/sharded.ts): its threads, the overlap it removed, each shard's entries, calls and time. */
+  shards?: ShardsReport;
 }
 
 /** The verdict's words for a walk that gave up after `steps` keys. */
@@ -314,6 +316,10 @@ export class Sampler {
     if (aborted) sample.aborted = { steps: aborted.steps };
     // Copied out of the reader (the next read overwrites it), after the timed window.
     if (report?.callLatency) sample.callLatency = LatencyHistogram.of(report.callLatency);
+    if (report?.shards) {
+      const r = report.shards;
+      sample.shards = { threads: r.threads, overlap: { ...r.overlap }, perShard: { entries: [...r.perShard.entries], calls: [...r.perShard.calls], ns: [...r.perShard.ns] } };
+    }
     return { sample, cut, entries: cut ? bounded!.delivered : verdict.entries };
   }
 }

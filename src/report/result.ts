@@ -115,6 +115,16 @@ export interface StrategyResultJson {
    */
   aborted?: { read: string; steps: number } | null;
   /**
+   * A sharded read (batch-sharded, batch-delete-sharded), its first measured
+   * read: `threads`; `overlap`: entries a shard's last call read past its
+   * range (the next shards read them too) and removed before verification,
+   * the calls that held them, and of those entries how many did not match
+   * what the next shard read in order (0 unless the map changed
+   * underneath); `perShard`: each range's entries, bpf calls and thread
+   * time (ns). null for other strategies (absent before sharding).
+   */
+  sharded?: { threads: number; overlap: { entries: number; calls: number; mismatched: number }; perShard: { entries: number[]; calls: number[]; ns: number[] } } | null;
+  /**
    * run --writers: what the reads under writers saw (the worst read's
    * figures: most stable duplicates + misses + restarts; `perRead`: every
    * read's, in order). Stable keys are never written by the writers; a
@@ -198,6 +208,8 @@ export interface RunResultJson {
      * absent, before --writers) without writers.
      */
     writers?: (WritersSetting & { fresh: number; stableKeys: number; volatileKeys: number }) | null;
+    /** Threads of the sharded strategies (--threads, default the online CPUs); null when none ran (absent before sharding). */
+    threads?: number | null;
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   /** null for a map this run did not create (--pin, --map-id). */
@@ -317,6 +329,7 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
     kernelTime: kernelTimeOf(audit),
     callLatency: m.callLatency?.summary() ?? null,
     aborted: m.aborted ? { read: m.aborted.phase, steps: m.aborted.steps } : null,
+    sharded: first.shards ?? null,
     consistency: w ? consistencyJson(w) : null,
     writers: w && setting ? writersJson(w, setting) : null,
     memory: {
@@ -428,6 +441,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       source: o.config.source.kind === 'create' ? 'create' : o.config.source.kind === 'pin' ? `pin:${o.config.source.path}` : `id:${o.config.source.id}`,
       verification: o.fill ? 'loader' : 'cross-strategy',
       loop: configLoop(o.config),
+      threads: o.config.threads ?? null,
       writers: o.config.writers ? { ...o.config.writers, mix: [...o.config.writers.mix], ...keySpaceOf(o.config.entries, o.config.writers.volatileEvery) } : null,
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
