@@ -99,7 +99,7 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
   const warmup = flags.warmup === 'auto' ? autoWarmup(mapEntries) : flags.warmup;
   const source = sourceOf(flags);
   const strategies = strategyNames.map((n) => strategyByName(n)!);
-  const threads = checkThreads(flags.threads, strategies);
+  const threads = checkThreads(flags.threads, strategies, flags.loop);
   return {
     source,
     mapType: flags.mapType,

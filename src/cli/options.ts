@@ -140,7 +140,9 @@ export const threadsListOption = () =>
  * uses it, is one line (exit 2). Returns the threads sharded reads use:
  * those given, else the online CPUs.
  */
-export function checkThreads(threads: number | readonly number[] | undefined, strategies: readonly { name: string; usesThreads?: boolean }[]): number {
+export function checkThreads(threads: number | readonly number[] | undefined, strategies: readonly { name: string; usesThreads?: boolean }[], loop?: ReadLoop): number {
+  const sharded = strategies.find((s) => s.usesThreads);
+  if (sharded && loop === 'js') throw new InvalidInputError(`${sharded.name}: runs in the native loop only (its threads are C threads); drop --loop js`);
   const online = onlineCpus();
   const max = online * THREADS_PER_CPU_MAX;
   const list = threads === undefined ? [] : typeof threads === 'number' ? [threads] : threads;
