@@ -231,6 +231,13 @@ export interface RunResultJson {
     speedup: Record<string, number>;
     /** Mean elem time / mean time, with σ propagated from both samples (null σ with one run). */
     speedupMean: Record<string, { x: number; sd: number | null }>;
+    /**
+     * Sharded strategies against their single-thread strategy in the same
+     * run (batch-sharded: batch; batch-delete-sharded: batch-delete), both
+     * verified: median over median (`x`), mean over mean with σ (`mean`,
+     * `sd`), and the threads. Absent when neither pair ran (and before sharding).
+     */
+    shardedSpeedup?: Record<string, { over: string; threads: number; x: number; mean: number; sd: number | null }>;
     failed: string[];
     line: string;
   };
@@ -411,6 +418,14 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       speedupMean[r.strategy] = { x, sd };
     }
   }
+  const shardedSpeedup: NonNullable<RunResultJson['summary']['shardedSpeedup']> = {};
+  for (const r of results) {
+    if (!r.sharded || !r.verified.ok) continue;
+    const single = results.find((b) => b.strategy === r.strategy.replace(/-sharded$/, '') && b.verified.ok);
+    if (!single) continue;
+    const { x, sd } = meanRatio(single.wallNs, single.runs, r.wallNs, r.runs);
+    shardedSpeedup[r.strategy] = { over: single.strategy, threads: r.sharded.threads, x: single.wallNs.median / r.wallNs.median, mean: x, sd };
+  }
   // A strategy expected to fail (the published loop) still fails the run: its
   // read was wrong. Commands that reproduce it on purpose decide for themselves.
   const failed = results.filter((r) => !r.verified.ok).map((r) => r.label);
@@ -453,6 +468,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       ok: failed.length === 0 && !disagree,
       speedup,
       speedupMean,
+      ...(Object.keys(shardedSpeedup).length ? { shardedSpeedup } : {}),
       failed,
       line: disagree && failed.length === 0 ? 'NOT VERIFIED: the strategies saw different contents (see the warning above); none is called wrong' : summaryLine(results, speedup, speedupMean),
     },

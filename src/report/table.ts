@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
 import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
-import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
+import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio, fmtX } from './format.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -224,7 +224,24 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   for (const u of r.unavailable ?? []) lines.push(c.yellow(`left out ${u.strategy}: ${u.reason}`));
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));
+  lines.push(...shardedLines(r).map((l) => c.bold(l)));
   return lines.join('\n');
+}
+
+/** Per sharded strategy: its speedup over the single-thread read of the same run, and the overlap it removed. */
+export function shardedLines(r: RunResultJson): string[] {
+  const lines: string[] = [];
+  for (const s of r.results) {
+    if (!s.sharded || !s.verified.ok) continue;
+    const sp = r.summary.shardedSpeedup?.[s.strategy];
+    const single = sp ? r.results.find((b) => b.strategy === sp.over) : undefined;
+    const vs = sp && single ? `${fmtX(sp.x)}×${sp.sd !== null ? ` (mean ${fmtX(sp.mean)} ± ${fmtX(sp.sd)})` : ''} ${sp.x >= 1 ? 'faster' : 'slower'} than ${single.label}` : 'no single-thread read in this run to compare with';
+    const o = s.sharded.overlap;
+    const overlap = o.calls ? `, overlap removed: ${fmtInt(o.entries)} entries in ${fmtInt(o.calls)} call${o.calls === 1 ? '' : 's'}` : ', no overlap';
+    const per = s.sharded.perShard.entries.map((n) => fmtInt(n)).join(' + ');
+    lines.push(`${s.label}: ${s.sharded.threads} threads, ${vs}; shards ${per} entries${overlap}${o.mismatched ? ` (${fmtInt(o.mismatched)} not matched: the map changed)` : ''}`);
+  }
+  return lines;
 }
 
 /** The header above the table: what was measured, where. */
