@@ -110,3 +110,19 @@ function asShardedDrain(map: BpfMap, options: StrategyOptions): PreparedRead {
     },
   };
 }
+
+/**
+ * A sharded strategy fixed at `threads`, as its own series (`batch-sharded×2`):
+ * what `sweep` measures for each --threads value, beside the chunks.
+ */
+export function atThreads(s: Strategy, threads: number): Strategy {
+  return { ...s, name: `${s.name}×${threads}`, prepare: (map, options) => s.prepare(map, { ...options, threads }) };
+}
+
+/** sweep's default threads: 1, 2, 4, … up to the online CPUs, and the online CPUs. */
+export function defaultThreadList(online: number): number[] {
+  const list: number[] = [];
+  for (let t = 1; t < online; t *= 2) list.push(t);
+  list.push(online);
+  return list;
+}
