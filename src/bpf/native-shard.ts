@@ -11,8 +11,9 @@
 // Arrays: the cursor is a key, the ranges split the keys, and a shard never
 // asks past its range (no overlap).
 //
-// Each shard's buffers hold its whole range: they start at an estimate and
-// grow (ST_NEED_BUFFER) on the first reads; later reads reuse them.
+// Each shard's buffers hold its whole range: they start at its share of
+// max_entries and an eighth more, and grow (ST_NEED_BUFFER) if a range
+// holds more; later reads reuse them.
 import koffi from 'koffi';
 import { UsageError } from '../errors.js';
 import { Cmd, CMD_SLOTS } from './constants.js';
@@ -93,7 +94,7 @@ export interface ShardReadOptions {
   chunk: number;
   deleting?: boolean;
   onEnospc?: 'grow' | 'fail';
-  /** Entries a shard's buffers hold at first (default: its share of max_entries + 2 chunks, at most 1Mi + 2 chunks). */
+  /** Entries a shard's buffers hold at first (default: its share of max_entries, an eighth more, and 2 chunks). */
   initialCapacity?: number;
 }
 
@@ -206,8 +207,9 @@ export class NativeShardRead {
         s.setU64(Field.end, end);
         // A correct walk makes at most one call per bucket (key) of its range, and the one that ends it.
         s.setU64(Field.max_calls, end - start + 2);
+        // Its share of max_entries and an eighth more (the ranges differ by the hash), faulted in now (NativeBlock zeroes it), as the C peer does.
         const share = Math.ceil(map.maxEntries / n);
-        sh.allocate(o.initialCapacity ?? Math.min(share, 1 << 20) + 2 * o.chunk, 0);
+        sh.allocate(o.initialCapacity ?? share + Math.ceil(share / 8) + 2 * o.chunk, 0);
         this.addrs.setU64(8 * i, s.addr);
       }
     } catch (e) {

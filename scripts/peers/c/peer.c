@@ -543,6 +543,20 @@ int main(int argc, char **argv)
 		shards = calloc(threads, sizeof(*shards));
 		if (!shards)
 			die("out of memory");
+		// Each shard's buffers for its share and an eighth more, faulted in
+		// before the first timed read (as bpfbench's are after its warmup);
+		// a shard that outgrows them reallocates.
+		for (uint64_t t = 0; t < threads; t++) {
+			uint64_t share = (max_entries + threads - 1) / threads;
+			uint64_t cap = share + share / 8 + 2 * chunk;
+			shards[t].keys = malloc(cap * sizeof(uint32_t));
+			shards[t].vals = malloc(cap * sizeof(uint32_t));
+			if (!shards[t].keys || !shards[t].vals)
+				die("out of memory");
+			memset(shards[t].keys, 0, cap * sizeof(uint32_t));
+			memset(shards[t].vals, 0, cap * sizeof(uint32_t));
+			shards[t].cap = cap;
+		}
 	} else if (strategy != S_ELEM) {
 		keys = malloc((size_t)chunk * sizeof(*keys));
 		vals = malloc((size_t)chunk * sizeof(*vals));
