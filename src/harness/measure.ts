@@ -129,6 +129,8 @@ const perElement = (s: Strategy) => !s.usesChunk && !s.needsIterProgram;
 /** Entries the audit read of its own stops after (undefined: the whole map); `expected`: entries the map holds at most. */
 export function auditBound(strategy: Strategy, expected: number, bounds: AuditBounds = AUDIT_BOUNDS): number | undefined {
   if (perElement(strategy)) return expected > bounds.prefix ? bounds.prefix : undefined;
+  // A sharded read makes all its calls before the sink sees an entry: a prefix of it is the whole read.
+  if (strategy.usesThreads) return undefined;
   return expected > bounds.fullUpTo ? bounds.prefix : undefined;
 }
 
