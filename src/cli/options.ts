@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { onlineCpus } from '../bpf/cpus.js';
+import { MAX_SHARD_THREADS } from '../bpf/native-shard.js';
 import { InvalidInputError } from '../errors.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { WRITE_OPS } from '../harness/under-writers.js';
@@ -144,15 +145,15 @@ export function checkThreads(threads: number | readonly number[] | undefined, st
   const sharded = strategies.find((s) => s.usesThreads);
   if (sharded && loop === 'js') throw new InvalidInputError(`${sharded.name}: runs in the native loop only (its threads are C threads); drop --loop js`);
   const online = onlineCpus();
-  const max = online * THREADS_PER_CPU_MAX;
+  const max = Math.min(online * THREADS_PER_CPU_MAX, MAX_SHARD_THREADS);
   const list = threads === undefined ? [] : typeof threads === 'number' ? [threads] : threads;
   for (const t of list) {
-    if (t > max) throw new InvalidInputError(`--threads ${t}: at most ${max} (${THREADS_PER_CPU_MAX} per online CPU, ${online} online)`);
+    if (t > max) throw new InvalidInputError(`--threads ${t}: at most ${max} (${THREADS_PER_CPU_MAX} per online CPU, ${online} online${max === MAX_SHARD_THREADS ? `, and the native loop's limit ${MAX_SHARD_THREADS}` : ''})`);
   }
   if (list.length > 0 && !strategies.some((s) => s.usesThreads)) {
     throw new InvalidInputError(`--threads: none of ${strategies.map((s) => s.name).join(', ')} uses it (only batch-sharded, batch-delete-sharded do)`);
   }
-  return list[0] ?? online;
+  return list[0] ?? Math.min(online, MAX_SHARD_THREADS);
 }
 
 export const strictChunkOption = () =>
