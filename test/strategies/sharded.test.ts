@@ -11,7 +11,7 @@ import { MapFlag, MapType } from '../../src/bpf/constants.js';
 import { BpfMap } from '../../src/bpf/map.js';
 import { NativeBlock } from '../../src/bpf/native.js';
 import { nextPow2 } from '../../src/bpf/map-types.js';
-import { NativeShardRead, shardRange } from '../../src/bpf/native-shard.js';
+import { shardRange } from '../../src/bpf/native-shard.js';
 import { newKernelCounts } from '../../src/bpf/counter.js';
 import { callCounts, callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
 import { countsAgree, kernelDelta } from '../../src/harness/sample.js';
@@ -100,21 +100,6 @@ function readOnce(p: ReturnType<typeof batchSharded.prepare>, n: number): { repo
   return { report, calls };
 }
 
-test('shardRange splits any total into n ranges, in order, lengths within one', () => {
-  for (const total of [1, 3, 7, 8, 1000, 1024]) {
-    for (let n = 1; n <= 6; n++) {
-      let at = 0;
-      for (let i = 0; i < n; i++) {
-        const [s, e] = shardRange(total, n, i);
-        assert.equal(s, at);
-        assert.ok(e - s === Math.floor(total / n) || e - s === Math.ceil(total / n));
-        at = e;
-      }
-      assert.equal(at, total);
-    }
-  }
-});
-
 // Zero-seed maps: the layout is known, so every shard's calls and the overlap are exact.
 const HASH_CASES: { keys: number; maxEntries: number; chunk: number }[] = [
   { keys: 1000, maxEntries: 1000, chunk: 7 }, // 1,024 buckets: 3 threads split them unevenly
@@ -180,27 +165,6 @@ test('batch-sharded on a random-seed map of 64Ki keys, 2 threads: every key once
     assert.equal(s.overlap.mismatched, 0);
   } finally {
     p.free();
-    map.close();
-  }
-});
-
-test('buffers grow from a small start and keep what was read (ST_NEED_BUFFER)', () => {
-  const keys = 30_000;
-  const map = filledHashMap(keys, { flags: MapFlag.ZERO_SEED });
-  const r = new NativeShardRead(map, { threads: 3, chunk: 100, initialCapacity: 150 });
-  try {
-    for (let round = 0; round < 2; round++) {
-      r.reset();
-      r.run();
-      const v = new Verifier({ entries: keys, value: VALUE });
-      v.reset();
-      for (let i = 0; i < 3; i++) v.addMany(r.shard(i).keysU32, r.shard(i).valuesI32, r.keptCounts[i]!);
-      const verdict = v.verdict();
-      assert.equal(verdict.ok, true, verdict.problems.join('; '));
-      assert.equal(verdict.distinct, keys);
-    }
-  } finally {
-    r.free();
     map.close();
   }
 });
