@@ -322,10 +322,22 @@ struct shard {
 	uint64_t cap, count; // entries
 	uint64_t last_at, last_count; // the last call's entries
 	uint64_t calls, kept;
+	uint64_t ns; // this thread's time in the last read
 	int err; // errno of a failed call, 0
 };
 
+static void *shard_walk_timed(void *arg);
+
 static void *shard_walk(void *arg)
+{
+	struct shard *s = arg;
+	const uint64_t t0 = now_ns();
+	shard_walk_timed(arg);
+	s->ns = now_ns() - t0;
+	return NULL;
+}
+
+static void *shard_walk_timed(void *arg)
 {
 	struct shard *s = arg;
 	uint32_t in_cursor = s->start, out_cursor = 0;
@@ -611,10 +623,14 @@ int main(int argc, char **argv)
 			       c.get_next_key, c.lookup_elem);
 		else
 			printf("\"bpfCalls\":{\"LOOKUP_BATCH\":%" PRIu64 "},", c.lookup_batch);
-		if (strategy == S_SHARDED)
+		if (strategy == S_SHARDED) {
 			printf("\"threads\":%" PRIu64 ",\"overlap\":{\"entries\":%" PRIu64
-			       ",\"calls\":%" PRIu64 "},",
+			       ",\"calls\":%" PRIu64 "},\"shardNs\":[",
 			       threads, overlap, overlap_calls);
+			for (uint64_t t = 0; t < threads; t++)
+				printf("%s%" PRIu64, t ? "," : "", shards[t].ns);
+			printf("],");
+		}
 		printf("\"allocatedBytes\":0,\"gcCount\":0,\"maxEntries\":%" PRIu32 "}\n",
 		       max_entries);
 		if (fflush(stdout) != 0)
