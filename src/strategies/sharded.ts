@@ -10,6 +10,7 @@
 // from several threads without worker_threads, whose hand-over of entries to
 // the verifier would be a copy the native loop does not make.
 import { mapTypeName } from '../bpf/constants.js';
+import { onlineCpus } from '../bpf/cpus.js';
 import { Feature } from '../bpf/features.js';
 import type { BpfMap } from '../bpf/map.js';
 import { traitsOf } from '../bpf/map-types.js';
@@ -32,8 +33,8 @@ export const shardedJsLoopMessage = (strategy: string) => `${strategy}: runs in 
 function prepareSharded(name: string, map: BpfMap, o: StrategyOptions, deleting: boolean): PreparedRead {
   if (!canShard(map.info.type)) throw new InvalidInputError(cannotShardMessage(name, mapTypeName(map.info.type)));
   if ((o.loop ?? DEFAULT_LOOP) !== 'native') throw new InvalidInputError(shardedJsLoopMessage(name));
-  const threads = o.threads;
-  if (threads === undefined) throw new InvariantError(`${name} needs threads`);
+  // Without --threads (a caller that names none): the online CPUs, as the CLI's default.
+  const threads = o.threads ?? onlineCpus();
   const read = new NativeShardRead(map, { threads, chunk: o.chunk, deleting, onEnospc: o.strictChunk ? 'fail' : 'grow' });
   const u32 = map.keySize === 4 && map.valueStride === 4;
   const keySize = map.keySize;

@@ -149,7 +149,7 @@ test('syscalls: run 1 counted by bpfbench, the audit counted by the kernel, thei
   assert.equal(e.syscalls.matchesAudit, true);
   const ns = (2 * N + 1) * NS_PER_CALL;
   assert.deepEqual(e.kernelTime, { nsPerCall: { GET_NEXT_KEY: NS_PER_CALL, LOOKUP_ELEM: NS_PER_CALL }, bpfNs: ns, fractionOfWall: ns / 4.4e9, read: 'warmup' });
-  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'callLatency', 'aborted', 'consistency', 'writers', 'memory']);
+  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'callLatency', 'aborted', 'sharded', 'consistency', 'writers', 'memory']);
 
   // Not counted: every audit key null.
   const off = buildRunResult(outcome([measurement(elem, [4e9], elemCalls, okVerdict, 4096, null)]), tool).results[0]!;
