@@ -514,3 +514,207 @@ long bb_table(int i) {
 const char *bb_table_name(int i) {
 	return i >= 0 && i < (int)(sizeof table / sizeof table[0]) ? table[i].name : NULL;
 }
+
+// ---------------------------------------------------------------------------
+// Sharded batch reads (issue 23): one map read by N threads at once, each
+// over its own range of the LOOKUP_BATCH cursor (hash maps: a bucket index;
+// arrays: a key), each with its own buffers, all joined before returning.
+//
+// Each shard appends into its own buffers until its walk ends or they are
+// full (then ST_NEED_BUFFER: TypeScript grows them and runs that shard
+// again, from where it stopped). A hash shard's first call passes in_batch =
+// its first bucket (NULL for bucket 0, as `batch` does); it stops after the
+// first call whose out_batch reaches its end (or ENOENT). A call returns
+// whole buckets until count is full, and skips empty buckets without
+// stopping, so that last call may hold entries of the buckets after the
+// range: `last_at` and `last_count` say where it is, and TypeScript removes
+// the overlap exactly by comparing its keys with what the next shards read.
+// An array shard passes in_batch = its first key - 1 (NULL for key 0) and
+// asks for no more than the keys left in its range: no overlap.
+//
+// Nothing here touches struct bb_state; the layout is checked by its own
+// table (bb_shard_table), as bb_table checks bb_state's.
+#include <pthread.h>
+
+struct bb_shard {
+	// Inputs.
+	int32_t fd;
+	uint32_t cmd; // LOOKUP_BATCH or LOOKUP_AND_DELETE_BATCH
+	uint32_t key_size;
+	uint32_t value_stride;
+	uint32_t by_key; // 1: array map (cursor a u32 key), 0: hash (cursor a u32 bucket)
+	uint32_t grow; // ENOSPC doubles the chunk instead of failing
+	uint32_t chunk; // entries per call (grows on ENOSPC)
+	uint32_t pad0;
+	uint64_t start; // first bucket (key) of the range
+	uint64_t end; // bucket (key) after the range
+	uint64_t max_calls; // calls before "no end"
+	uint64_t keys; // the shard's key buffer
+	uint64_t values; // its value buffer
+	uint64_t capacity; // entries the buffers hold
+	// The walk (reset by bb_shard_reset).
+	uint32_t phase;
+	uint32_t retry;
+	uint64_t next; // array: the next key to read
+	uint64_t count; // entries in the buffers
+	uint64_t last_at; // index of the first entry of the last call made
+	uint64_t last_count; // its entries
+	uint64_t calls; // bpf(2) calls since reset
+	uint64_t growths; // chunk doublings since the shard was made
+	uint64_t ns; // this thread's time in the last run, ns
+	uint32_t status;
+	int32_t err;
+	uint32_t in_batch; // the cursor (a bucket index or a u32 key)
+	uint32_t out_batch;
+};
+
+static void *shard_walk(void *arg) {
+	struct bb_shard *s = arg;
+	const uint64_t t0 = now_ns();
+	uint8_t *keys = ptr(s->keys), *values = ptr(s->values);
+	const uint64_t ks = s->key_size, vs = s->value_stride;
+	struct batch_attr a = {.map_fd = (uint32_t)s->fd, .out_batch = addr(&s->out_batch)};
+	s->err = 0;
+	for (;;) {
+		if (!s->retry) {
+			if (s->phase == PH_ENDED) {
+				s->status = ST_END;
+				break;
+			}
+			if (s->calls >= s->max_calls) {
+				s->phase = PH_ENDED;
+				s->status = ST_MAP_CHANGED;
+				break;
+			}
+		}
+		if (s->capacity - s->count < s->chunk) {
+			s->status = ST_NEED_BUFFER;
+			break;
+		}
+		uint32_t want = s->chunk;
+		if (s->by_key) {
+			const uint64_t left = s->end - s->next;
+			if (left < want) want = (uint32_t)left;
+			if (s->next == 0) {
+				a.in_batch = 0;
+			} else {
+				s->in_batch = (uint32_t)(s->next - 1);
+				a.in_batch = addr(&s->in_batch);
+			}
+		} else {
+			a.in_batch = s->phase == PH_START && s->start == 0 ? 0 : addr(&s->in_batch);
+		}
+		a.keys = addr(keys + s->count * ks);
+		a.values = addr(values + s->count * vs);
+		a.count = want;
+		s->calls++;
+		long r = syscall(SYS_bpf, (int)s->cmd, &a, sizeof a);
+		if (r < 0) r = -errno;
+		const uint32_t got = a.count;
+		if (r == 0 || r == -ENOENT) {
+			s->retry = 0;
+			s->last_at = s->count;
+			s->last_count = got;
+			s->count += got;
+			if (s->by_key) {
+				s->next += got;
+				if (r == -ENOENT || s->next >= s->end || got == 0) s->phase = PH_ENDED;
+				else s->phase = PH_WALKING;
+			} else if (r == -ENOENT || s->out_batch >= s->end) {
+				s->phase = PH_ENDED;
+			} else {
+				s->phase = PH_WALKING;
+				s->in_batch = s->out_batch;
+			}
+		} else if (r == -ENOSPC && s->grow && s->chunk < MAX_CHUNK) {
+			s->chunk = s->chunk * 2 < MAX_CHUNK ? s->chunk * 2 : MAX_CHUNK;
+			s->growths++;
+			s->retry = 1;
+		} else {
+			s->retry = 0;
+			s->phase = PH_ENDED;
+			s->err = (int32_t)-r;
+			s->status = ST_ERROR;
+			break;
+		}
+	}
+	s->ns += now_ns() - t0;
+	return NULL;
+}
+
+/** Starts shard `state` over from its first bucket (key); a grown chunk stays grown. */
+void bb_shard_reset(uintptr_t state) {
+	struct bb_shard *s = (struct bb_shard *)state;
+	s->phase = PH_START;
+	s->retry = 0;
+	s->next = s->start;
+	s->count = 0;
+	s->last_at = 0;
+	s->last_count = 0;
+	s->calls = 0;
+	s->ns = 0;
+	s->status = 0;
+	s->err = 0;
+	s->in_batch = (uint32_t)s->start;
+	s->out_batch = 0;
+}
+
+/**
+ * Runs the shards at `states` (n addresses of struct bb_shard) whose walk has
+ * not ended, each on a thread of its own (the first on the caller's), and
+ * joins them. Returns how many shards could not get a thread (0).
+ */
+int bb_shard_run(uintptr_t states, int n) {
+	uint64_t *addrs = (uint64_t *)states;
+	pthread_t threads[256];
+	int started[256];
+	int failed = 0, first = -1;
+	if (n < 1 || n > 256) return -1;
+	for (int i = 0; i < n; i++) {
+		struct bb_shard *s = ptr(addrs[i]);
+		started[i] = 0;
+		if (s->phase == PH_ENDED && !s->retry) {
+			s->status = s->status ? s->status : ST_END;
+			continue;
+		}
+		if (first < 0) {
+			first = i; // runs on this thread, after the others are started
+			continue;
+		}
+		if (pthread_create(&threads[i], NULL, shard_walk, s) == 0) started[i] = 1;
+		else failed++;
+	}
+	if (first >= 0) shard_walk(ptr(addrs[first]));
+	for (int i = 0; i < n; i++)
+		if (started[i]) pthread_join(threads[i], NULL);
+	// A shard without a thread runs here, after the others: still every shard read.
+	if (failed)
+		for (int i = 0; i < n; i++) {
+			struct bb_shard *s = ptr(addrs[i]);
+			if (i != first && !started[i] && !(s->phase == PH_ENDED && !s->retry)) shard_walk(s);
+		}
+	return failed;
+}
+
+#define SFIELD(f) {"field." #f, offsetof(struct bb_shard, f)}
+static const struct {
+	const char *name;
+	long value;
+} shard_table[] = {
+	SFIELD(fd), SFIELD(cmd), SFIELD(key_size), SFIELD(value_stride), SFIELD(by_key), SFIELD(grow), SFIELD(chunk),
+	SFIELD(start), SFIELD(end), SFIELD(max_calls), SFIELD(keys), SFIELD(values), SFIELD(capacity), SFIELD(phase),
+	SFIELD(retry), SFIELD(next), SFIELD(count), SFIELD(last_at), SFIELD(last_count), SFIELD(calls), SFIELD(growths),
+	SFIELD(ns), SFIELD(status), SFIELD(err), SFIELD(in_batch), SFIELD(out_batch),
+	{"const.SIZE", sizeof(struct bb_shard)},
+	{"const.MAX_THREADS", 256},
+};
+
+/** Entry i of the shard layout table, or -1 past the end. */
+long bb_shard_table(int i) {
+	return i >= 0 && i < (int)(sizeof shard_table / sizeof shard_table[0]) ? shard_table[i].value : -1;
+}
+
+/** Name of entry i of the shard layout table, or NULL past the end. */
+const char *bb_shard_table_name(int i) {
+	return i >= 0 && i < (int)(sizeof shard_table / sizeof shard_table[0]) ? shard_table[i].name : NULL;
+}

@@ -25,3 +25,12 @@ export function possibleCpus(): number {
   }
   return cached;
 }
+
+/** The online CPUs (/sys/devices/system/cpu/online): the default threads of a sharded read. */
+export function onlineCpus(): number {
+  try {
+    return parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+  } catch {
+    return cpus().length;
+  }
+}

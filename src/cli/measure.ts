@@ -16,7 +16,7 @@ import { checkPrivilege } from '../harness/preflight.js';
 import { chooseStrategies, strategyByName, type Choice, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { UsageError } from '../errors.js';
 import { humanStream, useColor, type Io } from './io.js';
-import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
+import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, checkThreads, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
 import { writersCapacity } from '../harness/consistency.js';
 import { type WriteOp, type WritersSetting, WRITE_OPS } from '../harness/under-writers.js';
 import { interruptedLine, interruptible, Interrupted } from './interrupt.js';
@@ -32,6 +32,8 @@ export interface MeasuredRunFlags extends Partial<MapShapeFlags>, MeasureFlags, 
   strictChunk: boolean;
   /** Where the read loop runs. */
   loop: ReadLoop;
+  /** Threads of sharded strategies (default: the online CPUs). */
+  threads?: number;
   verbose: boolean;
   object?: string;
   /** run: read this pinned map instead of creating one. */
@@ -96,6 +98,8 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
   const fixedRuns = flags.runs === 'auto' ? undefined : flags.runs;
   const warmup = flags.warmup === 'auto' ? autoWarmup(mapEntries) : flags.warmup;
   const source = sourceOf(flags);
+  const strategies = strategyNames.map((n) => strategyByName(n)!);
+  const threads = checkThreads(flags.threads, strategies, flags.loop);
   return {
     source,
     mapType: flags.mapType,
@@ -104,8 +108,9 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
     entries: flags.entries,
     maxEntries,
     chunk: flags.chunk,
-    strategies: strategyNames.map((n) => strategyByName(n)!),
+    strategies,
     strategiesNamed,
+    threads: strategies.some((s) => s.usesThreads) ? threads : undefined,
     fill: resolveFill(flags),
     mapFlags: flags.mapFlags,
     repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup },

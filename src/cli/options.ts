@@ -5,6 +5,9 @@
 // parameters; the parsing never does.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
+import { onlineCpus } from '../bpf/cpus.js';
+import { MAX_SHARD_THREADS } from '../bpf/native-shard.js';
+import { InvalidInputError } from '../errors.js';
 import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { WRITE_OPS } from '../harness/under-writers.js';
 import { SCHEMA_VERSION } from '../report/result.js';
@@ -118,6 +121,40 @@ export const loopsOption = () =>
   opt(GROUP.read, '--loops <list>', `where bpfbench's read loop runs, comma-separated, of: ${READ_LOOPS.join(', ')} (each a row)`)
     .argParser((raw: string) => parseList('--loops', 'loop', READ_LOOPS)(raw) as ReadLoop[])
     .default([...READ_LOOPS], READ_LOOPS.join(','));
+
+/** --threads of sharded strategies: at most this many per online CPU. */
+export const THREADS_PER_CPU_MAX = 4;
+
+/** run: threads of a sharded read (batch-sharded, batch-delete-sharded). Range-checked against the online CPUs in checkThreads. */
+export const threadsOption = () =>
+  opt(GROUP.read, '--threads <n>', `threads of a sharded read (batch-sharded, batch-delete-sharded), each over its own range of the map (default: the online CPUs; at most ${THREADS_PER_CPU_MAX}× them)`).argParser(
+    rangeChecked('--threads', 1, 1024),
+  );
+
+/** sweep: the threads to sweep a sharded strategy over. */
+export const threadsListOption = () =>
+  opt(GROUP.read, '--threads <list>', 'threads to sweep sharded strategies over (default: 1 up to the online CPUs, doubling)').argParser(parseCountList('--threads', 1, 1024));
+
+/**
+ * --threads against the strategies and this machine, in one place: above
+ * the online CPUs × THREADS_PER_CPU_MAX, or given with no strategy that
+ * uses it, is one line (exit 2). Returns the threads sharded reads use:
+ * those given, else the online CPUs.
+ */
+export function checkThreads(threads: number | readonly number[] | undefined, strategies: readonly { name: string; usesThreads?: boolean }[], loop?: ReadLoop): number {
+  const sharded = strategies.find((s) => s.usesThreads);
+  if (sharded && loop === 'js') throw new InvalidInputError(`${sharded.name}: runs in the native loop only (its threads are C threads); drop --loop js`);
+  const online = onlineCpus();
+  const max = Math.min(online * THREADS_PER_CPU_MAX, MAX_SHARD_THREADS);
+  const list = threads === undefined ? [] : typeof threads === 'number' ? [threads] : threads;
+  for (const t of list) {
+    if (t > max) throw new InvalidInputError(`--threads ${t}: at most ${max} (${THREADS_PER_CPU_MAX} per online CPU, ${online} online${max === MAX_SHARD_THREADS ? `, and the native loop's limit ${MAX_SHARD_THREADS}` : ''})`);
+  }
+  if (list.length > 0 && !strategies.some((s) => s.usesThreads)) {
+    throw new InvalidInputError(`--threads: none of ${strategies.map((s) => s.name).join(', ')} uses it (only batch-sharded, batch-delete-sharded do)`);
+  }
+  return list[0] ?? Math.min(online, MAX_SHARD_THREADS);
+}
 
 export const strictChunkOption = () =>
   opt(GROUP.read, '--strict-chunk', 'fail when a hash bucket holds more entries than --chunk (ENOSPC), instead of doubling the chunk and saying so').default(false);

@@ -10,7 +10,7 @@ import { MapFlag } from '../bpf/constants.js';
 import type { SyscallCounter } from '../bpf/counter.js';
 import { type LatencyHistogram, mergeLatency } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
-import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
+import { strategyLabelWithThreads, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { traitsOf } from '../bpf/map-types.js';
 import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
@@ -76,6 +76,8 @@ export interface MeasureOptions {
   loop?: ReadLoop;
   /** The run's wall-time account (harness/wall-time.ts). */
   account?: WallAccount;
+  /** Threads of a sharded strategy. */
+  threads?: number;
 }
 
 export interface StrategyMeasurement {
@@ -130,6 +132,8 @@ const perElement = (s: Strategy) => !s.usesChunk && !s.needsIterProgram;
 /** Entries the audit read of its own stops after (undefined: the whole map); `expected`: entries the map holds at most. */
 export function auditBound(strategy: Strategy, expected: number, bounds: AuditBounds = AUDIT_BOUNDS): number | undefined {
   if (perElement(strategy)) return expected > bounds.prefix ? bounds.prefix : undefined;
+  // A sharded read makes all its calls before the sink sees an entry: a prefix of it is the whole read.
+  if (strategy.usesThreads) return undefined;
   return expected > bounds.fullUpTo ? bounds.prefix : undefined;
 }
 
@@ -167,8 +171,8 @@ function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, 
 
 export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   const { strategy, chunk } = o;
-  const label = strategyLabel(strategy, chunk);
-  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop });
+  const label = strategyLabelWithThreads(strategy, chunk, o.threads);
+  const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop, threads: o.threads });
   const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter, account: o.account });
   let warmupRuns: number;
   let samples: ReadSample[];

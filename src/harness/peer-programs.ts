@@ -63,6 +63,8 @@ export interface PeerTiming {
 export interface PeerRunOptions {
   mapId?: number;
   timeoutMs?: number;
+  /** Threads of a sharded strategy (batch-sharded), passed as --threads. */
+  threads?: number;
 }
 
 export interface Peer {
@@ -119,7 +121,10 @@ export function programPeer(
 ): Peer {
   const path = join(ROOT, binary);
   const command = interpreter ? [interpreter, path] : [path];
-  const args = (pin: string, strategy: string, chunk: number, expect: Expectation) => ['--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0)];
+  const args = (pin: string, strategy: string, chunk: number, expect: Expectation, threads?: number) => [
+    '--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0),
+    ...(strategy.endsWith('-sharded') && threads !== undefined ? ['--threads', String(threads)] : []),
+  ];
   return {
     name,
     strategies,
@@ -131,12 +136,12 @@ export function programPeer(
       return why ?? (existsSync(path) ? undefined : { why: `${binary} was not built`, broken: true });
     },
     read(pin, strategy, chunk, expect, opts = {}) {
-      const r = spawnSync(command[0]!, [...command.slice(1), ...args(pin, strategy, chunk, expect)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20, timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
+      const r = spawnSync(command[0]!, [...command.slice(1), ...args(pin, strategy, chunk, expect, opts.threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20, timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
       if (r.status !== 0) throw processError(name, strategy, r, opts.timeoutMs);
       return { ...parseReport(name, r.stdout), impl: name };
     },
     async audit(pin, strategy, chunk, expect, counter, opts = {}) {
-      const r = await countProcess([...command, ...args(pin, strategy, chunk, expect), '--sync'], counter, { sync: true, timeoutMs: opts.timeoutMs });
+      const r = await countProcess([...command, ...args(pin, strategy, chunk, expect, opts.threads), '--sync'], counter, { sync: true, timeoutMs: opts.timeoutMs });
       return { report: { ...parseReport(name, r.stdout), impl: name }, kernel: r.read!, covers: 'read', process: r.process };
     },
   };
@@ -145,12 +150,17 @@ export function programPeer(
 /** A build step's failure, its last line of output. */
 const didNotBuild = (what: string, out: string): PeerUnavailable => ({ why: `${what} did not build: ${out.split('\n').pop()}`, broken: true });
 
-export const cPeer = programPeer('c', 'scripts/peers/c/bpfbench-peer-c', (log) => {
-  if (!have('gcc')) return notInstalled(['a C compiler (gcc)']);
-  log('building the C peer…');
-  const r = sh('make', ['-s', '-C', 'scripts/peers/c']);
-  return r.ok ? undefined : didNotBuild('the C peer', r.out);
-});
+export const cPeer = programPeer(
+  'c',
+  'scripts/peers/c/bpfbench-peer-c',
+  (log) => {
+    if (!have('gcc')) return notInstalled(['a C compiler (gcc)']);
+    log('building the C peer…');
+    const r = sh('make', ['-s', '-C', 'scripts/peers/c']);
+    return r.ok ? undefined : didNotBuild('the C peer', r.out);
+  },
+  { strategies: ['elem', 'batch', 'batch-fixed-cursor', 'batch-sharded'] },
+);
 
 /** Where Debian's golang-github-cilium-ebpf-dev puts cilium/ebpf (scripts/peers/go/go.mod replaces to it). */
 const CILIUM_EBPF = '/usr/share/gocode/src/github.com/cilium/ebpf';

@@ -42,6 +42,8 @@ export interface PeersConfig extends MapConfig {
   /** bpfbench's own rows: one per loop. */
   loops: readonly PeerLoop[];
   pin?: string;
+  /** Threads of sharded strategies (batch-sharded), the same for bpfbench and the C peer. */
+  threads?: number;
 }
 
 /** A count of bpf calls by command, and who counted it, over what. */
@@ -238,7 +240,7 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
     bench.map.pin(pin);
     trackPin(pin);
     const expect: Expectation = { entries: config.entries, value: FILL_VALUE };
-    const opts: PeerRunOptions = { mapId: BpfMap.infoOf(bench.map.fd).id, timeoutMs: config.peerTimeoutMs };
+    const opts: PeerRunOptions = { mapId: BpfMap.infoOf(bench.map.fd).id, timeoutMs: config.peerTimeoutMs, threads: config.threads };
     const implName = (impl: string) => (impl.startsWith('exec:') ? `exec:${parseExecSpec(impl).name}` : impl);
     const skippedNames = new Set(skipped.map((x) => x.impl));
     const rows: Row[] = config.impls.flatMap((impl): Row[] => {
@@ -283,7 +285,7 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
     // a warmup read, which measureStrategy's audit counts with the kernel.
     const tsRead = (row: Row, strategy: string, round: number): Sample => {
       const policy = { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: round === 0 ? 1 : 0 };
-      const m = measureStrategy({ map: bench.map, strategy: strategyByName(strategy)!, chunk: config.chunk, sink: verifier, policy, progress: silentProgress, loop: row.loop, counter: round === 0 ? counter : undefined });
+      const m = measureStrategy({ map: bench.map, strategy: strategyByName(strategy)!, chunk: config.chunk, sink: verifier, policy, progress: silentProgress, loop: row.loop, counter: round === 0 ? counter : undefined, threads: config.threads });
       if (m.audit) {
         const { kernel, bpf, agree } = m.audit;
         audits.set(rowKey(row, strategy), { verdict: undefined, bpfCalls: kernelCount(kernel, 'read'), selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree }, processBpfCalls: null, auditTime: auditTimeOf(m.audit.wallNs, kernel) });

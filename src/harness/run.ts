@@ -32,6 +32,8 @@ export interface RunConfig extends MapConfig {
   runsSetting: number | 'auto';
   /** Fail on ENOSPC instead of growing the chunk. */
   strictChunk?: boolean;
+  /** Threads of sharded strategies (strategies/sharded.ts); undefined when none runs. */
+  threads?: number;
   /** Where the read loop runs (default: native; loopOf() says which ran). */
   loop?: ReadLoop;
   /** Also read each strategy under in-kernel writers (run --writers). */
@@ -159,6 +161,7 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
         refill,
         loop: loopOf(config),
         account: wall,
+        threads: config.threads,
       });
       measurements.push(m);
       // A drain leaves the map empty: fill it again for the strategies after it.
@@ -178,6 +181,7 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
           loop: loopOf(config),
           iterProgFd: bench.iterProgFd,
           strictChunk: config.strictChunk,
+          threads: config.threads,
         }));
       }
     }

@@ -11,7 +11,7 @@ import { LatencyHistogram } from '../bpf/latency.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
 import type { EntrySink } from '../strategies/sink.js';
 import { MapChangedError } from '../strategies/elem.js';
-import type { PreparedRead, ReadReport } from '../strategies/index.js';
+import type { PreparedRead, ReadReport, ShardsReport } from '../strategies/index.js';
 import type { Progress } from './progress.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
 import type { WallAccount } from './wall-time.js';
@@ -69,6 +69,8 @@ export interface ReadSample {
    * and its verdict says so. Absent when the walk ended.
    */
   aborted?: { steps: number };
+  /** A sharded read (strategies/sharded.ts): its threads, the overlap it removed, each shard's entries, calls and time. */
+  shards?: ShardsReport;
 }
 
 /** The verdict's words for a walk that gave up after `steps` keys. */
@@ -323,6 +325,10 @@ export class Sampler {
       const kind = counter ? 'audit read' : phase.startsWith('warmup') ? 'warmup reads' : phase === 'audit' ? 'audit read' : 'timed reads';
       account.add(`${label}: ${kind}`, sample.wallNs, true);
       account.add('around each read: reset, counters, verdict', Number(process.hrtime.bigint() - start) - sample.wallNs, false);
+    }
+    if (report?.shards) {
+      const r = report.shards;
+      sample.shards = { threads: r.threads, overlap: { ...r.overlap }, perShard: { entries: [...r.perShard.entries], calls: [...r.perShard.calls], ns: [...r.perShard.ns] } };
     }
     return { sample, cut, entries: cut ? bounded!.delivered : verdict.entries };
   }

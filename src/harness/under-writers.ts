@@ -16,7 +16,7 @@
 // fails the read. A per-element walk that gives up (the max_entries bound)
 // is reported as aborted, with what it read, and the rounds go on.
 import type { BpfMap } from '../bpf/map.js';
-import { strategyLabel, type ReadLoop, type Strategy } from '../strategies/index.js';
+import { strategyLabelWithThreads, type ReadLoop, type Strategy } from '../strategies/index.js';
 import type { Consistency, ConsistencySink } from './consistency.js';
 import type { Progress } from './progress.js';
 import { Sampler, type ReadSample } from './sample.js';
@@ -89,6 +89,8 @@ export interface UnderWritersOptions {
   rounds: number;
   progress: Progress;
   loop?: ReadLoop;
+  /** Threads of a sharded strategy. */
+  threads?: number;
   iterProgFd?: number;
   strictChunk?: boolean;
 }
@@ -104,8 +106,8 @@ function sleepNs(ns: number): void {
 const perEntry = (s: ReadSample) => s.wallNs / Math.max(1, s.verdict.entries);
 
 export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement {
-  const label = strategyLabel(o.strategy, o.chunk);
-  const prepared = o.strategy.prepare(o.map, { chunk: o.chunk, strictChunk: o.strictChunk, iterProgFd: o.iterProgFd, loop: o.loop });
+  const label = strategyLabelWithThreads(o.strategy, o.chunk, o.threads);
+  const prepared = o.strategy.prepare(o.map, { chunk: o.chunk, strictChunk: o.strictChunk, iterProgFd: o.iterProgFd, loop: o.loop, threads: o.threads });
   const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label });
   const rounds: WritersRound[] = [];
   const w = o.writers;

@@ -53,7 +53,18 @@ export interface PeersResultJson {
   tool: ToolInfo;
   createdAt: string;
   context: PeersOutcome['context'];
-  config: { entries: number; maxEntries: number; chunk: number; rounds: number; strategies: string[]; impls: string[]; loops: PeerLoop[]; fill: string };
+  config: {
+    entries: number;
+    maxEntries: number;
+    chunk: number;
+    rounds: number;
+    strategies: string[];
+    impls: string[];
+    loops: PeerLoop[];
+    fill: string;
+    /** Threads of the sharded strategies, bpfbench's and the C peer's alike; null when none ran (absent before sharding). */
+    threads?: number | null;
+  };
   map: PeersOutcome['map'];
   results: PeerCellJson[];
   /** Peers whose tools are missing (not asked for by name): they did not run. A peer that did not build is a failed row, not here (`broken`: always false since). */
@@ -95,7 +106,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
     tool,
     createdAt: createdAt.toISOString(),
     context: o.context,
-    config: { entries: o.config.entries, maxEntries: o.config.maxEntries, chunk: o.config.chunk, rounds: o.config.rounds, strategies: [...o.config.strategies], impls: [...o.config.impls], loops: [...o.config.loops], fill: o.config.fill },
+    config: { entries: o.config.entries, maxEntries: o.config.maxEntries, chunk: o.config.chunk, rounds: o.config.rounds, strategies: [...o.config.strategies], impls: [...o.config.impls], loops: [...o.config.loops], fill: o.config.fill, threads: o.config.threads ?? null },
     map: o.map,
     results,
     skipped: o.skipped,
@@ -107,6 +118,12 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
 export function peersStrategyLabel(strategy: string, chunk: number): string {
   const s = strategyByName(strategy);
   return s ? strategyLabel(s, chunk) : strategy;
+}
+
+/** The same, with the threads of a sharded strategy (`batch-sharded(4096)×2`). */
+export function peersStrategyLabelWithThreads(strategy: string, chunk: number, threads: number | null | undefined): string {
+  const s = strategyByName(strategy);
+  return s?.usesThreads && threads != null ? `${peersStrategyLabel(strategy, chunk)}×${threads}` : peersStrategyLabel(strategy, chunk);
 }
 
 /** The implementations' names, C (the floor) first, in the order the report lists them. */
@@ -143,7 +160,7 @@ function callsCell(n: CallCount | null): string {
 
 export function renderPeers(r: PeersResultJson, opts: { color: boolean }): string {
   const c = paint(opts.color);
-  const label = (x: PeerCellJson) => (x.strategy === 'own' ? 'its own' : peersStrategyLabel(x.strategy, x.chunk ?? r.config.chunk));
+  const label = (x: PeerCellJson) => (x.strategy === 'own' ? 'its own' : peersStrategyLabelWithThreads(x.strategy, x.chunk ?? r.config.chunk, r.config.threads));
   const rows = r.results.map((x) => [
     implLabel(x),
     label(x),

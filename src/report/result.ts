@@ -116,6 +116,16 @@ export interface StrategyResultJson {
    */
   aborted?: { read: string; steps: number } | null;
   /**
+   * A sharded read (batch-sharded, batch-delete-sharded), its first measured
+   * read: `threads`; `overlap`: entries a shard's last call read past its
+   * range (the next shards read them too) and removed before verification,
+   * the calls that held them, and of those entries how many did not match
+   * what the next shard read in order (0 unless the map changed
+   * underneath); `perShard`: each range's entries, bpf calls and thread
+   * time (ns). null for other strategies (absent before sharding).
+   */
+  sharded?: { threads: number; overlap: { entries: number; calls: number; mismatched: number }; perShard: { entries: number[]; calls: number[]; ns: number[] } } | null;
+  /**
    * run --writers: what the reads under writers saw (the worst read's
    * figures: most stable duplicates + misses + restarts; `perRead`: every
    * read's, in order). Stable keys are never written by the writers; a
@@ -199,6 +209,8 @@ export interface RunResultJson {
      * absent, before --writers) without writers.
      */
     writers?: (WritersSetting & { fresh: number; stableKeys: number; volatileKeys: number }) | null;
+    /** Threads of the sharded strategies (--threads, default the online CPUs); null when none ran (absent before sharding). */
+    threads?: number | null;
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   /** null for a map this run did not create (--pin, --map-id). */
@@ -222,6 +234,13 @@ export interface RunResultJson {
     speedup: Record<string, number>;
     /** Mean elem time / mean time, with σ propagated from both samples (null σ with one run). */
     speedupMean: Record<string, { x: number; sd: number | null }>;
+    /**
+     * Sharded strategies against their single-thread strategy in the same
+     * run (batch-sharded: batch; batch-delete-sharded: batch-delete), both
+     * verified: median over median (`x`), mean over mean with σ (`mean`,
+     * `sd`), and the threads. Absent when neither pair ran (and before sharding).
+     */
+    shardedSpeedup?: Record<string, { over: string; threads: number; x: number; mean: number; sd: number | null }>;
     failed: string[];
     line: string;
   };
@@ -321,6 +340,7 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
     kernelTime: kernelTimeOf(audit),
     callLatency: m.callLatency?.summary() ?? null,
     aborted: m.aborted ? { read: m.aborted.phase, steps: m.aborted.steps } : null,
+    sharded: first.shards ?? null,
     consistency: w ? consistencyJson(w) : null,
     writers: w && setting ? writersJson(w, setting) : null,
     memory: {
@@ -425,6 +445,14 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       speedupMean[r.strategy] = { x, sd };
     }
   }
+  const shardedSpeedup: NonNullable<RunResultJson['summary']['shardedSpeedup']> = {};
+  for (const r of results) {
+    if (!r.sharded || !r.verified.ok) continue;
+    const single = results.find((b) => b.strategy === r.strategy.replace(/-sharded$/, '') && b.verified.ok);
+    if (!single) continue;
+    const { x, sd } = meanRatio(single.wallNs, single.runs, r.wallNs, r.runs);
+    shardedSpeedup[r.strategy] = { over: single.strategy, threads: r.sharded.threads, x: single.wallNs.median / r.wallNs.median, mean: x, sd };
+  }
   // A strategy expected to fail (the published loop) still fails the run: its
   // read was wrong. Commands that reproduce it on purpose decide for themselves.
   const failed = results.filter((r) => !r.verified.ok).map((r) => r.label);
@@ -455,6 +483,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       source: o.config.source.kind === 'create' ? 'create' : o.config.source.kind === 'pin' ? `pin:${o.config.source.path}` : `id:${o.config.source.id}`,
       verification: o.fill ? 'loader' : 'cross-strategy',
       loop: configLoop(o.config),
+      threads: o.config.threads ?? null,
       writers: o.config.writers ? { ...o.config.writers, mix: [...o.config.writers.mix], ...keySpaceOf(o.config.entries, o.config.writers.volatileEvery) } : null,
     },
     map: { ...o.map, estimatedBytes: o.memory.mapBytes },
@@ -467,6 +496,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       ok: failed.length === 0 && !disagree,
       speedup,
       speedupMean,
+      ...(Object.keys(shardedSpeedup).length ? { shardedSpeedup } : {}),
       failed,
       line: disagree && failed.length === 0 ? 'NOT VERIFIED: the strategies saw different contents (see the warning above); none is called wrong' : summaryLine(results, speedup, speedupMean),
     },

@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
 import { loopOf, type RunResultJson, type StrategyResultJson, type WallTimeJson } from './result.js';
-import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
+import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio, fmtX } from './format.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -225,6 +225,7 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   if (r.wallTime) lines.push(c.dim(wallTimeLine(r.wallTime)));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));
+  lines.push(...shardedLines(r).map((l) => c.bold(l)));
   return lines.join('\n');
 }
 
@@ -239,6 +240,22 @@ export function wallTimeLine(w: WallTimeJson): string {
   const own = w.phases.filter((p) => !p.kernelBound && p.ns > 0).map((p) => `${p.phase} ${pct(p.ns)}`);
   own.push(`everything else ${pct(w.otherNs)}`);
   return `wall ${fmtDuration(w.totalNs)}: ${kernel.join(', ')} (kernel-bound); bpfbench's own ${pct(w.ownNs)}: ${own.join(', ')}`;
+}
+
+/** Per sharded strategy: its speedup over the single-thread read of the same run, and the overlap it removed. */
+export function shardedLines(r: RunResultJson): string[] {
+  const lines: string[] = [];
+  for (const s of r.results) {
+    if (!s.sharded || !s.verified.ok) continue;
+    const sp = r.summary.shardedSpeedup?.[s.strategy];
+    const single = sp ? r.results.find((b) => b.strategy === sp.over) : undefined;
+    const vs = sp && single ? `${fmtX(sp.x)}×${sp.sd !== null ? ` (mean ${fmtX(sp.mean)} ± ${fmtX(sp.sd)})` : ''} ${sp.x >= 1 ? 'faster' : 'slower'} than ${single.label}` : 'no single-thread read in this run to compare with';
+    const o = s.sharded.overlap;
+    const overlap = o.calls ? `, overlap removed: ${fmtInt(o.entries)} entries in ${fmtInt(o.calls)} call${o.calls === 1 ? '' : 's'}` : ', no overlap';
+    const per = s.sharded.perShard.entries.map((n) => fmtInt(n)).join(' + ');
+    lines.push(`${s.label}: ${s.sharded.threads} threads, ${vs}; shards ${per} entries${overlap}${o.mismatched ? ` (${fmtInt(o.mismatched)} not matched: the map changed)` : ''}`);
+  }
+  return lines;
 }
 
 /** The header above the table: what was measured, where. */

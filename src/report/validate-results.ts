@@ -100,6 +100,17 @@ function checkAudit(f: Fields, r: Obj, p: string): void {
   });
 }
 
+/** A sharded read's threads, overlap and shares (`sharded`), when present. */
+function checkSharded(f: Fields, r: Obj, p: string): void {
+  f.optionalObj(r, 'sharded', `${p}.sharded`, (s) => {
+    f.num(s, 'threads', `${p}.sharded.threads`, 1);
+    const o = f.obj(s, 'overlap', `${p}.sharded.overlap`);
+    for (const k of ['entries', 'calls', 'mismatched']) f.num(o, k, `${p}.sharded.overlap.${k}`, 0);
+    const per = f.obj(s, 'perShard', `${p}.sharded.perShard`);
+    for (const k of ['entries', 'calls', 'ns']) f.numbers(per, k, `${p}.sharded.perShard.${k}`);
+  });
+}
+
 function checkRun(f: Fields, root: Obj): void {
   const c = f.obj(root, 'config', 'config');
   f.str(c, 'mapType', 'config.mapType');
@@ -113,6 +124,7 @@ function checkRun(f: Fields, root: Obj): void {
     f.numOrNull(r, 'chunk', `${p}.chunk`);
     checkMeasured(f, r, p);
     checkAudit(f, r, p);
+    checkSharded(f, r, p);
     if (r.callLatency !== undefined && callLatencies(r.callLatency).length === 0) f.fail(`${p}.callLatency`, 'holds no {p50, p90, p99, p999, max} in ns');
   });
   const s = f.obj(root, 'summary', 'summary');

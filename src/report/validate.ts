@@ -139,6 +139,7 @@ const RUN = obj({
       wallNs,
       syscalls: obj({ bpf: counts }),
       memory: obj({ allocatedBytesPerEntry: nonNegative }),
+      sharded: optional(nullable(obj({ threads: count, overlap: obj({ entries: count, calls: count }) }))),
     }),
     'strategy results',
   ),

@@ -28,6 +28,17 @@ export interface StrategyOptions {
    * entries a call moves (1 for per-element calls and small chunks, else every call).
    */
   latencyEvery?: number;
+  /** Sharded strategies (usesThreads): how many ranges are read at once, each on its own thread. */
+  threads?: number;
+}
+
+/** A sharded read (strategies/sharded.ts): its threads, the overlap it removed, each shard's share. Reused between reads. */
+export interface ShardsReport {
+  threads: number;
+  /** Entries a shard's last call read past its range (the next shards read them too), removed; the calls that held them; of those entries, how many did not match the next shard's in order (a map changing underneath). */
+  overlap: { entries: number; calls: number; mismatched: number };
+  /** Per shard, in range order: entries kept, bpf calls, its thread's time (ns). */
+  perShard: { entries: number[]; calls: number[]; ns: number[] };
 }
 
 /** What a reader says about one full read (the sink's owner checks whether it is true). */
@@ -43,6 +54,8 @@ export interface ReadReport {
    * the next). Absent when the read timed none.
    */
   callLatency?: LatencySource;
+  /** Sharded reads: the shards of this read (overwritten by the next). */
+  shards?: ShardsReport;
 }
 
 export interface PreparedRead {
@@ -78,6 +91,8 @@ export interface Strategy {
   readonly usesChunk: boolean;
   /** A strategy whose verification failure is the point (the published flawed loop). */
   readonly expectedToFail?: boolean;
+  /** It reads on --threads threads (sharded); --threads with any other strategy is refused. */
+  readonly usesThreads?: boolean;
   /** It empties the map as it reads (lookup-and-delete). */
   readonly drains?: boolean;
   /** It needs the object's bpf_iter program loaded. */

@@ -2,6 +2,7 @@
 // the JSON result, colour switches, a line per phase off a terminal, maps
 // that exist (--pin, --map-id), and SIGINT/SIGTERM during a run.
 import assert from 'node:assert/strict';
+import { onlineCpus } from '../../src/bpf/cpus.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,11 @@ const badInputs: [string, string[], RegExp][] = [
   ['unknown reproduce loop', ['reproduce', '--loop', ''], /--loop must be one of: native, js\./],
   ['unknown peers loop', ['peers', '--loops', 'native,rust'], /unknown loop 'rust' \(known: native, js\)/],
   ['repeated peers loop', ['peers', '--loops', 'js,js'], /--loops lists one twice/],
+  ['--threads 0', ['run', '--strategies', 'batch-sharded', '--threads', '0'], /--threads must be between 1/],
+  ['--threads above the online CPUs × 4', ['run', '--strategies', 'batch-sharded', '--threads', String(onlineCpus() * 4 + 1)], /--threads \d+: at most \d+ \(4 per online CPU, \d+ online\)/],
+  ['--threads with no sharded strategy', ['run', '--strategies', 'elem,batch', '--threads', '2'], /--threads: none of elem, batch uses it/],
+  ['a sharded read in the js loop', ['run', '--strategies', 'batch-sharded', '--loop', 'js'], /batch-sharded: runs in the native loop only/],
+  ['a sharded drain on an array', ['run', '--entries', '1000', '--map-type', 'array', '--strategies', 'batch-delete-sharded'], /batch-delete-sharded: array maps cannot delete entries/],
 ];
 
 for (const [what, args, message] of badInputs) {
@@ -242,7 +248,7 @@ test('run --help: map, read, measurement, baseline and output options in groups,
   const map = groups.get('Map options')!;
   assert.deepEqual(map.slice(0, 5), ['--map-type', '--key-size', '--value-size', '--entries', '--max-entries']);
   for (const later of ['--map-flags', '--fill', '--pin', '--map-id']) assert.ok(map.indexOf(later) > map.indexOf('--max-entries'), later);
-  assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk', '--loop']);
+  assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk', '--threads', '--loop']);
   assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--no-kernel-count']);
   assert.deepEqual(groups.get('Writer options'), ['--writers', '--write-rate', '--write-mix', '--volatile-every']);
   for (const f of ['--json', '--export-markdown', '--verbose', '--no-color', '--debug', '--help']) assert.ok(groups.get('Output options')!.includes(f), f);

@@ -89,3 +89,22 @@ test('sweep of a sparse LRU map with a latency budget: p99/max call per point, t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sweep --strategies batch,batch-sharded --threads 1,2: a series per thread count, each point verified; --threads without a sharded strategy is one line, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-sweep-threads-'));
+  try {
+    const r = runCli(['sweep', '--entries', '16Ki', '--chunks', '64,1024', '--strategies', 'batch,batch-sharded', '--threads', '1,2', '--runs', '1', '--warmup', '0', '--no-elem', '--out-dir', dir, '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.config.strategies, ['batch', 'batch-sharded×1', 'batch-sharded×2']);
+    assert.equal(j.points.length, 6);
+    assert.ok(j.points.every((p: { verified: boolean }) => p.verified));
+    assert.match(r.stderr, /batch-sharded×2 16Ki/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const bad = runCli(['sweep', '--strategies', 'batch', '--threads', '2']);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.equal(bad.stderr.trimEnd().split('\n').length, 1);
+  assert.match(bad.stderr, /^bpfbench: --threads: none of batch uses it/);
+});

@@ -213,3 +213,29 @@ test('runPeers: one bpfbench row per loop, each audited by the kernel, each with
   assert.match(renderPeers(broken, { color: false }), /^FAILED go: the Go peer did not build/m);
   assert.equal(buildPeersResult({ ...o, skipped: [{ impl: 'go', why: "Go (golang-go) not installed: run 'make deps'", broken: false }] }, TOOL).ok, true);
 });
+
+test('runPeers with batch-sharded: bpfbench and the C peer shard with the same threads, every key once, the kernel counting every thread of each', async (t) => {
+  if (!requireTool(t, cPeer.name, ready(cPeer))) return;
+  const entries = 30_000;
+  for (const threads of [1, 3]) {
+    const o = await runPeers(
+      { entries, maxEntries: entries, fill: 'batch', mapFlags: 0, kernelCount: true, chunk: 256, rounds: 1, strategies: ['batch', 'batch-sharded'], impls: ['ts', 'c'], loops: ['native'], threads },
+      silentProgress,
+      () => undefined,
+    );
+    const r = buildPeersResult(o, TOOL);
+    assert.equal(r.ok, true, JSON.stringify(r.results.map((x) => [x.impl, x.strategy, x.error, x.verified.problems])));
+    assert.equal(r.config.threads, threads);
+    const sharded = r.results.filter((x) => x.strategy === 'batch-sharded');
+    assert.deepEqual(sharded.map((x) => x.impl), ['ts', 'c']);
+    for (const x of sharded) {
+      assert.equal(x.verified.distinct, entries);
+      assert.equal(x.verified.entries, entries, `${x.impl}: the overlap removed`);
+      assert.equal(x.selfBpfCalls?.agrees, true);
+      assert.deepEqual(Object.keys(x.bpfCalls!.calls), ['LOOKUP_BATCH']);
+    }
+    // The same map, the same ranges: both made the same calls.
+    assert.equal(sharded[0]!.bpfCalls!.calls.LOOKUP_BATCH, sharded[1]!.bpfCalls!.calls.LOOKUP_BATCH);
+    assert.match(renderPeers(r, { color: false }), new RegExp(`^C, raw syscalls +batch-sharded\\(256\\)×${threads} +ok`, 'm'));
+  }
+});

@@ -13,6 +13,7 @@ import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } fro
 import { batch } from '../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
 import { elem } from '../../src/strategies/elem.js';
+import { batchSharded } from '../../src/strategies/sharded.js';
 import type { Strategy } from '../../src/strategies/types.js';
 
 const N = 1_048_576;
@@ -150,7 +151,7 @@ test('syscalls: run 1 counted by bpfbench, the audit counted by the kernel, thei
   assert.equal(e.syscalls.matchesAudit, true);
   const ns = (2 * N + 1) * NS_PER_CALL;
   assert.deepEqual(e.kernelTime, { nsPerCall: { GET_NEXT_KEY: NS_PER_CALL, LOOKUP_ELEM: NS_PER_CALL }, bpfNs: ns, fractionOfWall: ns / 4.4e9, read: 'warmup' });
-  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'callLatency', 'aborted', 'consistency', 'writers', 'memory']);
+  assert.deepEqual(Object.keys(e).slice(Object.keys(e).indexOf('syscalls')), ['syscalls', 'kernelTime', 'callLatency', 'aborted', 'sharded', 'consistency', 'writers', 'memory']);
 
   // Not counted: every audit key null.
   const off = buildRunResult(outcome([measurement(elem, [4e9], elemCalls, okVerdict, 4096, null)]), tool).results[0]!;
@@ -378,4 +379,23 @@ test('the sweep names its loop: config.loop, the table title, Markdown and the c
     assert.match(sweepMarkdown(r), new RegExp(`^### bpfbench sweep: hash, 1Mi entries, loop ${loop}$`, 'm'));
     assert.match(sweepChart(r), new RegExp(`loop ${loop}`));
   }
+});
+
+test('a sharded row beside batch: summary.shardedSpeedup over batch, and a line under the table with the threads and the overlap removed', () => {
+  const shards = { threads: 2, overlap: { entries: 3363, calls: 1, mismatched: 0 }, perShard: { entries: [524_951, 523_625], calls: [129, 129], ns: [1e8, 1e8] } };
+  const sharded = measurement(batchSharded, [2.5e8, 2.6e8], { LOOKUP_BATCH: 258 });
+  sharded.label = 'batch-sharded(4096)×2';
+  for (const s of sharded.samples) s.shards = shards;
+  const r = buildRunResult(outcome([measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 }), sharded]), tool);
+  assert.deepEqual(r.results[1]!.sharded, shards);
+  assert.equal(r.results[0]!.sharded, null);
+  const sp = r.summary.shardedSpeedup!['batch-sharded']!;
+  assert.equal(sp.over, 'batch');
+  assert.equal(sp.threads, 2);
+  assert.equal(sp.x, 5e8 / 2.55e8);
+  assert.match(renderRunFooter(r, { color: false }), /^batch-sharded\(4096\)×2: 2 threads, 1\.96× \(mean 1\.96 ± [\d.]+\) faster than batch\(4096\); shards 524,951 \+ 523,625 entries, overlap removed: 3,363 entries in 1 call$/m);
+  // Without batch in the run there is nothing to hold it against.
+  const alone = buildRunResult(outcome([sharded]), tool);
+  assert.equal(alone.summary.shardedSpeedup, undefined);
+  assert.match(renderRunFooter(alone, { color: false }), /no single-thread read in this run to compare with/);
 });

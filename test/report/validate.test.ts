@@ -92,3 +92,12 @@ test('not a result at all, another schemaVersion, another kind', () => {
   assert.throws(() => parseResult('{"schemaVersion": 1,', 'b.json'), (e: Error) => e instanceof InvalidInputError && /^cannot read b\.json: /.test(e.message));
   assert.equal(parseResult(JSON.stringify(runResult()), 'a.json').kind, 'run');
 });
+
+test('a sharded row: sharded{threads, overlap{entries, calls}} passes, null passes, a malformed one is one line naming the field', () => {
+  const ok = runResult() as Json;
+  ok.results[0].sharded = { threads: 2, overlap: { entries: 3363, calls: 1, mismatched: 0 }, perShard: { entries: [1, 2], calls: [1, 1], ns: [5, 6] } };
+  ok.results[1].sharded = null;
+  assert.equal(validateResult(ok, 'a.json').kind, 'run');
+  assert.match(problem((j) => (j.results[0].sharded = { threads: 2, overlap: { entries: -1, calls: 1 } })), /b\.json: results\[0\]\.sharded\.overlap\.entries/);
+  assert.match(problem((j) => (j.results[0].sharded = { threads: 2 })), /b\.json: results\[0\]\.sharded\.overlap/);
+});

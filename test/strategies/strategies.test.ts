@@ -18,6 +18,7 @@ import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
 import { batchDelete, elemDelete, prepareElemDelete } from '../../src/strategies/drain.js';
 import { elem, MapChangedError } from '../../src/strategies/elem.js';
 import { iter } from '../../src/strategies/iter.js';
+import { batchDeleteSharded, batchSharded } from '../../src/strategies/sharded.js';
 import { READ_LOOPS, requireLoop, strategyByName, strategyLabel, STRATEGIES } from '../../src/strategies/index.js';
 import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native-loop.js';
 import { NATIVE_LIB, ROOT } from '../../src/paths.js';
@@ -307,7 +308,7 @@ test('without the native library, a native prepare fails with the one line and j
 });
 
 test('the registry holds each strategy module once, found by its name; chunked ones are labelled with the chunk', () => {
-  assert.deepEqual(new Set(STRATEGIES), new Set([elem, batch, batchFixedCursor, elemDelete, batchDelete, iter]));
+  assert.deepEqual(new Set(STRATEGIES), new Set([elem, batch, batchFixedCursor, elemDelete, batchDelete, iter, batchSharded, batchDeleteSharded]));
   assert.equal(new Set(STRATEGIES).size, STRATEGIES.length, 'none twice');
   assert.equal(new Set(STRATEGIES.map((s) => s.name)).size, STRATEGIES.length, 'names distinct');
   for (const s of STRATEGIES) assert.equal(strategyByName(s.name), s, s.name);

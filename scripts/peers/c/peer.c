@@ -7,8 +7,14 @@
 // them, one increment before each syscall: bpfbench checks them against the
 // kernel's count of the same read.
 //
-//   bpfbench-peer-c --pin PATH --strategy elem|batch|batch-fixed-cursor
-//                   --chunk N --runs R --value V [--sync]
+//   bpfbench-peer-c --pin PATH --strategy elem|batch|batch-fixed-cursor|batch-sharded
+//                   --chunk N --runs R --value V [--threads T] [--sync]
+//
+// batch-sharded (issue 23): the buckets split into T ranges, each read by a
+// thread of its own (LOOKUP_BATCH from its first bucket until out_batch
+// reaches its end) into buffers of its own, joined; then, as bpfbench's
+// native loop does, the overlap each shard's last call read past its range
+// is removed by key and every entry verified on the calling thread.
 //   bpfbench-peer-c --pin PATH --fill N --value V      (test helper: keys 0..N-1 = V)
 //
 // --sync: around each run's read, write a line "ready" (before) and "done"
@@ -19,6 +25,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
@@ -118,7 +125,7 @@ account(struct verify *s, uint64_t *bitmap, uint32_t max_entries, uint32_t want,
 	}
 }
 
-enum strategy { S_ELEM, S_BATCH, S_FIXED };
+enum strategy { S_ELEM, S_BATCH, S_FIXED, S_SHARDED };
 
 struct calls {
 	uint64_t get_next_key;
@@ -305,15 +312,153 @@ static void do_fill(int fd, uint32_t max_entries, uint64_t n, uint32_t value)
 	free(vals);
 }
 
+// --- batch-sharded -----------------------------------------------------------
+
+struct shard {
+	int fd;
+	uint32_t chunk;
+	uint32_t start, end; // buckets [start, end)
+	uint32_t *keys, *vals; // grown with realloc, kept between runs
+	uint64_t cap, count; // entries
+	uint64_t last_at, last_count; // the last call's entries
+	uint64_t calls, kept;
+	uint64_t ns; // this thread's time in the last read
+	int err; // errno of a failed call, 0
+};
+
+static void *shard_walk_timed(void *arg);
+
+static void *shard_walk(void *arg)
+{
+	struct shard *s = arg;
+	const uint64_t t0 = now_ns();
+	shard_walk_timed(arg);
+	s->ns = now_ns() - t0;
+	return NULL;
+}
+
+static void *shard_walk_timed(void *arg)
+{
+	struct shard *s = arg;
+	uint32_t in_cursor = s->start, out_cursor = 0;
+	const uint64_t max_calls = (uint64_t)(s->end - s->start) + 2;
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.batch.map_fd = s->fd;
+	a.batch.in_batch = s->start == 0 ? 0 : ptr_to_u64(&in_cursor);
+	a.batch.out_batch = ptr_to_u64(&out_cursor);
+	s->count = s->calls = s->last_at = s->last_count = 0;
+	s->err = 0;
+	for (;;) {
+		long r;
+		if (s->calls == max_calls) {
+			s->err = ELOOP;
+			return NULL;
+		}
+		if (s->cap - s->count < s->chunk) {
+			uint64_t cap = s->cap * 2 + s->chunk;
+			uint32_t *k = realloc(s->keys, cap * sizeof(*k));
+			if (!k) {
+				s->err = ENOMEM;
+				return NULL;
+			}
+			s->keys = k;
+			uint32_t *v = realloc(s->vals, cap * sizeof(*v));
+			if (!v) {
+				s->err = ENOMEM;
+				return NULL;
+			}
+			s->vals = v;
+			s->cap = cap;
+		}
+		a.batch.keys = ptr_to_u64(s->keys + s->count);
+		a.batch.values = ptr_to_u64(s->vals + s->count);
+		a.batch.count = s->chunk;
+		s->calls++;
+		r = sys_bpf(BPF_MAP_LOOKUP_BATCH, &a);
+		if (r < 0 && errno != ENOENT) {
+			s->err = errno;
+			return NULL;
+		}
+		s->last_at = s->count;
+		s->last_count = a.batch.count;
+		s->count += a.batch.count;
+		if (r < 0 || out_cursor >= s->end)
+			return NULL;
+		in_cursor = out_cursor;
+		a.batch.in_batch = ptr_to_u64(&in_cursor);
+	}
+}
+
+// The overlap of shard i's last call: from where the first of the next
+// shards' first 16 kept keys appears in it (bpfbench's removeOverlap).
+static uint64_t shard_overlap(struct shard *sh, int n, int i)
+{
+	struct shard *s = &sh[i];
+	int q = 0;
+	for (int j = i + 1; j < n && q < 16; j++)
+		for (uint64_t e = 0; e < sh[j].kept && q < 16; e++, q++)
+			for (uint64_t x = s->last_at; x < s->last_at + s->last_count; x++)
+				if (s->keys[x] == sh[j].keys[e])
+					return s->last_at + s->last_count - x;
+	return 0;
+}
+
+static void read_sharded(int fd, uint32_t max_entries, uint32_t want, uint64_t *bitmap,
+			 uint32_t chunk, struct shard *sh, int n, struct verify *out,
+			 struct calls *c, uint64_t *overlap, uint64_t *overlap_calls)
+{
+	struct verify s = { 0 };
+	pthread_t th[256];
+	uint32_t buckets = 1;
+	while (buckets < max_entries)
+		buckets <<= 1;
+	for (int i = 0; i < n; i++) {
+		uint32_t base = buckets / n, extra = buckets % n;
+		sh[i].fd = fd;
+		sh[i].chunk = chunk;
+		sh[i].start = i * base + (i < (int)extra ? i : extra);
+		sh[i].end = sh[i].start + base + (i < (int)extra ? 1 : 0);
+	}
+	for (int i = 1; i < n; i++)
+		if (pthread_create(&th[i], NULL, shard_walk, &sh[i]) != 0)
+			die("pthread_create: %s", strerror(errno));
+	shard_walk(&sh[0]);
+	for (int i = 1; i < n; i++)
+		pthread_join(th[i], NULL);
+	c->lookup_batch = 0;
+	for (int i = 0; i < n; i++) {
+		c->lookup_batch += sh[i].calls;
+		if (sh[i].err == ENOSPC)
+			die("BPF_MAP_LOOKUP_BATCH: ENOSPC (chunk %" PRIu32 " is smaller than a hash bucket)", chunk);
+		if (sh[i].err)
+			die("batch-sharded: shard %d: %s", i + 1, strerror(sh[i].err));
+	}
+	*overlap = *overlap_calls = 0;
+	sh[n - 1].kept = sh[n - 1].count;
+	for (int i = n - 2; i >= 0; i--) {
+		uint64_t o = shard_overlap(sh, n, i);
+		sh[i].kept = sh[i].count - o;
+		*overlap += o;
+		*overlap_calls += o > 0;
+	}
+	for (int i = 0; i < n; i++)
+		for (uint64_t e = 0; e < sh[i].kept; e++)
+			account(&s, bitmap, max_entries, want, sh[i].keys[e], sh[i].vals[e]);
+	*out = s;
+}
+
 static const char *usage =
-	"usage: bpfbench-peer-c --pin PATH --strategy elem|batch|batch-fixed-cursor "
-	"--chunk N --runs R --value V [--sync]  |  --pin PATH --fill N --value V";
+	"usage: bpfbench-peer-c --pin PATH --strategy elem|batch|batch-fixed-cursor|batch-sharded "
+	"--chunk N --runs R --value V [--threads T] [--sync]  |  --pin PATH --fill N --value V";
 
 int main(int argc, char **argv)
 {
 	const char *pin = NULL, *strategy_s = NULL;
 	enum strategy strategy = S_ELEM;
-	uint64_t chunk = 4096, runs = 1, value = 0xdeadbeefu, fill = 0;
+	uint64_t chunk = 4096, runs = 1, value = 0xdeadbeefu, fill = 0, threads = 1;
+	struct shard *shards = NULL;
 	int have_fill = 0, sync_reads = 0, fd, i;
 	union bpf_attr a;
 	struct bpf_map_info info;
@@ -341,6 +486,8 @@ int main(int argc, char **argv)
 			strategy_s = arg;
 		else if (strcmp(opt, "--chunk") == 0)
 			chunk = parse_u64("--chunk", arg, MAX_CHUNK);
+		else if (strcmp(opt, "--threads") == 0)
+			threads = parse_u64("--threads", arg, 256);
 		else if (strcmp(opt, "--runs") == 0)
 			runs = parse_u64("--runs", arg, 1000000);
 		else if (strcmp(opt, "--value") == 0)
@@ -363,8 +510,12 @@ int main(int argc, char **argv)
 			strategy = S_BATCH;
 		else if (strcmp(strategy_s, "batch-fixed-cursor") == 0)
 			strategy = S_FIXED;
+		else if (strcmp(strategy_s, "batch-sharded") == 0)
+			strategy = S_SHARDED;
 		else
-			die("unknown --strategy '%s' (elem|batch|batch-fixed-cursor)", strategy_s);
+			die("unknown --strategy '%s' (elem|batch|batch-fixed-cursor|batch-sharded)", strategy_s);
+		if (threads < 1)
+			die("--threads must be >= 1");
 		if (chunk < 1)
 			die("--chunk must be >= 1");
 		if (runs < 1)
@@ -400,13 +551,31 @@ int main(int argc, char **argv)
 	// Everything the loops touch is allocated here, once.
 	bitmap_bytes = ((size_t)max_entries + 63) / 64 * sizeof(uint64_t);
 	bitmap = malloc(bitmap_bytes ? bitmap_bytes : 8);
-	if (strategy != S_ELEM) {
+	if (strategy == S_SHARDED) {
+		shards = calloc(threads, sizeof(*shards));
+		if (!shards)
+			die("out of memory");
+		// Each shard's buffers for its share and an eighth more, faulted in
+		// before the first timed read (as bpfbench's are after its warmup);
+		// a shard that outgrows them reallocates.
+		for (uint64_t t = 0; t < threads; t++) {
+			uint64_t share = (max_entries + threads - 1) / threads;
+			uint64_t cap = share + share / 8 + 2 * chunk;
+			shards[t].keys = malloc(cap * sizeof(uint32_t));
+			shards[t].vals = malloc(cap * sizeof(uint32_t));
+			if (!shards[t].keys || !shards[t].vals)
+				die("out of memory");
+			memset(shards[t].keys, 0, cap * sizeof(uint32_t));
+			memset(shards[t].vals, 0, cap * sizeof(uint32_t));
+			shards[t].cap = cap;
+		}
+	} else if (strategy != S_ELEM) {
 		keys = malloc((size_t)chunk * sizeof(*keys));
 		vals = malloc((size_t)chunk * sizeof(*vals));
 	}
-	if (!bitmap || (strategy != S_ELEM && (!keys || !vals)))
+	if (!bitmap || (strategy != S_ELEM && strategy != S_SHARDED && (!keys || !vals)))
 		die("out of memory");
-	if (strategy != S_ELEM) {
+	if (strategy != S_ELEM && strategy != S_SHARDED) {
 		// Fault the pages in before the first timed read.
 		memset(keys, 0, (size_t)chunk * sizeof(*keys));
 		memset(vals, 0, (size_t)chunk * sizeof(*vals));
@@ -415,7 +584,7 @@ int main(int argc, char **argv)
 	for (uint64_t run = 1; run <= runs; run++) {
 		struct verify s;
 		struct calls c = { 0 };
-		uint64_t t0, t1;
+		uint64_t t0, t1, overlap = 0, overlap_calls = 0;
 
 		memset(bitmap, 0, bitmap_bytes);
 		if (sync_reads)
@@ -432,6 +601,10 @@ int main(int argc, char **argv)
 		case S_FIXED:
 			read_fixed(fd, max_entries, (uint32_t)value, bitmap, (uint32_t)chunk, keys,
 				   vals, &s, &c);
+			break;
+		case S_SHARDED:
+			read_sharded(fd, max_entries, (uint32_t)value, bitmap, (uint32_t)chunk, shards,
+				     (int)threads, &s, &c, &overlap, &overlap_calls);
 			break;
 		}
 		t1 = now_ns();
@@ -450,12 +623,25 @@ int main(int argc, char **argv)
 			       c.get_next_key, c.lookup_elem);
 		else
 			printf("\"bpfCalls\":{\"LOOKUP_BATCH\":%" PRIu64 "},", c.lookup_batch);
+		if (strategy == S_SHARDED) {
+			printf("\"threads\":%" PRIu64 ",\"overlap\":{\"entries\":%" PRIu64
+			       ",\"calls\":%" PRIu64 "},\"shardNs\":[",
+			       threads, overlap, overlap_calls);
+			for (uint64_t t = 0; t < threads; t++)
+				printf("%s%" PRIu64, t ? "," : "", shards[t].ns);
+			printf("],");
+		}
 		printf("\"allocatedBytes\":0,\"gcCount\":0,\"maxEntries\":%" PRIu32 "}\n",
 		       max_entries);
 		if (fflush(stdout) != 0)
 			die("writing stdout: %s", strerror(errno));
 	}
 
+	for (uint64_t t = 0; shards && t < threads; t++) {
+		free(shards[t].keys);
+		free(shards[t].vals);
+	}
+	free(shards);
 	free(bitmap);
 	free(keys);
 	free(vals);

@@ -12,7 +12,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { chooseAvailable } from '../measure.js';
-import { addOptions, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
+import { addOptions, checkThreads, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, threadsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
 import { checkDestinations, writeJson, writeText } from '../output.js';
 import { rangeChecked } from '../parse.js';
 import { cliProgress } from '../progress.js';
@@ -28,6 +28,7 @@ interface PeersFlags extends OutputFlags {
   strategies: string[];
   impls: string[];
   loops: ReadLoop[];
+  threads?: number;
   peerTimeout: number | 'auto';
   /** --impls was given: a peer whose tools are missing is an error, not a skip. */
   implsGiven: boolean;
@@ -56,6 +57,7 @@ function peersConfig(flags: PeersFlags): PeersConfig {
     // Where bpfbench's own (ts) reads run, each loop a row.
     loops: flags.loops,
     pin: flags.pin,
+    threads: flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? checkThreads(flags.threads, flags.strategies.map((n) => strategyByName(n)!), flags.loops.includes('js') ? 'js' : 'native') : undefined,
   };
 }
 
@@ -63,6 +65,7 @@ async function peersAction(flags: PeersFlags, io: Io, cmd: Command): Promise<num
   // Checked before the map is made: only one output may go to stdout.
   checkDestinations({ '--json': flags.json, '--html': flags.html }, (l) => io.stderr.write(`${l}\n`));
   // What this kernel refuses is left out for every implementation (they would all be refused the same), said once.
+  checkThreads(flags.threads, flags.strategies.map((n) => strategyByName(n)!), flags.loops.includes('js') && flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? 'js' : 'native');
   const choice = chooseAvailable(flags.strategies.map((n) => strategyByName(n)!), { named: cmd.getOptionValueSource('strategies') === 'cli' }, io);
   flags = { ...flags, strategies: choice.strategies.map((s) => s.name) };
   const human = humanStream(io, [flags.json, flags.html]);
@@ -84,8 +87,9 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     entriesOption('entries to write', 1024 * 1024, '1Mi'),
     fixedFillOption('prog, batch or elem', 'prog'),
     pinOption('where to pin the map while peers read it (removed at exit)'),
-    strategiesOption('comma-separated, of: elem, batch, batch-fixed-cursor', ['elem', 'batch']),
+    strategiesOption('comma-separated, of: elem, batch, batch-fixed-cursor, batch-sharded (the C peer shards too, with the same --threads)', ['elem', 'batch']),
     chunkOption(),
+    threadsOption(),
     loopsOption(),
     new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}, and exec:NAME=COMMAND (a reader of your own: docs/peers.md); one named here whose tools are missing is an error`).argParser(parseImpls(PEER_IMPLS)).default([...DEFAULT_IMPLS], DEFAULT_IMPLS.join(',')).helpGroup(GROUP.read),
     new Option('--peer-timeout <s>', "seconds a peer's process may run before it is stopped and its row fails, or auto: 600, or 20 µs per entry when longer").argParser(parsePeerTimeout).default('auto').helpGroup(GROUP.measure),

@@ -34,6 +34,7 @@ import {
   pinOption,
   RESULT_JSON_HELP,
   strictChunkOption,
+  threadsOption,
   verboseOption,
   writersOptions,
 } from '../options.js';
@@ -123,6 +124,7 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     allStrategiesOption(),
     chunkOption(),
     strictChunkOption(),
+    threadsOption(),
     loopOption(),
     ...measureOptions(),
     ...writersOptions(),

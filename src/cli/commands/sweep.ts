@@ -12,6 +12,8 @@ import { RESULTS_DIR, TOOL } from '../../paths.js';
 import { htmlReport } from '../../report/html.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
 import { DEFAULT_LOOP, requireLoop, strategyByName, type ReadLoop } from '../../strategies/index.js';
+import { atThreads, defaultThreadList } from '../../strategies/sharded.js';
+import { onlineCpus } from '../../bpf/cpus.js';
 import { MAP_TYPES } from '../../bpf/map-types.js';
 import { chooseAvailable } from '../measure.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
@@ -19,7 +21,9 @@ import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { resolveFill } from '../measure.js';
 import {
   addOptions,
+  checkThreads,
   chunkListOption,
+  threadsListOption,
   colorOption,
   entriesListOption,
   fillOption,
@@ -52,6 +56,7 @@ interface SweepFlags extends OutputFlags {
   elem: boolean;
   object?: string;
   loop: ReadLoop;
+  threads?: number[];
   html?: string;
   mapType: MapTypeName;
   maxCallLatency?: number;
@@ -62,8 +67,12 @@ function sweepAction(flags: SweepFlags, io: Io, cmd: Command): number {
   flags.maxEntries?.forEach((m, i) => {
     if (m < flags.entries[i]!) throw new InvalidInputError(`--max-entries ${m} is below --entries ${flags.entries[i]}`);
   });
-  const asked = flags.strategies.map((n) => strategyByName(n)!);
-  for (const s of asked) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
+  const named = flags.strategies.map((n) => strategyByName(n)!);
+  for (const s of named) if (!s.usesChunk || s.drains || s.expectedToFail) throw new InvalidInputError(`sweep varies the chunk of batch reads: '${s.name}' is not one`);
+  checkThreads(flags.threads, named, flags.loop);
+  // A sharded strategy is swept over its threads as it is over the chunks: one series per thread count (batch-sharded×2).
+  const threadList = flags.threads ?? defaultThreadList(onlineCpus());
+  const asked = named.flatMap((s) => (s.usesThreads ? threadList.map((t) => atThreads(s, t)) : [s]));
   // The loop's library first: a sweep that cannot run says so before anything about its outputs.
   requireLoop(flags.loop ?? DEFAULT_LOOP);
   checkDestinations({ '--json': flags.json, '--html': flags.html, '--out-dir': `dir:${flags.outDir}` }, (l) => io.stderr.write(`${l}\n`));
@@ -110,8 +119,9 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     maxEntriesListOption(),
     fillOption('prog, batch, elem or auto'),
     objectOption(),
-    strategiesOption('chunked strategies: batch', ['batch']),
+    strategiesOption('chunked strategies: batch, batch-sharded (one series per --threads value)', ['batch']),
     chunkListOption(),
+    threadsListOption(),
     loopOption(),
     runsCountOption('measured reads per point', 3),
     warmupCountOption('untimed reads per point first', 1),
