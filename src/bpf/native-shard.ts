@@ -369,7 +369,7 @@ export class NativeShardRead {
   }
 
   /** Shard i's buffers (its first keptCounts[i] entries are its own). */
-  shard(i: number): Pick<Shard, 'keysU32' | 'valuesI32' | 'keyBytes' | 'valueBytes'> {
+  shard(i: number): Pick<Shard, 'keysU32' | 'valuesI32' | 'keyBytes' | 'valueBytes' | 'keys' | 'values'> {
     return this.shards[i]!;
   }
 

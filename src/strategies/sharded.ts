@@ -2,7 +2,8 @@
 // cursor range (hash maps: the buckets; arrays: the keys) split into
 // --threads ranges, read at once, each on its own thread in C
 // (bpf/native-shard.ts, native/read-loop.c bb_shard_run), joined; then every
-// entry goes to the sink here, each shard's own only: the overlap a hash
+// entry goes to the sink here (to the verifier's native check, in C, when it
+// offers one), each shard's own only: the overlap a hash
 // shard's last call reads past its range is removed exactly (by key, against
 // what the next shards read) and reported.
 //
@@ -49,10 +50,15 @@ function prepareSharded(name: string, map: BpfMap, o: StrategyOptions, deleting:
       read.reset();
       read.run();
       let counted = 0;
+      // The verifier's proofs in C (native/check.c) when the sink offers them, one call per shard; else every entry to the sink.
+      const check = sink.nativeCheck?.(keySize, stride);
       for (let i = 0; i < threads; i++) {
         const n = read.keptCounts[i]!;
         const b = read.shard(i);
-        if (u32) sink.addMany(b.keysU32, b.valuesI32, n);
+        if (check && b.keys && b.values) {
+          check.foldEntries(b.keys, b.values, n);
+          sink.folded?.();
+        } else if (u32) sink.addMany(b.keysU32, b.valuesI32, n);
         else sink.addManyRaw(b.keyBytes, b.valueBytes, n, keySize, stride);
         counted += n;
         shards.perShard.entries[i] = n;
