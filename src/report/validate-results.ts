@@ -111,7 +111,9 @@ function checkRun(f: Fields, root: Obj): void {
     f.str(r, 'strategy', `${p}.strategy`);
     f.str(r, 'label', `${p}.label`);
     f.numOrNull(r, 'chunk', `${p}.chunk`);
-    checkMeasured(f, r, p);
+    const v = checkMeasured(f, r, p);
+    f.optionalBoolOrNull(v, 'keySumOk', `${p}.verified.keySumOk`);
+    f.optionalBoolOrNull(v, 'checksumOk', `${p}.verified.checksumOk`);
     checkAudit(f, r, p);
     if (r.callLatency !== undefined && callLatencies(r.callLatency).length === 0) f.fail(`${p}.callLatency`, 'holds no {p50, p90, p99, p999, max} in ns');
   });
@@ -147,10 +149,11 @@ function checkSweep(f: Fields, root: Obj): void {
     f.num(p, 'nsPerEntry', `${path}.nsPerEntry`, 0);
     f.bool(p, 'verified', `${path}.verified`);
   });
-  if (root.model !== undefined) {
-    f.objects(root, 'model', 'model', (m, path) => {
+  // fits[]: the cost model the page draws (absent in sweeps from before the fit).
+  if (root.fits !== undefined) {
+    f.objects(root, 'fits', 'fits', (m, path) => {
       f.num(m, 'entries', `${path}.entries`, 0);
-      f.optionalStr(m, 'strategy', `${path}.strategy`);
+      f.str(m, 'strategy', `${path}.strategy`);
       f.num(m, 'perEntryNs', `${path}.perEntryNs`);
       f.num(m, 'perCallNs', `${path}.perCallNs`);
     }, false);
