@@ -96,6 +96,8 @@ export interface Audit {
   bpf: Record<string, number>;
   /** Kernel and self counts agree on this read. */
   agree: boolean;
+  /** The same read's own call timings (the latency code's clock, beside the kernel's); undefined when not timed (a prefix cut short). */
+  callLatency?: LatencyHistogram;
 }
 
 /** Kernel counts between two readings, bpf calls (and their time) keyed by bare command name. */
@@ -257,6 +259,7 @@ export class Sampler {
       const kernel = kernelDelta(this.k0, this.k1);
       const read: AuditRead = kind === 'warmup' ? 'warmup' : cut ? 'prefix' : 'full';
       this.audit = { read, phase, entries, wallNs: sample.wallNs, kernel, bpf: sample.bpf, agree: countsAgree(sample.bpf, kernel) };
+      if (sample.callLatency) this.audit.callLatency = sample.callLatency;
     }
     return sample;
   }

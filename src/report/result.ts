@@ -82,7 +82,7 @@ export interface StrategyResultJson {
      * that read, `kernel`: the kernel's, `agree`: they are equal, command by
      * command. null when not counted.
      */
-    audit: { read: AuditRead; entries: number; wallNs: number; bpf: Record<string, number>; kernel: KernelCountJson; agree: boolean } | null;
+    audit: { read: AuditRead; entries: number; wallNs: number; bpf: Record<string, number>; kernel: KernelCountJson; agree: boolean; callLatency?: CallLatency | null } | null;
     /**
      * The timed read's counts are the audit's: equal for a full audit; for
      * a prefix, each command's calls per entry equal within one call (the
@@ -311,7 +311,7 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
       kernelCountedRead: audit ? audit.phase : null,
       countedBy: 'self',
       read: first.phase,
-      audit: audit ? { read: audit.read, entries: audit.entries, wallNs: audit.wallNs, bpf: audit.bpf, kernel: kernelCount(audit.kernel), agree: audit.agree } : null,
+      audit: audit ? { read: audit.read, entries: audit.entries, wallNs: audit.wallNs, bpf: audit.bpf, kernel: kernelCount(audit.kernel), agree: audit.agree, callLatency: audit.callLatency?.summary() ?? null } : null,
       matchesAudit: m.matchesAudit,
     },
     kernelTime: kernelTimeOf(audit),

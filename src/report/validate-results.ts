@@ -91,6 +91,11 @@ function checkAudit(f: Fields, r: Obj, p: string): void {
     f.optionalObj(s, 'audit', `${p}.syscalls.audit`, (a) => {
       f.str(a, 'read', `${p}.syscalls.audit.read`);
       f.num(a, 'entries', `${p}.syscalls.audit.entries`, 0);
+      // The audit read's own call timings (absent before they were recorded; null when not timed).
+      f.optionalObj(a, 'callLatency', `${p}.syscalls.audit.callLatency`, (l) => {
+        for (const k of ['p50', 'max', 'count']) f.num(l, k, `${p}.syscalls.audit.callLatency.${k}`, 0);
+        if (l.mean !== undefined) f.num(l, 'mean', `${p}.syscalls.audit.callLatency.mean`, 0);
+      });
     }),
   );
   f.optionalObj(r, 'kernelTime', `${p}.kernelTime`, (k) => {
@@ -116,6 +121,7 @@ function checkRun(f: Fields, root: Obj): void {
     f.optionalBoolOrNull(v, 'checksumOk', `${p}.verified.checksumOk`);
     checkAudit(f, r, p);
     if (r.callLatency !== undefined && callLatencies(r.callLatency).length === 0) f.fail(`${p}.callLatency`, 'holds no {p50, p90, p99, p999, max} in ns');
+    if (isObj(r.callLatency) && r.callLatency.mean !== undefined) f.num(r.callLatency, 'mean', `${p}.callLatency.mean`, 0);
   });
   const s = f.obj(root, 'summary', 'summary');
   f.bool(s, 'ok', 'summary.ok');

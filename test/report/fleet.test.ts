@@ -62,6 +62,7 @@ const bad: [string, string, (j: Json) => unknown, RegExp][] = [
   ['a peers row that is no object', PEERS, (j) => void (j.results[2] = 7), /^x\.json: results\[2\] is not an object \(found 7\)$/],
   ['a kernel time share as text', RUN1, (j) => void (j.results[0].kernelTime = { nsPerCall: { LOOKUP_ELEM: 700 }, bpfNs: 1, fractionOfWall: '37%', read: 'warmup' }), /^x\.json: results\[0\]\.kernelTime\.fractionOfWall is not a number \(found "37%"\)$/],
   ['a kernel time per call below 0', RUN1, (j) => void (j.results[1].kernelTime = { nsPerCall: { LOOKUP_BATCH: -1 }, bpfNs: 1, fractionOfWall: 0.9, read: 'warmup' }), /^x\.json: results\[1\]\.kernelTime\.nsPerCall\.LOOKUP_BATCH is -1, below 0$/],
+  ['the audit read call mean as text', RUN1, (j) => void (j.results[1].syscalls.audit = { read: 'warmup', entries: 5, callLatency: { p50: 5, max: 9, count: 2, mean: 'fast' } }), /^x\.json: results\[1\]\.syscalls\.audit\.callLatency\.mean is not a number \(found "fast"\)$/],
   ['an audit without its read', RUN1, (j) => void (j.results[0].syscalls.audit = { entries: 5 }), /^x\.json: results\[0\]\.syscalls\.audit\.read is missing$/],
   ['peers calls counted as text', PEERS, (j) => void (j.results[1].bpfCalls = { countedBy: 'kernel', covers: 'read', calls: { LOOKUP_BATCH: 'many' } }), /^x\.json: results\[1\]\.bpfCalls\.calls\.LOOKUP_BATCH is not a number \(found "many"\)$/],
   ['peers calls without who counted them', PEERS, (j) => void (j.results[1].bpfCalls = { covers: 'read', calls: {} }), /^x\.json: results\[1\]\.bpfCalls\.countedBy is missing$/],
