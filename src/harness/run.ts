@@ -165,6 +165,7 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
           loop: loopOf(config),
           iterProgFd: bench.iterProgFd,
           strictChunk: config.strictChunk,
+          counter: bench.counter,
         });
       }
     }

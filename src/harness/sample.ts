@@ -119,6 +119,16 @@ export function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
   return out;
 }
 
+/** The other threads' bpf calls between two readings (KernelCounts.otherBpf, split threads), by bare command name. */
+export function otherThreadsDelta(a: KernelCounts, b: KernelCounts): { bpf: Record<string, number>; bpfTotal: number } {
+  const bpf: Record<string, number> = {};
+  for (let i = 0; i < CMD_SLOTS; i++) {
+    const d = b.otherBpf[i]! - a.otherBpf[i]!;
+    if (d > 0) bpf[cmdLabel(i)] = d;
+  }
+  return { bpf, bpfTotal: b.otherBpfTotal - a.otherBpfTotal };
+}
+
 /** Kernel and self counts agree on every command and on the total of bpf calls. */
 export function countsAgree(self: Record<string, number>, kernel: KernelSample): boolean {
   const names = new Set([...Object.keys(self), ...Object.keys(kernel.bpf)]);

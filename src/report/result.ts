@@ -9,7 +9,7 @@ import { meanRatio, summarize } from '../harness/stats.js';
 import type { Verdict } from '../harness/verdict.js';
 import { disagreementText, type CrossCheck } from '../harness/census.js';
 import { freshKeys, stableCount, volatileInside, type Consistency } from '../harness/consistency.js';
-import type { WritersMeasurement, WritersSetting } from '../harness/under-writers.js';
+import type { WritersBpfCalls, WritersMeasurement, WritersSetting } from '../harness/under-writers.js';
 import type { ReadLoop, Unavailable } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
 import { fmtX } from './format.js';
@@ -142,6 +142,13 @@ export interface StrategyResultJson {
     writerSlowdown: number;
     /** Reads under writers whose per-element walk gave up (the max_entries bound). */
     aborted: number;
+    /**
+     * One untimed read under the writers with the kernel counter attached,
+     * threads counted apart: the reader's bpf calls (its own count, the
+     * kernel's) and the writer threads' (theirs, the kernel's), each with
+     * whether they are equal. null without the kernel count; absent before.
+     */
+    bpfCalls?: WritersBpfCalls | null;
   } | null;
   /** The worst read's memory figures (Go's TotalAlloc/NumGC ↔ allocatedBytes/gcCount). */
   memory: {
@@ -355,6 +362,7 @@ function writersJson(w: WritersMeasurement, s: WritersSetting): NonNullable<Stra
     opsPerSecDuringRead: w.opsPerSecDuringRead,
     writerSlowdown: w.opsPerSecAlone / Math.max(1e-9, w.opsPerSecDuringRead),
     aborted: w.aborted,
+    bpfCalls: w.bpfCalls ?? null,
   };
 }
 

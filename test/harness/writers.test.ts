@@ -117,7 +117,7 @@ test('a rate is kept: ops per writer per second within 25 %', () => {
 test('run --writers 1 with deletes: the per-element walk re-reads stable keys or gives up; batch reads each once; the JSON says so', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfbench-writers-'));
   const out = join(dir, 'w.json');
-  const r = runCli(['run', '--entries', '64Ki', '--runs', '2', '--warmup', '0', '--writers', '1', '--write-mix', 'delete,insert', '--strategies', 'elem,batch', '--chunk', '1024', '--no-kernel-count', '--json', out]);
+  const r = runCli(['run', '--entries', '64Ki', '--runs', '2', '--warmup', '0', '--writers', '1', '--write-mix', 'delete,insert', '--strategies', 'elem,batch', '--chunk', '1024', '--json', out]);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(readFileSync(out, 'utf8'));
   rmSync(dir, { recursive: true, force: true });
@@ -134,7 +134,21 @@ test('run --writers 1 with deletes: the per-element walk re-reads stable keys or
     assert.equal(s.consistency.stray, 0);
     assert.equal(s.consistency.wrongValues, 0);
     assert.equal(s.consistency.perRead.length, 2);
+    // The kernel count on, writers and reader apart: the reader's calls under writers are its own count, the
+    // writer threads' are the writers' count of their PROG_TEST_RUN calls, and nothing else.
+    const k = s.writers.bpfCalls;
+    assert.ok(k, `${s.label}: the read under writers audited by the kernel`);
+    assert.deepEqual(k.reader.kernel, k.reader.self, `${s.label}: the reader's calls under writers`);
+    assert.equal(k.reader.agree, true);
+    assert.deepEqual(Object.keys(k.writers.kernel), ['PROG_TEST_RUN'], `${s.label}: the writers' calls are PROG_TEST_RUN alone`);
+    assert.ok(k.writers.kernel.PROG_TEST_RUN > 0);
+    assert.deepEqual(k.writers.kernel, k.writers.self, `${s.label}: the writer threads' calls, kernel and writers`);
+    assert.equal(k.writers.agree, true);
+    assert.equal(s.syscalls.agree, true, `${s.label}: the reader's own audit (no writers) still agrees`);
   }
+  // Without writers, the audit read is the whole map: elem's calls are N+1 and N, whatever the writers did after.
+  assert.deepEqual(e.syscalls.audit.kernel.bpf, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
+  assert.deepEqual(b.syscalls.audit.kernel.bpf.LOOKUP_BATCH >= N / 1024, true);
   const ec = e.consistency;
   assert.ok(ec.stableDuplicates > 0 || ec.restarts > 0 || e.writers.aborted > 0, `elem under deletes: ${JSON.stringify(ec)}`);
   for (const c of b.consistency.perRead) {
