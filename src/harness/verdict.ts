@@ -26,6 +26,12 @@ export interface Verdict {
   badKeys: number;
   /** Human-readable reasons when !ok. */
   problems: string[];
+  /**
+   * A map bpfbench did not make (census): the read saw what only a map that
+   * changed during it shows (a repeated key, more entries than max_entries).
+   * Not the strategy's fault: the run is not verified, and no one is blamed.
+   */
+  changedUnderneath?: boolean;
   /** The read's sums (mod 2^32, unsigned), for comparing reads of a map of unknown content. */
   keySum?: number;
   checksum?: number;

@@ -21,7 +21,17 @@ export interface ToolInfo {
   version: string;
 }
 
-export type VerifiedJson = Verdict & { expectedToFail: boolean };
+export type VerifiedJson = Omit<Verdict, 'changedUnderneath'> & {
+  expectedToFail: boolean;
+  /**
+   * A map bpfbench did not make: the read saw repeated keys, more entries
+   * than max_entries, or its walk gave up, which only a map changed during
+   * the read shows (a per-element walk restarts when its key is deleted).
+   * Not the strategy's fault: the run is NOT VERIFIED, none is blamed.
+   * Absent on a map bpfbench made.
+   */
+  inconsistentUnderChange?: boolean;
+};
 
 export interface KernelCountJson {
   total: number;
@@ -227,6 +237,8 @@ export interface RunResultJson {
     /** Mean elem time / mean time, with σ propagated from both samples (null σ with one run). */
     speedupMean: Record<string, { x: number; sd: number | null }>;
     failed: string[];
+    /** Reads of a map bpfbench did not make that the map's changes made inconsistent (not failures); absent before. */
+    inconsistentUnderChange?: string[];
     line: string;
   };
   warnings: string[];
@@ -406,12 +418,25 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       speedupMean[r.strategy] = { x, sd };
     }
   }
+  // A map bpfbench did not make: a read that saw what only a changing map
+  // shows (repeated keys, an abandoned walk) is inconsistent under change,
+  // not wrong. Nothing was written to contradict, so nothing else is.
+  const changed: string[] = [];
+  if (!o.fill) {
+    o.measurements.forEach((m, i) => {
+      const r = results[i]!;
+      const byChange = !r.verified.ok && !m.strategy.expectedToFail && (m.verdict.changedUnderneath === true || m.aborted !== undefined) && r.syscalls.agree !== false && !(m.underWriters?.failed ?? false);
+      r.verified.inconsistentUnderChange = byChange;
+      if (byChange) changed.push(r.label);
+    });
+  }
   // A strategy expected to fail (the published loop) still fails the run: its
   // read was wrong. Commands that reproduce it on purpose decide for themselves.
-  const failed = results.filter((r) => !r.verified.ok).map((r) => r.label);
+  const failed = results.filter((r) => !r.verified.ok && !r.verified.inconsistentUnderChange).map((r) => r.label);
   const disagree = o.crossCheck !== null && !o.crossCheck.agree;
   const warnings = runWarnings(results);
   if (disagree) warnings.unshift(disagreementText(o.crossCheck!));
+  if (changed.length) warnings.unshift(changedText(results.filter((r) => r.verified.inconsistentUnderChange)));
   for (const m of o.measurements) if (m.note) warnings.push(`${m.label}: ${m.note}`);
   warnings.push(...o.notes);
   return {
@@ -444,14 +469,28 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
     crossCheck: o.crossCheck ?? null,
     unavailable: o.unavailable,
     summary: {
-      ok: failed.length === 0 && !disagree,
+      ok: failed.length === 0 && !disagree && changed.length === 0,
       speedup,
       speedupMean,
       failed,
-      line: disagree && failed.length === 0 ? 'NOT VERIFIED: the strategies saw different contents (see the warning above); none is called wrong' : summaryLine(results, speedup, speedupMean),
+      ...(o.fill ? {} : { inconsistentUnderChange: changed }),
+      line:
+        failed.length > 0
+          ? summaryLine(results.filter((r) => !r.verified.inconsistentUnderChange), speedup, speedupMean)
+          : changed.length
+            ? `NOT VERIFIED: the map changed while bpfbench read it (${changed.join(', ')} saw it change, see the warning above); no strategy is called wrong`
+            : disagree
+              ? 'NOT VERIFIED: the strategies saw different contents (see the warning above); none is called wrong'
+              : summaryLine(results, speedup, speedupMean),
     },
     warnings,
   };
+}
+
+/** Why reads of a map bpfbench did not make are inconsistent, and whose fault that is not. */
+function changedText(rs: StrategyResultJson[]): string {
+  const what = rs.map((r) => `${r.label} (${r.verified.problems.join('; ')})`).join(', ');
+  return `the map changed while bpfbench read it: ${what}. Another process wrote to it: a per-element walk restarts from the first bucket when the key it stands on is deleted, and so reads keys again (or gives up); a batch read sees a bucket as it was at its call. Inconsistent under change, not a fault of the strategy`;
 }
 
 /** σ/mean above this is a noisy measurement. */
