@@ -96,6 +96,8 @@ export interface Audit {
   bpf: Record<string, number>;
   /** Kernel and self counts agree on this read. */
   agree: boolean;
+  /** ENOSPC growths of the chunk up to the end of this read (0: the chunk it began with). */
+  chunkGrowths?: number;
   /** The same read's own call timings (the latency code's clock, beside the kernel's); undefined when not timed (a prefix cut short). */
   callLatency?: LatencyHistogram;
 }
@@ -270,8 +272,18 @@ export class Sampler {
       const read: AuditRead = kind === 'warmup' ? 'warmup' : cut ? 'prefix' : 'full';
       this.audit = { read, phase, entries, wallNs: sample.wallNs, kernel, bpf: sample.bpf, agree: countsAgree(sample.bpf, kernel) };
       if (sample.callLatency) this.audit.callLatency = sample.callLatency;
+      this.audit.chunkGrowths = sample.chunkGrowths;
     }
     return sample;
+  }
+
+  /**
+   * Forgets the audit, so that the next audited() read is audited: the
+   * first audit grew the chunk (ENOSPC), so its calls are not those the
+   * timed reads, at the grown chunk, make.
+   */
+  forgetAudit(): void {
+    this.audit = undefined;
   }
 
   private measured(phase: string, counter: SyscallCounter | undefined, bound: number | undefined): { sample: ReadSample; cut: boolean; entries: number } {
