@@ -623,6 +623,21 @@ for (const [signal, code, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 
   });
 }
 
+test('SIGTERM during the fill stops it within 0.5 s: one line naming the fill, exit 143', async () => {
+  // 4Mi entries: the fill (calls of 128Ki keys on each CPU) takes over a second; the signal comes inside it.
+  const cli = startCli(['run', '--entries', '4Mi', '--strategies', 'batch', '--runs', '1']);
+  await until(() => /^bpfbench: create map \(4,194,304 entries\) … done in /m.test(cli.stderr()), 60_000, 'the map created');
+  await delay(150);
+  assert.doesNotMatch(cli.stderr(), /fill \(prog\) … done/, 'still filling');
+  const sent = Date.now();
+  cli.child.kill('SIGTERM');
+  const exit = await cli.exited;
+  const took = Date.now() - sent;
+  assert.deepEqual(exit, { code: 143, signal: null });
+  assert.ok(took < 500, `exited ${took} ms after SIGTERM`);
+  assert.match(cli.stderr().trimEnd().split('\n').pop()!, /^bpfbench: terminated during fill \(prog\)/);
+});
+
 test('SIGINT during run --pin: the line names the phase; the pinned map is left as it was', async () => {
   const m = loadPinned(100_000);
   try {

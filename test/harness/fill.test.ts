@@ -86,12 +86,13 @@ function fillObject(maxEntries: number): BpfObject {
   }
 }
 
-const KEYS_PER_CALL = 1 << 20;
+/** 128Ki keys a call (short enough to stop the fill on a signal within 0.5 s). */
+const KEYS_PER_CALL = 1 << 17;
 
 test('--fill prog on 2 threads writes exactly keys 0..N-1, and counts each thread\'s own calls', () => {
   const n = 3_000_001;
-  // Two contiguous halves, each written in calls of 1Mi keys: 2 + 2 calls
-  // (where one thread would make ceil(n / 1Mi) = 3).
+  // Two contiguous halves, each written in calls of 128Ki keys: 12 + 12 calls
+  // (where one thread would make ceil(n / 128Ki) = 23).
   const halves = [Math.floor(n / 2), n - Math.floor(n / 2)];
   const callsPerThread = halves.map((keys) => Math.ceil(keys / KEYS_PER_CALL));
   const obj = fillObject(n);
