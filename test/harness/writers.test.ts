@@ -10,7 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { callCounts } from '../../src/bpf/syscall.js';
+import { newKernelCounts } from '../../src/bpf/counter.js';
+import { cmdLabel, CMD_SLOTS } from '../../src/bpf/constants.js';
 import { FILL_VALUE, openBenchMap, type BenchMap } from '../../src/harness/bench-map.js';
 import { ConsistencySink, freshKeys, writersCapacity, type KeySpace } from '../../src/harness/consistency.js';
 import { silentProgress } from '../../src/harness/progress.js';
@@ -18,7 +19,7 @@ import type { WriteOp, WritersSetting } from '../../src/harness/under-writers.js
 import { Verifier } from '../../src/harness/verifier.js';
 import { Writers } from '../../src/harness/writers.js';
 import { batch } from '../../src/strategies/batch.js';
-import { runCli } from '../helpers.js';
+import { runCli, startCounter } from '../helpers.js';
 
 const N = 65_536;
 const EVERY = 8;
@@ -47,19 +48,28 @@ const tasks = () => readdirSync('/proc/self/task').length;
 test('writers touch only the volatile keys, as the mix says; restore() gives back what the loader wrote', () => {
   const bench = benchMap();
   const threads = tasks();
+  // The kernel's count, threads apart: what the writer threads called, by the kernel's clock of commands, not theirs.
+  const kc = startCounter();
+  kc.counter.splitThreads(true);
+  const k0 = newKernelCounts();
+  const k1 = newKernelCounts();
+  const byCmd = (a: Float64Array, b: Float64Array) => Object.fromEntries(Array.from({ length: CMD_SLOTS }, (_, i) => [cmdLabel(i), b[i]! - a[i]!]).filter(([, d]) => (d as number) > 0));
   try {
     for (const mix of [['update'], ['delete'], ['insert'], ['update', 'delete', 'insert']] as WriteOp[][]) {
       const w = Writers.start(bench.writerProgFd!, SPACE, setting(2, mix));
       try {
-        const before = Float64Array.from(callCounts);
+        kc.counter.read(k0);
         w.run();
         sleep(50);
         w.pause();
+        kc.counter.read(k1);
         const t = w.totals();
-        assert.deepEqual(Array.from(callCounts), Array.from(before), "the writers' calls are not the reader's");
+        // This thread made no bpf call meanwhile; the writer threads made PROG_TEST_RUN calls alone, as many as they say.
+        assert.deepEqual(byCmd(k0.bpf, k1.bpf), {}, "the writers' calls are not the reader's");
+        assert.deepEqual(byCmd(k0.otherBpf, k1.otherBpf), { PROG_TEST_RUN: t.calls }, 'the writer threads, by the kernel');
         assert.ok(t.calls >= 2, `each writer made a call (${t.calls})`);
-        assert.equal(t.ops, t.updates + t.deletes + t.inserts + t.misses + t.full);
-        assert.equal(t.ops, t.calls * 2048, 'every call ran its ops');
+        // Each call runs the program's 2,048 ops (its loop bound): the ops follow from the kernel's count of calls.
+        assert.equal(t.updates + t.deletes + t.inserts + t.misses + t.full, (k1.otherBpfTotal - k0.otherBpfTotal) * 2048, 'every call ran its ops');
         assert.equal(t.updates > 0, mix.includes('update'), `updates under ${mix}`);
         assert.equal(t.deletes > 0, mix.includes('delete'), `deletes under ${mix}`);
         assert.equal(t.inserts > 0, mix.includes('insert'), `inserts under ${mix}`);
@@ -86,6 +96,7 @@ test('writers touch only the volatile keys, as the mix says; restore() gives bac
       }
     }
   } finally {
+    kc.close();
     bench.close();
   }
   assert.equal(tasks(), threads, 'close() leaves no writer thread');
