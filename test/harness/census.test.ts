@@ -35,17 +35,25 @@ test('run --pin under another process\'s deletes and inserts: inconsistent under
     const j = JSON.parse(r.stdout);
     assert.equal(j.config.verification, 'cross-strategy');
     const changed = j.results.filter((x: { verified: { inconsistentUnderChange: boolean } }) => x.verified.inconsistentUnderChange);
-    // A per-element walk over a map whose keys are deleted and re-inserted all along restarts: it sees keys again.
-    assert.ok(changed.some((x: { strategy: string }) => x.strategy === 'elem'), `elem saw the change: ${JSON.stringify(j.results.map((x: { label: string; verified: unknown }) => [x.label, x.verified]))}`);
-    for (const x of changed) assert.match(x.verified.problems.join('; '), /repeated key|gave up|entries from a map of max_entries/);
-    assert.deepEqual(j.summary.failed, [], 'no strategy is blamed');
+    const all = JSON.stringify(j.results.map((x: { label: string; verified: unknown }) => [x.label, x.verified]));
+    // Whatever each read saw of the change, no strategy is blamed and the run is not verified.
+    assert.deepEqual(j.summary.failed, [], `no strategy is blamed: ${all}`);
+    for (const x of j.results) assert.ok(x.verified.ok || x.verified.inconsistentUnderChange, `${x.label}: ok, or inconsistent under change: ${all}`);
     assert.deepEqual(j.summary.inconsistentUnderChange, changed.map((x: { label: string }) => x.label));
-    assert.equal(j.summary.ok, false);
-    assert.match(j.summary.line, /^NOT VERIFIED: the map changed while bpfbench read it \(.*elem.*\); no strategy is called wrong$/);
+    assert.equal(j.summary.ok, false, all);
     assert.equal(r.status, 1, 'not verified: exit 1');
     assert.doesNotMatch(r.stderr, /FAILED/);
-    assert.match(r.stderr, /inconsistent under change elem: .*not the strategy's fault/);
-    assert.match(r.stderr, /a per-element walk restarts from the first bucket when the key it stands on is deleted/);
+    if (changed.length) {
+      // A walk that saw keys again (or gave up): said so, and why, by name.
+      for (const x of changed) assert.match(x.verified.problems.join('; '), /repeated key|gave up|entries from a map of max_entries/);
+      assert.match(j.summary.line, /^NOT VERIFIED: the map changed while bpfbench read it \(.*\); no strategy is called wrong$/);
+      assert.match(r.stderr, /inconsistent under change \S+: .*not the strategy's fault/);
+      assert.match(r.stderr, /a per-element walk restarts from the first bucket when the key it stands on is deleted/);
+    } else {
+      // Every read right on its own, but they saw different contents (keys missing mid-change): not verified either.
+      assert.equal(j.crossCheck.agree, false, all);
+      assert.match(j.summary.line, /^NOT VERIFIED: the strategies saw different contents/);
+    }
   } finally {
     churn.kill('SIGKILL');
     runCli(['unload', '--pin', pin]);
