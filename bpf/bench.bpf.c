@@ -101,6 +101,9 @@ struct counter_config {
 	              // (a call in flight when the exit program was detached)
 	__u64 ns_dev; // the pid namespace tgid is a pid of (st_dev and st_ino
 	__u64 ns_ino; // of /proc/self/ns/pid): count_syscalls only
+	__u32 split_threads; // 1: bpf(2) calls of threads other than the main
+	                     // one (tid != tgid) go to other_bpf_*, untimed
+	__u32 pad;
 };
 
 struct counters {
@@ -108,6 +111,8 @@ struct counters {
 	__u64 bpf_total;                   // its bpf(2) calls
 	__u64 bpf_cmd[COUNTER_CMD_SLOTS];  // bpf(2) calls by command (last slot: >= 63)
 	__u64 bpf_ns[COUNTER_CMD_SLOTS];   // ns from sys_enter to sys_exit, by command
+	__u64 other_bpf_total;             // split_threads: other threads' bpf(2) calls
+	__u64 other_bpf_cmd[COUNTER_CMD_SLOTS]; // …by command
 };
 
 struct {
@@ -140,19 +145,22 @@ struct {
 	__type(value, struct bpf_call);
 } bpf_calls SEC(".maps");
 
-// Whether the current task belongs to the target process. count_syscalls
+// Whether the current task belongs to the target process (and, in *main,
+// whether it is the process's main thread: tid == tgid). count_syscalls
 // asks as the target's own pid namespace sees it (bpf_get_ns_current_pid_tgid,
 // Linux 5.7): inside a container, user space knows only that pid. The
 // fallback count_syscalls_host, for kernels without that helper, compares
 // the pid of the initial namespace, right only where user space lives there.
-static __always_inline int is_target(struct counter_config *cfg, __u64 id, int by_ns)
+static __always_inline int is_target(struct counter_config *cfg, __u64 id, int by_ns, int *main)
 {
 	if (by_ns) {
 		struct bpf_pidns_info ns = {};
 		if (bpf_get_ns_current_pid_tgid(cfg->ns_dev, cfg->ns_ino, &ns, sizeof(ns)))
 			return 0; // not in that namespace: not the target
+		*main = ns.pid == ns.tgid;
 		return ns.tgid == cfg->tgid;
 	}
+	*main = (__u32)id == (__u32)(id >> 32);
 	return cfg->tgid == (__u32)(id >> 32);
 }
 
@@ -161,8 +169,9 @@ static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
 	__u32 zero = 0;
 	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
 	__u64 id = bpf_get_current_pid_tgid();
+	int main = 1;
 
-	if (!cfg || !cfg->tgid || !is_target(cfg, id, by_ns))
+	if (!cfg || !cfg->tgid || !is_target(cfg, id, by_ns, &main))
 		return 0;
 	struct counters *c = bpf_map_lookup_elem(&syscall_counters, &zero);
 	if (!c)
@@ -175,6 +184,13 @@ static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
 	unsigned long cmd = 0;
 	bpf_probe_read_kernel(&cmd, sizeof(cmd), &PT_REGS_PARM1(regs));
 	__u32 slot = cmd < COUNTER_CMD_SLOTS - 1 ? cmd : COUNTER_CMD_SLOTS - 1;
+	if (cfg->split_threads && !main) {
+		// Another thread of the process (run --writers: a writer): counted apart, not timed.
+		__sync_fetch_and_add(&c->other_bpf_total, 1);
+		if (slot < COUNTER_CMD_SLOTS)
+			__sync_fetch_and_add(&c->other_bpf_cmd[slot], 1);
+		return 0;
+	}
 	__sync_fetch_and_add(&c->bpf_total, 1);
 	if (slot < COUNTER_CMD_SLOTS)
 		__sync_fetch_and_add(&c->bpf_cmd[slot], 1);

@@ -184,7 +184,9 @@ export const CounterConfig = {
   since: 8, // u64 CLOCK_MONOTONIC ns; 0 = count only, else time bpf(2) calls entered since then
   ns_dev: 16, // u64 st_dev of /proc/self/ns/pid: the namespace tgid is a pid of (count_syscalls)
   ns_ino: 24, // u64 its st_ino
-  SIZE: 32,
+  split_threads: 32, // u32 1: other threads' bpf(2) calls counted apart (other_bpf_*)
+  pad: 36,
+  SIZE: 40,
 } as const;
 
 /** Slots of struct counters' per-command arrays (COUNTER_CMD_SLOTS). */
@@ -196,5 +198,7 @@ export const Counters = {
   bpf_total: 8,
   bpf_cmd: 16, // u64[COUNTER_CMD_SLOTS]: bpf(2) calls by command
   bpf_ns: 16 + 8 * COUNTER_CMD_SLOTS, // u64[COUNTER_CMD_SLOTS]: ns inside bpf(2) by command
-  SIZE: 16 + 16 * COUNTER_CMD_SLOTS,
+  other_bpf_total: 16 + 16 * COUNTER_CMD_SLOTS, // split_threads: other threads' bpf(2) calls
+  other_bpf_cmd: 24 + 16 * COUNTER_CMD_SLOTS, // u64[COUNTER_CMD_SLOTS]: …by command
+  SIZE: 24 + 24 * COUNTER_CMD_SLOTS,
 } as const;

@@ -82,10 +82,17 @@ export interface KernelCounts {
    * the object's exit program is not loaded (kernel time unavailable).
    */
   bpfNs: Float64Array | undefined;
+  /**
+   * With splitThreads(true): the bpf(2) calls of the process's other
+   * threads (not the main one, which reads), by command, counted apart from
+   * `bpf` and not timed. Zero otherwise.
+   */
+  otherBpf: Float64Array;
+  otherBpfTotal: number;
 }
 
 export function newKernelCounts(): KernelCounts {
-  return { total: 0, bpfTotal: 0, bpf: new Float64Array(COUNTER_CMD_SLOTS), bpfNs: new Float64Array(COUNTER_CMD_SLOTS) };
+  return { total: 0, bpfTotal: 0, bpf: new Float64Array(COUNTER_CMD_SLOTS), bpfNs: new Float64Array(COUNTER_CMD_SLOTS), otherBpf: new Float64Array(COUNTER_CMD_SLOTS), otherBpfTotal: 0 };
 }
 
 /** One single-entry mmapable array map, mapped into our memory. */
@@ -205,6 +212,16 @@ export class SyscallCounter {
   }
 
   /**
+   * Counts the bpf(2) calls of the target's threads other than its main
+   * one apart (KernelCounts.otherBpf), or all together (false, the
+   * default). bpfbench reads on its main thread; run --writers' writers are
+   * worker threads. A memory write, no syscall.
+   */
+  splitThreads(on: boolean): void {
+    this.config!.view.setUint32(CounterConfig.split_threads, on ? 1 : 0, true);
+  }
+
+  /**
    * Attaches the programs: the exit program first, then the enter program,
    * so that neither attach is itself counted or timed
    * (BPF_RAW_TRACEPOINT_OPEN).
@@ -254,6 +271,8 @@ export class SyscallCounter {
     out.total = c.u64(Counters.total);
     out.bpfTotal = c.u64(Counters.bpf_total);
     for (let i = 0; i < COUNTER_CMD_SLOTS; i++) out.bpf[i] = c.u64(Counters.bpf_cmd + 8 * i);
+    out.otherBpfTotal = c.u64(Counters.other_bpf_total);
+    for (let i = 0; i < COUNTER_CMD_SLOTS; i++) out.otherBpf[i] = c.u64(Counters.other_bpf_cmd + 8 * i);
     if (this.exitFd < 0) {
       out.bpfNs = undefined;
     } else {

@@ -74,6 +74,8 @@ export interface CallLatency {
   p99: number;
   p999: number;
   max: number;
+  /** The mean of the timed calls (ns); absent in results from before it was recorded. */
+  mean?: number;
   /** Calls timed (= calls made when sampledEvery is 1). */
   count: number;
   /** One call in how many was timed (the first of each read included). */
@@ -172,6 +174,7 @@ export class LatencyHistogram implements LatencySource {
       p99: Math.round(this.percentile(0.99)),
       p999: Math.round(this.percentile(0.999)),
       max: Math.round(this.max),
+      mean: Math.round(this.mean()),
       count: this.count,
       sampledEvery: this.sampledEvery,
     };

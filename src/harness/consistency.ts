@@ -13,7 +13,7 @@
 // anything the writers report: what the read is held against does not come
 // from the code under test.
 import { u32le, Pattern } from './pattern.js';
-import { fmtCount, fmtCountOf, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
+import { fmtCount, fmtCountOf, pairTerm, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
 /** The keys writers may touch, and those they may not. */
 export interface KeySpace {
@@ -89,6 +89,10 @@ export class ConsistencySink implements VerifyingSink {
   private stray = 0;
   private wrongValues = 0;
   private restarts = 0;
+  private keySum = 0;
+  private checksum = 0;
+  /** The sums (mod 2^32) of what the loader wrote: keys 0..entries-1, each with `value`. */
+  private readonly written: { keySum: number; checksum: number };
   private inRevisit = false;
   private progress: ProgressFn | undefined;
   private nextProgress = Infinity;
@@ -102,6 +106,13 @@ export class ConsistencySink implements VerifyingSink {
     this.value = space.value | 0;
     this.seen = new Uint8Array(this.limit);
     this.firstPos = new Uint32Array(this.limit);
+    let keySum = 0;
+    let checksum = 0;
+    for (let k = 0; k < this.n; k++) {
+      keySum = (keySum + k) | 0;
+      checksum = (checksum + pairTerm(k, this.value)) | 0;
+    }
+    this.written = { keySum, checksum };
   }
 
   get total(): number {
@@ -120,6 +131,8 @@ export class ConsistencySink implements VerifyingSink {
     this.stray = 0;
     this.wrongValues = 0;
     this.restarts = 0;
+    this.keySum = 0;
+    this.checksum = 0;
     this.inRevisit = false;
     this.progress = progress;
     this.nextProgress = progress ? 1 << 16 : Infinity;
@@ -127,6 +140,8 @@ export class ConsistencySink implements VerifyingSink {
 
   add(key: number, value: number): void {
     const pos = this.pos++;
+    this.keySum = (this.keySum + key) | 0;
+    this.checksum = (this.checksum + pairTerm(key, value)) | 0;
     if (value !== this.value) this.wrongValues++;
     if (key >= this.limit) {
       this.stray++;
@@ -190,22 +205,30 @@ export class ConsistencySink implements VerifyingSink {
   /**
    * Under writers: ok unless a stray key or a wrong value was read
    * (duplicates and misses are the strategy's behaviour, reported apart).
-   * Without writers (expectExact): every loaded key exactly once, no fresh key.
+   * Without writers (expectExact): every loaded key exactly once, no fresh
+   * key, and the read's key sum and checksum those of what the loader wrote.
+   * Under writers the map's contents are not fixed, so there are no sums to
+   * hold a read against: keySumOk and checksumOk are null.
    */
   verdict(): Verdict {
     const c = consistencyProblems(this.consistency(), this.space, this.exact ? this.volatileDistinct() : undefined);
     const entries = this.pos;
     const distinct = c.figures.stableOnce + c.figures.stableDuplicates + (this.exact ? this.volatileDistinct() : 0);
+    const keySumOk = this.exact ? this.keySum === this.written.keySum : null;
+    const checksumOk = this.exact ? this.checksum === this.written.checksum : null;
+    const problems = [...c.problems];
+    if (keySumOk === false) problems.push('key sum differs from what the loader wrote');
+    if (checksumOk === false) problems.push('key/value checksum differs from what the loader wrote');
     return {
-      ok: c.problems.length === 0,
+      ok: problems.length === 0,
       entries,
       distinct,
       expectedEntries: this.n,
-      keySumOk: true,
-      checksumOk: true,
+      keySumOk,
+      checksumOk,
       badValues: c.figures.wrongValues,
       badKeys: c.figures.stray,
-      problems: c.problems,
+      problems,
     };
   }
 }

@@ -182,6 +182,7 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
           iterProgFd: bench.iterProgFd,
           strictChunk: config.strictChunk,
           threads: config.threads,
+          counter: bench.counter,
         }));
       }
     }

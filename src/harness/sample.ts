@@ -99,6 +99,10 @@ export interface Audit {
   bpf: Record<string, number>;
   /** Kernel and self counts agree on this read. */
   agree: boolean;
+  /** ENOSPC growths of the chunk up to the end of this read (0: the chunk it began with). */
+  chunkGrowths?: number;
+  /** The same read's own call timings (the latency code's clock, beside the kernel's); undefined when not timed (a prefix cut short). */
+  callLatency?: LatencyHistogram;
 }
 
 /** Kernel counts between two readings, bpf calls (and their time) keyed by bare command name. */
@@ -118,6 +122,16 @@ export function kernelDelta(a: KernelCounts, b: KernelCounts): KernelSample {
     out.bpfNs = ns;
   }
   return out;
+}
+
+/** The other threads' bpf calls between two readings (KernelCounts.otherBpf, split threads), by bare command name. */
+export function otherThreadsDelta(a: KernelCounts, b: KernelCounts): { bpf: Record<string, number>; bpfTotal: number } {
+  const bpf: Record<string, number> = {};
+  for (let i = 0; i < CMD_SLOTS; i++) {
+    const d = b.otherBpf[i]! - a.otherBpf[i]!;
+    if (d > 0) bpf[cmdLabel(i)] = d;
+  }
+  return { bpf, bpfTotal: b.otherBpfTotal - a.otherBpfTotal };
 }
 
 /** Kernel and self counts agree on every command and on the total of bpf calls. */
@@ -262,8 +276,19 @@ export class Sampler {
       const kernel = kernelDelta(this.k0, this.k1);
       const read: AuditRead = kind === 'warmup' ? 'warmup' : cut ? 'prefix' : 'full';
       this.audit = { read, phase, entries, wallNs: sample.wallNs, kernel, bpf: sample.bpf, agree: countsAgree(sample.bpf, kernel) };
+      if (sample.callLatency) this.audit.callLatency = sample.callLatency;
+      this.audit.chunkGrowths = sample.chunkGrowths;
     }
     return sample;
+  }
+
+  /**
+   * Forgets the audit, so that the next audited() read is audited: the
+   * first audit grew the chunk (ENOSPC), so its calls are not those the
+   * timed reads, at the grown chunk, make.
+   */
+  forgetAudit(): void {
+    this.audit = undefined;
   }
 
   private measured(phase: string, counter: SyscallCounter | undefined, bound: number | undefined): { sample: ReadSample; cut: boolean; entries: number } {

@@ -15,11 +15,12 @@
 // the strategy's behaviour and reported; a stray key or a wrong value
 // fails the read. A per-element walk that gives up (the max_entries bound)
 // is reported as aborted, with what it read, and the rounds go on.
+import { newKernelCounts, type SyscallCounter } from '../bpf/counter.js';
 import type { BpfMap } from '../bpf/map.js';
 import { strategyLabelWithThreads, type ReadLoop, type Strategy } from '../strategies/index.js';
 import type { Consistency, ConsistencySink } from './consistency.js';
 import type { Progress } from './progress.js';
-import { Sampler, type ReadSample } from './sample.js';
+import { countsAgree, kernelDelta, otherThreadsDelta, Sampler, type ReadSample } from './sample.js';
 import { summarize } from './stats.js';
 
 export interface WritersRound {
@@ -52,6 +53,20 @@ export interface WritersMeasurement {
   failed: boolean;
   /** The first problem, for the report. */
   problems: string[];
+  /** The kernel's count of one untimed read under writers, by thread; undefined without the kernel count. */
+  bpfCalls?: WritersBpfCalls;
+}
+
+/**
+ * One untimed read under writers with the kernel counter attached, its
+ * threads counted apart: the reader (the main thread) against its own
+ * count, the writer threads against theirs (each writer counts its calls).
+ */
+export interface WritersBpfCalls {
+  /** The reader's bpf calls: its own count, the kernel's, and whether they are equal command by command. */
+  reader: { self: Record<string, number>; kernel: Record<string, number>; agree: boolean };
+  /** The writers' bpf calls in the same window (from before they started to after they paused): their own count (PROG_TEST_RUN), the kernel's. */
+  writers: { self: Record<string, number>; kernel: Record<string, number>; agree: boolean };
 }
 
 export type WriteOp = 'update' | 'delete' | 'insert';
@@ -75,7 +90,7 @@ export interface WriterPool {
   pause(): void;
   /** Only while paused: the map back to what the loader wrote. */
   restore(): void;
-  totals(): { ops: number };
+  totals(): { ops: number; calls: number };
 }
 
 export interface UnderWritersOptions {
@@ -93,6 +108,8 @@ export interface UnderWritersOptions {
   threads?: number;
   iterProgFd?: number;
   strictChunk?: boolean;
+  /** The kernel's syscall counter: one untimed read under writers is audited with it (threads apart). */
+  counter?: SyscallCounter;
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -112,7 +129,9 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
   const rounds: WritersRound[] = [];
   const w = o.writers;
   const n = o.writerCount;
+  let bpfCalls: WritersBpfCalls | undefined;
   try {
+    if (o.counter) bpfCalls = auditUnderWriters(o, sampler);
     for (let i = 1; i <= o.rounds; i++) {
       o.sink.expectExact(true);
       const alone = sampler.read(`no writers ${i}/${o.rounds}`);
@@ -147,8 +166,11 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
     const bad = r.consistency.stray > 0 || r.consistency.wrongValues > 0;
     if (bad) problems.push(`${r.loaded.phase}: ${r.loaded.verdict.problems.filter((p) => !p.startsWith('walk aborted')).join('; ')}`);
   }
+  if (bpfCalls && !bpfCalls.reader.agree) problems.push(`under writers, the kernel counted the reader's bpf calls ${JSON.stringify(bpfCalls.reader.kernel)}, bpfbench ${JSON.stringify(bpfCalls.reader.self)}`);
+  if (bpfCalls && !bpfCalls.writers.agree) problems.push(`the kernel counted the writers' bpf calls ${JSON.stringify(bpfCalls.writers.kernel)}, the writers ${JSON.stringify(bpfCalls.writers.self)}`);
   const sum = (f: (r: WritersRound) => number) => rounds.reduce((a, r) => a + f(r), 0);
   return {
+    bpfCalls,
     label,
     rounds,
     readerNsPerEntryAlone: summarize(rounds.map((r) => perEntry(r.alone))).median,
@@ -158,5 +180,45 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
     aborted: rounds.filter((r) => r.loaded.aborted).length,
     failed: problems.length > 0,
     problems,
+  };
+}
+
+/**
+ * The audit under writers: counter attached and threads split, the writers
+ * started, one untimed read, the writers paused, the counter detached; the
+ * map restored. Every writer call of the window lies inside it (they start
+ * after the attach and are idle before the detach), so both counts are exact.
+ */
+function auditUnderWriters(o: UnderWritersOptions, sampler: Sampler): WritersBpfCalls {
+  const counter = o.counter!;
+  const k0 = newKernelCounts();
+  const k1 = newKernelCounts();
+  const w = o.writers;
+  o.sink.expectExact(false);
+  counter.splitThreads(true);
+  counter.attach();
+  let read: ReadSample;
+  let c0: number;
+  let c1: number;
+  try {
+    counter.read(k0);
+    c0 = w.totals().calls;
+    w.run();
+    read = sampler.read(`audit under ${o.writerCount} writer${o.writerCount === 1 ? '' : 's'}`);
+    w.pause();
+    c1 = w.totals().calls;
+    counter.read(k1);
+  } finally {
+    counter.detach();
+    counter.splitThreads(false);
+    w.pause();
+  }
+  w.restore();
+  const reader = kernelDelta(k0, k1);
+  const writers = otherThreadsDelta(k0, k1);
+  const writerSelf: Record<string, number> = c1 - c0 > 0 ? { PROG_TEST_RUN: c1 - c0 } : {};
+  return {
+    reader: { self: read.bpf, kernel: reader.bpf, agree: countsAgree(read.bpf, reader) },
+    writers: { self: writerSelf, kernel: writers.bpf, agree: countsAgree(writerSelf, { total: 0, bpfTotal: writers.bpfTotal, bpf: writers.bpf }) },
   };
 }

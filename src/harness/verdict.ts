@@ -11,8 +11,15 @@ export interface Verdict {
   /** Distinct keys among them. */
   distinct: number;
   expectedEntries: number;
-  keySumOk: boolean;
-  checksumOk: boolean;
+  /**
+   * The key sum (mod 2^32, repeats included) equals that of the keys
+   * written; null where no written key set was there to hold it against
+   * (reads under writers, a map bpfbench did not fill, a reader that reports
+   * no key sum).
+   */
+  keySumOk: boolean | null;
+  /** The same for the key/value checksum; null where no written values were there to hold it against. */
+  checksumOk: boolean | null;
   /** Entries whose value differs from what the loader wrote. */
   badValues: number;
   /** Keys outside 0..N-1. */
@@ -21,6 +28,12 @@ export interface Verdict {
   problems: string[];
   /** Which code judged the entries: the native check in C (native/check.c), the TypeScript verifier, or both (absent: a census or cross-check, in TypeScript). */
   checkedBy?: 'native' | 'js' | 'native+js';
+  /**
+   * A map bpfbench did not make (census): the read saw what only a map that
+   * changed during it shows (a repeated key, more entries than max_entries).
+   * Not the strategy's fault: the run is not verified, and no one is blamed.
+   */
+  changedUnderneath?: boolean;
   /** The read's sums (mod 2^32, unsigned), for comparing reads of a map of unknown content. */
   keySum?: number;
   checksum?: number;
@@ -84,7 +97,7 @@ export function readProblems(c: Counted, expected: { entries: number; distinct: 
   if (c.badKeys > 0) problems.push(`${fmtCountOf(c.badKeys, 'key')} ${w.badKeys ?? 'not written by the loader'}`);
   if (c.badValues > 0) problems.push(fmtCountOf(c.badValues, 'wrong value'));
   const from = ref ? ` from ${ref}'s` : '';
-  if (!c.keySumOk) problems.push(`key sum differs${from}`);
-  if (!c.checksumOk) problems.push(`key/value checksum differs${from}`);
+  if (c.keySumOk === false) problems.push(`key sum differs${from}`);
+  if (c.checksumOk === false) problems.push(`key/value checksum differs${from}`);
   return problems;
 }

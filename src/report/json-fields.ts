@@ -91,6 +91,11 @@ export class Fields {
     if (o[key] !== undefined) this.str(o, key, path);
   }
 
+  /** true, false or null, read only when present (null: not a check this result could make). */
+  optionalBoolOrNull(o: Obj, key: string, path: string): void {
+    if (o[key] !== undefined && o[key] !== null) this.bool(o, key, path);
+  }
+
   /** An object field read only when present and not null; `each` checks its inside. */
   optionalObj(o: Obj, key: string, path: string, each: (x: Obj) => void): void {
     if (o[key] !== undefined && o[key] !== null) each(this.obj(o, key, path));

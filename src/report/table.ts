@@ -65,7 +65,7 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
     const speed = r.summary.speedup[s.strategy];
     return [
       s.label,
-      s.aborted ? c.red.bold('ABORTED') : v.ok ? c.green('ok') : c.red.bold('FAILED'),
+      v.inconsistentUnderChange ? c.yellow('changed') : s.aborted ? c.red.bold('ABORTED') : v.ok ? c.green('ok') : c.red.bold('FAILED'),
       wallCell(s),
       fmtNsPerEntry(s.nsPerEntry),
       callsCell(s, c),
@@ -214,7 +214,9 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   const c = paint(opts.color);
   const lines: string[] = [];
   for (const s of r.results) {
-    if (!s.verified.ok) {
+    if (s.verified.inconsistentUnderChange) {
+      lines.push(c.yellow.bold(`inconsistent under change ${s.label}: `) + c.yellow(`${s.verified.problems.join('; ')} (the map changed during the read; not the strategy's fault)`));
+    } else if (!s.verified.ok) {
       const why = s.verified.expectedToFail ? ' (this loop never advances its cursor: the flaw being reproduced)' : '';
       lines.push(c.red.bold(`${s.aborted ? 'ABORTED' : 'FAILED'} ${s.label}: `) + c.red(s.verified.problems.join('; ') + why));
     }

@@ -91,6 +91,11 @@ function checkAudit(f: Fields, r: Obj, p: string): void {
     f.optionalObj(s, 'audit', `${p}.syscalls.audit`, (a) => {
       f.str(a, 'read', `${p}.syscalls.audit.read`);
       f.num(a, 'entries', `${p}.syscalls.audit.entries`, 0);
+      // The audit read's own call timings (absent before they were recorded; null when not timed).
+      f.optionalObj(a, 'callLatency', `${p}.syscalls.audit.callLatency`, (l) => {
+        for (const k of ['p50', 'max', 'count']) f.num(l, k, `${p}.syscalls.audit.callLatency.${k}`, 0);
+        if (l.mean !== undefined) f.num(l, 'mean', `${p}.syscalls.audit.callLatency.mean`, 0);
+      });
     }),
   );
   f.optionalObj(r, 'kernelTime', `${p}.kernelTime`, (k) => {
@@ -122,10 +127,13 @@ function checkRun(f: Fields, root: Obj): void {
     f.str(r, 'strategy', `${p}.strategy`);
     f.str(r, 'label', `${p}.label`);
     f.numOrNull(r, 'chunk', `${p}.chunk`);
-    checkMeasured(f, r, p);
+    const v = checkMeasured(f, r, p);
+    f.optionalBoolOrNull(v, 'keySumOk', `${p}.verified.keySumOk`);
+    f.optionalBoolOrNull(v, 'checksumOk', `${p}.verified.checksumOk`);
     checkAudit(f, r, p);
     checkSharded(f, r, p);
     if (r.callLatency !== undefined && callLatencies(r.callLatency).length === 0) f.fail(`${p}.callLatency`, 'holds no {p50, p90, p99, p999, max} in ns');
+    if (isObj(r.callLatency) && r.callLatency.mean !== undefined) f.num(r.callLatency, 'mean', `${p}.callLatency.mean`, 0);
   });
   const s = f.obj(root, 'summary', 'summary');
   f.bool(s, 'ok', 'summary.ok');
@@ -159,10 +167,11 @@ function checkSweep(f: Fields, root: Obj): void {
     f.num(p, 'nsPerEntry', `${path}.nsPerEntry`, 0);
     f.bool(p, 'verified', `${path}.verified`);
   });
-  if (root.model !== undefined) {
-    f.objects(root, 'model', 'model', (m, path) => {
+  // fits[]: the cost model the page draws (absent in sweeps from before the fit).
+  if (root.fits !== undefined) {
+    f.objects(root, 'fits', 'fits', (m, path) => {
       f.num(m, 'entries', `${path}.entries`, 0);
-      f.optionalStr(m, 'strategy', `${path}.strategy`);
+      f.str(m, 'strategy', `${path}.strategy`);
       f.num(m, 'perEntryNs', `${path}.perEntryNs`);
       f.num(m, 'perCallNs', `${path}.perCallNs`);
     }, false);

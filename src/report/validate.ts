@@ -122,7 +122,8 @@ function obj(fields: Record<string, Shape>): Shape {
 
 const CALL_COUNT_FIELDS = obj({ countedBy: str, covers: str, calls: counts });
 const context = obj({ kernel: str, cpuModel: str });
-const verified = obj({ ok: bool, expectedToFail: bool, entries: count, problems: arrayOf(str, 'strings') });
+/** A run's verdict: its sums checked (true/false), or not checkable (null: under writers, a map bpfbench did not fill). */
+const runVerified = obj({ ok: bool, expectedToFail: bool, entries: count, problems: arrayOf(str, 'strings'), keySumOk: optional(nullable(bool)), checksumOk: optional(nullable(bool)) });
 const wallNs = obj({ mean: positive, sd: nonNegative, median: positive });
 
 /** The fields of a run result (RunResultJson) that compare reads. */
@@ -135,7 +136,7 @@ const RUN = obj({
       label: str,
       chunk: nullable(count),
       runs: count,
-      verified,
+      verified: runVerified,
       wallNs,
       syscalls: obj({ bpf: counts }),
       memory: obj({ allocatedBytesPerEntry: nonNegative }),

@@ -107,7 +107,7 @@ test('percentiles of small exact values: the nearest rank; a heavy tail; an empt
   const big = new LatencyHistogram();
   big.record(100e9);
   assert.equal(big.percentile(0.5), 100e9);
-  assert.deepEqual(new LatencyHistogram().summary(), { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, count: 0, sampledEvery: 1 });
+  assert.deepEqual(new LatencyHistogram().summary(), { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0, sampledEvery: 1 });
 });
 
 test('merging: counts add, the max is the larger; sources sampled differently are refused', () => {

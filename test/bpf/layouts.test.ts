@@ -158,7 +158,7 @@ test('CounterConfig is struct counter_config', () => assertSameLayout(struct('co
 test('Counters is struct counters, its per-command arrays COUNTER_CMD_SLOTS long', () => {
   const c = struct('counters');
   assertSameLayout(c, Counters, 'Counters');
-  for (const name of ['bpf_cmd', 'bpf_ns']) {
+  for (const name of ['bpf_cmd', 'bpf_ns', 'other_bpf_cmd']) {
     const m = c.members.find((x) => x.name === name)!;
     const t = resolve(byId(m.type));
     assert.equal(t.kind, KIND.ARRAY, `counters.${name} is an array`);

@@ -43,7 +43,7 @@ function chromium(args: string[], url: string): { stdout: string; console: strin
 
 interface SelfCheck {
   errors: string[];
-  charts: { id: string; width: number; height: number; marks: number }[];
+  charts: { id: string; width: number; height: number; marks: number; models: { width: number; stroke: string; dash: string }[] }[];
   dark: boolean;
   background: string;
   color: string;
@@ -82,19 +82,18 @@ function png(file: string): { width: number; height: number; topLeft: [number, n
 
 const read = (f: string): Json => JSON.parse(readFileSync(join(ROOT, f), 'utf8'));
 
-/** The committed results, plus what no committed result carries yet: per-call latency and a fitted sweep model, so every kind of chart renders. */
+/** The committed results (the sweep with its fits[], drawn as the model curve), plus what no committed run result carries yet: per-call latency, so every kind of chart renders. */
 function page(): string {
   const run1 = read('results/run-1Mi.json');
   const run4 = read('results/run-4Mi.json');
   run4.results[0].callLatency = { GET_NEXT_KEY: { p50: 1100, p90: 1500, p99: 4200, p999: 21000, max: 480000 }, LOOKUP_ELEM: { p50: 1200, p90: 1700, p99: 5000, p999: 30000, max: 910000 } };
   run4.results[1].callLatency = { p50: 52000, p90: 61000, p99: 90000, p999: 150000, max: 2100000 };
   const sweep = read('results/sweep-reference-1Mi-4Mi.json');
-  sweep.model = sweep.config.entries.map((entries: number) => ({ entries, strategy: 'batch', perEntryNs: 225, perCallNs: 400 }));
   return htmlReport([
     { file: 'results/run-1Mi.json', json: run1 },
     { file: 'run-4Mi+latency.json', json: run4 },
     { file: 'results/peers-1Mi.json', json: read('results/peers-1Mi.json') },
-    { file: 'sweep+model.json', json: sweep },
+    { file: 'results/sweep-reference-1Mi-4Mi.json', json: sweep },
   ]);
 }
 
@@ -124,6 +123,14 @@ test('the page renders in Chromium from disk: no errors, no console output, ever
       assert.ok(c.width >= 600 && c.width <= WIDTH, `${c.id} is ${c.width} px wide`);
       assert.ok(Math.abs(c.height / c.width - want.ratio) < 0.02, `${c.id}: ${c.width}×${c.height} keeps its aspect ratio ${want.ratio.toFixed(3)}`);
       assert.ok(c.marks > 5, `${c.id} has marks`);
+    }
+    // The sweep's fitted model (fits[] of the committed sweep): one dotted curve per size, drawn across the chart.
+    const models = check.charts.flatMap((c) => c.models);
+    assert.equal(models.length, read('results/sweep-reference-1Mi-4Mi.json').fits.length, 'a model curve per fit');
+    for (const m of models) {
+      assert.ok(m.width > 300, `the model curve spans the chunks: ${m.width} px wide`);
+      assert.notEqual(m.stroke, 'none');
+      assert.notEqual(m.dash, 'none', 'dotted');
     }
   }
 });

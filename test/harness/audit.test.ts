@@ -239,3 +239,19 @@ test('a map that changes after the audit: the timed read\'s counts are not the a
     b.close();
   }
 });
+
+test('a chunk that ENOSPC grows during the audited warmup: audited again at the grown chunk, so the timed reads match it', () => {
+  const b = bench(1 << 14);
+  try {
+    const m = measure(b, batch, { warmup: 1 }, { chunk: 1 });
+    assert.ok(m.samples[0]!.chunkGrowths > 0, 'the chunk grew');
+    assert.equal(m.audit!.read, 'full', 'a read of its own, after the warmup that grew the chunk');
+    assert.equal(m.audit!.agree, true);
+    assert.equal(m.matchesAudit, true);
+    // The kernel counted what run 1 made, call for call: no failed ENOSPC calls of the growth in it.
+    assert.deepEqual(m.audit!.kernel.bpf, m.samples[0]!.bpf);
+    assert.equal(strategyResult(m).syscalls.matchesAudit, true);
+  } finally {
+    b.close();
+  }
+});

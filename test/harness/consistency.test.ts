@@ -34,6 +34,9 @@ test('a read of exactly what the loader wrote, in any order, is exact and ok; so
   for (let k = 999; k >= 0; k--) s.add(k, V);
   assert.deepEqual(s.consistency(), { stableOnce: 875, stableDuplicates: 0, stableMissed: 0, volatileSeen: 125, stray: 0, wrongValues: 0, restarts: 0 });
   assert.equal(s.verdict().ok, true, s.verdict().problems.join('; '));
+  // The sums, held against keys 0..999 each with VALUE (the sums computed here, by hand).
+  assert.equal(s.verdict().keySumOk, true);
+  assert.equal(s.verdict().checksumOk, true);
 
   // Without writers, a missing volatile key is a failure; under writers it is what the writers did.
   s.reset();
@@ -42,6 +45,32 @@ test('a read of exactly what the loader wrote, in any order, is exact and ok; so
   assert.match(s.verdict().problems.join('; '), /124 volatile entries/);
   s.expectExact(false);
   assert.equal(s.verdict().ok, true);
+});
+
+test('the key sum and checksum are computed without writers, and null under writers (no fixed contents to hold them against)', () => {
+  const s = new ConsistencySink(SPACE);
+  s.expectExact(true);
+  s.reset();
+  // Key 10 read as 11 (sum +1): a wrong key sum; the values all right, but the pair (11, V) is not (10, V): a wrong checksum.
+  for (let k = 0; k < 1000; k++) s.add(k === 10 ? 11 : k, V);
+  let v = s.verdict();
+  assert.equal(v.keySumOk, false);
+  assert.equal(v.checksumOk, false);
+  assert.ok(v.problems.includes('key sum differs from what the loader wrote'), v.problems.join('; '));
+  // Every key once, one value off: the key sum holds, the checksum does not.
+  s.reset();
+  for (let k = 0; k < 1000; k++) s.add(k, k === 3 ? V + 1 : V);
+  v = s.verdict();
+  assert.equal(v.keySumOk, true);
+  assert.equal(v.checksumOk, false);
+  // Under writers: neither is a check this read can make.
+  s.expectExact(false);
+  s.reset();
+  for (let k = 0; k < 1000; k++) s.add(k, V);
+  v = s.verdict();
+  assert.equal(v.keySumOk, null);
+  assert.equal(v.checksumOk, null);
+  assert.equal(v.ok, true);
 });
 
 test('a restart: the walk jumps back to its beginning and re-reads; counted once, its re-read stable keys as duplicates', () => {

@@ -5,13 +5,15 @@ import { BpfError } from '../../src/bpf/errors.js';
 import { BpfObject, ObjectLoadError } from '../../src/bpf/loader.js';
 import { snapshotCalls, callsSince } from '../../src/bpf/syscall.js';
 import { fillMap, type FillMethod } from '../../src/harness/fill.js';
+import { fillThreads, splitRange } from '../../src/harness/fill-parallel.js';
 import { silentProgress, type Progress } from '../../src/harness/progress.js';
 import { FILL_PROG, FILL_VALUE, MAP_NAME, patternFor } from '../../src/harness/bench-map.js';
 import { Verifier } from '../../src/harness/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 
 const expectedCalls: Record<FillMethod, (n: number) => Record<string, number>> = {
-  prog: (n) => ({ PROG_TEST_RUN: Math.ceil(n / (1 << 20)) }),
+  // One stream per thread (one per 1Mi keys, at most one per CPU), each in calls of 128Ki keys.
+  prog: (n) => ({ PROG_TEST_RUN: splitRange(n, fillThreads(n)).reduce((a, r) => a + Math.ceil((r.end - r.start) / (1 << 17)), 0) }),
   batch: (n) => ({ UPDATE_BATCH: Math.ceil(n / (1 << 16)) }),
   elem: (n) => ({ UPDATE_ELEM: n }),
 };
@@ -86,12 +88,13 @@ function fillObject(maxEntries: number): BpfObject {
   }
 }
 
-const KEYS_PER_CALL = 1 << 20;
+/** 128Ki keys a call (short enough to stop the fill on a signal within 0.5 s). */
+const KEYS_PER_CALL = 1 << 17;
 
 test('--fill prog on 2 threads writes exactly keys 0..N-1, and counts each thread\'s own calls', () => {
   const n = 3_000_001;
-  // Two contiguous halves, each written in calls of 1Mi keys: 2 + 2 calls
-  // (where one thread would make ceil(n / 1Mi) = 3).
+  // Two contiguous halves, each written in calls of 128Ki keys: 12 + 12 calls
+  // (where one thread would make ceil(n / 128Ki) = 23).
   const halves = [Math.floor(n / 2), n - Math.floor(n / 2)];
   const callsPerThread = halves.map((keys) => Math.ceil(keys / KEYS_PER_CALL));
   const obj = fillObject(n);
@@ -125,14 +128,14 @@ test('a map update failing in a worker\'s stream fails the fill with its errno a
   const half = n / 2;
   // Keys of the first half are in the map already (rewriting them takes no
   // new element); the map has room for all but one key of the second half,
-  // which the second thread writes: its second call (keys 2,098,576..) fails
-  // at its last key.
+  // which the second thread writes: its last call (keys 2,098,576..) fails
+  // at its last key (its last call, from half + 8 × 128Ki).
   const obj = fillObject(n - 1);
   try {
     const map = obj.map(MAP_NAME);
     const fillProgFd = obj.programFd(FILL_PROG);
     fillMap('prog', { map, entries: half, pattern: patternFor(map, true), fillProgFd, threads: 1 }, silentProgress);
-    const lastStart = half + KEYS_PER_CALL;
+    const lastStart = half + Math.floor((half - 1) / KEYS_PER_CALL) * KEYS_PER_CALL;
     const lastCount = n - lastStart;
     assert.throws(
       () => fillMap('prog', { map, entries: n, pattern: patternFor(map, true), fillProgFd, threads: 2 }, silentProgress),

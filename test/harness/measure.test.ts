@@ -13,10 +13,43 @@ import { filledHashMap, VALUE } from '../helpers.js';
 
 const N = 20_000;
 
+/** A verifier that notes, on its own clock, when each read was reset and judged, and when its first and last entries came. */
+class ClockedVerifier extends Verifier {
+  readonly reads: { reset: bigint; first: bigint; last: bigint; judged: bigint }[] = [];
+  private cur = { reset: 0n, first: 0n, last: 0n, judged: 0n };
+  override reset(progress?: (n: number) => void): void {
+    this.cur = { reset: process.hrtime.bigint(), first: 0n, last: 0n, judged: 0n };
+    super.reset(progress);
+  }
+  private mark(): void {
+    const t = process.hrtime.bigint();
+    if (!this.cur.first) this.cur.first = t;
+    this.cur.last = t;
+  }
+  override add(key: number, value: number): void {
+    this.mark();
+    super.add(key, value);
+  }
+  override addMany(keys: Uint32Array, values: Int32Array, n: number): void {
+    this.mark();
+    super.addMany(keys, values, n);
+    this.mark();
+  }
+  override addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
+    this.mark();
+    super.addRaw(keyBytes, ko, valueBytes, vo);
+  }
+  override verdict() {
+    this.cur.judged = process.hrtime.bigint();
+    this.reads.push(this.cur);
+    return super.verdict();
+  }
+}
+
 test('a fixed run count measures exactly that many verified reads, plus warmup', () => {
   const map = filledHashMap(N);
   try {
-    const v = new Verifier({ entries: N, value: VALUE });
+    const v = new ClockedVerifier({ entries: N, value: VALUE });
     const m = measureStrategy({ map, strategy: elem, chunk: 4096, sink: v, policy: { minRuns: 3, maxRuns: 3, budgetMs: 0, warmup: 1 }, progress: silentProgress });
     assert.equal(m.runs, 3);
     assert.equal(m.warmupRuns, 1);
@@ -30,6 +63,15 @@ test('a fixed run count measures exactly that many verified reads, plus warmup',
     }
     // tinybench timed every measured read, the first included, and nothing else.
     assert.deepEqual(m.wallNs.samples, m.samples.map((s) => s.wallNs));
+    // Each read's time, on the sink's own clock: at least from its first entry to its last, at most from its reset to its verdict.
+    const timed = v.reads.slice(-3);
+    assert.equal(v.reads.length, 4, 'the warmup and three reads');
+    m.samples.forEach((s, i) => {
+      const r = timed[i]!;
+      assert.ok(r.first > r.reset && r.last >= r.first && r.judged > r.last, `read ${i + 1}: its entries came between its reset and its verdict`);
+      assert.ok(s.wallNs >= Number(r.last - r.first), `read ${i + 1}: ${s.wallNs} ns, entries over ${Number(r.last - r.first)} ns`);
+      assert.ok(s.wallNs <= Number(r.judged - r.reset), `read ${i + 1}: ${s.wallNs} ns, reset to verdict ${Number(r.judged - r.reset)} ns`);
+    });
     const walls = m.wallNs.samples;
     const close = (x: number, y: number) => Math.abs(x - y) <= 1e-12 * y;
     assert.ok(close(m.wallNs.min, Math.min(...walls)) && close(m.wallNs.max, Math.max(...walls)), `${m.wallNs.min}…${m.wallNs.max} vs ${walls.join(', ')}`);

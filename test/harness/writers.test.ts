@@ -10,7 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { callCounts } from '../../src/bpf/syscall.js';
+import { newKernelCounts } from '../../src/bpf/counter.js';
+import { cmdLabel, CMD_SLOTS } from '../../src/bpf/constants.js';
 import { FILL_VALUE, openBenchMap, type BenchMap } from '../../src/harness/bench-map.js';
 import { ConsistencySink, freshKeys, writersCapacity, type KeySpace } from '../../src/harness/consistency.js';
 import { silentProgress } from '../../src/harness/progress.js';
@@ -18,7 +19,7 @@ import type { WriteOp, WritersSetting } from '../../src/harness/under-writers.js
 import { Verifier } from '../../src/harness/verifier.js';
 import { Writers } from '../../src/harness/writers.js';
 import { batch } from '../../src/strategies/batch.js';
-import { runCli } from '../helpers.js';
+import { runCli, startCounter } from '../helpers.js';
 
 const N = 65_536;
 const EVERY = 8;
@@ -47,19 +48,28 @@ const tasks = () => readdirSync('/proc/self/task').length;
 test('writers touch only the volatile keys, as the mix says; restore() gives back what the loader wrote', () => {
   const bench = benchMap();
   const threads = tasks();
+  // The kernel's count, threads apart: what the writer threads called, by the kernel's clock of commands, not theirs.
+  const kc = startCounter();
+  kc.counter.splitThreads(true);
+  const k0 = newKernelCounts();
+  const k1 = newKernelCounts();
+  const byCmd = (a: Float64Array, b: Float64Array) => Object.fromEntries(Array.from({ length: CMD_SLOTS }, (_, i) => [cmdLabel(i), b[i]! - a[i]!]).filter(([, d]) => (d as number) > 0));
   try {
     for (const mix of [['update'], ['delete'], ['insert'], ['update', 'delete', 'insert']] as WriteOp[][]) {
       const w = Writers.start(bench.writerProgFd!, SPACE, setting(2, mix));
       try {
-        const before = Float64Array.from(callCounts);
+        kc.counter.read(k0);
         w.run();
         sleep(50);
         w.pause();
+        kc.counter.read(k1);
         const t = w.totals();
-        assert.deepEqual(Array.from(callCounts), Array.from(before), "the writers' calls are not the reader's");
+        // This thread made no bpf call meanwhile; the writer threads made PROG_TEST_RUN calls alone, as many as they say.
+        assert.deepEqual(byCmd(k0.bpf, k1.bpf), {}, "the writers' calls are not the reader's");
+        assert.deepEqual(byCmd(k0.otherBpf, k1.otherBpf), { PROG_TEST_RUN: t.calls }, 'the writer threads, by the kernel');
         assert.ok(t.calls >= 2, `each writer made a call (${t.calls})`);
-        assert.equal(t.ops, t.updates + t.deletes + t.inserts + t.misses + t.full);
-        assert.equal(t.ops, t.calls * 2048, 'every call ran its ops');
+        // Each call runs the program's 2,048 ops (its loop bound): the ops follow from the kernel's count of calls.
+        assert.equal(t.updates + t.deletes + t.inserts + t.misses + t.full, (k1.otherBpfTotal - k0.otherBpfTotal) * 2048, 'every call ran its ops');
         assert.equal(t.updates > 0, mix.includes('update'), `updates under ${mix}`);
         assert.equal(t.deletes > 0, mix.includes('delete'), `deletes under ${mix}`);
         assert.equal(t.inserts > 0, mix.includes('insert'), `inserts under ${mix}`);
@@ -86,6 +96,7 @@ test('writers touch only the volatile keys, as the mix says; restore() gives bac
       }
     }
   } finally {
+    kc.close();
     bench.close();
   }
   assert.equal(tasks(), threads, 'close() leaves no writer thread');
@@ -117,7 +128,7 @@ test('a rate is kept: ops per writer per second within 25 %', () => {
 test('run --writers 1 with deletes: the per-element walk re-reads stable keys or gives up; batch reads each once; the JSON says so', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfbench-writers-'));
   const out = join(dir, 'w.json');
-  const r = runCli(['run', '--entries', '64Ki', '--runs', '2', '--warmup', '0', '--writers', '1', '--write-mix', 'delete,insert', '--strategies', 'elem,batch', '--chunk', '1024', '--no-kernel-count', '--json', out]);
+  const r = runCli(['run', '--entries', '64Ki', '--runs', '2', '--warmup', '0', '--writers', '1', '--write-mix', 'delete,insert', '--strategies', 'elem,batch', '--chunk', '1024', '--json', out]);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(readFileSync(out, 'utf8'));
   rmSync(dir, { recursive: true, force: true });
@@ -134,7 +145,21 @@ test('run --writers 1 with deletes: the per-element walk re-reads stable keys or
     assert.equal(s.consistency.stray, 0);
     assert.equal(s.consistency.wrongValues, 0);
     assert.equal(s.consistency.perRead.length, 2);
+    // The kernel count on, writers and reader apart: the reader's calls under writers are its own count, the
+    // writer threads' are the writers' count of their PROG_TEST_RUN calls, and nothing else.
+    const k = s.writers.bpfCalls;
+    assert.ok(k, `${s.label}: the read under writers audited by the kernel`);
+    assert.deepEqual(k.reader.kernel, k.reader.self, `${s.label}: the reader's calls under writers`);
+    assert.equal(k.reader.agree, true);
+    assert.deepEqual(Object.keys(k.writers.kernel), ['PROG_TEST_RUN'], `${s.label}: the writers' calls are PROG_TEST_RUN alone`);
+    assert.ok(k.writers.kernel.PROG_TEST_RUN > 0);
+    assert.deepEqual(k.writers.kernel, k.writers.self, `${s.label}: the writer threads' calls, kernel and writers`);
+    assert.equal(k.writers.agree, true);
+    assert.equal(s.syscalls.agree, true, `${s.label}: the reader's own audit (no writers) still agrees`);
   }
+  // Without writers, the audit read is the whole map: elem's calls are N+1 and N, whatever the writers did after.
+  assert.deepEqual(e.syscalls.audit.kernel.bpf, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
+  assert.deepEqual(b.syscalls.audit.kernel.bpf.LOOKUP_BATCH >= N / 1024, true);
   const ec = e.consistency;
   assert.ok(ec.stableDuplicates > 0 || ec.restarts > 0 || e.writers.aborted > 0, `elem under deletes: ${JSON.stringify(ec)}`);
   for (const c of b.consistency.perRead) {

@@ -6,7 +6,7 @@
 // TypeScript at load), reads a real map with it, and prints what it found as
 // one JSON line. Does nothing unless given --probe (the suite runs every file
 // under dist/test/).
-import { Cmd, MapType } from '../../src/bpf/constants.js';
+import { Cmd, MapFlag, MapType } from '../../src/bpf/constants.js';
 import { BpfMap } from '../../src/bpf/map.js';
 import { NativeBlock } from '../../src/bpf/native.js';
 import { NativeRead, NativeStatus } from '../../src/bpf/native-loop.js';
@@ -19,12 +19,12 @@ export interface ProbeReport {
   entries: number;
   distinct: number;
   badValues: number;
-  /** LOOKUP_BATCH calls the C loop counted. */
+  /** LOOKUP_BATCH calls the C loop counted (the map has BPF_F_ZERO_SEED: its bucket layout, and so this count, is known). */
   batchCalls: number;
 }
 
 function probe(n: number, chunk: number): ProbeReport {
-  const map = BpfMap.create({ type: MapType.hash, keySize: 4, valueSize: 4, maxEntries: n, name: 'bpfbench_pkg' });
+  const map = BpfMap.create({ type: MapType.hash, keySize: 4, valueSize: 4, maxEntries: n, flags: MapFlag.ZERO_SEED, name: 'bpfbench_pkg' });
   const keys = new NativeBlock(n * 4);
   const values = new NativeBlock(n * 4);
   let read: NativeRead | undefined;

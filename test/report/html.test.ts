@@ -98,27 +98,54 @@ test('time per entry: a bar per strategy at its ns/entry, its speedup, whiskers 
   assert.equal(fig.html.match(/class="whisker"/g)?.length, values.length, 'every strategy ran more than once: a whisker each');
 });
 
-test('the sweep: a curve per size, elem dashed, the fastest chunk named, the source', () => {
+/** The chart's own scales, read from its tick marks (not from the code that drew it): value → px, log-interpolated between two ticks. */
+function scalesOf(svg: string): { x: (chunk: number) => number; y: (ns: number) => number } {
+  const yt = [...svg.matchAll(/<text class="tick" x="[\d.]+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle">([^<]+)<\/text>/g)].map((m) => ({ at: Number(m[1]), v: Number(m[2]!.replace(/,/g, '')) }));
+  const xt = [...svg.matchAll(/<text class="tick" x="([\d.]+)" y="[\d.]+" text-anchor="middle">([\d,]+)<\/text>/g)].map((m) => ({ at: Number(m[1]), v: Number(m[2]!.replace(/,/g, '')) }));
+  assert.ok(yt.length >= 2 && xt.length >= 2, 'ticks on both axes');
+  const logScale = (t: { at: number; v: number }[]) => {
+    const [a, b] = [t[0]!, t[t.length - 1]!];
+    return (v: number) => a.at + ((Math.log(v) - Math.log(a.v)) / (Math.log(b.v) - Math.log(a.v))) * (b.at - a.at);
+  };
+  return { x: logScale(xt), y: logScale(yt) };
+}
+
+test('the sweep: a curve per size, elem dashed, the fitted model from fits[] dotted through every swept chunk, the source', () => {
   const html = htmlReport(committed());
   const sw = read(SWEEP);
   const fig = figures(section(html, 'sweep'))[0]!;
   assert.equal(fig.n, 2);
   assert.equal(fig.html.match(/<polyline class="series"/g)?.length, sw.config.entries.length);
   assert.equal(fig.html.match(/<line class="reference"/g)?.length, sw.config.entries.length);
-  assert.equal(fig.html.match(/class="model"/g), null, 'no model in this result: none drawn');
   const dots = fig.html.match(/<circle class="dot"/g)?.length;
   assert.equal(dots, sw.points.filter((p: Json) => p.chunk !== null && p.verified).length);
   const t = text(fig.html);
   for (const b of sw.best) assert.ok(t.includes(`${b.strategy} at ${b.entries / 1048576}Mi: chunk ${b.chunk.toLocaleString('en-US')} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`));
   assert.ok(fig.html.includes(`Source: <code>${SWEEP}</code>`));
-});
-
-test('the sweep with a fitted model: a dotted curve per size, its coefficients in the caption', () => {
-  const sw = read(SWEEP);
-  sw.model = sw.config.entries.map((entries: number, i: number) => ({ entries, strategy: 'batch', perEntryNs: 220 + 60 * i, perCallNs: 350 + 10 * i }));
-  const html = htmlReport([{ file: 's.json', json: sw }]);
-  assert.equal(html.match(/<path class="model"/g)?.length, 2);
-  assert.ok(text(html).includes('Dotted: the fitted model ns/entry = a + b ÷ chunk (1Mi batch: a = 220 ns per entry, b = 350 ns per call; 4Mi batch: a = 280 ns per entry, b = 360 ns per call)'));
+  // The committed sweep carries fits[] (one per size): each drawn as a dotted curve.
+  assert.equal(sw.fits.length, sw.config.entries.length);
+  const curves = [...fig.html.matchAll(/<path class="model" d="([^"]+)"><title>([^<]+)<\/title>/g)];
+  assert.equal(curves.length, sw.fits.length, 'a fitted curve per size');
+  const { x, y } = scalesOf(fig.html);
+  for (const f of sw.fits) {
+    const label = `${f.entries / 1048576}Mi ${f.strategy}`;
+    const curve = curves.find((c) => text(c[2]!).startsWith(`${label} model:`));
+    assert.ok(curve, `${label}: its curve`);
+    const vertices = [...curve[1]!.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    // At every chunk the series was read with, the curve passes through a + b ÷ chunk (the JSON's a and b, the tick marks' scale).
+    const inUse = [...new Set(sw.points.filter((p: Json) => p.entries === f.entries && p.strategy === f.strategy && p.chunk !== null && p.verified).map((p: Json) => p.effectiveChunk ?? p.chunk))] as number[];
+    assert.ok(inUse.length >= 5, `${label}: chunks ${inUse}`);
+    for (const c of inUse) {
+      const want = f.perEntryNs + f.perCallNs / c;
+      const v = vertices.find(([vx]) => Math.abs(vx - x(c)) < 0.6);
+      assert.ok(v, `${label}: a point of the curve at chunk ${c} (x ${x(c).toFixed(1)})`);
+      assert.ok(Math.abs(v[1] - y(want)) < 0.6, `${label} at chunk ${c}: y ${v[1]}, want ${y(want).toFixed(1)} (${want.toFixed(0)} ns/entry)`);
+    }
+    // No curve left of the smallest chunk it was fitted on: a grown chunk is not extrapolated to the chunk asked.
+    assert.ok(Math.min(...vertices.map(([vx]) => vx)) > x(Math.min(...inUse)) - 0.6);
+    assert.ok(t.includes(`${label}: a = ${fmtNsPerEntry(f.perEntryNs)} ns per entry, b = ${fmtNsPerEntry(f.perCallNs)} ns per call`), `${label}: its coefficients in the caption`);
+  }
+  assert.ok(t.includes('ENOSPC grew 1Mi chunk 1 to 16'), t);
 });
 
 test('peers: a panel per strategy, C as the floor, each ratio to C', () => {

@@ -69,6 +69,12 @@ test('null, missing and wrong-typed fields: one line naming the field', () => {
   assert.equal(problem((j) => (j.results[0].wallNs.mean = 0)), 'b.json: results[0].wallNs.mean must be a positive number, not 0');
   assert.equal(problem((j) => (j.results[0].memory.allocatedBytesPerEntry = null)), 'b.json: results[0].memory.allocatedBytesPerEntry must be a number ≥ 0, not null');
   assert.equal(problem((j) => (j.config.strategies = ['elem', 3])), 'b.json: config.strategies[1] must be a string, not 3');
+  // The sums: checked (true/false), or null where nothing written could hold them (under writers, a map bpfbench did not fill).
+  assert.equal(problem((j) => (j.results[0].verified.keySumOk = 'yes')), 'b.json: results[0].verified.keySumOk must be true or false or null, not "yes"');
+  const nulls = runResult() as Json;
+  nulls.results[0].verified.keySumOk = null;
+  nulls.results[0].verified.checksumOk = null;
+  assert.equal(validateResult(nulls, 'b.json').kind, 'run');
 });
 
 test('peers results: the fields comparePeers reads', () => {

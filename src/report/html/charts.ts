@@ -162,8 +162,12 @@ export interface CurveSeries {
   points: [number, number][];
   /** elem's ns/entry at this size: a dashed level, and its legend. */
   reference?: { value: number; label: string };
-  /** A fitted model ns/entry = perEntryNs + perCallNs / chunk: a dotted curve. */
-  model?: { perEntryNs: number; perCallNs: number };
+  /**
+   * A fitted model ns/entry = perEntryNs + perCallNs / chunk: a dotted curve
+   * from the smallest chunk it was fitted on to the axis's end, through each
+   * of `chunks` (the chunks in use it was fitted on) exactly.
+   */
+  model?: { perEntryNs: number; perCallNs: number; chunks: number[] };
 }
 
 const SW = { left: 76, right: 200, top: 16, bottom: 52, height: 430 };
@@ -211,10 +215,12 @@ export function sweepCurvesSvg(id: string, label: string, series: CurveSeries[])
     }
     if (s.model) {
       const m = s.model;
+      const from = Math.max(x0, Math.log2(Math.min(...m.chunks)));
       const steps = 64;
+      const at = new Set<number>(m.chunks.filter((c) => Math.log2(c) >= from && Math.log2(c) <= x1));
+      for (let k = 0; k <= steps; k++) at.add(2 ** (from + ((x1 - from) * k) / steps));
       const path: string[] = [];
-      for (let k = 0; k <= steps; k++) {
-        const c = 2 ** (x0 + ((x1 - x0) * k) / steps);
+      for (const c of [...at].sort((a, b) => a - b)) {
         const v = modelAt(m, c);
         if (inside(v)) path.push(`${path.length ? 'L' : 'M'}${px(x(c))} ${px(y(v))}`);
       }

@@ -110,7 +110,7 @@ window.addEventListener('unhandledrejection',function(e){errors.push('unhandled 
 document.addEventListener('securitypolicyviolation',function(e){errors.push('blocked '+e.blockedURI+' ('+e.violatedDirective+')');});
 var ce=console.error;console.error=function(){errors.push(Array.prototype.join.call(arguments,' '));return ce.apply(console,arguments);};
 window.addEventListener('load',function(){
-var charts=Array.prototype.map.call(document.querySelectorAll('svg.chart'),function(s){var r=s.getBoundingClientRect();return{id:s.id,width:Math.round(r.width),height:Math.round(r.height),marks:s.querySelectorAll('rect,polyline,path,circle,line').length};});
+var charts=Array.prototype.map.call(document.querySelectorAll('svg.chart'),function(s){var r=s.getBoundingClientRect();return{id:s.id,width:Math.round(r.width),height:Math.round(r.height),marks:s.querySelectorAll('rect,polyline,path,circle,line').length,models:Array.prototype.map.call(s.querySelectorAll('path.model'),function(p){var b=p.getBoundingClientRect();return{width:Math.round(b.width),stroke:getComputedStyle(p).stroke,dash:getComputedStyle(p).strokeDasharray};})};});
 var st=getComputedStyle(document.body);
 var out=document.getElementById('selfcheck');
 if(out)out.textContent=JSON.stringify({errors:errors,charts:charts,dark:matchMedia('(prefers-color-scheme: dark)').matches,background:st.backgroundColor,color:st.color,fontFamily:st.fontFamily,width:document.documentElement.clientWidth,height:document.documentElement.scrollHeight});

@@ -12,27 +12,21 @@ import { esc } from './markup.js';
 /** Sweep curves, one colour per map size: blue and orange first (apart for every colour vision), not elem's vermillion. */
 const SIZE_COLORS = [0, 3, 2, 4, 5, 7];
 
-/** `model[]`, as a sweep may carry it (optional: results from before the fit have none). */
-interface SweepModel {
-  entries: number;
-  strategy?: string;
-  perEntryNs: number;
-  perCallNs: number;
-}
-
 export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
   const j: SweepResultJson = r.json;
-  const models = ((j as { model?: SweepModel[] }).model ?? []) as SweepModel[];
+  // fits[]: the cost model per size and strategy (absent in sweeps from before the fit).
+  const fits = j.fits ?? [];
   const series: CurveSeries[] = [];
   j.config.entries.forEach((e) => {
     for (const s of j.config.strategies) {
       const pts = j.points.filter((p) => p.entries === e && p.strategy === s && p.chunk !== null && p.verified);
       if (!pts.length) continue;
       const ref = j.points.find((p) => p.entries === e && p.strategy === 'elem' && p.verified);
-      const model = models.find((m) => m.entries === e && (m.strategy === undefined || m.strategy === s));
+      const fit = fits.find((f) => f.entries === e && f.strategy === s);
       const curve: CurveSeries = { label: `${entriesLabel(e)} ${s}`, color: SIZE_COLORS[series.length % SIZE_COLORS.length]!, points: pts.map((p) => [p.chunk!, p.nsPerEntry]) };
       if (ref) curve.reference = { value: ref.nsPerEntry, label: `${entriesLabel(e)} elem` };
-      if (model) curve.model = { perEntryNs: model.perEntryNs, perCallNs: model.perCallNs };
+      // The fit's x is the chunk each read ran with (ENOSPC may have grown the one asked).
+      if (fit) curve.model = { perEntryNs: fit.perEntryNs, perCallNs: fit.perCallNs, chunks: [...new Set(pts.map((p) => p.effectiveChunk ?? p.chunk!))] };
       series.push(curve);
     }
   });
@@ -43,12 +37,16 @@ export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
   const modelText = fitted.length
     ? ` Dotted: the fitted model ns/entry = a + b ÷ chunk (${fitted.map((s) => `${s.label}: a = ${fmtNsPerEntry(s.model!.perEntryNs)} ns per entry, b = ${fmtNsPerEntry(s.model!.perCallNs)} ns per call`).join('; ')}).`
     : '';
+  const grown = j.points.filter((p) => p.chunk !== null && p.verified && p.effectiveChunk != null && p.effectiveChunk !== p.chunk);
+  const grownText = grown.length && fitted.length
+    ? ` ENOSPC grew ${grown.map((p) => `${entriesLabel(p.entries)} chunk ${fmtInt(p.chunk!)} to ${fmtInt(p.effectiveChunk!)}`).join(', ')}: those dots are reads at the grown chunk, and the model, fitted on the chunk in use, is drawn from the smallest one.`
+    : '';
   const failed = j.points.filter((p) => !p.verified).map((p) => `${entriesLabel(p.entries)} ${p.label}: failed verification (${p.problems.join('; ')})`);
   const runs = [...new Set(j.points.map((p) => p.runs))].join('/');
   figs.add(
     svg,
     `Time per entry against chunk size`,
-    `Solid: the median ns/entry of LOOKUP_BATCH reads at each chunk; dashed: per element (elem) at the same size.${modelText} Fastest: ${esc(best)}.`,
+    `Solid: the median ns/entry of LOOKUP_BATCH reads at each chunk; dashed: per element (elem) at the same size.${modelText}${grownText} Fastest: ${esc(best)}.`,
     sourceLine(r, `${sweepWhat(r)}, ${runs} runs per point`),
     failed,
   );
