@@ -2,6 +2,8 @@
 // with each one's bpf calls as the kernel counted them.
 import type { Unavailable } from '../strategies/index.js';
 import type { CallCount, PeerLoop, PeersOutcome } from '../harness/peers.js';
+import { judgeRatio, referenceOf, type RatioDecision, type RatioGateSpec } from '../harness/ratio-gate.js';
+import { BOOTSTRAP_METHOD } from '../harness/stats.js';
 import { strategyByName, strategyLabel } from '../strategies/index.js';
 import { paint } from './color.js';
 import type { ToolInfo } from './result.js';
@@ -54,6 +56,66 @@ export interface PeersResultJson {
   ok: boolean;
   /** Strategies of a default list this kernel refuses, left out for every implementation (absent before it was recorded). */
   unavailable?: Unavailable[];
+  /** peers --gate: each bpfbench row's ratio to C against the reference, decided (absent without --gate). */
+  gate?: PeersGateJson;
+}
+
+/** One bpfbench row's ratio gate: the ratio with its interval, the change against the reference, the verdict. */
+export interface PeersGateRowJson {
+  impl: string;
+  loop?: PeerLoop;
+  strategy: string;
+  /** null: nothing to judge (no verified C row, or the row failed): the gate fails. */
+  decision: RatioDecision | null;
+  /** Why there is no decision; null with one. */
+  why: string | null;
+}
+
+export interface PeersGateJson {
+  reference: number | Record<string, number>;
+  threshold: number;
+  method: string;
+  /** Rounds read (--rounds at least, then one at a time until decided or maxRounds). */
+  rounds: number;
+  maxRounds: number;
+  /** 'decided': every row decided; 'max rounds': the cap came first. */
+  stop: 'decided' | 'max rounds';
+  rows: PeersGateRowJson[];
+  /** The worst row's: regressed (or not judged), else undecided, else passed. */
+  verdict: 'regressed' | 'undecided' | 'passed';
+}
+
+/** The ratio gate over a result's rows (bpfbench's rows against C's, by round). */
+export function peersGate(results: readonly PeerCellJson[], spec: RatioGateSpec): PeersGateJson {
+  const rows = results.filter((x) => x.impl === 'ts').map((x): PeersGateRowJson => {
+    const c = results.find((y) => y.impl === 'c' && y.strategy === x.strategy);
+    const ref = referenceOf(spec, x.strategy);
+    const base = { impl: x.impl, ...(x.loop ? { loop: x.loop } : {}), strategy: x.strategy };
+    if (ref === undefined) return { ...base, decision: null, why: `no reference ratio for ${x.strategy}` };
+    if (!c || !c.verified.ok || !c.wallNs) return { ...base, decision: null, why: c ? `C ${x.strategy} failed` : `no C ${x.strategy} row` };
+    if (!x.verified.ok || !x.wallNs) return { ...base, decision: null, why: 'its read failed' };
+    return { ...base, decision: judgeRatio(x.wallNs.samples, c.wallNs.samples, ref, spec.threshold), why: null };
+  });
+  const rounds = Math.max(0, ...results.map((x) => x.runs));
+  const v = rows.map((r) => r.decision?.verdict ?? 'regressed');
+  const verdict = v.includes('regressed') || rows.length === 0 ? 'regressed' : v.includes('undecided') ? 'undecided' : 'passed';
+  return { reference: spec.reference, threshold: spec.threshold, method: `${BOOTSTRAP_METHOD}, of the median of the rounds' ratios (bpfbench's read / C's read of the same round)`, rounds, maxRounds: spec.maxRounds, stop: v.includes('undecided') ? 'max rounds' : 'decided', rows, verdict };
+}
+
+const sgnPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+
+/** The gate's lines: one per row, and the verdict. */
+export function renderPeersGate(g: PeersGateJson, color: boolean): string {
+  const c = paint(color);
+  const lines = g.rows.map((r) => {
+    const name = `${implLabel(r)} ${r.strategy}`;
+    if (!r.decision) return c.red.bold(`gate: ${name}: FAILED, cannot judge: ${r.why}`);
+    const d = r.decision;
+    const text = `gate: ${name} ${fmtRatio(d.ratio.x)} C (95 % ${d.ratio.lo.toFixed(3)}…${d.ratio.hi.toFixed(3)}), vs ${d.reference.toFixed(3)} × (1 + ${(g.threshold * 100).toFixed(0)} %): ${sgnPct(d.change.x)} (${sgnPct(d.change.lo)}…${sgnPct(d.change.hi)}) ${d.verdict}${d.verdict === 'undecided' ? (d.moreRounds === null ? ', on the threshold' : `, ~${d.moreRounds} more rounds`) : ''}`;
+    return d.verdict === 'regressed' ? c.red.bold(text) : d.verdict === 'undecided' ? c.yellow(text) : text;
+  });
+  lines.push(c.bold(`gate: ${g.verdict} after ${g.rounds} rounds (${g.stop === 'decided' ? 'every row decided' : `the cap of ${g.maxRounds} rounds came first`}; ${g.method})`));
+  return lines.join('\n');
 }
 
 export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = new Date()): PeersResultJson {
@@ -92,6 +154,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
     results,
     skipped: o.skipped,
     ok: results.every((r) => r.error === null && (r.verified.ok || r.verified.expectedToFail)) && o.skipped.every((s) => !s.broken),
+    ...(o.config.gate ? { gate: peersGate(results, o.config.gate) } : {}),
   };
 }
 
@@ -162,5 +225,5 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   if (r.results.some((x) => x.impl === 'bcc')) notes.push(c.dim("bcc: items() per element; items_lookup_batch() asks each call for what is left of its max_entries-sized buffer, so its chunk is the map's max_entries. Timed: the read into Python objects; verified after."));
   if (r.results.some((x) => x.strategy === 'own')) notes.push(c.dim('its own: an exec: reader whose command takes no {strategy} reads the map its own way (its bpf calls say how).'));
   notes.push(c.dim('bpf calls: one untimed audit read per row, the syscall counter filtered to its process; own count: the implementation\'s count of the same read, = ✓ when it equals the kernel\'s.'));
-  return [head, table, '', calls, ...notes].join('\n');
+  return [head, table, '', calls, ...notes, ...(r.gate ? [renderPeersGate(r.gate, opts.color)] : [])].join('\n');
 }

@@ -123,7 +123,7 @@ function obj(fields: Record<string, Shape>): Shape {
 const CALL_COUNT_FIELDS = obj({ countedBy: str, covers: str, calls: counts });
 const context = obj({ kernel: str, cpuModel: str });
 const verified = obj({ ok: bool, expectedToFail: bool, entries: count, problems: arrayOf(str, 'strings') });
-const wallNs = obj({ mean: positive, sd: nonNegative, median: positive });
+const wallNs = obj({ mean: positive, sd: nonNegative, median: positive, samples: arrayOf(positive, 'positive numbers') });
 
 /** The fields of a run result (RunResultJson) that compare reads. */
 const RUN = obj({
@@ -155,6 +155,7 @@ const PEERS = obj({
       strategy: str,
       verified: obj({ ok: bool, expectedToFail: bool, problems: arrayOf(str, 'strings') }),
       // null: a failed row, which timed no read.
+      wallNs: nullable(obj({ median: positive, samples: arrayOf(positive, 'positive numbers') })),
       nsPerEntry: nullable(positive),
       ratioToC: nullable(positive),
       bpfCalls: nullable(callCount),
@@ -187,6 +188,7 @@ const notAResult = (file: string, why: string) => new InvalidInputError(`${file}
 export function validateResult(json: unknown, file: string): ComparableResult {
   if (!isObject(json)) throw notAResult(file, `it holds ${show(json)}`);
   if (json.schemaVersion === undefined) throw notAResult(file, 'it has no schemaVersion');
+  if (typeof json.schemaVersion === 'number' && json.schemaVersion > SCHEMA_VERSION) throw new InvalidInputError(`${file}: schemaVersion ${json.schemaVersion} is from a newer bpfbench (this one reads schemaVersion ${SCHEMA_VERSION}): upgrade bpfbench`);
   if (json.schemaVersion !== SCHEMA_VERSION) throw new InvalidInputError(`${file}: schemaVersion must be ${SCHEMA_VERSION} (what this bpfbench reads), not ${show(json.schemaVersion)}`);
   const kind = json.kind ?? 'run';
   if (kind !== 'run' && kind !== 'peers') throw new InvalidInputError(`${file}: kind must be 'peers' or absent (a run result), not ${show(json.kind)}`);
