@@ -108,7 +108,7 @@ bench: deps build
 # command: a 1Mi run (elem, batch, zero-seed map, native loop) and a peers run
 # (bpfbench native and C in alternation) at the size the job's speed gate reads.
 .PHONY: baselines
-CI_PEERS_ENTRIES ?= 256Ki
+CI_PEERS_ENTRIES ?= 1Mi
 baselines: build
 	./bin/bpfbench run --entries 1Mi --strategies elem,batch --map-flags zero_seed --loop native --runs 9 --warmup 1 --save-baseline ci --force
 	./bin/bpfbench peers --entries $(CI_PEERS_ENTRIES) --impls ts,c --loops native --rounds 9 --json results/baselines/ci-peers.json

@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
 import { loopOf, type RunResultJson, type StrategyResultJson } from './result.js';
-import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from './format.js';
+import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio, injectText, machineText } from './format.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -242,5 +242,7 @@ export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
     c.bold(`bpfbench run: ${map}, loop ${loopOf(r)}`),
     c.dim(origin),
     c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs · node ${r.context.node} · koffi ${r.context.koffi} · libbpf ${r.context.libbpf}`),
+    ...[machineText(r.context)].filter((x) => x !== null).map((x) => c.dim(x)),
+    ...[injectText(r.context)].filter((x) => x !== null).map((x) => c.red.bold(x)),
   ].join('\n');
 }
