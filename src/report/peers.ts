@@ -211,7 +211,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
     x.gcCount === null ? '—' : String(x.gcCount),
     String(x.runs),
   ]);
-  const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}${[machineText(r.context)].filter((x) => x !== null).map((x) => `\n${c.dim(x)}`).join('')}${[injectText(r.context)].filter((x) => x !== null).map((x) => `\n${c.red.bold(x)}`).join('')}`;
+  const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.gate ? r.gate.rounds : r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}${[machineText(r.context)].filter((x) => x !== null).map((x) => `\n${c.dim(x)}`).join('')}${[injectText(r.context)].filter((x) => x !== null).map((x) => `\n${c.red.bold(x)}`).join('')}`;
   const table = compactTable(['implementation', 'strategy', 'verified', 'counted\nby', 'time\ncovers', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'], ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
   const selfCell = (x: PeerCellJson) => (x.selfBpfCalls === null ? '—' : x.selfBpfCalls.agrees ? c.green('= ✓') : c.red.bold('≠ ✗'));
   const callRows = r.results.map((x) => [implLabel(x), label(x), callsCell(x.bpfCalls), selfCell(x)]);
