@@ -641,3 +641,27 @@ test('SIGINT during run --pin: the line names the phase; the pinned map is left 
     m.remove();
   }
 });
+
+test('every timed read records what disturbed it; --runs auto says why it stopped; --precision 0 or above 50 % is bad input', () => {
+  const r = runCli(['run', '--entries', '16384', '--strategies', 'batch', '--runs', 'auto', '--budget', '5', '--precision', '50%', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout).results[0];
+  assert.equal(s.noise.length, s.wallNs.samples.length);
+  for (const n of s.noise) {
+    assert.ok(n.stealNs >= 0 && n.involuntarySwitches >= 0 && typeof n.disturbed === 'boolean');
+    assert.ok(n.migrations === null || n.migrations >= 0);
+  }
+  assert.ok(['precision', 'budget', 'max runs'].includes(s.stoppedBy), s.stoppedBy);
+  assert.match(r.stderr, /batch\(4096\): (no read disturbed|reads? [\d, ]+ of \d+ disturbed) \(steal .*; stopped: /);
+  const fixed = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '2', '--json', '-']);
+  assert.equal(JSON.parse(fixed.stdout).results[0].stoppedBy, undefined, 'fixed runs stop at their count');
+  for (const bad of ['0', '0%', '60%', '0.51']) {
+    const p = runCli(['run', '--precision', bad]);
+    assert.equal(p.status, 2, bad);
+    assert.equal(p.stderr.trim().split('\n').length, 1, p.stderr);
+    assert.match(p.stderr, /--precision must be above 0 % and at most 50 %/);
+  }
+  const b = runCli(['run', '--runs', 'auto', '--budget', '0']);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /--budget must be between 1/);
+});
