@@ -665,3 +665,40 @@ test('every timed read records what disturbed it; --runs auto says why it stoppe
   assert.equal(b.status, 2);
   assert.match(b.stderr, /--budget must be between 1/);
 });
+
+test('the JSON context records the machine (mitigations, BPF JIT, hypervisor, SMT, clocksource, THP); the table and report show it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-machine-'));
+  const file = join(dir, 'r.json');
+  const r = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '1', '--no-color', '--json', file]);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(readFileSync(file, 'utf8')).context.machine;
+  const vdir = '/sys/devices/system/cpu/vulnerabilities';
+  const names = existsSync(vdir) ? readdirSync(vdir).sort() : [];
+  assert.deepEqual(Object.keys(m.mitigations), names);
+  for (const n of names) assert.equal(m.mitigations[n], readFileSync(join(vdir, n), 'utf8').trim());
+  const jit = '/proc/sys/net/core/bpf_jit_enable';
+  assert.equal(m.bpfJit.enable, existsSync(jit) ? readFileSync(jit, 'utf8').trim() : null);
+  for (const k of ['hypervisor']) assert.equal(typeof m[k], 'string');
+  for (const k of ['smt', 'clocksource', 'thp']) assert.ok(m[k] === null || typeof m[k] === 'string', k);
+  assert.match(r.stdout, /^mitigations .* · BPF JIT .* · hypervisor .* · SMT .* · clocksource .* · THP .*$/m);
+  const rep = runCli(['report', file, '--no-color']);
+  assert.equal(rep.status, 0, rep.stderr);
+  assert.match(rep.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: mitigations .* · THP `, 'm'));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('BPFBENCH_INJECT_NS: the native loop busy-waits after every syscall; the JSON records what the library read, the table says so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-inject-'));
+  const file = join(dir, 'r.json');
+  const r = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '1', '--no-color', '--json', file], { BPFBENCH_INJECT_NS: '2500' });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(j.context.injectNs, 2500);
+  // A lower bound, not a speed: every call waited at least 2500 ns inside the timed read.
+  const calls = j.results[0].syscalls.bpfTotal;
+  assert.ok(j.results[0].wallNs.min >= calls * 2500, `${j.results[0].wallNs.min} ns for ${calls} calls`);
+  assert.match(r.stdout, /^INJECTED SLOWDOWN \(calibration\): the native loop busy-waited 2500 ns after every syscall \(BPFBENCH_INJECT_NS\)$/m);
+  const plain = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '1', '--no-color', '--json', '-']);
+  assert.equal(JSON.parse(plain.stdout).context.injectNs, undefined, 'absent when not set');
+  rmSync(dir, { recursive: true, force: true });
+});
