@@ -27,9 +27,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BASELINE=results/baselines/ci.json
 PEERS_BASELINE=results/baselines/ci-peers.json
-THRESHOLD=${BPFBENCH_CI_THRESHOLD:-10%}
+THRESHOLD=${BPFBENCH_CI_THRESHOLD:-25%}
 MAX_ROUNDS=${BPFBENCH_CI_MAX_ROUNDS:-20}
-BUDGET=${BPFBENCH_CI_BUDGET:-15}
+BUDGET=${BPFBENCH_CI_BUDGET:-30}
 PEERS_ENTRIES=${BPFBENCH_CI_PEERS_ENTRIES:-1Mi}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
