@@ -702,3 +702,33 @@ test('BPFBENCH_INJECT_NS: the native loop busy-waits after every syscall; the JS
   assert.equal(JSON.parse(plain.stdout).context.injectNs, undefined, 'absent when not set');
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('peers --gate: rounds until decided or the cap, the decision in the JSON, the exit code its verdict; bad references are one line, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-gate-'));
+  const file = join(dir, 'p.json');
+  const r = runCli(['peers', '--entries', '16384', '--impls', 'ts,c', '--loops', 'native', '--rounds', '2', '--gate', '1.0', '--max-rounds', '4', '--no-color', '--json', file]);
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  const g = j.gate;
+  assert.deepEqual([g.reference, g.threshold, g.maxRounds], [1, 0.1, 4]);
+  assert.ok(g.rounds >= 2 && g.rounds <= 4, String(g.rounds));
+  assert.deepEqual(g.rows.map((x: { strategy: string }) => x.strategy).sort(), ['batch', 'elem']);
+  for (const row of g.rows) {
+    assert.ok(row.decision, row.why);
+    assert.equal(row.decision.ratio.n, j.results.find((x: { impl: string; strategy: string }) => x.impl === 'ts' && x.strategy === row.strategy).runs);
+    assert.ok(row.decision.ratio.lo <= row.decision.ratio.x && row.decision.ratio.x <= row.decision.ratio.hi);
+  }
+  // The exit code is the verdict's; a stop before the cap means every row was decided.
+  assert.equal(r.status, { passed: 0, regressed: 3, undecided: 4 }[g.verdict as string], r.stderr);
+  assert.equal(g.stop === 'decided', g.rows.every((x: { decision: { verdict: string } }) => x.decision.verdict !== 'undecided'));
+  assert.match(r.stdout, /^gate: (passed|regressed|undecided) after \d+ rounds/m);
+  for (const [args, said] of [
+    [['--gate', join(dir, 'none.json')], /--gate .*none\.json: neither a ratio \(e\.g\. 1\.0\) nor a readable peers result/],
+    [['--gate', '1.0', '--rounds', '5', '--max-rounds', '3'], /--max-rounds 3 is below --rounds 5/],
+  ] as const) {
+    const b = runCli(['peers', '--entries', '4096', '--impls', 'ts,c', ...args]);
+    assert.equal(b.status, 2, b.stderr);
+    assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+    assert.match(b.stderr, said);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
