@@ -22,7 +22,7 @@ export interface CalibrationCell {
 export interface CalibrationJson {
   kind: 'gate-calibration';
   context: { kernel: string; cpuModel: string; cpus: number };
-  config: { entries: string; trialsTarget: number; threshold: string; maxRounds: number };
+  config: { entries: string; trialsTarget: number; threshold: string; maxRounds: number | string };
   cells: CalibrationCell[];
   note?: string;
 }
