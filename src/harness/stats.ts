@@ -173,13 +173,19 @@ export function decideCeiling(lo: number, hi: number, ceiling: number): ChangeVe
 
 /**
  * Roughly how many more reads (per side) would decide an undecided interval:
- * the interval narrows as 1/√n, and must shrink to the distance between the
- * estimate and the nearest boundary (±threshold, or the ceiling). null when
- * the estimate sits on a boundary (no number of reads is enough to say).
+ * an interval narrows as 1/√n, and the side of it that crosses a boundary
+ * (±threshold, or the ceiling) must shrink to the distance between the
+ * estimate and that boundary. null when the estimate sits on a boundary (no
+ * number of reads is enough to say).
  */
 export function moreReads(iv: Interval, boundaries: readonly number[]): number | null {
-  const half = (iv.hi - iv.lo) / 2;
-  const margin = Math.min(...boundaries.map((b) => Math.abs(iv.x - b)));
-  if (!(margin > half * 0.05)) return null;
-  return Math.max(1, Math.ceil(iv.n * (half / margin) ** 2) - iv.n);
+  let needed = 0;
+  for (const b of boundaries) {
+    if (!(iv.lo < b && b < iv.hi)) continue;
+    const side = b > iv.x ? iv.hi - iv.x : iv.x - iv.lo;
+    const margin = Math.abs(b - iv.x);
+    if (!(margin > side * 0.05)) return null;
+    needed = Math.max(needed, iv.n * (side / margin) ** 2 - iv.n);
+  }
+  return Math.max(1, Math.ceil(needed));
 }

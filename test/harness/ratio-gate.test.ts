@@ -32,6 +32,8 @@ test('more reads: the interval must shrink to the distance from the estimate to 
   // half-width 0.06, margin 0.03: (0.06/0.03)² × 10 − 10 = 30.
   assert.equal(n, 30);
   assert.equal(moreReads({ x: 0.05, lo: 0, hi: 0.1, n: 10 }, [0.05, -0.05]), null);
+  // The side that crosses the boundary counts, not the half-width: x 0.03, hi 0.115, 20 rounds → (0.085/0.07)² × 20 − 20 ≈ 10.
+  assert.equal(moreReads({ x: 0.03, lo: 0.004, hi: 0.115, n: 20 }, [0.1, -0.1]), 10);
 });
 
 test('the peers gate: the median of the rounds\' own ratios, against a reference: a slow minute moves one round, not the verdict', () => {
