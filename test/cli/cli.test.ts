@@ -243,7 +243,7 @@ test('run --help: map, read, measurement, baseline and output options in groups,
   assert.deepEqual(map.slice(0, 5), ['--map-type', '--key-size', '--value-size', '--entries', '--max-entries']);
   for (const later of ['--map-flags', '--fill', '--pin', '--map-id']) assert.ok(map.indexOf(later) > map.indexOf('--max-entries'), later);
   assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk', '--loop']);
-  assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--no-kernel-count']);
+  assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--precision', '--no-kernel-count']);
   assert.deepEqual(groups.get('Writer options'), ['--writers', '--write-rate', '--write-mix', '--volatile-every']);
   for (const f of ['--json', '--export-markdown', '--verbose', '--no-color', '--debug', '--help']) assert.ok(groups.get('Output options')!.includes(f), f);
   const all = [...groups.values()].flat();
