@@ -2,6 +2,7 @@
 #   make            build everything
 #   make bench      install what is missing, build, run `bpfbench run` on its defaults
 #   make test       install what is missing, build, run the tests against the real kernel
+#   make baselines  build, then measure the CI job's baselines (results/baselines/) on this machine
 #   make package    build, and prebuild for the npm package (`npm pack` runs it)
 SHELL := /bin/bash
 CLANG ?= clang
@@ -111,6 +112,15 @@ lint:
 
 fmt:
 	npx biome format --write
+
+# The CI job's baselines (scripts/ci-perf.sh), refreshed on this machine in one
+# command: a 1Mi run (elem, batch, zero-seed map, native loop) and a peers run
+# (bpfbench native and C in alternation) at the size the job's speed gate reads.
+.PHONY: baselines
+CI_PEERS_ENTRIES ?= 1Mi
+baselines: build
+	./bin/bpfbench run --entries 1Mi --strategies elem,batch --map-flags zero_seed --loop native --runs 9 --warmup 1 --save-baseline ci --force
+	./bin/bpfbench peers --entries $(CI_PEERS_ENTRIES) --impls ts,c --loops native --rounds 9 --json results/baselines/ci-peers.json
 
 test: deps build
 	@bash scripts/test.sh

@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -176,16 +177,42 @@ static inline int lat_due(struct bb_state *s) {
 	return 1;
 }
 
+// Calibration only (scripts/gate-calibration): BPFBENCH_INJECT_NS=D makes
+// every syscall of this loop busy-wait D ns after it returns, a known
+// slowdown for the regression gate to find. Read once; -1 until read. Results
+// record it (context.injectNs) and tables print it whenever it is set.
+static long inject_ns = -1;
+
+/** The injected busy-wait per syscall, ns (0: none); reads BPFBENCH_INJECT_NS the first time. */
+long bb_inject_ns(void) {
+	if (inject_ns < 0) {
+		const char *v = getenv("BPFBENCH_INJECT_NS");
+		long d = v ? strtol(v, NULL, 10) : 0;
+		inject_ns = d > 0 ? d : 0;
+	}
+	return inject_ns;
+}
+
+static inline void inject(void) {
+	if (!inject_ns) return;
+	const uint64_t until = now_ns() + (uint64_t)inject_ns;
+	while (now_ns() < until) {
+	}
+}
+
 /** bpf(cmd, attr, size), counted and (when due) timed; 0 or -errno. */
 static inline long sys_bpf(struct bb_state *s, int cmd, void *attr, unsigned size) {
 	s->calls[cmd]++;
 	if (!lat_due(s)) {
 		long r = syscall(SYS_bpf, cmd, attr, size);
-		return r < 0 ? -errno : r;
+		const int e = errno;
+		inject();
+		return r < 0 ? -e : r;
 	}
 	const uint64_t t0 = now_ns();
 	long r = syscall(SYS_bpf, cmd, attr, size);
 	const int e = errno;
+	inject();
 	lat_record(s, now_ns() - t0);
 	return r < 0 ? -e : r;
 }
@@ -195,11 +222,14 @@ static inline ssize_t sys_read(struct bb_state *s, void *buf, size_t n) {
 	s->reads++;
 	if (!lat_due(s)) {
 		ssize_t r = read(s->fd, buf, n);
-		return r < 0 ? -errno : r;
+		const int e = errno;
+		inject();
+		return r < 0 ? -e : r;
 	}
 	const uint64_t t0 = now_ns();
 	ssize_t r = read(s->fd, buf, n);
 	const int e = errno;
+	inject();
 	lat_record(s, now_ns() - t0);
 	return r < 0 ? -e : r;
 }
@@ -398,6 +428,7 @@ static int step_iter(struct bb_state *s) {
 /** One hand-over: runs the walk until the buffers are full or it ends. Returns the status. */
 int bb_step(uintptr_t state) {
 	struct bb_state *s = (struct bb_state *)state;
+	if (inject_ns < 0) bb_inject_ns();
 	memset(s->calls, 0, sizeof s->calls);
 	s->reads = 0;
 	s->err = 0;

@@ -59,6 +59,8 @@ interface Lib {
   /** Tests: the C loop's bucket of a duration, and a duration filed into a state's histogram. */
   latBucket: (ns: number) => number;
   latRecord: (state: number, ns: number) => void;
+  /** BPFBENCH_INJECT_NS as the library read it (0: none). */
+  injectNs: () => number;
 }
 
 let libPath = NATIVE_LIB;
@@ -93,6 +95,7 @@ export function loadNativeLoop(): Lib {
       reset: l.func('void bb_reset(uintptr_t state)') as StepFn,
       latBucket: l.func('long bb_lat_bucket(uint64_t ns)') as Lib['latBucket'],
       latRecord: l.func('void bb_lat_record(uintptr_t state, uint64_t ns)') as Lib['latRecord'],
+      injectNs: l.func('long bb_inject_ns(void)') as Lib['injectNs'],
     };
   } catch {
     throw new UsageError(NATIVE_NOT_BUILT);
@@ -111,6 +114,19 @@ export function loadNativeLoop(): Lib {
   for (const n of want.keys()) problems.push(`${n} missing`);
   if (problems.length) throw new UsageError(`the native read loop (native/libbpfbench.so) does not match this build (${problems.join(', ')}): run 'make'`);
   return (lib = loaded);
+}
+
+/**
+ * The busy-wait the native loop adds after each syscall (BPFBENCH_INJECT_NS,
+ * calibration only), as the library itself read it; 0 without it, null when
+ * the library does not load.
+ */
+export function nativeInjectNs(): number | null {
+  try {
+    return Number(loadNativeLoop().injectNs());
+  } catch {
+    return null;
+  }
 }
 
 /** Tests: the C loop's histogram bucket of a duration (latency.ts bucketOf must agree). */

@@ -15,6 +15,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** compare (and run --baseline): a regression beyond the threshold. */
 export const EXIT_REGRESSION = 3;
+/** compare: a speed gate could not decide (its interval straddles the threshold), and nothing regressed. */
+export const EXIT_UNDECIDED = 4;
 
 export const INTERNAL_ERROR_LINE = 'bpfbench: (an internal error: run with --debug for the stack)';
 

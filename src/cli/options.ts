@@ -12,7 +12,7 @@ import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
 import { WRITE_OPS } from '../harness/under-writers.js';
 import { SCHEMA_VERSION } from '../report/result.js';
 import { DEFAULT_LOOP, READ_LOOPS, STRATEGIES, type ReadLoop } from '../strategies/index.js';
-import { autoMax, autoOr, parseChoice, parseCountList, parseList, parseMapFlags, rangeChecked } from './parse.js';
+import { autoMax, autoOr, parseChoice, parseCountList, parseList, parseMapFlags, parsePrecision, rangeChecked } from './parse.js';
 
 export const U32_MAX = 0xffff_ffff;
 /** A 100Mi map, as in the published experiment. */
@@ -165,6 +165,8 @@ export interface MeasureFlags {
   runs: number | 'auto';
   warmup: number | 'auto';
   budget: number;
+  /** --runs auto: the median's 95 % interval to reach, relative (0.02 = ±2 %). */
+  precision: number;
   kernelCount: boolean;
 }
 
@@ -173,10 +175,12 @@ export const runsOption = () =>
 export const warmupOption = () =>
   opt(GROUP.measure, '--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 for a map of up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries (--pin, --map-id: its max_entries), else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto');
 export const budgetOption = () => opt(GROUP.measure, '--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S);
+export const precisionOption = () =>
+  opt(GROUP.measure, '--precision <percent>', "--runs auto: read until the 95 % interval of the median is within ± this (at least 3 reads), or --budget is spent; the result says which").argParser(parsePrecision).default(0.02, '2%');
 export const kernelCountOption = () => opt(GROUP.measure, '--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)");
 
-/** --runs, --warmup, --budget (auto repeats), --no-kernel-count. */
-export const measureOptions = () => [runsOption(), warmupOption(), budgetOption(), kernelCountOption()];
+/** --runs, --warmup, --budget, --precision (auto repeats), --no-kernel-count. */
+export const measureOptions = () => [runsOption(), warmupOption(), budgetOption(), precisionOption(), kernelCountOption()];
 
 /** sweep: fixed counts per point. */
 export const runsCountOption = (description: string, value: number) => opt(GROUP.measure, '--runs <n>', description).argParser(rangeChecked('--runs', 1, 100)).default(value);

@@ -81,6 +81,16 @@ export function parsePercent(raw: string): number {
   return v;
 }
 
+/** --precision: a percentage above 0 and at most 50 % (`2%`, `0.02`). */
+export function parsePrecision(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(raw.trim());
+  if (!m) throw new InvalidArgumentError(`'${raw}' is not a percentage (examples: 2%, 0.02).`);
+  const x = Number(m[1]);
+  const v = m[2] === '%' || x >= 1 ? x / 100 : x;
+  if (!(v > 0 && v <= 0.5)) throw new InvalidArgumentError(`--precision must be above 0 % and at most 50 %, got '${raw}'.`);
+  return v;
+}
+
 /** `1Mi,4Mi` or `1,8,64` → counts, each in range, none repeated. */
 export function parseCountList(name: string, min: number, max: number) {
   const one = rangeChecked(name, min, max);

@@ -16,7 +16,7 @@ import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
 import type { WallAccount } from './wall-time.js';
 import { matchesAudit, Sampler, type Audit, type ReadSample } from './sample.js';
-import { asSample, latencyOf, summarize, summaryOf, type Summary } from './stats.js';
+import { asSample, bootstrap, latencyOf, medianOf, summarize, summaryOf, type Summary } from './stats.js';
 import type { Verdict, VerifyingSink } from './verdict.js';
 import type { WritersMeasurement } from './under-writers.js';
 
@@ -34,6 +34,19 @@ export interface RepeatPolicy {
   budgetMs: number;
   /** Untimed, verified reads before measuring. */
   warmup: number;
+  /**
+   * --runs auto --precision P: stop as soon as the 95 % interval of the
+   * median (seeded bootstrap) lies within ±P of it (at least 3 reads), or
+   * the budget is spent. Absent: the budget alone.
+   */
+  precision?: number;
+}
+
+/** Whether the median's 95 % interval lies within ±precision of it (3 reads at least). */
+export function medianPrecise(samples: readonly number[], precision: number): boolean {
+  if (samples.length < 3) return false;
+  const iv = bootstrap([[samples]], ([b]) => medianOf(b![0]!));
+  return iv.hi - iv.x <= precision * iv.x && iv.x - iv.lo <= precision * iv.x;
 }
 
 /**
@@ -90,6 +103,8 @@ export interface StrategyMeasurement {
   verdict: Verdict;
   wallNs: Summary;
   samples: ReadSample[];
+  /** --runs auto: why the reads stopped; undefined for a fixed count. */
+  stoppedBy?: 'precision' | 'budget' | 'max runs';
   /** Verification failed where a success was expected. */
   failed: boolean;
   /** The kernel's audit of one untimed read (undefined without a counter). */
@@ -147,31 +162,39 @@ export function hasFixedLayout(map: BpfMap): boolean {
   return traitsOf(map.info.type)?.kind === 'array' || (map.info.flags & MapFlag.ZERO_SEED) !== 0;
 }
 
-/** After `n` reads that took `spentNs`: whether to read again. */
-function readAgain(policy: RepeatPolicy, n: number, spentNs: number): boolean {
-  if (n >= policy.maxRuns) return false;
-  if (n < policy.minRuns) return true;
-  return spentNs + spentNs / n <= policy.budgetMs * 1e6;
+/** After these reads (`spentNs` in all): why to stop, or null to read again. */
+function stopReason(policy: RepeatPolicy, walls: readonly number[], spentNs: number): StrategyMeasurement['stoppedBy'] | null {
+  const n = walls.length;
+  if (n < policy.minRuns) return null;
+  if (policy.precision !== undefined && medianPrecise(walls, policy.precision)) return 'precision';
+  if (n >= policy.maxRuns) return 'max runs';
+  return spentNs + spentNs / n <= policy.budgetMs * 1e6 ? null : 'budget';
 }
 
 /** The measured reads, run by tinybench (no time limit of its own: readAgain decides), with their statistics. */
-function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, label: string): { samples: ReadSample[]; wallNs: Summary } {
+function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, label: string): { samples: ReadSample[]; wallNs: Summary; stoppedBy: StrategyMeasurement['stoppedBy'] } {
   const stop = new AbortController();
   const bench = new Bench({ iterations: Math.max(policy.minRuns, policy.maxRuns), time: 0, warmup: false, throws: true });
   const samples: ReadSample[] = [];
   let spentNs = 0;
+  let stoppedBy: StrategyMeasurement['stoppedBy'];
   const readOnce = () => {
     const s = sampler.read(`run ${samples.length + 1}`);
     samples.push(s);
     spentNs += s.wallNs;
+    const why = stopReason(policy, samples.map((x) => x.wallNs), spentNs);
     // A wrong read is not timed again as if it were a success.
-    if ((!s.verdict.ok && !strategy.expectedToFail) || !readAgain(policy, samples.length, spentNs)) stop.abort();
+    if ((!s.verdict.ok && !strategy.expectedToFail) || why) {
+      stoppedBy = why ?? undefined;
+      stop.abort();
+    }
     return asSample(s.wallNs);
   };
   // async: false, or tinybench would call readOnce once to find out.
   bench.add(label, readOnce, { signal: stop.signal, async: false });
   bench.runSync();
-  return { samples, wallNs: summaryOf(latencyOf(bench.tasks[0]!), samples.map((s) => s.wallNs)) };
+  // Only --runs auto says why it stopped (fixed runs stop at their count).
+  return { samples, wallNs: summaryOf(latencyOf(bench.tasks[0]!), samples.map((s) => s.wallNs)), stoppedBy: policy.budgetMs > 0 ? stoppedBy : undefined };
 }
 
 export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
@@ -182,6 +205,7 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   let warmupRuns: number;
   let samples: ReadSample[];
   let wallNs: Summary;
+  let stoppedBy: StrategyMeasurement['stoppedBy'];
   try {
     if (o.counter && o.policy.warmup === 0) {
       // No warmup to audit: an untimed read of its own, bounded on a large map.
@@ -207,7 +231,7 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
       samples = [warm.failed];
       wallNs = summarize([warm.failed.wallNs]);
     } else {
-      ({ samples, wallNs } = timedReads(sampler, o.policy, strategy, label));
+      ({ samples, wallNs, stoppedBy } = timedReads(sampler, o.policy, strategy, label));
     }
   } finally {
     prepared.free();
@@ -236,5 +260,6 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
     note: prepared.note,
     callLatency: mergeLatency(samples.map((s) => s.callLatency)),
     aborted: abortedRead ? { steps: abortedRead.aborted!.steps, phase: abortedRead.phase } : undefined,
+    stoppedBy,
   };
 }

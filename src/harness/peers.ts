@@ -21,6 +21,7 @@ import { PEERS, verifyPeer, type Peer, type PeerRunOptions, type PeerTiming } fr
 import { execPeer, OWN_STRATEGY, parseExecSpec } from './peers/exec.js';
 import { silentProgress, type Progress } from './progress.js';
 import { countsAgree, type KernelSample } from './sample.js';
+import { judgeRatio, referenceOf, type RatioGateSpec } from './ratio-gate.js';
 import { summarize, type Summary } from './stats.js';
 import type { Verdict } from './verdict.js';
 import { Verifier } from './verifier.js';
@@ -44,6 +45,8 @@ export interface PeersConfig extends MapConfig {
   pin?: string;
   /** Threads of sharded strategies (batch-sharded), the same for bpfbench and the C peer. */
   threads?: number;
+  /** The ratio gate (--gate): more rounds, up to its cap, until every bpfbench row's ratio to C is decided. */
+  gate?: RatioGateSpec;
 }
 
 /** A count of bpf calls by command, and who counted it, over what. */
@@ -298,14 +301,30 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
       const chunk = r.chunk !== undefined && r.chunk !== null && r.chunk !== config.chunk ? r.chunk : null;
       return { wallNs: r.wallNs, verdict: (peer.verify ?? verifyPeer)(r, expect), allocatedBytes: r.allocatedBytes ?? null, gcCount: r.gcCount ?? null, chunk };
     };
-    for (let round = 0; round < config.rounds; round++) {
+    // With a ratio gate: after --rounds, one more round at a time until every
+    // bpfbench row's ratio to C is decided, or the cap.
+    const gate = config.gate;
+    const lastRound = gate ? Math.max(config.rounds, gate.maxRounds) : config.rounds;
+    const decided = () => {
+      if (!gate) return true;
+      return rows.every((row) => row.impl !== 'ts' || strategiesOf(row).every((s) => {
+        const mine = samples.get(rowKey(row, s));
+        const c = samples.get(rowKey({ impl: 'c' } as Row, s));
+        const ref = referenceOf(gate, s);
+        // Nothing to judge (a failed row, no C row): more rounds cannot help; the report fails it.
+        if (!mine?.length || !c?.length || ref === undefined) return true;
+        return judgeRatio(mine.map((x) => x.wallNs), c.map((x) => x.wallNs), ref, gate.threshold).verdict !== 'undecided';
+      }));
+    };
+    for (let round = 0; round < lastRound; round++) {
+      if (round >= config.rounds && decided()) break;
       // Rotate the order each round so no implementation always goes first.
       const order = rows.map((_, i) => rows[(i + round) % rows.length]!);
       for (const row of order) {
         for (const s of strategiesOf(row)) {
           const k = rowKey(row, s);
           if (errors.has(k)) continue;
-          progress.start(`round ${round + 1}/${config.rounds}: ${label(row)} ${s}`, 0);
+          progress.start(`round ${round + 1}/${round < config.rounds ? config.rounds : `≤${lastRound}`}: ${label(row)} ${s}`, 0);
           await attempt(row, s, async () => {
             const sample = row.impl === 'ts' ? tsRead(row, s, round) : await peerRead(peers.get(row.impl)!, s);
             if (!samples.has(k)) samples.set(k, []);

@@ -9,6 +9,7 @@ import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
 import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
 import { LatencyHistogram } from '../bpf/latency.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
+import { noiseCounters, noiseSince, type NoiseCounters } from '../bpf/noise.js';
 import type { EntrySink } from '../strategies/sink.js';
 import { MapChangedError } from '../strategies/elem.js';
 import type { PreparedRead, ReadReport, ShardsReport } from '../strategies/index.js';
@@ -61,6 +62,8 @@ export interface ReadSample {
   verdict: Verdict;
   /** Which read this was: 'run 1', or 'warmup 1/1' for a warmup that failed. */
   phase: string;
+  /** What disturbed it: steal time, the thread's involuntary switches and migrations, read just outside its timed span. */
+  noise?: NoiseCounters;
   /** The duration of its bpf calls (iter: read(2) calls), all or sampled; absent when the read timed none (or was cut short). */
   callLatency?: LatencyHistogram;
   /**
@@ -305,6 +308,7 @@ export class Sampler {
     const cpu0 = process.cpuUsage();
     this.self0.set(callCounts);
     counter?.read(this.k0);
+    const noise0 = noiseCounters();
     const t0 = process.hrtime.bigint();
     let report: ReadReport | undefined;
     let aborted: MapChangedError | undefined;
@@ -321,6 +325,7 @@ export class Sampler {
       }
     }
     const t1 = process.hrtime.bigint();
+    const noise = noiseSince(noise0, noiseCounters());
     counter?.read(this.k1);
     const bpf = callsSince(this.self0);
     counter?.detach();
@@ -341,7 +346,7 @@ export class Sampler {
       verdict.problems.push(after);
     }
     const { counted, chunk, chunkGrowths = 0 } = report ?? { counted: aborted ? aborted.steps : bounded!.delivered };
-    const sample: ReadSample = { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict, phase };
+    const sample: ReadSample = { wallNs: Number(t1 - t0), userNs: cpu.user * 1000, sysNs: cpu.system * 1000, bpf, memory, counted, chunk, chunkGrowths, verdict, phase, noise };
     if (aborted) sample.aborted = { steps: aborted.steps };
     // Copied out of the reader (the next read overwrites it), after the timed window.
     if (report?.callLatency) sample.callLatency = LatencyHistogram.of(report.callLatency);

@@ -81,3 +81,111 @@ export function meanRatio(a: Pick<Summary, 'mean' | 'sd'>, an: number, b: Pick<S
   const half = t95(Math.min(an, bn) - 1) * x * Math.sqrt(sea ** 2 + seb ** 2);
   return { x, sd, lo: x - half, hi: x + half };
 }
+
+// ---------------------------------------------------------------------------
+// The speed gates' decision (docs/ci-and-fleets.md, "The decision rule"): a
+// seeded percentile bootstrap of a statistic of per-read times, and a verdict
+// from where its 95 % interval lies against a threshold. No library: the
+// candidates on npm either lack seeding (a CI decision must be reproducible
+// from its JSON) or resample only one sample; this is 40 lines.
+
+/** mulberry32: a small seeded generator, so the same reads always give the same interval. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function medianOf(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError('no samples');
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface Interval {
+  /** The statistic of the reads as taken. */
+  x: number;
+  /** 2.5th and 97.5th percentiles of the statistic over the resamples. */
+  lo: number;
+  hi: number;
+  /** Reads in the smallest block: what "more reads" counts. */
+  n: number;
+}
+
+export const BOOTSTRAP_METHOD = 'percentile bootstrap, 2000 resamples, seed 1, 95 %';
+const RESAMPLES = 2000;
+
+/**
+ * A block is columns of equal length resampled together (row i of every
+ * column is one round: a paired read, e.g. bpfbench's and C's read of one
+ * round); blocks are resampled independently. `stat` gets the resampled
+ * blocks in the same shape.
+ */
+export function bootstrap(blocks: readonly (readonly (readonly number[])[])[], stat: (b: number[][][]) => number, seed = 1): Interval {
+  const lens = blocks.map((b) => {
+    const n = b[0]?.length ?? 0;
+    if (n === 0 || b.some((c) => c.length !== n)) throw new RangeError('a block of no reads, or of columns of unequal length');
+    return n;
+  });
+  const x = stat(blocks.map((b) => b.map((c) => [...c])));
+  const rnd = seededRandom(seed);
+  const stats: number[] = [];
+  for (let r = 0; r < RESAMPLES; r++) {
+    const re = blocks.map((b, i) => {
+      const n = lens[i]!;
+      const idx = Array.from({ length: n }, () => Math.floor(rnd() * n));
+      return b.map((c) => idx.map((j) => c[j]!));
+    });
+    stats.push(stat(re));
+  }
+  stats.sort((a, b) => a - b);
+  const at = (q: number) => stats[Math.min(stats.length - 1, Math.max(0, Math.round(q * (stats.length - 1))))]!;
+  return { x, lo: at(0.025), hi: at(0.975), n: Math.min(...lens) };
+}
+
+/** regressed, improved, unchanged (within ±threshold), or undecided. */
+export type ChangeVerdict = 'regressed' | 'improved' | 'unchanged' | 'undecided';
+
+/**
+ * The verdict on a relative change whose interval is [lo, hi], positive =
+ * worse: regressed when the whole interval lies beyond +threshold, improved
+ * beyond −threshold, unchanged within ±threshold, else undecided.
+ */
+export function decideChange(lo: number, hi: number, threshold: number): ChangeVerdict {
+  if (lo > threshold) return 'regressed';
+  if (hi < -threshold) return 'improved';
+  if (lo >= -threshold && hi <= threshold) return 'unchanged';
+  return 'undecided';
+}
+
+/** Against a ceiling (a ratio that must stay at or below it): unchanged (under it), regressed (above it), undecided. */
+export function decideCeiling(lo: number, hi: number, ceiling: number): ChangeVerdict {
+  if (hi <= ceiling) return 'unchanged';
+  if (lo > ceiling) return 'regressed';
+  return 'undecided';
+}
+
+/**
+ * Roughly how many more reads (per side) would decide an undecided interval:
+ * an interval narrows as 1/√n, and the side of it that crosses a boundary
+ * (±threshold, or the ceiling) must shrink to the distance between the
+ * estimate and that boundary. null when the estimate sits on a boundary (no
+ * number of reads is enough to say).
+ */
+export function moreReads(iv: Interval, boundaries: readonly number[]): number | null {
+  let needed = 0;
+  for (const b of boundaries) {
+    if (!(iv.lo < b && b < iv.hi)) continue;
+    const side = b > iv.x ? iv.hi - iv.x : iv.x - iv.lo;
+    const margin = Math.abs(b - iv.x);
+    if (!(margin > side * 0.05)) return null;
+    needed = Math.max(needed, iv.n * (side / margin) ** 2 - iv.n);
+  }
+  return Math.max(1, Math.ceil(needed));
+}

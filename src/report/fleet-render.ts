@@ -4,7 +4,7 @@
 import { paint } from './color.js';
 import { cpuLabel, machineKey } from './configuration.js';
 import type { Cell, Fleet, FleetColumn, FleetTable } from './fleet.js';
-import { fmtNsPerEntry, fmtRatio } from './format.js';
+import { fmtNsPerEntry, fmtRatio, injectText, machineText } from './format.js';
 import { compactTable } from './table.js';
 
 /** The head of a column: the file, the kernel, the CPU, the loop. */
@@ -93,4 +93,21 @@ export function fleetMarkdown(f: Fleet): string {
   if (anyExpectedFailure(f)) lines.push('', NOTES.failed);
   if (f.incomparable.length) lines.push('', 'Not compared (another configuration):', '', ...f.incomparable.map((l) => `- ${l}`));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Each file's machine beyond its kernel and CPU (mitigations, BPF JIT,
+ * hypervisor, SMT, clock source, THP) and an injected slowdown, one line
+ * each; empty when no result recorded them.
+ */
+export function renderMachines(results: readonly { file: string; json: { context: Parameters<typeof machineText>[0] } }[], opts: { color: boolean }): string {
+  const c = paint(opts.color);
+  const lines: string[] = [];
+  for (const r of results) {
+    const m = machineText(r.json.context);
+    const inj = injectText(r.json.context);
+    if (m) lines.push(c.dim(`${r.file}: ${m}`));
+    if (inj) lines.push(c.red.bold(`${r.file}: ${inj}`));
+  }
+  return lines.length ? ['', c.bold('Machines:'), ...lines].join('\n') : '';
 }

@@ -60,3 +60,35 @@ export function fmtPercent(fraction: number): string {
   const p = fraction * 100;
   return `${p >= 10 || p === 0 ? p.toFixed(0) : String(Number(p.toPrecision(2)))} %`;
 }
+
+/** A result's machine facts (context.machine), the parts that change a syscall's cost. */
+interface MachineContext {
+  machine?: {
+    mitigations: Record<string, string>;
+    bpfJit: { enable: string | null; harden: string | null };
+    hypervisor: string;
+    smt: string | null;
+    clocksource: string | null;
+    thp: string | null;
+  };
+  injectNs?: number | null;
+}
+
+/**
+ * One line: the mitigations in force (those not "Not affected"), the BPF
+ * JIT, hypervisor, SMT, clock source and THP; null for a result from before
+ * they were recorded.
+ */
+export function machineText(ctx: MachineContext): string | null {
+  const m = ctx.machine;
+  if (!m) return null;
+  const on = Object.entries(m.mitigations).filter(([, v]) => !/^Not affected$/i.test(v));
+  const mit = on.length ? on.map(([k, v]) => `${k}: ${v.replace(/^Mitigation: /, '')}`).join(', ') : 'none in force';
+  return `mitigations ${mit} · BPF JIT ${m.bpfJit.enable ?? '?'} (harden ${m.bpfJit.harden ?? '?'}) · hypervisor ${m.hypervisor} · SMT ${m.smt ?? '?'} · clocksource ${m.clocksource ?? '?'} · THP ${m.thp ?? '?'}`;
+}
+
+/** The calibration's injected slowdown, whenever it was set: a line no reader can miss. */
+export function injectText(ctx: MachineContext): string | null {
+  if (ctx.injectNs === undefined) return null;
+  return `INJECTED SLOWDOWN (calibration): the native loop busy-waited ${ctx.injectNs === null ? '? (the library did not load)' : ctx.injectNs} ns after every syscall (BPFBENCH_INJECT_NS)`;
+}

@@ -2,11 +2,13 @@
 // with each one's bpf calls as the kernel counted them.
 import type { Unavailable } from '../strategies/index.js';
 import type { CallCount, PeerLoop, PeersOutcome } from '../harness/peers.js';
+import { judgeRatio, referenceOf, type RatioDecision, type RatioGateSpec } from '../harness/ratio-gate.js';
+import { BOOTSTRAP_METHOD } from '../harness/stats.js';
 import { strategyByName, strategyLabel } from '../strategies/index.js';
 import { paint } from './color.js';
 import type { ToolInfo } from './result.js';
 import { SCHEMA_VERSION } from './result.js';
-import { fmtInt, fmtNsPerEntry, fmtRatio } from './format.js';
+import { fmtInt, fmtNsPerEntry, fmtRatio, injectText, machineText } from './format.js';
 import { compactTable } from './table.js';
 
 export interface PeerCellJson {
@@ -72,6 +74,66 @@ export interface PeersResultJson {
   ok: boolean;
   /** Strategies of a default list this kernel refuses, left out for every implementation (absent before it was recorded). */
   unavailable?: Unavailable[];
+  /** peers --gate: each bpfbench row's ratio to C against the reference, decided (absent without --gate). */
+  gate?: PeersGateJson;
+}
+
+/** One bpfbench row's ratio gate: the ratio with its interval, the change against the reference, the verdict. */
+export interface PeersGateRowJson {
+  impl: string;
+  loop?: PeerLoop;
+  strategy: string;
+  /** null: nothing to judge (no verified C row, or the row failed): the gate fails. */
+  decision: RatioDecision | null;
+  /** Why there is no decision; null with one. */
+  why: string | null;
+}
+
+export interface PeersGateJson {
+  reference: number | Record<string, number>;
+  threshold: number;
+  method: string;
+  /** Rounds read (--rounds at least, then one at a time until decided or maxRounds). */
+  rounds: number;
+  maxRounds: number;
+  /** 'decided': every row decided; 'max rounds': the cap came first. */
+  stop: 'decided' | 'max rounds';
+  rows: PeersGateRowJson[];
+  /** The worst row's: regressed (or not judged), else undecided, else passed. */
+  verdict: 'regressed' | 'undecided' | 'passed';
+}
+
+/** The ratio gate over a result's rows (bpfbench's rows against C's, by round). */
+export function peersGate(results: readonly PeerCellJson[], spec: RatioGateSpec): PeersGateJson {
+  const rows = results.filter((x) => x.impl === 'ts').map((x): PeersGateRowJson => {
+    const c = results.find((y) => y.impl === 'c' && y.strategy === x.strategy);
+    const ref = referenceOf(spec, x.strategy);
+    const base = { impl: x.impl, ...(x.loop ? { loop: x.loop } : {}), strategy: x.strategy };
+    if (ref === undefined) return { ...base, decision: null, why: `no reference ratio for ${x.strategy}` };
+    if (!c?.verified.ok || !c.wallNs) return { ...base, decision: null, why: c ? `C ${x.strategy} failed` : `no C ${x.strategy} row` };
+    if (!x.verified.ok || !x.wallNs) return { ...base, decision: null, why: 'its read failed' };
+    return { ...base, decision: judgeRatio(x.wallNs.samples, c.wallNs.samples, ref, spec.threshold), why: null };
+  });
+  const rounds = Math.max(0, ...results.map((x) => x.runs));
+  const v = rows.map((r) => r.decision?.verdict ?? 'regressed');
+  const verdict = v.includes('regressed') || rows.length === 0 ? 'regressed' : v.includes('undecided') ? 'undecided' : 'passed';
+  return { reference: spec.reference, threshold: spec.threshold, method: `${BOOTSTRAP_METHOD}, of the median of the rounds' ratios (bpfbench's read / C's read of the same round)`, rounds, maxRounds: spec.maxRounds, stop: v.includes('undecided') ? 'max rounds' : 'decided', rows, verdict };
+}
+
+const sgnPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+
+/** The gate's lines: one per row, and the verdict. */
+export function renderPeersGate(g: PeersGateJson, color: boolean): string {
+  const c = paint(color);
+  const lines = g.rows.map((r) => {
+    const name = `${implLabel(r)} ${r.strategy}`;
+    if (!r.decision) return c.red.bold(`gate: ${name}: FAILED, cannot judge: ${r.why}`);
+    const d = r.decision;
+    const text = `gate: ${name} ${fmtRatio(d.ratio.x)} C (95 % ${d.ratio.lo.toFixed(3)}…${d.ratio.hi.toFixed(3)}), vs ${d.reference.toFixed(3)} × (1 + ${(g.threshold * 100).toFixed(0)} %): ${sgnPct(d.change.x)} (${sgnPct(d.change.lo)}…${sgnPct(d.change.hi)}) ${d.verdict}${d.verdict === 'undecided' ? (d.moreRounds === null ? ', on the threshold' : `, ~${d.moreRounds} more rounds`) : ''}`;
+    return d.verdict === 'regressed' ? c.red.bold(text) : d.verdict === 'undecided' ? c.yellow(text) : text;
+  });
+  lines.push(c.bold(`gate: ${g.verdict} after ${g.rounds} rounds (${g.stop === 'decided' ? 'every row decided' : `the cap of ${g.maxRounds} rounds came first`}; ${g.method})`));
+  return lines.join('\n');
 }
 
 export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = new Date()): PeersResultJson {
@@ -111,6 +173,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
     results,
     skipped: o.skipped,
     ok: results.every((r) => r.error === null && (r.verified.ok || r.verified.expectedToFail)) && o.skipped.every((s) => !s.broken),
+    ...(o.config.gate ? { gate: peersGate(results, o.config.gate) } : {}),
   };
 }
 
@@ -173,7 +236,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
     x.gcCount === null ? '—' : String(x.gcCount),
     String(x.runs),
   ]);
-  const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}`;
+  const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.gate ? r.gate.rounds : r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}${[machineText(r.context)].filter((x) => x !== null).map((x) => `\n${c.dim(x)}`).join('')}${[injectText(r.context)].filter((x) => x !== null).map((x) => `\n${c.red.bold(x)}`).join('')}`;
   const table = compactTable(['implementation', 'strategy', 'verified', 'counted\nby', 'time\ncovers', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'], ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
   const selfCell = (x: PeerCellJson) => (x.selfBpfCalls === null ? '—' : x.selfBpfCalls.agrees ? c.green('= ✓') : c.red.bold('≠ ✗'));
   const callRows = r.results.map((x) => [implLabel(x), label(x), callsCell(x.bpfCalls), selfCell(x)]);
@@ -189,7 +252,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   if (r.results.some((x) => x.strategy === 'own')) notes.push(c.dim('its own: an exec: reader whose command takes no {strategy} reads the map its own way (its bpf calls say how).'));
   notes.push(c.dim('bpf calls: one untimed audit read per row, the syscall counter filtered to its process; own count: the implementation\'s count of the same read, = ✓ when it equals the kernel\'s.'));
   if (time) notes.push(c.dim("audit read's time: one untimed read per row with the kernel's tracepoints attached (every row alike): inside = its threads' time in bpf(2), sys_enter to sys_exit; outside = the rest of its wall time: the reader's own work, and each syscall's entry and exit (the same per call for every reader); × C: outside over C's outside, same strategy."));
-  return [head, table, '', calls, ...(time ? ['', time] : []), ...notes].join('\n');
+  return [head, table, '', calls, ...(time ? ['', time] : []), ...notes, ...(r.gate ? [renderPeersGate(r.gate, opts.color)] : [])].join('\n');
 }
 
 /** The third table: each audited read's time per entry, inside bpf(2) and outside, against C's outside; undefined when no row has a split. */

@@ -54,6 +54,16 @@ export interface StrategyResultJson {
   /** How often ENOSPC (a bucket larger than the chunk) doubled the chunk. */
   chunkGrowths: number;
   wallNs: { mean: number; sd: number; median: number; min: number; max: number; rme: number | null; samples: number[] };
+  /**
+   * What disturbed each timed read, in the order of wallNs.samples: the
+   * machine's steal time, the reading thread's involuntary context switches
+   * and CPU migrations (null: not exposed here), counted just outside the
+   * timed span; `disturbed` by the rule of disturbedRead(). Absent in
+   * results from before it was recorded.
+   */
+  noise?: NoiseJson[];
+  /** run --runs auto: why the reads stopped ('precision': the median's interval within --precision; 'budget'; 'max runs'). Absent otherwise. */
+  stoppedBy?: 'precision' | 'budget' | 'max runs';
   /** Median wall time per entry delivered. */
   nsPerEntry: number;
   /** Median wall time per distinct key seen. */
@@ -181,6 +191,23 @@ export interface StrategyResultJson {
     gcCount: number;
     gcPauseNs: number;
   };
+}
+
+export interface NoiseJson {
+  stealNs: number;
+  involuntarySwitches: number;
+  migrations: number | null;
+  disturbed: boolean;
+}
+
+/**
+ * A read is disturbed when the hypervisor stole ≥ 1 % of its wall time, the
+ * thread moved to another CPU, or it was preempted more than once per
+ * 100 ms of its wall time (a tick's worth of sharing is normal on a busy
+ * 2-core machine; more is someone else's work inside the read).
+ */
+export function disturbedRead(n: Omit<NoiseJson, 'disturbed'>, wallNs: number): boolean {
+  return n.stealNs >= 0.01 * wallNs || (n.migrations ?? 0) > 0 || n.involuntarySwitches > Math.max(1, wallNs / 100e6);
 }
 
 export interface RunResultJson {
@@ -339,6 +366,8 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
     effectiveChunk: m.strategy.usesChunk ? (m.samples[m.samples.length - 1]!.chunk ?? m.chunk) : null,
     chunkGrowths: Math.max(...m.samples.map((s) => s.chunkGrowths)),
     wallNs: { mean: m.wallNs.mean, sd: m.wallNs.sd, median, min: m.wallNs.min, max: m.wallNs.max, rme: m.wallNs.rme, samples: m.wallNs.samples },
+    ...(m.samples.every((s) => s.noise) ? { noise: m.samples.map((s) => ({ ...s.noise!, disturbed: disturbedRead(s.noise!, s.wallNs) })) } : {}),
+    ...(m.stoppedBy ? { stoppedBy: m.stoppedBy } : {}),
     nsPerEntry: median / Math.max(1, v.entries),
     nsPerDistinctEntry: median / Math.max(1, v.distinct),
     entriesPerSec: v.entries / (median / 1e9),

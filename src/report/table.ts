@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
 import { loopOf, type RunResultJson, type StrategyResultJson, type WallTimeJson } from './result.js';
-import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio, fmtX } from './format.js';
+import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio, fmtX, injectText, machineText } from './format.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -209,6 +209,22 @@ export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
   return [t.toString(), c.bold('Where a read\'s time goes (the audit read, with the counter\'s tracepoints attached: rough figures)'), ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
+/**
+ * What disturbed a strategy's reads, and why --runs auto stopped: `elem:
+ * reads 2, 5 of 9 disturbed (steal 12 ms, 40 involuntary switches, 1
+ * migration); stopped: the median within ±2 %`. null without noise figures.
+ */
+export function noiseLine(s: RunResultJson['results'][number]): { text: string; disturbed: boolean } | null {
+  if (!s.noise) return null;
+  const bad = s.noise.map((n, i) => (n.disturbed ? i + 1 : 0)).filter((i) => i > 0);
+  const sum = (f: (n: NonNullable<typeof s.noise>[number]) => number) => s.noise!.reduce((a, n) => a + f(n), 0);
+  const mig = s.noise.some((n) => n.migrations === null) ? 'migrations not exposed' : `${sum((n) => n.migrations ?? 0)} migrations`;
+  const stopped = s.stoppedBy === 'precision' ? '; stopped: the median within --precision' : s.stoppedBy === 'budget' ? '; stopped: --budget spent before the median reached --precision' : s.stoppedBy === 'max runs' ? '; stopped: the most reads --runs auto takes' : '';
+  const what = `steal ${fmtDuration(sum((n) => n.stealNs))}, ${sum((n) => n.involuntarySwitches)} involuntary switches, ${mig}`;
+  const text = bad.length ? `${s.label}: read${bad.length > 1 ? 's' : ''} ${bad.join(', ')} of ${s.noise.length} disturbed (${what})${stopped}` : `${s.label}: no read disturbed (${what})${stopped}`;
+  return { text, disturbed: bad.length > 0 };
+}
+
 /** Lines under the table: failures (red), warnings (yellow), then the summary. */
 export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   const c = paint(opts.color);
@@ -224,6 +240,10 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
   if (!r.config.kernelCount) lines.push(c.dim('kernel syscall count off (--no-kernel-count): calls are bpfbench\'s own count'));
   else lines.push(c.dim('✓ = the kernel counted the same bpf calls as bpfbench, command by command'));
   for (const u of r.unavailable ?? []) lines.push(c.yellow(`left out ${u.strategy}: ${u.reason}`));
+  for (const s of r.results) {
+    const line = noiseLine(s);
+    if (line) lines.push(line.disturbed ? c.yellow(line.text) : c.dim(line.text));
+  }
   for (const w of r.warnings) lines.push(c.yellow(`warning: ${w}`));
   if (r.wallTime) lines.push(c.dim(wallTimeLine(r.wallTime)));
   lines.push(r.summary.ok ? c.bold(r.summary.line) : c.red.bold(r.summary.line));
@@ -275,5 +295,7 @@ export function renderRunHeader(r: RunResultJson, opts: RenderOptions): string {
     c.bold(`bpfbench run: ${map}, loop ${loopOf(r)}`),
     c.dim(origin),
     c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs · node ${r.context.node} · koffi ${r.context.koffi} · libbpf ${r.context.libbpf}`),
+    ...[machineText(r.context)].filter((x) => x !== null).map((x) => c.dim(x)),
+    ...[injectText(r.context)].filter((x) => x !== null).map((x) => c.red.bold(x)),
   ].join('\n');
 }

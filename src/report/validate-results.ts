@@ -71,6 +71,13 @@ function checkCommon(f: Fields, root: Obj): void {
   for (const k of ['kernel', 'cpuModel', 'node', 'koffi', 'libbpf']) f.str(ctx, k, `context.${k}`);
   f.num(ctx, 'cpus', 'context.cpus', 1);
   f.num(ctx, 'memTotalBytes', 'context.memTotalBytes', 0);
+  // Added later: the machine's mitigations, JIT, hypervisor, SMT, clocksource, THP; a calibration's injected slowdown.
+  f.optionalObj(ctx, 'machine', 'context.machine', (m) => {
+    f.obj(m, 'mitigations', 'context.machine.mitigations');
+    f.obj(m, 'bpfJit', 'context.machine.bpfJit');
+    f.str(m, 'hypervisor', 'context.machine.hypervisor');
+  });
+  if (ctx.injectNs !== undefined) f.numOrNull(ctx, 'injectNs', 'context.injectNs');
 }
 
 /** What a run's strategy and a peers row both carry: runs, the verdict, the wall times, ns/entry. Returns `verified`. */
@@ -132,6 +139,14 @@ function checkRun(f: Fields, root: Obj): void {
     f.optionalBoolOrNull(v, 'checksumOk', `${p}.verified.checksumOk`);
     checkAudit(f, r, p);
     checkSharded(f, r, p);
+    // Added later: what disturbed each timed read.
+    if (r.noise !== undefined)
+      f.objects(r, 'noise', `${p}.noise`, (n, q) => {
+        f.num(n, 'stealNs', `${q}.stealNs`, 0);
+        f.num(n, 'involuntarySwitches', `${q}.involuntarySwitches`, 0);
+        f.numOrNull(n, 'migrations', `${q}.migrations`);
+        f.bool(n, 'disturbed', `${q}.disturbed`);
+      }, false);
     if (r.callLatency !== undefined && callLatencies(r.callLatency).length === 0) f.fail(`${p}.callLatency`, 'holds no {p50, p90, p99, p999, max} in ns');
     if (isObj(r.callLatency) && r.callLatency.mean !== undefined) f.num(r.callLatency, 'mean', `${p}.callLatency.mean`, 0);
   });
@@ -209,6 +224,16 @@ function checkPeers(f: Fields, root: Obj): void {
     f.num(v, 'distinct', `${p}.verified.distinct`, 0);
     f.numOrNull(r, 'ratioToC', `${p}.ratioToC`);
     checkPeerCalls(f, r, p);
+  });
+  // Added later: peers --gate's decision.
+  f.optionalObj(root, 'gate', 'gate', (g) => {
+    f.num(g, 'threshold', 'gate.threshold', 0);
+    f.num(g, 'rounds', 'gate.rounds', 0);
+    f.str(g, 'verdict', 'gate.verdict');
+    f.objects(g, 'rows', 'gate.rows', (x, q) => {
+      f.str(x, 'strategy', `${q}.strategy`);
+      f.optionalObj(x, 'decision', `${q}.decision`, (d) => f.str(d, 'verdict', `${q}.decision.verdict`));
+    }, false);
   });
   f.objects(root, 'skipped', 'skipped', (s, p) => {
     f.str(s, 'impl', `${p}.impl`);

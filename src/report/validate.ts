@@ -124,7 +124,7 @@ const CALL_COUNT_FIELDS = obj({ countedBy: str, covers: str, calls: counts });
 const context = obj({ kernel: str, cpuModel: str });
 /** A run's verdict: its sums checked (true/false), or not checkable (null: under writers, a map bpfbench did not fill). */
 const runVerified = obj({ ok: bool, expectedToFail: bool, entries: count, problems: arrayOf(str, 'strings'), keySumOk: optional(nullable(bool)), checksumOk: optional(nullable(bool)) });
-const wallNs = obj({ mean: positive, sd: nonNegative, median: positive });
+const wallNs = obj({ mean: positive, sd: nonNegative, median: positive, samples: arrayOf(positive, 'positive numbers') });
 
 /** The fields of a run result (RunResultJson) that compare reads. */
 const RUN = obj({
@@ -157,6 +157,7 @@ const PEERS = obj({
       strategy: str,
       verified: obj({ ok: bool, expectedToFail: bool, problems: arrayOf(str, 'strings') }),
       // null: a failed row, which timed no read.
+      wallNs: nullable(obj({ median: positive, samples: arrayOf(positive, 'positive numbers') })),
       nsPerEntry: nullable(positive),
       ratioToC: nullable(positive),
       bpfCalls: nullable(callCount),
@@ -189,6 +190,7 @@ const notAResult = (file: string, why: string) => new InvalidInputError(`${file}
 export function validateResult(json: unknown, file: string): ComparableResult {
   if (!isObject(json)) throw notAResult(file, `it holds ${show(json)}`);
   if (json.schemaVersion === undefined) throw notAResult(file, 'it has no schemaVersion');
+  if (typeof json.schemaVersion === 'number' && json.schemaVersion > SCHEMA_VERSION) throw new InvalidInputError(`${file}: schemaVersion ${json.schemaVersion} is from a newer bpfbench (this one reads schemaVersion ${SCHEMA_VERSION}): upgrade bpfbench`);
   if (json.schemaVersion !== SCHEMA_VERSION) throw new InvalidInputError(`${file}: schemaVersion must be ${SCHEMA_VERSION} (what this bpfbench reads), not ${show(json.schemaVersion)}`);
   const kind = json.kind ?? 'run';
   if (kind !== 'run' && kind !== 'peers') throw new InvalidInputError(`${file}: kind must be 'peers' or absent (a run result), not ${show(json.kind)}`);

@@ -251,7 +251,7 @@ test('run --help: map, read, measurement, baseline and output options in groups,
   assert.deepEqual(map.slice(0, 5), ['--map-type', '--key-size', '--value-size', '--entries', '--max-entries']);
   for (const later of ['--map-flags', '--fill', '--pin', '--map-id']) assert.ok(map.indexOf(later) > map.indexOf('--max-entries'), later);
   assert.deepEqual(groups.get('Read options'), ['--strategies', '--chunk', '--strict-chunk', '--threads', '--loop']);
-  assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--no-kernel-count']);
+  assert.deepEqual(groups.get('Measurement options'), ['--runs', '--warmup', '--budget', '--precision', '--no-kernel-count']);
   assert.deepEqual(groups.get('Writer options'), ['--writers', '--write-rate', '--write-mix', '--volatile-every']);
   for (const f of ['--json', '--export-markdown', '--verbose', '--no-color', '--debug', '--help']) assert.ok(groups.get('Output options')!.includes(f), f);
   const all = [...groups.values()].flat();
@@ -663,4 +663,95 @@ test('SIGINT during run --pin: the line names the phase; the pinned map is left 
   } finally {
     m.remove();
   }
+});
+
+test('every timed read records what disturbed it; --runs auto says why it stopped; --precision 0 or above 50 % is bad input', () => {
+  const r = runCli(['run', '--entries', '16384', '--strategies', 'batch', '--runs', 'auto', '--budget', '5', '--precision', '50%', '--json', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout).results[0];
+  assert.equal(s.noise.length, s.wallNs.samples.length);
+  for (const n of s.noise) {
+    assert.ok(n.stealNs >= 0 && n.involuntarySwitches >= 0 && typeof n.disturbed === 'boolean');
+    assert.ok(n.migrations === null || n.migrations >= 0);
+  }
+  assert.ok(['precision', 'budget', 'max runs'].includes(s.stoppedBy), s.stoppedBy);
+  assert.match(r.stderr, /batch\(4096\): (no read disturbed|reads? [\d, ]+ of \d+ disturbed) \(steal .*; stopped: /);
+  const fixed = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '2', '--json', '-']);
+  assert.equal(JSON.parse(fixed.stdout).results[0].stoppedBy, undefined, 'fixed runs stop at their count');
+  for (const bad of ['0', '0%', '60%', '0.51']) {
+    const p = runCli(['run', '--precision', bad]);
+    assert.equal(p.status, 2, bad);
+    assert.equal(p.stderr.trim().split('\n').length, 1, p.stderr);
+    assert.match(p.stderr, /--precision must be above 0 % and at most 50 %/);
+  }
+  const b = runCli(['run', '--runs', 'auto', '--budget', '0']);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /--budget must be between 1/);
+});
+
+test('the JSON context records the machine (mitigations, BPF JIT, hypervisor, SMT, clocksource, THP); the table and report show it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-machine-'));
+  const file = join(dir, 'r.json');
+  const r = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '1', '--no-color', '--json', file]);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(readFileSync(file, 'utf8')).context.machine;
+  const vdir = '/sys/devices/system/cpu/vulnerabilities';
+  const names = existsSync(vdir) ? readdirSync(vdir).sort() : [];
+  assert.deepEqual(Object.keys(m.mitigations), names);
+  for (const n of names) assert.equal(m.mitigations[n], readFileSync(join(vdir, n), 'utf8').trim());
+  const jit = '/proc/sys/net/core/bpf_jit_enable';
+  assert.equal(m.bpfJit.enable, existsSync(jit) ? readFileSync(jit, 'utf8').trim() : null);
+  for (const k of ['hypervisor']) assert.equal(typeof m[k], 'string');
+  for (const k of ['smt', 'clocksource', 'thp']) assert.ok(m[k] === null || typeof m[k] === 'string', k);
+  assert.match(r.stdout, /^mitigations .* · BPF JIT .* · hypervisor .* · SMT .* · clocksource .* · THP .*$/m);
+  const rep = runCli(['report', file, '--no-color']);
+  assert.equal(rep.status, 0, rep.stderr);
+  assert.match(rep.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: mitigations .* · THP `, 'm'));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('BPFBENCH_INJECT_NS: the native loop busy-waits after every syscall; the JSON records what the library read, the table says so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-inject-'));
+  const file = join(dir, 'r.json');
+  const r = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '1', '--no-color', '--json', file], { BPFBENCH_INJECT_NS: '2500' });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(j.context.injectNs, 2500);
+  // A lower bound, not a speed: every call waited at least 2500 ns inside the timed read.
+  const calls = j.results[0].syscalls.bpfTotal;
+  assert.ok(j.results[0].wallNs.min >= calls * 2500, `${j.results[0].wallNs.min} ns for ${calls} calls`);
+  assert.match(r.stdout, /^INJECTED SLOWDOWN \(calibration\): the native loop busy-waited 2500 ns after every syscall \(BPFBENCH_INJECT_NS\)$/m);
+  const plain = runCli(['run', '--entries', '4096', '--strategies', 'batch', '--runs', '1', '--no-color', '--json', '-']);
+  assert.equal(JSON.parse(plain.stdout).context.injectNs, undefined, 'absent when not set');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('peers --gate: rounds until decided or the cap, the decision in the JSON, the exit code its verdict; bad references are one line, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-gate-'));
+  const file = join(dir, 'p.json');
+  const r = runCli(['peers', '--entries', '16384', '--impls', 'ts,c', '--loops', 'native', '--rounds', '2', '--gate', '1.0', '--max-rounds', '4', '--no-color', '--json', file]);
+  const j = JSON.parse(readFileSync(file, 'utf8'));
+  const g = j.gate;
+  assert.deepEqual([g.reference, g.threshold, g.maxRounds], [1, 0.1, 4]);
+  assert.ok(g.rounds >= 2 && g.rounds <= 4, String(g.rounds));
+  assert.deepEqual(g.rows.map((x: { strategy: string }) => x.strategy).sort(), ['batch', 'elem']);
+  for (const row of g.rows) {
+    assert.ok(row.decision, row.why);
+    assert.equal(row.decision.ratio.n, j.results.find((x: { impl: string; strategy: string }) => x.impl === 'ts' && x.strategy === row.strategy).runs);
+    assert.ok(row.decision.ratio.lo <= row.decision.ratio.x && row.decision.ratio.x <= row.decision.ratio.hi);
+  }
+  // The exit code is the verdict's; a stop before the cap means every row was decided.
+  assert.equal(r.status, { passed: 0, regressed: 3, undecided: 4 }[g.verdict as string], r.stderr);
+  assert.equal(g.stop === 'decided', g.rows.every((x: { decision: { verdict: string } }) => x.decision.verdict !== 'undecided'));
+  assert.match(r.stdout, /^gate: (passed|regressed|undecided) after \d+ rounds/m);
+  for (const [args, said] of [
+    [['--gate', join(dir, 'none.json')], /--gate .*none\.json: neither a ratio \(e\.g\. 1\.0\) nor a readable peers result/],
+    [['--gate', '1.0', '--rounds', '5', '--max-rounds', '3'], /--max-rounds 3 is below --rounds 5/],
+  ] as const) {
+    const b = runCli(['peers', '--entries', '4096', '--impls', 'ts,c', ...args]);
+    assert.equal(b.status, 2, b.stderr);
+    assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+    assert.match(b.stderr, said);
+  }
+  rmSync(dir, { recursive: true, force: true });
 });

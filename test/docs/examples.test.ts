@@ -95,8 +95,8 @@ test('every bpfbench line of the GitHub Actions workflow is accepted by bpfbench
   const { lines, problems } = checkFile(workflowScripts(workflow()));
   assert.deepEqual(problems, []);
   const subcommands = lines.map((l) => l[0]);
-  // run (base and this commit), compare, report (with and without the base).
-  assert.deepEqual(subcommands.sort(), ['compare', 'report', 'report', 'run', 'run']);
+  // run (base and this commit in alternation, this commit alone on a push), compare, report (with and without the base).
+  assert.deepEqual(subcommands.sort(), ['compare', 'report', 'report', 'run', 'run', 'run']);
 });
 
 test('every bpfbench line of the Kubernetes Job is accepted by bpfbench', () => {
@@ -167,6 +167,9 @@ test('the workflow: on pull requests, as root on Linux, uploads what bpfbench wr
   const lines = checkFile(scripts).lines;
   const written = new Set<string>();
   for (const l of lines) for (const flag of ['--json', '--html', '--export-gab']) if (flagValue(l, flag)) written.add(flagValue(l, flag)!);
+  // scripts/merge-runs.mjs OUT ROUNDS…: the rounds of one build merged into one result.
+  const merges = scripts.flatMap(({ script }) => simpleCommands(script)).filter((w) => w[0] === 'node' && w[1] === 'scripts/merge-runs.mjs');
+  for (const m of merges) written.add(m[2]!);
   const upload = bench.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
   assert.ok(upload, 'an upload-artifact step');
   const uploaded = String(upload.with?.path).split('\n').map((p) => p.trim()).filter(Boolean);
@@ -177,6 +180,11 @@ test('the workflow: on pull requests, as root on Linux, uploads what bpfbench wr
   assert.equal(gab?.with?.tool, 'customSmallerIsBetter');
   const gabFile = lines.map((l) => flagValue(l, '--export-gab')).find(Boolean);
   assert.equal(gab?.with?.['output-file-path'], gabFile);
+  // Pull requests: the base's build and this build read in alternation, round by round, in one loop.
+  const measure = scripts.find(({ script }) => /for round in/.test(script))!.script;
+  const loop = measure.slice(measure.indexOf('for round in'), measure.indexOf('done'));
+  assert.ok(loop.indexOf('base/bin/bpfbench run') >= 0 && loop.indexOf('base/bin/bpfbench run') < loop.indexOf('./bin/bpfbench run'), 'base, then this build, each round');
+  assert.deepEqual(merges.map((m) => m[2]), ['base.json', 'result.json']);
   // The compare step reads the two files the run steps write.
   const compare = lines.find((l) => l[0] === 'compare')!;
   for (const f of compare.slice(1, 3)) assert.ok(written.has(f), `compare reads ${f}, which no run writes`);

@@ -49,7 +49,7 @@ test('valid run and peers results pass, as what they are', () => {
 test('null, missing and wrong-typed fields: one line naming the field', () => {
   assert.equal(
     problem((j) => (j.results[0].wallNs = null)),
-    "b.json: results[0].wallNs must be an object with 'mean', 'sd', 'median', not null",
+    "b.json: results[0].wallNs must be an object with 'mean', 'sd', 'median', 'samples', not null",
   );
   assert.equal(
     problem((j) => (j.results[1].wallNs.median = null)),
@@ -91,7 +91,7 @@ test('peers results: the fields comparePeers reads', () => {
 
 test('not a result at all, another schemaVersion, another kind', () => {
   assert.equal(problem((j) => delete j.schemaVersion), 'b.json is not a bpfbench run or peers result (schemaVersion 1): it has no schemaVersion');
-  assert.equal(problem((j) => (j.schemaVersion = 2)), 'b.json: schemaVersion must be 1 (what this bpfbench reads), not 2');
+  assert.equal(problem((j) => (j.schemaVersion = 2)), 'b.json: schemaVersion 2 is from a newer bpfbench (this one reads schemaVersion 1): upgrade bpfbench');
   assert.equal(problem((j) => (j.kind = 'compare')), "b.json: kind must be 'peers' or absent (a run result), not \"compare\"");
   assert.throws(() => validateResult([1, 2], 'b.json'), { name: 'InvalidInputError', message: 'b.json is not a bpfbench run or peers result (schemaVersion 1): it holds an array' });
   assert.throws(() => validateResult(null, 'b.json'), { name: 'InvalidInputError', message: 'b.json is not a bpfbench run or peers result (schemaVersion 1): it holds null' });

@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../errors.js';
 import { comparePeers, compareResults, renderComparison, type Comparison } from '../../report/compare.js';
 import { SCHEMA_VERSION } from '../../report/result.js';
 import { parseResult, type ComparableResult } from '../../report/validate.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION } from '../exit.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { addOptions, colorOption, finishOptions, jsonOption, type OutputFlags } from '../options.js';
 import { writeJson } from '../output.js';
@@ -17,7 +17,12 @@ interface CompareFlags extends OutputFlags {
   threshold: number;
   strictTime: boolean;
   lenient: boolean;
+  acrossMachines: boolean;
+  speedGates: boolean;
 }
+
+/** The default threshold of the speed gates: what scripts/gate-calibration measured a 10 % slowdown is told from noise by (docs/ci-and-fleets.md). */
+export const DEFAULT_THRESHOLD = 0.05;
 
 /** A result file: unreadable, not JSON or not the contract is bad input (exit 2), one line naming the field. */
 function readResult(path: string): ComparableResult {
@@ -33,7 +38,8 @@ function readResult(path: string): ComparableResult {
 function compareAction(baseline: string, current: string, flags: CompareFlags, io: Io): number {
   const b = readResult(baseline);
   const c = readResult(current);
-  const opts = { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient };
+  for (const [file, r] of [[baseline, b], [current, c]] as const) if (r.result.results.length === 0) throw new InvalidInputError(`${file}: results is empty: nothing was read, nothing to compare`);
+  const opts = { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient, acrossMachines: flags.acrossMachines, noSpeedGates: !flags.speedGates };
   let cmp: Comparison;
   if (b.kind === 'run' && c.kind === 'run') cmp = compareResults(b.result, c.result, opts);
   else if (b.kind === 'peers' && c.kind === 'peers') cmp = comparePeers(b.result, c.result, opts);
@@ -41,22 +47,25 @@ function compareAction(baseline: string, current: string, flags: CompareFlags, i
   const human = humanStream(io, [flags.json]);
   human.write(`${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, { schemaVersion: SCHEMA_VERSION, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp }, io.stdout);
-  // 1 means only this: the results are not comparable (another kernel, CPU, loop or configuration).
+  // 1 means only this: the results are not comparable (another configuration or read loop).
   if (!cmp.comparable) return EXIT_FAILURE;
-  return cmp.regression ? EXIT_REGRESSION : EXIT_OK;
+  // The worst verdict: a failed gate 1 or 2 or a regression, then undecided; never 0 undecided.
+  return cmp.regression ? EXIT_REGRESSION : cmp.undecided ? EXIT_UNDECIDED : EXIT_OK;
 }
 
 export function addCompareCommand(program: Command, ctx: CommandContext): Command {
   const cmd = program
     .command('compare')
-    .description('compare a run result with a baseline: exit 0 no regression, 3 regression, 1 not comparable, 2 unreadable or invalid input')
+    .description('compare a run result with a baseline: exit 0 no regression, 3 regression (or a failed read or call count), 4 undecided, 1 not comparable, 2 unreadable or invalid input')
     .argument('<baseline>', 'baseline result (JSON from run --json or --save-baseline)')
     .argument('<current>', 'current result');
   addOptions(
     cmd,
-    new Option('--threshold <percent>', 'relative change that counts (e.g. 15%)').argParser(parsePercent).default(0.15, '15%').helpGroup(COMPARE_GROUP),
+    new Option('--threshold <percent>', 'relative change that counts: a speed gate regressed when the whole 95 % interval of the change lies beyond it').argParser(parsePercent).default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`).helpGroup(COMPARE_GROUP),
     new Option('--strict-time', 'ns/entry and allocation beyond the threshold also fail (they are only reported by default)').default(false).helpGroup(COMPARE_GROUP),
-    new Option('--lenient', 'compare results from another kernel, CPU, read loop or configuration').default(false).helpGroup(COMPARE_GROUP),
+    new Option('--lenient', 'compare results of another configuration or read loop').default(false).helpGroup(COMPARE_GROUP),
+    new Option('--across-machines', 'apply the speed gates between results of another CPU model, CPU count or mitigations (they are reported only by default)').default(false).helpGroup(COMPARE_GROUP),
+    new Option('--no-speed-gates', 'report the speed gates (3, 4) without applying them: gates 1 and 2 only').helpGroup(COMPARE_GROUP),
     jsonOption("write the comparison as JSON, or '-' for stdout"),
     colorOption(),
   );

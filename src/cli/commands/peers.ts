@@ -1,6 +1,7 @@
 // bpfbench peers: one pinned map read by bpfbench, a C program issuing the
 // same raw syscalls, Go with cilium/ebpf, bpftool, bcc and readers of the
 // user's own (exec:NAME=COMMAND), in alternation.
+import { InvalidInputError } from '../../errors.js';
 import { Option, type Command } from 'commander';
 import { parseImpls, parsePeerTimeout, peerTimeoutMs } from '../peer-impls.js';
 import type { FillMethod } from '../../harness/fill.js';
@@ -8,13 +9,17 @@ import { runPeers, type PeersConfig } from '../../harness/peers.js';
 import { TOOL } from '../../paths.js';
 import { htmlReport } from '../../report/html.js';
 import { buildPeersResult, renderPeers } from '../../report/peers.js';
-import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { readFileSync } from 'node:fs';
+import type { RatioGateSpec } from '../../harness/ratio-gate.js';
+import { pairedRounds, ratioOfRounds } from '../../report/compare.js';
+import { parseResult } from '../../report/validate.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { chooseAvailable } from '../measure.js';
 import { addOptions, checkThreads, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, threadsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
 import { checkDestinations, writeJson, writeText } from '../output.js';
-import { rangeChecked } from '../parse.js';
+import { parsePercent, rangeChecked } from '../parse.js';
 import { cliProgress } from '../progress.js';
 
 const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool', 'bcc'];
@@ -35,6 +40,42 @@ interface PeersFlags extends OutputFlags {
   fill: FillMethod;
   pin?: string;
   html?: string;
+  gate?: string;
+  gateThreshold: number;
+  maxRounds: number;
+}
+
+/**
+ * --gate REF: a ratio (1.0: bpfbench's rows held to C itself) or a peers
+ * result whose bpfbench/C ratio of each strategy (medians over its rounds) is
+ * the reference. Bad input is one line.
+ */
+function gateSpec(flags: PeersFlags): RatioGateSpec | undefined {
+  if (flags.gate === undefined) return undefined;
+  if (flags.maxRounds < flags.rounds) throw new InvalidInputError(`--max-rounds ${flags.maxRounds} is below --rounds ${flags.rounds}`);
+  const spec = { threshold: flags.gateThreshold, maxRounds: flags.maxRounds };
+  const raw = flags.gate.trim();
+  if (/^\d+(\.\d+)?$/.test(raw)) {
+    const x = Number(raw);
+    if (!(x > 0)) throw new InvalidInputError(`--gate ${raw}: a reference ratio must be above 0`);
+    return { ...spec, reference: x };
+  }
+  let text: string;
+  try {
+    text = readFileSync(raw, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError(`--gate ${raw}: neither a ratio (e.g. 1.0) nor a readable peers result: ${(e as Error).message}`);
+  }
+  const r = parseResult(text, raw);
+  if (r.kind !== 'peers') throw new InvalidInputError(`--gate ${raw}: a run result; the reference must be a peers result (or a ratio)`);
+  const reference: Record<string, number> = {};
+  for (const x of r.result.results) {
+    if (x.impl !== 'ts' || reference[x.strategy] !== undefined) continue;
+    const p = pairedRounds(x, r.result.results.find((y) => y.impl === 'c' && y.strategy === x.strategy));
+    if (p) reference[x.strategy] = ratioOfRounds(p);
+  }
+  if (Object.keys(reference).length === 0) throw new InvalidInputError(`--gate ${raw}: no verified bpfbench and C rows to take a reference ratio from`);
+  return { ...spec, reference };
 }
 
 /** The flags → what runPeers needs; nothing more. */
@@ -58,6 +99,7 @@ function peersConfig(flags: PeersFlags): PeersConfig {
     loops: flags.loops,
     pin: flags.pin,
     threads: flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? checkThreads(flags.threads, flags.strategies.map((n) => strategyByName(n)!), flags.loops.includes('js') ? 'js' : 'native') : undefined,
+    gate: gateSpec(flags),
   };
 }
 
@@ -70,12 +112,14 @@ async function peersAction(flags: PeersFlags, io: Io, cmd: Command): Promise<num
   flags = { ...flags, strategies: choice.strategies.map((s) => s.name) };
   const human = humanStream(io, [flags.json, flags.html]);
   const color = useColor(flags, io, human);
-  const outcome = await runPeers(peersConfig(flags), cliProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
+  const config = peersConfig(flags);
+  const outcome = await runPeers(config, cliProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
   const result = { ...buildPeersResult(outcome, TOOL), unavailable: choice.unavailable };
   human.write(`${renderPeers(result, { color })}\n`);
   if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
   if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench peers', json: result }]), io.stdout);
-  return result.ok ? EXIT_OK : EXIT_FAILURE;
+  if (!result.ok) return EXIT_FAILURE;
+  return result.gate?.verdict === 'regressed' ? EXIT_REGRESSION : result.gate?.verdict === 'undecided' ? EXIT_UNDECIDED : EXIT_OK;
 }
 
 export function addPeersCommand(program: Command, ctx: CommandContext): Command {
@@ -94,6 +138,9 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}, and exec:NAME=COMMAND (a reader of your own: docs/peers.md); one named here whose tools are missing is an error`).argParser(parseImpls(PEER_IMPLS)).default([...DEFAULT_IMPLS], DEFAULT_IMPLS.join(',')).helpGroup(GROUP.read),
     new Option('--peer-timeout <s>', "seconds a peer's process may run before it is stopped and its row fails, or auto: 600, or 20 µs per entry when longer").argParser(parsePeerTimeout).default('auto').helpGroup(GROUP.measure),
     new Option('--rounds <n>', 'reads per implementation and strategy, in alternation').argParser(rangeChecked('--rounds', 1, 100)).default(3).helpGroup(GROUP.measure),
+    new Option('--gate <ratio|file>', "hold bpfbench's ratio to C to a reference (a ratio, e.g. 1.0, or a peers result's): after --rounds, more rounds until each is decided by its 95 % interval or --max-rounds; exit 3 regressed, 4 undecided").helpGroup(GROUP.measure),
+    new Option('--gate-threshold <percent>', 'how far above the reference the ratio may be (--gate)').argParser(parsePercent).default(0.1, '10%').helpGroup(GROUP.measure),
+    new Option('--max-rounds <n>', 'the cap on rounds with --gate').argParser(rangeChecked('--max-rounds', 1, 200)).default(40).helpGroup(GROUP.measure),
     jsonOption("write the result as JSON to a file, or '-' for stdout"),
     new Option('--html <file>', "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout").helpGroup(GROUP.output),
     colorOption(),

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { mergeResults } from '../../report/fleet.js';
-import { fleetMarkdown, renderFleet } from '../../report/fleet-render.js';
+import { fleetMarkdown, renderFleet, renderMachines } from '../../report/fleet-render.js';
 import { htmlPage } from '../../report/html.js';
 import { parseResult, type LoadedResult } from '../../report/validate-results.js';
 import { EXIT_OK } from '../exit.js';
@@ -36,7 +36,8 @@ function reportAction(files: string[], flags: ReportFlags, io: Io): number {
   const results = readResults(files);
   const fleet = mergeResults(results);
   const human = humanStream(io, [flags.html, flags.markdown]);
-  human.write(`${renderFleet(fleet, { color: useColor(flags, io, human) })}\n`);
+  const color = useColor(flags, io, human);
+  human.write(`${renderFleet(fleet, { color })}${renderMachines(results, { color })}\n`);
   if (flags.markdown !== undefined) writeText(flags.markdown, fleetMarkdown(fleet), io.stdout);
   if (flags.html !== undefined) writeText(flags.html, htmlPage(results), io.stdout);
   return EXIT_OK;

@@ -10,7 +10,8 @@ import { compareResults, renderComparison } from '../../report/compare.js';
 import { toCsv, toGab, toMarkdown } from '../../report/export.js';
 import { htmlReport } from '../../report/html.js';
 import type { RunResultJson } from '../../report/result.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION } from '../exit.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
+import { DEFAULT_THRESHOLD } from './compare.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { humanOf, measureAndPrint, type MeasuredRunFlags } from '../measure.js';
 import {
@@ -90,6 +91,7 @@ function runAction(flags: RunFlags, io: Io, cmd: Command): number {
     human.write(`\ncompared with ${path}:\n${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
     if (!cmp.comparable) return EXIT_FAILURE;
     if (cmp.regression) return EXIT_REGRESSION;
+    if (cmp.undecided) return EXIT_UNDECIDED;
   }
   return EXIT_OK;
 }
@@ -101,7 +103,8 @@ function saveBaseline(name: string, result: RunResultJson, force: boolean, io: I
   if (existsSync(path) && !force) {
     const old = JSON.parse(readFileSync(path, 'utf8')) as RunResultJson;
     const cmp = compareResults(old, result, { threshold: 0.15 });
-    if (!cmp.comparable) throw new UsageError(`${path} holds another configuration or machine (${cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure).join(', ')}): --force replaces it`);
+    const machine = cmp.rows.filter((r) => r.gate === 0 && r.mark === '~').map((r) => r.figure.replace(/ changed$/, ''));
+    if (!cmp.comparable || machine.length) throw new UsageError(`${path} holds another configuration or machine (${[...cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure), ...machine].join(', ')}): --force replaces it`);
   }
   writeJson(path, result, io.stdout);
   io.stderr.write(`bpfbench: baseline saved to ${path}\n`);
@@ -131,7 +134,7 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     new Option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)').helpGroup(BASELINE_GROUP),
     new Option('--force', 'let --save-baseline replace a baseline of another configuration').default(false).helpGroup(BASELINE_GROUP),
     new Option('--baseline <name>', 'compare with results/baselines/NAME.json as `compare` does: exit 3 on a regression').helpGroup(BASELINE_GROUP),
-    new Option('--threshold <percent>', 'for --baseline: relative change that counts').argParser(parsePercent).default(0.15, '15%').helpGroup(BASELINE_GROUP),
+    new Option('--threshold <percent>', 'for --baseline: relative change that counts (as compare)').argParser(parsePercent).default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`).helpGroup(BASELINE_GROUP),
     new Option('--strict-time', 'for --baseline: ns/entry and allocation beyond the threshold also fail').default(false).helpGroup(BASELINE_GROUP),
     jsonOption(RESULT_JSON_HELP),
     htmlOption(),

@@ -5,7 +5,7 @@ import { cpuLabel, loopOf, machineOf } from '../configuration.js';
 import { entriesLabel } from '../export.js';
 import { anyExpectedFailure, cellFailed, cellFigures, columnHead, figureNames } from '../fleet-render.js';
 import type { Fleet, FleetTable } from '../fleet.js';
-import { fmtBytes, fmtInt } from '../format.js';
+import { fmtBytes, fmtInt, injectText, machineText } from '../format.js';
 import { IMPL_LABEL } from '../peers.js';
 import type { LoadedResult } from '../validate-results.js';
 import { code, runWhat } from './figure.js';
@@ -61,7 +61,8 @@ export function sourcesSection(results: LoadedResult[]): string {
       const c = r.json.context;
       const made = `${r.kind} result, made ${r.json.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} by ${r.json.tool.name} ${r.json.tool.version}`;
       const machine = `Linux ${c.kernel} · ${cpuLabel(machineOf(r))} · ${fmtBytes(c.memTotalBytes)} · node ${c.node} · koffi ${c.koffi} · libbpf ${c.libbpf}`;
-      return `<div class="source-item"><h3>${code(r.file)}</h3><p>${esc(measured(r))}</p><p class="meta">${esc(made)}<br>${esc(machine)}</p></div>`;
+      const facts = [machineText(c), injectText(c)].filter((x) => x !== null).map((x) => `<br>${esc(x)}`).join('');
+      return `<div class="source-item"><h3>${code(r.file)}</h3><p>${esc(measured(r))}</p><p class="meta">${esc(made)}<br>${esc(machine)}${facts}</p></div>`;
     })
     .join('\n');
 }
