@@ -27,8 +27,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BASELINE=results/baselines/ci.json
 PEERS_BASELINE=results/baselines/ci-peers.json
-THRESHOLD=${BPFBENCH_CI_THRESHOLD:-25%}
-MAX_ROUNDS=${BPFBENCH_CI_MAX_ROUNDS:-20}
+# The stored-baseline speedup (gate 3 vs ci.json) at 50 %: its elem and batch reads are not alternated and
+# the baseline is another run's; on a quiet VM two runs minutes apart gave elem ns/entry -27 % (95 % -31.8...-24.6 %)
+# and the speedup +29.9 % (24.3...38.9 %), the same code. Step 2 (bpfbench/C in alternation) is the 10 % gate.
+THRESHOLD=${BPFBENCH_CI_THRESHOLD:-50%}
+MAX_ROUNDS=${BPFBENCH_CI_MAX_ROUNDS:-30}
 BUDGET=${BPFBENCH_CI_BUDGET:-30}
 PEERS_ENTRIES=${BPFBENCH_CI_PEERS_ENTRIES:-1Mi}
 out=$(mktemp -d)
