@@ -12,7 +12,7 @@
 import koffi from 'koffi';
 import { UsageError } from '../errors.js';
 import { NativeBlock } from './native.js';
-import { NATIVE_NOT_BUILT, nativeLibPath } from './native-loop.js';
+import { layoutProblems, NATIVE_NOT_BUILT, nativeLibPath } from './native-loop.js';
 
 /** struct bb_check: byte offset of every field (native/check.h). */
 const Field = {
@@ -79,17 +79,7 @@ function loadCheck(): CheckLib {
   } catch {
     throw new UsageError(NATIVE_NOT_BUILT);
   }
-  const want = new Map<string, number>();
-  for (const [k, v] of Object.entries(Field)) want.set(`check.${k}`, v);
-  for (const [k, v] of Object.entries(Const)) want.set(`check.${k}`, v);
-  const problems: string[] = [];
-  let i = 0;
-  for (let n = name(0); n !== null; n = name(++i)) {
-    if (!want.has(n)) problems.push(`${n} unknown`);
-    else if (want.get(n) !== table(i)) problems.push(`${n} is ${table(i)}, expected ${want.get(n)}`);
-    want.delete(n);
-  }
-  for (const n of want.keys()) problems.push(`${n} missing`);
+  const problems = layoutProblems(table, name, { check: { ...Field, ...Const } });
   if (problems.length) throw new UsageError(`the native check (native/libbpfbench.so) does not match this build (${problems.join(', ')}): run 'make'`);
   libFrom = path;
   return (lib = loaded);

@@ -100,18 +100,7 @@ export function loadNativeLoop(): Lib {
   } catch {
     throw new UsageError(NATIVE_NOT_BUILT);
   }
-  const want = new Map<string, number>();
-  for (const [k, v] of Object.entries(Field)) want.set(`field.${k}`, v);
-  for (const [k, v] of Object.entries(Const)) want.set(`const.${k}`, v);
-  const problems: string[] = [];
-  let i = 0;
-  for (let n = name(0); n !== null; n = name(++i)) {
-    const v = table(i);
-    if (!want.has(n)) problems.push(`${n} unknown`);
-    else if (want.get(n) !== v) problems.push(`${n} is ${v}, expected ${want.get(n)}`);
-    want.delete(n);
-  }
-  for (const n of want.keys()) problems.push(`${n} missing`);
+  const problems = layoutProblems(table, name, { field: Field, const: Const });
   if (problems.length) throw new UsageError(`the native read loop (native/libbpfbench.so) does not match this build (${problems.join(', ')}): run 'make'`);
   return (lib = loaded);
 }
@@ -127,6 +116,26 @@ export function nativeInjectNs(): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * What differs between a C layout table (bb_*_table / bb_*_table_name, entries
+ * named `prefix.name`) and the offsets and numbers TypeScript names: unknown,
+ * different or missing entries, one phrase each. Shared by every native struct.
+ */
+export function layoutProblems(table: (i: number) => number, name: (i: number) => string | null, named: Record<string, Record<string, number>>): string[] {
+  const want = new Map<string, number>();
+  for (const [prefix, entries] of Object.entries(named)) for (const [k, v] of Object.entries(entries)) want.set(`${prefix}.${k}`, v);
+  const problems: string[] = [];
+  let i = 0;
+  for (let n = name(0); n !== null; n = name(++i)) {
+    const v = table(i);
+    if (!want.has(n)) problems.push(`${n} unknown`);
+    else if (want.get(n) !== v) problems.push(`${n} is ${v}, expected ${want.get(n)}`);
+    want.delete(n);
+  }
+  for (const n of want.keys()) problems.push(`${n} missing`);
+  return problems;
 }
 
 /** Tests: the C loop's histogram bucket of a duration (latency.ts bucketOf must agree). */

@@ -22,7 +22,7 @@ import { ChunkTooSmallError, MAX_CHUNK } from './batch-cursor.js';
 import type { BpfMap } from './map.js';
 import { nextPow2, traitsOf } from './map-types.js';
 import { NativeBlock } from './native.js';
-import { NATIVE_NOT_BUILT, nativeLibPath } from './native-loop.js';
+import { layoutProblems, NATIVE_NOT_BUILT, nativeLibPath } from './native-loop.js';
 import { callCounts } from './syscall.js';
 
 /** struct bb_shard: byte offset of every field (checked against bb_shard_table at load). */
@@ -59,17 +59,7 @@ export function loadShardLoop(): ShardLib {
   } catch {
     throw new UsageError(NATIVE_NOT_BUILT);
   }
-  const want = new Map<string, number>();
-  for (const [k, v] of Object.entries(Field)) want.set(`field.${k}`, v);
-  for (const [k, v] of Object.entries(Const)) want.set(`const.${k}`, v);
-  const problems: string[] = [];
-  let i = 0;
-  for (let n = name(0); n !== null; n = name(++i)) {
-    if (!want.has(n)) problems.push(`${n} unknown`);
-    else if (want.get(n) !== table(i)) problems.push(`${n} is ${table(i)}, expected ${want.get(n)}`);
-    want.delete(n);
-  }
-  for (const n of want.keys()) problems.push(`${n} missing`);
+  const problems = layoutProblems(table, name, { field: Field, const: Const });
   if (problems.length) throw new UsageError(`the native read loop (native/libbpfbench.so) does not match this build (shard: ${problems.join(', ')}): run 'make'`);
   libFor = path;
   return (lib = loaded);
