@@ -8,19 +8,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../src/paths.js';
-import { renderPeers, type PeersResultJson } from '../../src/report/peers.js';
-import { explainReproduction, renderReproduction, type PublishedExperiment, type Reproduction } from '../../src/report/reproduce.js';
 import type { RunResultJson } from '../../src/report/result.js';
-import { renderSweepTable, type SweepResultJson } from '../../src/report/sweep.js';
-import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable, renderWritersTable } from '../../src/report/table.js';
 import { fmtNsPerEntry } from '../../src/report/format.js';
 import { checkScript } from './cli-lines.js';
-
-const PUBLISHED = 'results/published/go-bpf-batch-test.json';
+import { renderings } from './renderings.js';
 
 /** README.md and every docs/*.md, relative to the repository. */
 function markdownFiles(): string[] {
-  const docs = existsSync(join(ROOT, 'docs')) ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [];
+  const docs = existsSync(join(ROOT, 'docs'))
+    ? readdirSync(join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`)
+    : [];
   return ['README.md', ...docs.sort()];
 }
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -63,24 +62,6 @@ function citedResults(text: string): string[] {
     for (const x of expandBraces(p)) found.add(x.replace(/\/$/, ''));
   }
   return [...found];
-}
-
-/** Everything bpfbench prints for a result file, in the forms a doc may quote from. */
-function renderings(file: string): string[] {
-  const j = JSON.parse(read(file)) as { kind?: string; reproduction?: Reproduction };
-  const opts = { color: false };
-  if (j.kind === 'peers') return [renderPeers(j as unknown as PeersResultJson, opts)];
-  if (j.kind === 'sweep') return [renderSweepTable(j as unknown as SweepResultJson, opts)];
-  const r = j as unknown as RunResultJson;
-  // As `run` prints it: the writers' table (run --writers) under the main one.
-  const writers = renderWritersTable(r, opts);
-  const head = `${renderRunHeader(r, opts)}\n${renderRunTable(r, opts)}${writers ? `\n${writers}` : ''}`;
-  const forms = [`${head}\n${renderRunFooter(r, opts)}`, `${head}\n\n${renderRunDetail(r, opts)}\n${renderRunFooter(r, opts)}`];
-  if (j.reproduction) {
-    const pub = JSON.parse(read(PUBLISHED)) as PublishedExperiment;
-    forms.push(`${renderReproduction(j.reproduction, pub, opts)}\n${explainReproduction(r, j.reproduction, pub)}`);
-  }
-  return forms;
 }
 
 test('every results/ file README.md and docs/*.md cite exists', () => {
@@ -142,8 +123,16 @@ test('the map-types table is the ns/entry of results/types/<type>-1Mi.json', () 
   const text = read('docs/map-types.md');
   const at = text.indexOf('<!-- ns/entry from results/types/<type>-1Mi.json -->');
   assert.ok(at >= 0, 'the marked table');
-  const rows = text.slice(at).split('\n').slice(1).filter((l, i, all) => l.startsWith('|') && all.slice(0, i).every((x) => x.startsWith('|')));
-  const cells = (l: string) => l.split('|').slice(1, -1).map((c) => c.trim());
+  const rows = text
+    .slice(at)
+    .split('\n')
+    .slice(1)
+    .filter((l, i, all) => l.startsWith('|') && all.slice(0, i).every((x) => x.startsWith('|')));
+  const cells = (l: string) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
   const head = cells(rows[0]!).slice(1);
   assert.deepEqual(head, ['elem', 'batch(4096)', 'iter', 'elem-delete', 'batch-delete(4096)']);
   const body = rows.slice(2);
@@ -179,7 +168,10 @@ test('README.md opens short: what it is, the two set-up commands, a result, the 
   }
   const setup = fences(readme).find((f) => f.lang === 'sh' && /^make bench/m.test(f.body));
   assert.ok(setup, 'a sh block with the set-up commands');
-  const commands = setup.body.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).map((l) => l.replace(/\s+#.*$/, '').trim());
+  const commands = setup.body
+    .split('\n')
+    .filter((l) => l.trim() && !l.trim().startsWith('#'))
+    .map((l) => l.replace(/\s+#.*$/, '').trim());
   assert.deepEqual(commands, ['make bench', 'make test']);
 });
 
@@ -193,10 +185,7 @@ test('every block marked as rendered from a results/ file is what bpfbench rende
       if (!m) continue;
       blocks++;
       const forms = renderings(m[1]!);
-      assert.ok(
-        f.body.split('\n').length >= 3 && forms.some((r) => r.includes(f.body)),
-        `${file}:${f.line}: this block is not what bpfbench renders from ${m[1]}; it renders:\n${forms[0]}`,
-      );
+      assert.ok(f.body.split('\n').length >= 3 && forms.some((r) => r.includes(f.body)), `${file}:${f.line}: this block is not what bpfbench renders from ${m[1]}; it renders:\n${forms[0]}`);
     }
   }
   assert.ok(blocks >= 1, 'no rendered block found');
