@@ -32,7 +32,7 @@ clean: clean-native
 
 native: native/libbpfbench.so
 
-NATIVE_SRC := native/read-loop.c native/check.c
+NATIVE_SRC := native/read-loop.c native/check.c native/libbpf-count.c
 native/libbpfbench.so: $(NATIVE_SRC) native/check.h
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
 	$(CLANG) $(NATIVE_CFLAGS) $(NATIVE_SRC) -o $@

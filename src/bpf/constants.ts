@@ -29,8 +29,37 @@ export type CmdNumber = (typeof Cmd)[CmdName];
 /** Highest command number + 1 we keep a counter slot for. */
 export const CMD_SLOTS = 64;
 
+/**
+ * The rest of enum bpf_cmd, named only for counts: libbpf makes these inside
+ * bpf_object__load (BTF_LOAD, MAP_FREEZE, PROG_BIND_MAP), and the process's
+ * account of its calls names every command it saw.
+ */
+const OTHER_CMDS: Record<number, string> = {
+  8: 'PROG_ATTACH',
+  9: 'PROG_DETACH',
+  11: 'PROG_GET_NEXT_ID',
+  12: 'MAP_GET_NEXT_ID',
+  13: 'PROG_GET_FD_BY_ID',
+  16: 'PROG_QUERY',
+  18: 'BTF_LOAD',
+  19: 'BTF_GET_FD_BY_ID',
+  20: 'TASK_FD_QUERY',
+  22: 'MAP_FREEZE',
+  23: 'BTF_GET_NEXT_ID',
+  29: 'LINK_UPDATE',
+  30: 'LINK_GET_FD_BY_ID',
+  31: 'LINK_GET_NEXT_ID',
+  32: 'ENABLE_STATS',
+  34: 'LINK_DETACH',
+  35: 'PROG_BIND_MAP',
+  36: 'TOKEN_CREATE',
+};
+/** Commands on a whole map, which keep their MAP_ prefix in labels. */
+const MAP_LEVEL = new Set(['MAP_CREATE', 'MAP_GET_FD_BY_ID', 'MAP_GET_NEXT_ID', 'MAP_FREEZE']);
+
 const cmdNames: string[] = [];
 for (const [name, n] of Object.entries(Cmd)) cmdNames[n] = name;
+for (const [n, name] of Object.entries(OTHER_CMDS)) cmdNames[Number(n)] = name;
 
 /** Name of a command as reported in tables and JSON: `LOOKUP_ELEM`, `GET_NEXT_KEY`, … (no BPF_ / MAP_ prefix). */
 export function cmdLabel(cmd: number): string {
@@ -38,7 +67,7 @@ export function cmdLabel(cmd: number): string {
   if (name === undefined) return `CMD_${cmd}`;
   // Element and batch operations drop MAP_ (GET_NEXT_KEY, LOOKUP_BATCH, as
   // in the JSON contract); map-level commands keep it (MAP_CREATE).
-  return name.startsWith('MAP_') && name !== 'MAP_CREATE' && name !== 'MAP_GET_FD_BY_ID' ? name.slice(4) : name;
+  return name.startsWith('MAP_') && !MAP_LEVEL.has(name) ? name.slice(4) : name;
 }
 
 /** enum bpf_map_type (the ones bpfbench knows). */

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import koffi from 'koffi';
 import { InvariantError, UsageError } from '../errors.js';
 import { DEFAULT_OBJECT } from '../paths.js';
+import { countLibbpfCalls } from './call-account.js';
 import { BpfMap } from './map.js';
 import { Errno, errnoName } from './errors.js';
 import { vsnprintf } from './libc.js';
@@ -66,6 +67,8 @@ function libbpf(): Libbpf {
     return 0;
   }, koffi.pointer(PrintFn));
   setPrint(cb);
+  // Its bpf(2) calls (bpf_object__load, its probes) counted from here, before it makes any.
+  countLibbpfCalls();
   const f = (sig: string) => so.func(sig);
   lib = {
     open_file: f('uintptr_t bpf_object__open_file(const char *path, uintptr_t opts)'),

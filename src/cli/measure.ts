@@ -2,6 +2,7 @@
 // configuration (cross-flag checks here), the run (its phases on stderr,
 // stopped at once by SIGINT/SIGTERM), and its table printed.
 import { removeOwnPins, signalExitCode } from '../bpf/bpffs.js';
+import { callPhase, processCalls } from '../bpf/call-account.js';
 import { Feature, isAvailable, probeLookupBatch } from '../bpf/features.js';
 import { BpfMap } from '../bpf/map.js';
 import { MAP_TYPES } from '../bpf/map-types.js';
@@ -179,7 +180,9 @@ export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: 
     if (e instanceof Interrupted) exitInterrupted(e, progress, source.kind === 'create', io);
     throw e;
   }
-  const result = buildRunResult(outcome, TOOL);
+  // The process's bpf calls up to here: the map is closed, and what follows (the output) makes none.
+  callPhase('after the run');
+  const result = buildRunResult({ ...outcome, calls: processCalls() }, TOOL);
   const opts = { color };
   const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';
   const writers = renderWritersTable(result, opts);

@@ -3,6 +3,7 @@
 // or one that exists (pinned, or by id). Either way with the object's
 // programs the run needs: the syscall counter and the iterator.
 import { mapTypeName, type MapTypeName } from '../bpf/constants.js';
+import { callPhase } from '../bpf/call-account.js';
 import { possibleCpus } from '../bpf/cpus.js';
 import { COUNTER_EXIT_PROG, COUNTER_PROGS, SyscallCounter } from '../bpf/counter.js';
 import { counterEnterProgram, Feature, isAvailable, requireFeature } from '../bpf/features.js';
@@ -196,6 +197,7 @@ export function openBenchMap(config: MapConfig, progress: Progress): BenchMap {
   const memory = checkMemory(type, keySize, valueSize, config.maxEntries, config.entries);
   checkMapCreate(type);
   const context = runContext(config.objectPath);
+  callPhase('create the map; load the BPF object');
 
   // Creating the map: the object's load (the default shape's map, and the
   // programs) and BPF_MAP_CREATE for other shapes.
@@ -237,7 +239,9 @@ export function openBenchMap(config: MapConfig, progress: Progress): BenchMap {
     }
     const pattern = patternFor(map, defaultShape);
     const target = { map, entries: config.entries, pattern, fillProgFd: o?.fillProgFd };
+    callPhase('fill');
     const fill = fillMap(config.fill, target, progress);
+    callPhase('census of what the map holds');
     const expect = expectationFor(map, config.entries, pattern);
     const refill = (v: Verifier) => {
       fillMap(config.fill, target, silentProgress);
@@ -275,6 +279,7 @@ export function checkReadable(map: BpfMap): void {
 export function openExistingMap(source: Exclude<MapSource, { kind: 'create' }>, config: Pick<MapConfig, 'kernelCount' | 'objectPath' | 'iterProgram'>): BenchMap {
   checkPrivilege();
   const context = runContext(config.objectPath);
+  callPhase('open the map; load the BPF object');
   const map = source.kind === 'pin' ? BpfMap.openPinned(source.path) : BpfMap.openById(source.id);
   let o: LoadedObject | undefined;
   const close = () => {

@@ -12,6 +12,7 @@ import { type LatencyHistogram, mergeLatency } from '../bpf/latency.js';
 import type { BpfMap } from '../bpf/map.js';
 import { strategyLabelWithThreads, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { traitsOf } from '../bpf/map-types.js';
+import { callPhase } from '../bpf/call-account.js';
 import { fullGc } from './gc.js';
 import type { Progress } from './progress.js';
 import type { WallAccount } from './wall-time.js';
@@ -200,6 +201,7 @@ function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, 
 export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
   const { strategy, chunk } = o;
   const label = strategyLabelWithThreads(strategy, chunk, o.threads);
+  callPhase(`${label}: prepare`);
   const prepared = strategy.prepare(o.map, { chunk, strictChunk: o.strictChunk, refill: o.refill, iterProgFd: o.iterProgFd, loop: o.loop, threads: o.threads });
   const sampler = new Sampler({ prepared, sink: o.sink, progress: o.progress, label, counter: o.counter, account: o.account });
   let warmupRuns: number;
@@ -216,6 +218,7 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
     // counted as allocation, inside a read. (Not before every read: a forced
     // full GC can flush compiled code, which the next read would recompile,
     // and allocate.)
+    callPhase(`${label}: around reads`);
     if (o.account) o.account.time('garbage collection before each strategy', false, fullGc);
     else fullGc();
     const warm = warmUp(sampler, o.policy.warmup);
@@ -234,6 +237,7 @@ export function measureStrategy(o: MeasureOptions): StrategyMeasurement {
       ({ samples, wallNs, stoppedBy } = timedReads(sampler, o.policy, strategy, label));
     }
   } finally {
+    callPhase(`${label}: free`);
     prepared.free();
   }
 

@@ -1,6 +1,8 @@
 // `bpfbench run`, end to end: open the map (bench-map.ts: preflight, create,
 // fill; or a map that exists), then measure each strategy on it, verified
 // against what was written, or across strategies for a map we did not fill.
+import { addCalls, callPhase, type ProcessCalls } from '../bpf/call-account.js';
+import { Cmd } from '../bpf/constants.js';
 import { MAP_TYPES } from '../bpf/map-types.js';
 import { Feature, probeFeature, refusalText, requireFeature } from '../bpf/features.js';
 import type { CounterIdentity } from '../bpf/counter.js';
@@ -65,6 +67,8 @@ export interface RunOutcome {
   notes: string[];
   /** Where the run's wall time went, phase by phase (the CLI adds the process's total). */
   wall: WallAccount;
+  /** Every bpf(2) call of the process, by phase (bpf/call-account.ts): taken by the CLI just before the result, after the map is closed. */
+  calls?: ProcessCalls;
 }
 
 export interface RunHooks {
@@ -128,6 +132,7 @@ function checkWriters(config: RunConfig, existing: boolean): void {
 export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
   const existing = asked.source.kind !== 'create';
   const wall = new WallAccount();
+  callPhase('probes and checks before the map');
   const { config, unavailable, notes } = wall.time('probes and checks before the map', false, () => checkStrategies(asked, existing));
   if (config.strategies.length === 0) throw new UsageError(`nothing to read: ${unavailable.map((u) => `${u.strategy}: ${u.reason}`).join('; ')}`);
   const withIter = { ...config, iterProgram: config.strategies.some((s) => s.needsIterProgram), writerProgram: config.writers !== undefined };
@@ -165,10 +170,15 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
       });
       measurements.push(m);
       // A drain leaves the map empty: fill it again for the strategies after it.
-      if (strategy.drains && refill) wall.time('refill after a drain', true, refill);
+      if (strategy.drains && refill) {
+        callPhase('refill after a drain');
+        wall.time('refill after a drain', true, refill);
+      }
       if (config.writers && !m.failed) {
         // Started after the first strategy's own reads (and its audit): idle until a round runs them.
+        callPhase('writers: start');
         const w = (under ??= startWriters(config, config.writers, bench.writerProgFd));
+        callPhase(`${m.label}: reads under writers`);
         m.underWriters = wall.time(`${m.label}: reads under writers`, true, () => measureUnderWriters({
           map: bench.map,
           strategy,
@@ -186,14 +196,29 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
         }));
       }
     }
-    if (hooks.withMap) wall.time('other readers of the same map', true, () => hooks.withMap!(bench.map, hooks.progress));
+    if (hooks.withMap) {
+      callPhase('other readers of the same map');
+      wall.time('other readers of the same map', true, () => hooks.withMap!(bench.map, hooks.progress));
+    }
     const checked = existing ? crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict }))) : null;
     return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes, counterPid: bench.counter?.identity ?? null, wall };
   } finally {
+    callPhase('close the map and writers');
     wall.time('close the map and writers', false, () => {
+      // The writer threads count their own calls (each a PROG_TEST_RUN of write_map), apart from the reader's; paused, they make none before they exit.
+      if (under) addCalls('writer threads', Cmd.PROG_TEST_RUN, writerCalls(under.writers));
       under?.writers.close();
       bench.close();
     });
+  }
+}
+
+/** The writers' calls, or none from a writer that crashed (the run reports the crash). */
+function writerCalls(writers: Writers): number {
+  try {
+    return writers.totals().calls;
+  } catch {
+    return 0;
   }
 }
 

@@ -8,6 +8,7 @@ import { GCProfiler } from 'node:v8';
 import { CMD_SLOTS, cmdLabel } from '../bpf/constants.js';
 import { newKernelCounts, type KernelCounts, type SyscallCounter } from '../bpf/counter.js';
 import { LatencyHistogram } from '../bpf/latency.js';
+import { callPhase } from '../bpf/call-account.js';
 import { callCounts, callsSince } from '../bpf/syscall.js';
 import { noiseCounters, noiseSince, type NoiseCounters } from '../bpf/noise.js';
 import type { EntrySink } from '../strategies/sink.js';
@@ -297,11 +298,15 @@ export class Sampler {
   private measured(phase: string, counter: SyscallCounter | undefined, bound: number | undefined): { sample: ReadSample; cut: boolean; entries: number } {
     const { prepared, sink, progress, label } = this.o;
     const start = process.hrtime.bigint();
+    // The process's account of bpf calls (call-account.ts): the read's own calls in a phase of its own, set outside its memory and time windows.
+    const around = `${label}: around reads`;
+    callPhase(around);
     const bounded = bound === undefined ? undefined : new BoundedSink(sink, bound);
     prepared.beforeRead?.();
     counter?.attach();
     progress.start(`${label} ${phase}`, bound === undefined ? sink.total : Math.min(bound, sink.total || bound), 'entries');
     sink.reset((n) => progress.update(n));
+    callPhase(`${label}: ${phase}${counter ? ' (audited)' : ''}`);
     const gc = new GCProfiler();
     gc.start();
     const mem0 = process.memoryUsage();
@@ -320,6 +325,7 @@ export class Sampler {
       else if (e !== BOUND_REACHED) {
         counter?.detach();
         gc.stop();
+        callPhase(around);
         progress.end();
         throw e;
       }
@@ -332,6 +338,7 @@ export class Sampler {
     const cpu = process.cpuUsage(cpu0);
     const mem1 = process.memoryUsage();
     const gcs = (gc.stop()?.statistics ?? []) as unknown as GcStat[];
+    callPhase(around);
     const memory = memoryOf(mem0, mem1, gcs);
     progress.end();
     const verdict = sink.verdict();

@@ -2,6 +2,7 @@
 // fields; they never rename or remove one. Built from the harness's
 // measurements by a pure function, so the table, the summary and the file
 // all say the same thing.
+import type { ProcessCalls } from '../bpf/call-account.js';
 import type { CallLatency } from '../bpf/latency.js';
 import type { StrategyMeasurement } from '../harness/measure.js';
 import { loopOf as configLoop, type RunOutcome } from '../harness/run.js';
@@ -272,6 +273,8 @@ export interface RunResultJson {
   unavailable?: Unavailable[];
   /** Where the process's wall time went (absent before it was recorded). */
   wallTime?: WallTimeJson;
+  /** Every bpf(2) call the process made, by phase and by command (run, reproduce; absent before it was recorded). */
+  process?: ProcessCalls;
   summary: {
     ok: boolean;
     /** Median elem time / median time of each verified strategy. */
@@ -554,6 +557,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
     crossCheck: o.crossCheck ?? null,
     unavailable: o.unavailable,
     wallTime: wallTimeOf(o.wall, totalNs),
+    ...(o.calls ? { process: o.calls } : {}),
     summary: {
       ok: failed.length === 0 && !disagree && changed.length === 0,
       speedup,

@@ -3,6 +3,7 @@
 import Table from 'cli-table3';
 import { paint, type ChalkInstance } from './color.js';
 import { loopOf, type RunResultJson, type StrategyResultJson, type WallTimeJson } from './result.js';
+import { processCallsLine } from './process-calls.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio, fmtX, injectText, machineText } from './format.js';
 
 export interface RenderOptions {
@@ -205,8 +206,9 @@ export function renderRunDetail(r: RunResultJson, opts: RenderOptions): string {
     const d = timeDecomposition(s);
     return d ? [`${s.label}: ${d} ${c.dim(`(${auditWords(s)}, tracepoints attached)`)}`] : [];
   });
-  if (!lines.length) return t.toString();
-  return [t.toString(), c.bold('Where a read\'s time goes (the audit read, with the counter\'s tracepoints attached: rough figures)'), ...lines.map((l) => `  ${l}`)].join('\n');
+  const own = r.process ? [c.dim(processCallsLine(r.process))] : [];
+  if (!lines.length) return [t.toString(), ...own].join('\n');
+  return [t.toString(), c.bold('Where a read\'s time goes (the audit read, with the counter\'s tracepoints attached: rough figures)'), ...lines.map((l) => `  ${l}`), ...own].join('\n');
 }
 
 /**
