@@ -20,11 +20,6 @@ export function useColor(flags: { color: boolean }, io: Io, stream: NodeJS.Write
   return stream.isTTY === true;
 }
 
-/** With a result going to stdout ('-'), the human-readable output moves to stderr. */
-export function humanStream(io: Io, outputs: (string | undefined)[]): NodeJS.WriteStream {
-  return outputs.includes('-') ? io.stderr : io.stdout;
-}
-
 const quieted = new WeakSet<object>();
 
 /**
