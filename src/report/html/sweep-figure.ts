@@ -2,12 +2,10 @@
 // strategy, elem dashed at the same size, the fitted model dotted where the
 // result carries one. A pure function returning HTML.
 import { loopOf } from '../configuration.js';
-import { entriesLabel } from '../export.js';
-import { fmtInt, fmtNsPerEntry } from '../format.js';
+import { entriesLabel, esc, fmtInt, fmtNsPerEntry } from '../format.js';
 import type { SweepResultJson } from '../sweep.js';
 import { sweepCurvesSvg, type CurveSeries } from './charts.js';
 import { sourceLine, type Figures, type Sweep } from './figure.js';
-import { esc } from './markup.js';
 
 /** Sweep curves, one colour per map size: blue and orange first (apart for every colour vision), not elem's vermillion. */
 const SIZE_COLORS = [0, 3, 2, 4, 5, 7];
