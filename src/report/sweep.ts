@@ -12,6 +12,7 @@ import { chunkWithin, type CostFit, fitChunkCost, predictNsPerEntry } from './fi
 import { entriesLabel, fmtDuration, fmtInt, fmtNsPerEntry } from './format.js';
 import type { ToolInfo } from './result.js';
 import { loopOf, SCHEMA_VERSION } from './result.js';
+import { sizeLabel, sweepCurves } from './sweep-chart.js';
 import { sweepSvg, type SweepSeries } from './svg.js';
 import { compactTable } from './table.js';
 
@@ -137,13 +138,7 @@ export function buildSweepResult(o: SweepOutcome, tool: ToolInfo, createdAt = ne
   };
 }
 
-/** `64Ki` or, for a sparse map, `64Ki of 16Mi`. */
-function sizeLabel(r: SweepResultJson, i: number): string {
-  const e = r.config.entries[i]!;
-  const m = r.config.maxEntries?.[i] ?? e;
-  return m === e ? entriesLabel(e) : `${entriesLabel(e)} of ${entriesLabel(m)}`;
-}
-
+/** `64Ki` or, for a sparse map, `64Ki of 16Mi`, joined by `sep`. */
 const sizesLabel = (r: SweepResultJson, sep: string) => r.config.entries.map((_, i) => sizeLabel(r, i)).join(sep);
 
 /** `1,234 ± 56` (no ± without a standard error). */
@@ -219,25 +214,20 @@ export function sweepMarkdown(r: SweepResultJson): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The sweep's SVG file: the chart model (sweep-chart.ts) drawn by svg.ts, with the p99 call panel. */
 export function sweepChart(r: SweepResultJson): string {
-  const series: SweepSeries[] = [];
-  for (const e of r.config.entries) {
-    for (const s of r.config.strategies) {
-      const pts = chunkPoints(r.points, e, s);
-      if (!pts.length) continue;
-      const ref = r.points.find((p) => p.entries === e && p.strategy === 'elem' && p.verified);
-      const fit = r.fits?.find((f) => f.entries === e && f.strategy === s);
-      const timed = pts.filter((p) => p.callLatency);
-      series.push({
-        label: `${sizeLabel(r, r.config.entries.indexOf(e))}${r.config.strategies.length > 1 ? ` ${s}` : ''}`,
-        // At the chunk the calls ran with (ENOSPC may have grown it), as the fit is.
-        points: pts.map((p) => [chunkInUse(p), p.nsPerEntry]),
-        reference: ref?.nsPerEntry,
-        fit: fit ? (chunk: number) => predictNsPerEntry(fit, chunk) : undefined,
-        latency: timed.length ? timed.map((p) => [chunkInUse(p), p.callLatency!.p99]) : undefined,
-      });
-    }
-  }
+  const series: SweepSeries[] = sweepCurves(r).map((c) => {
+    const timed = c.points.filter((p) => p.p99 !== undefined);
+    const fit = c.fit;
+    return {
+      label: `${c.size}${r.config.strategies.length > 1 ? ` ${c.strategy}` : ''}`,
+      // At the chunk the calls ran with (ENOSPC may have grown it), as the fit is.
+      points: c.points.map((p) => [p.inUse, p.nsPerEntry]),
+      reference: c.reference,
+      fit: fit ? (chunk: number) => predictNsPerEntry(fit, chunk) : undefined,
+      latency: timed.length ? timed.map((p) => [p.inUse, p.p99!]) : undefined,
+    };
+  });
   const sizes = r.config.entries.map((_, i) => sizeLabel(r, i)).join(' and ');
   return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${sizes} entries, loop ${loopOf(r)}`, {
     latencyTitle: 'p99 call latency vs chunk (log-log)',
