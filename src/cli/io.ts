@@ -20,7 +20,18 @@ export function useColor(flags: { color: boolean }, io: Io, stream: NodeJS.Write
   return stream.isTTY === true;
 }
 
-/** With a result going to stdout ('-'), the human-readable output moves to stderr. */
-export function humanStream(io: Io, outputs: (string | undefined)[]): NodeJS.WriteStream {
-  return outputs.includes('-') ? io.stderr : io.stdout;
+const quieted = new WeakSet<object>();
+
+/**
+ * A closed pipe on `stream` (`bpfbench run --help | head -3`): what is left
+ * to write is dropped, and the process ends with its usual exit code, never
+ * a stack trace. Any other error of the stream is thrown as before.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (typeof stream.on !== 'function' || quieted.has(stream)) return;
+  quieted.add(stream);
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+    throw e;
+  });
 }

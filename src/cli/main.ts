@@ -15,7 +15,7 @@ import { addRunCommand } from './commands/run.js';
 import { addSweepCommand } from './commands/sweep.js';
 import { addUnloadCommand } from './commands/unload.js';
 import { EXIT_OK, errorExit } from './exit.js';
-import type { CommandContext, Io } from './io.js';
+import { quietOnClosedPipe, type CommandContext, type Io } from './io.js';
 
 export type { Io } from './io.js';
 
@@ -54,12 +54,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** In a source checkout, a build `make` did not do stands in for by the package's prebuilt copy: one line each. */
 function prebuiltNotices(): string[] {
   if (!SOURCE_CHECKOUT) return [];
-  return [OBJECT_ARTIFACT, NATIVE_ARTIFACT].filter((a) => a.origin === 'prebuilt').map((a) => `${relative(ROOT, a.missing!)} is not built here: using the package's prebuilt copy ${relative(ROOT, a.path)}, another build than these sources (run 'make')`);
+  return [OBJECT_ARTIFACT, NATIVE_ARTIFACT]
+    .filter((a) => a.origin === 'prebuilt')
+    .map((a) => `${relative(ROOT, a.missing!)} is not built here: using the package's prebuilt copy ${relative(ROOT, a.path)}, another build than these sources (run 'make')`);
 }
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   let code = EXIT_OK;
   let debug = false;
+  // `bpfbench run --help | head -3`: a reader that went away ends nothing but the output.
+  quietOnClosedPipe(io.stdout);
+  quietOnClosedPipe(io.stderr);
   const program = buildProgram(io, (c) => (code = c));
   // --debug as commander parsed it for the command about to run.
   program.hook('preAction', (_program, command) => {

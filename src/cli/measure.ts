@@ -16,7 +16,7 @@ import { TOOL } from '../paths.js';
 import { checkPrivilege } from '../harness/preflight.js';
 import { chooseStrategies, strategyByName, type Choice, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { UsageError } from '../errors.js';
-import { humanStream, useColor, type Io } from './io.js';
+import { useColor, type Io } from './io.js';
 import { AUTO_MAX_RUNS, AUTO_WARMUP_MAX_ENTRIES, checkThreads, type ExportFlags, type MapShapeFlags, type MeasureFlags, type OutputFlags } from './options.js';
 import { writersCapacity } from '../harness/consistency.js';
 import { type WriteOp, type WritersSetting, WRITE_OPS } from '../harness/under-writers.js';
@@ -143,11 +143,6 @@ function writersMaxEntries(flags: MeasuredRunFlags, volatileEvery: number): numb
   return flags.maxEntries ?? need;
 }
 
-/** Where the human-readable output goes: stderr when a result is written to stdout. */
-export function humanOf(flags: MeasuredRunFlags, io: Io): NodeJS.WriteStream {
-  return humanStream(io, [flags.json, flags.html, flags.exportMarkdown, flags.exportCsv, flags.exportGab]);
-}
-
 /**
  * A SIGINT or SIGTERM stopped the run: remove what it made, say where it
  * stopped and what was removed, and exit as a shell reports a signal (130, 143).
@@ -164,12 +159,15 @@ function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean
   process.exit(signalExitCode(e.signal));
 }
 
-/** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
-export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap'] } = {}): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
-  const { strategiesNamed = false, withMap } = o;
+/**
+ * Runs the benchmark, prints the run's header, table and footer to `human`
+ * (the output stage's: stderr when a result goes to stdout); returns the
+ * result and whether it printed in colour.
+ */
+export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap']; human: NodeJS.WriteStream }): { result: RunResultJson; color: boolean } {
+  const { strategiesNamed = false, withMap, human } = o;
   const source = sourceOf(flags);
   const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries, strategiesNamed);
-  const human = humanOf(flags, io);
   const color = useColor(flags, io, human);
   const progress = cliProgress(io.stderr);
   let outcome: RunOutcome;
@@ -187,7 +185,7 @@ export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: 
   const detail = flags.verbose ? `\n${renderRunDetail(result, opts)}\n` : '';
   const writers = renderWritersTable(result, opts);
   human.write(`${renderRunHeader(result, opts)}\n${renderRunTable(result, opts)}\n${writers ? `${writers}\n` : ''}${detail}${renderRunFooter(result, opts)}\n`);
-  return { result, human, color };
+  return { result, color };
 }
 
 /**

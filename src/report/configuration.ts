@@ -2,15 +2,12 @@
 // (what the kernel is asked to walk, and who measured it), the machine
 // (kernel, CPU) and the read loop. Two results are compared only within one
 // configuration; what differs between two is said in words.
-import { entriesLabel } from './export.js';
-import { fmtInt } from './format.js';
-import { loopOf as configLoop, type RunResultJson } from './result.js';
+import { entriesLabel, fmtInt } from './format.js';
+import type { RunResultJson } from './result.js';
 import type { LoadedResult } from './validate-results.js';
 
-/** Where a result's reads ran: config.loop, or 'js' for results made before --loop (the js loop made them); null for peers (per row). */
-export function loopOf(r: LoadedResult): string | null {
-  return r.kind === 'peers' ? null : configLoop(r.json);
-}
+/** Where a result's reads ran (null for peers: per row); one definition, result.ts's. */
+export { loopOf } from './result.js';
 
 export interface Machine {
   kernel: string;

@@ -6,16 +6,8 @@
 // places), and github-action-benchmark names get ` [js]` for the js loop
 // only: the default native loop keeps the plain names, so a chart follows
 // the default, and js figures are a series of their own.
+import { entriesLabel } from './format.js';
 import { loopOf, type RunResultJson } from './result.js';
-
-const MI = 1024 * 1024;
-
-/** `1Mi`, `100Mi`, `4096`: the entries count as people write it. */
-export function entriesLabel(n: number): string {
-  if (n % MI === 0) return `${n / MI}Mi`;
-  if (n % 1024 === 0) return `${n / 1024}Ki`;
-  return String(n);
-}
 
 export function toMarkdown(r: RunResultJson): string {
   const c = r.config;

@@ -7,11 +7,11 @@
 // Policy makes sure of it. A pure function of the results: same input, same page.
 // The parts: html/run-figures.ts, html/sweep-figure.ts, html/peers-figure.ts,
 // html/tables.ts; the charts in html/charts.ts, the style in html/style.ts.
+import { esc } from './format.js';
 import { TOOL } from '../paths.js';
 import { machineKey, machineOf } from './configuration.js';
 import { mergeResults } from './fleet.js';
 import { Figures, plural, type Peers, type Run, type Sweep } from './html/figure.js';
-import { esc } from './html/markup.js';
 import { peersFigure } from './html/peers-figure.js';
 import { sizeFigure } from './html/size-figure.js';
 import { headlineCard, latencyFigure, runsFigure } from './html/run-figures.js';

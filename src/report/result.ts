@@ -296,9 +296,16 @@ export interface RunResultJson {
   warnings: string[];
 }
 
-/** The loop a result's reads ran in; results from before --loop have none and were made by the js loop. */
-export function loopOf(r: { config: { loop?: ReadLoop } }): ReadLoop {
-  return r.config.loop ?? 'js';
+/**
+ * The loop a result's reads ran in (run, sweep): config.loop, or 'js' for
+ * results made before --loop (the js loop made them). Of a result file as
+ * loaded ({kind, json}), null for peers: their loop is per row.
+ */
+export function loopOf(r: { config: { loop?: ReadLoop } }): ReadLoop;
+export function loopOf(r: { kind: string; json: object }): ReadLoop | null;
+export function loopOf(r: { config: { loop?: ReadLoop } } | { kind: string; json: object }): ReadLoop | null {
+  if ('config' in r) return r.config.loop ?? 'js';
+  return r.kind === 'peers' ? null : loopOf(r.json as { config: { loop?: ReadLoop } });
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);

@@ -5,6 +5,8 @@
 // the calls were timed): p99 call latency against chunk, log-log, with the
 // latency budget as a dashed line.
 
+import { esc, fmtDuration } from './format.js';
+
 export interface SweepSeries {
   label: string;
   /** [chunk, ns/entry] points. */
@@ -28,17 +30,8 @@ export interface SweepSvgOptions {
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const M = { left: 70, right: 170, top: 40, bottom: 50 };
 const FIT_SAMPLES = 48;
-
-/** A duration tick: `500 ns`, `2 µs`, `10 ms`, `1 s`. */
-function durationTick(ns: number): string {
-  if (ns < 1e3) return `${ns} ns`;
-  if (ns < 1e6) return `${+(ns / 1e3).toPrecision(3)} µs`;
-  if (ns < 1e9) return `${+(ns / 1e6).toPrecision(3)} ms`;
-  return `${+(ns / 1e9).toPrecision(3)} s`;
-}
 
 interface Panel {
   /** Top of the panel in the SVG. */
@@ -62,7 +55,7 @@ function drawPanel(out: string[], p: Panel, width: number, height: number): { px
   const y1 = Math.ceil(Math.log10(Math.max(...p.ys) * 1.05));
   const px = (c: number) => M.left + ((Math.log2(c) - x0) / (x1 - x0)) * w;
   const py = (v: number) => top + h - ((Math.log10(v) - y0) / Math.max(1, y1 - y0)) * h;
-  out.push(`<text x="${M.left}" y="${p.top + 22}" font-size="15" font-weight="bold">${esc(p.title)}</text>`);
+  out.push(`<text x="${M.left}" y="${p.top + 22}" font-size="15" font-weight="bold">${esc(p.title, false)}</text>`);
   for (let e = y0; e <= y1; e++) {
     for (const k of [1, 2, 5]) {
       const v = k * 10 ** e;
@@ -80,7 +73,7 @@ function drawPanel(out: string[], p: Panel, width: number, height: number): { px
   out.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${top + h}" y2="${top + h}" stroke="black"/>`);
   out.push(`<line x1="${M.left}" x2="${M.left}" y1="${top}" y2="${top + h}" stroke="black"/>`);
   out.push(`<text x="${M.left + w / 2}" y="${p.top + height - 12}" text-anchor="middle">chunk (entries per LOOKUP_BATCH call, log scale)</text>`);
-  out.push(`<text transform="translate(18 ${top + h / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`);
+  out.push(`<text transform="translate(18 ${top + h / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel, false)}</text>`);
   return { px, py, w, h };
 }
 
@@ -129,7 +122,7 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
     const ly = M.top + 10 + i * 52;
     const legend = (dy: number, dash: string | undefined, text: string) => {
       out.push(`<line x1="${M.left + w + 15}" x2="${M.left + w + 40}" y1="${ly + dy}" y2="${ly + dy}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
-      out.push(`<text x="${M.left + w + 45}" y="${ly + dy}" dominant-baseline="middle">${esc(text)}</text>`);
+      out.push(`<text x="${M.left + w + 45}" y="${ly + dy}" dominant-baseline="middle">${esc(text, false)}</text>`);
     };
     legend(0, undefined, `${s.label} batch`);
     if (s.reference !== undefined) legend(16, '6 4', `${s.label} elem`);
@@ -140,12 +133,12 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
     const lat = series.map((s) => s.latency ?? []);
     const lys = [...lat.flatMap((l) => l.map((p) => p[1])), ...(opts.budgetNs !== undefined ? [opts.budgetNs] : [])];
     out.push(`<g class="panel" id="p99-call">`);
-    const two = drawPanel(out, { top: height, title: opts.latencyTitle ?? 'p99 call latency vs chunk', yLabel: 'p99 call latency (log scale)', tick: durationTick, xs: [...xs, ...lat.flatMap((l) => l.map((p) => p[0]))], ys: lys }, width, height);
+    const two = drawPanel(out, { top: height, title: opts.latencyTitle ?? 'p99 call latency vs chunk', yLabel: 'p99 call latency (log scale)', tick: (v) => fmtDuration(v, 'tick'), xs: [...xs, ...lat.flatMap((l) => l.map((p) => p[0]))], ys: lys }, width, height);
     const { px, py, w } = two;
     if (opts.budgetNs !== undefined) {
       const y = py(opts.budgetNs).toFixed(1);
       out.push(`<line class="budget" x1="${M.left}" x2="${M.left + w}" y1="${y}" y2="${y}" stroke="#333" stroke-dasharray="8 4"/>`);
-      out.push(`<text x="${M.left + w + 15}" y="${y}" dominant-baseline="middle">budget ${esc(durationTick(opts.budgetNs))}</text>`);
+      out.push(`<text x="${M.left + w + 15}" y="${y}" dominant-baseline="middle">budget ${esc(fmtDuration(opts.budgetNs, 'tick'), false)}</text>`);
     }
     lat.forEach((l, i) => {
       if (!l.length) return;
@@ -155,7 +148,7 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
       for (const [c, v] of pts) out.push(`<circle cx="${px(c).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3" fill="${color}"/>`);
       const ly = height + M.top + 30 + i * 20;
       out.push(`<line x1="${M.left + w + 15}" x2="${M.left + w + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
-      out.push(`<text x="${M.left + w + 45}" y="${ly}" dominant-baseline="middle">${esc(series[i]!.label)} p99</text>`);
+      out.push(`<text x="${M.left + w + 45}" y="${ly}" dominant-baseline="middle">${esc(series[i]!.label, false)} p99</text>`);
     });
     out.push('</g>');
   }

@@ -8,13 +8,13 @@ import { loopOf as configLoop } from '../harness/run.js';
 import type { SweepOutcome, SweepPoint } from '../harness/sweep.js';
 import type { ReadLoop } from '../strategies/index.js';
 import { paint } from './color.js';
-import { entriesLabel } from './export.js';
 import { chunkWithin, type CostFit, fitChunkCost, predictNsPerEntry } from './fit.js';
-import { fmtInt, fmtNsPerEntry } from './format.js';
+import { entriesLabel, fmtDuration, fmtInt, fmtNsPerEntry } from './format.js';
 import type { ToolInfo } from './result.js';
-import { SCHEMA_VERSION } from './result.js';
+import { loopOf, SCHEMA_VERSION } from './result.js';
+import { sizeLabel, sweepCurves } from './sweep-chart.js';
 import { sweepSvg, type SweepSeries } from './svg.js';
-import { compactTable, fmtCallNs } from './table.js';
+import { compactTable } from './table.js';
 
 /** The fraction of the asymptote the fit's "good enough" chunk is within. */
 export const NEAR_ASYMPTOTE = 0.05;
@@ -84,9 +84,6 @@ export function fastestWithin(points: readonly SweepPoint[], budgetNs: number): 
   return best;
 }
 
-/** The loop a sweep's reads ran in; sweeps from before --loop have none and were made by the js loop. */
-export const sweepLoop = (r: { config: { loop?: ReadLoop } }): ReadLoop => r.config.loop ?? 'js';
-
 /** The cost model of one series, with its chunk within 5 %; undefined with fewer than two chunks in use. */
 export function fitSeries(points: readonly SweepPoint[]): (CostFit & { within5pctChunk: number | null }) | undefined {
   const fit = fitChunkCost(points.map((p) => [chunkInUse(p), p.nsPerEntry] as const));
@@ -141,13 +138,7 @@ export function buildSweepResult(o: SweepOutcome, tool: ToolInfo, createdAt = ne
   };
 }
 
-/** `64Ki` or, for a sparse map, `64Ki of 16Mi`. */
-function sizeLabel(r: SweepResultJson, i: number): string {
-  const e = r.config.entries[i]!;
-  const m = r.config.maxEntries?.[i] ?? e;
-  return m === e ? entriesLabel(e) : `${entriesLabel(e)} of ${entriesLabel(m)}`;
-}
-
+/** `64Ki` or, for a sparse map, `64Ki of 16Mi`, joined by `sep`. */
 const sizesLabel = (r: SweepResultJson, sep: string) => r.config.entries.map((_, i) => sizeLabel(r, i)).join(sep);
 
 /** `1,234 ± 56` (no ± without a standard error). */
@@ -162,8 +153,8 @@ export function fitLine(f: SweepFitJson, label: string): string {
 
 /** One line per size and strategy: the chunk picked under the budget, or that none is. */
 export function budgetLine(p: LatencyPickJson, label: string): string {
-  if (p.chunk !== null) return `${label}: chunk ${fmtInt(p.chunk)} (${fmtNsPerEntry(p.nsPerEntry!)} ns/entry, p99 call ${fmtCallNs(p.p99!)})`;
-  return `${label}: no chunk${p.closest ? ` (the smallest p99 call is ${fmtCallNs(p.closest.p99)}, at chunk ${fmtInt(p.closest.chunk)})` : ' (no call was timed)'}`;
+  if (p.chunk !== null) return `${label}: chunk ${fmtInt(p.chunk)} (${fmtNsPerEntry(p.nsPerEntry!)} ns/entry, p99 call ${fmtDuration(p.p99!, 'compact')})`;
+  return `${label}: no chunk${p.closest ? ` (the smallest p99 call is ${fmtDuration(p.closest.p99, 'compact')}, at chunk ${fmtInt(p.closest.chunk)})` : ' (no call was timed)'}`;
 }
 
 /** A series in the fit and budget lines: `batch 1Mi`, `batch 64Ki of 16Mi`. */
@@ -175,7 +166,7 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
   const sizes = r.config.entries;
   const cols = sizes.flatMap((e, i) => r.config.strategies.map((s) => ({ e, s, i })));
   const head = ['chunk', ...cols.flatMap(({ s, i }) => [`${s} ${sizeLabel(r, i)}\nns/entry`, 'p99\ncall', 'max\ncall'])];
-  const lat = (l: CallLatency | null | undefined, f: (l: CallLatency) => number) => (l ? fmtCallNs(f(l)) : '—');
+  const lat = (l: CallLatency | null | undefined, f: (l: CallLatency) => number) => (l ? fmtDuration(f(l), 'compact') : '—');
   const cells = (p: SweepPoint | undefined) =>
     !p
       ? ['—', '—', '—']
@@ -188,14 +179,14 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
   }
   const table = compactTable(head, head.map(() => 'right' as const), rows, c);
   const best = r.best.map((b) => `${b.strategy} ${entriesLabel(b.entries)}: chunk ${fmtInt(b.chunk)} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`).join('; ');
-  const title = c.bold(`bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${sweepLoop(r)}`);
+  const title = c.bold(`bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${loopOf(r)}`);
   const lines = [title, table, c.bold(`fastest chunk: ${best}`)];
   if (r.fits?.length) {
     lines.push(c.bold('cost model, least squares on the medians: ns/entry ≈ perCall / chunk + perEntry (± standard errors)'));
     for (const f of r.fits) lines.push(`  ${fitLine(f, seriesLabel(r, f.entries, f.strategy))}`);
   }
   if (r.latencyBudget) {
-    lines.push(c.bold(`fastest chunk with p99 call ≤ ${fmtCallNs(r.latencyBudget.maxCallLatencyNs)}:`));
+    lines.push(c.bold(`fastest chunk with p99 call ≤ ${fmtDuration(r.latencyBudget.maxCallLatencyNs, 'compact')}:`));
     for (const p of r.latencyBudget.picks) lines.push(`  ${p.chunk === null ? c.yellow(budgetLine(p, seriesLabel(r, p.entries, p.strategy))) : budgetLine(p, seriesLabel(r, p.entries, p.strategy))}`);
   }
   if (r.points.some((p) => p.chunkGrowths)) lines.push(c.dim('→N: ENOSPC grew the chunk to N'));
@@ -205,9 +196,9 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
 }
 
 export function sweepMarkdown(r: SweepResultJson): string {
-  const lines = [`### bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${sweepLoop(r)}`, '', `${r.context.kernel}, ${r.context.cpuModel}`, ''];
+  const lines = [`### bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${loopOf(r)}`, '', `${r.context.kernel}, ${r.context.cpuModel}`, ''];
   lines.push('| size | strategy | chunk | effective chunk | ns/entry | p99 call | max call | verified |', '|---|---|---|---|---|---|---|---|');
-  const lat = (p: SweepPoint, f: (l: CallLatency) => number) => (p.callLatency ? fmtCallNs(f(p.callLatency)) : '—');
+  const lat = (p: SweepPoint, f: (l: CallLatency) => number) => (p.callLatency ? fmtDuration(f(p.callLatency), 'compact') : '—');
   for (const p of r.points) {
     lines.push(`| ${entriesLabel(p.entries)} | ${p.strategy} | ${p.chunk ?? '—'} | ${p.effectiveChunk ?? '—'} | ${p.nsPerEntry.toFixed(1)} | ${lat(p, (l) => l.p99)} | ${lat(p, (l) => l.max)} | ${p.verified ? 'ok' : 'FAILED'} |`);
   }
@@ -217,33 +208,28 @@ export function sweepMarkdown(r: SweepResultJson): string {
     for (const f of r.fits) lines.push(`- ${fitLine(f, seriesLabel(r, f.entries, f.strategy))}`);
   }
   if (r.latencyBudget) {
-    lines.push('', `Fastest chunk with p99 call ≤ ${fmtCallNs(r.latencyBudget.maxCallLatencyNs)}:`, '');
+    lines.push('', `Fastest chunk with p99 call ≤ ${fmtDuration(r.latencyBudget.maxCallLatencyNs, 'compact')}:`, '');
     for (const p of r.latencyBudget.picks) lines.push(`- ${budgetLine(p, seriesLabel(r, p.entries, p.strategy))}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
+/** The sweep's SVG file: the chart model (sweep-chart.ts) drawn by svg.ts, with the p99 call panel. */
 export function sweepChart(r: SweepResultJson): string {
-  const series: SweepSeries[] = [];
-  for (const e of r.config.entries) {
-    for (const s of r.config.strategies) {
-      const pts = chunkPoints(r.points, e, s);
-      if (!pts.length) continue;
-      const ref = r.points.find((p) => p.entries === e && p.strategy === 'elem' && p.verified);
-      const fit = r.fits?.find((f) => f.entries === e && f.strategy === s);
-      const timed = pts.filter((p) => p.callLatency);
-      series.push({
-        label: `${sizeLabel(r, r.config.entries.indexOf(e))}${r.config.strategies.length > 1 ? ` ${s}` : ''}`,
-        // At the chunk the calls ran with (ENOSPC may have grown it), as the fit is.
-        points: pts.map((p) => [chunkInUse(p), p.nsPerEntry]),
-        reference: ref?.nsPerEntry,
-        fit: fit ? (chunk: number) => predictNsPerEntry(fit, chunk) : undefined,
-        latency: timed.length ? timed.map((p) => [chunkInUse(p), p.callLatency!.p99]) : undefined,
-      });
-    }
-  }
+  const series: SweepSeries[] = sweepCurves(r).map((c) => {
+    const timed = c.points.filter((p) => p.p99 !== undefined);
+    const fit = c.fit;
+    return {
+      label: `${c.size}${r.config.strategies.length > 1 ? ` ${c.strategy}` : ''}`,
+      // At the chunk the calls ran with (ENOSPC may have grown it), as the fit is.
+      points: c.points.map((p) => [p.inUse, p.nsPerEntry]),
+      reference: c.reference,
+      fit: fit ? (chunk: number) => predictNsPerEntry(fit, chunk) : undefined,
+      latency: timed.length ? timed.map((p) => [p.inUse, p.p99!]) : undefined,
+    };
+  });
   const sizes = r.config.entries.map((_, i) => sizeLabel(r, i)).join(' and ');
-  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${sizes} entries, loop ${sweepLoop(r)}`, {
+  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${sizes} entries, loop ${loopOf(r)}`, {
     latencyTitle: 'p99 call latency vs chunk (log-log)',
     budgetNs: r.latencyBudget?.maxCallLatencyNs,
   });

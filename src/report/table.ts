@@ -46,13 +46,6 @@ function allocCell(s: StrategyResultJson): string {
   return b >= 10 ? b.toFixed(0) : b >= 0.01 ? b.toFixed(2) : b === 0 ? '0' : '<0.01';
 }
 
-/** A call's p99 duration, short: `1.7µs`, `980µs`, `1.4ms`. */
-export function fmtCallNs(ns: number): string {
-  if (!Number.isFinite(ns)) return '—';
-  const [v, unit] = ns < 1e3 ? [ns, 'ns'] : ns < 1e6 ? [ns / 1e3, 'µs'] : ns < 1e9 ? [ns / 1e6, 'ms'] : [ns / 1e9, 's'];
-  return `${v >= 100 || unit === 'ns' ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}${unit}`;
-}
-
 /**
  * The main table: one row per strategy, ≤ 80 columns for the usual labels;
  * `p99 call` last when calls were timed (then one space between columns, to fit).
@@ -73,7 +66,7 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
       allocCell(s),
       String(s.memory.gcCount),
       speed === undefined ? '—' : fmtRatio(speed),
-      ...(latency ? [s.callLatency ? fmtCallNs(s.callLatency.p99) : '—'] : []),
+      ...(latency ? [s.callLatency ? fmtDuration(s.callLatency.p99, 'compact') : '—'] : []),
     ];
   });
   return compactTable(
@@ -84,9 +77,6 @@ export function renderRunTable(r: RunResultJson, opts: RenderOptions): string {
     latency ? 1 : 2,
   );
 }
-
-/** `1.52 M` ops/s as a short figure. */
-const fmtOps = (perSec: number) => (perSec >= 1e6 ? `${(perSec / 1e6).toFixed(2)}M` : perSec >= 1e3 ? `${(perSec / 1e3).toFixed(1)}k` : perSec.toFixed(0));
 
 /**
  * run --writers: each strategy under writers against without, both sides'
@@ -107,8 +97,8 @@ export function renderWritersTable(r: RunResultJson, opts: RenderOptions): strin
         fmtNsPerEntry(x.readerNsPerEntryAlone),
         fmtNsPerEntry(x.readerNsPerEntryDuring),
         fmtRatio(x.readerSlowdown),
-        fmtOps(x.opsPerSecAlone),
-        fmtOps(x.opsPerSecDuringRead),
+        fmtRate(x.opsPerSecAlone, 'short'),
+        fmtRate(x.opsPerSecDuringRead, 'short'),
         fmtRatio(x.writerSlowdown),
         fmtInt(k.stableDuplicates),
         fmtInt(k.stableMissed),
@@ -136,7 +126,7 @@ export function callLatencyCell(s: StrategyResultJson): string | undefined {
   const l = s.callLatency;
   if (!l) return undefined;
   const timed = l.sampledEvery === 1 ? 'every call timed' : `1 in ${l.sampledEvery} timed`;
-  return `p50 ${fmtCallNs(l.p50)} · p90 ${fmtCallNs(l.p90)} · p99 ${fmtCallNs(l.p99)}\np99.9 ${fmtCallNs(l.p999)} · max ${fmtCallNs(l.max)}\n${fmtInt(l.count)} calls, ${timed}`;
+  return `p50 ${fmtDuration(l.p50, 'compact')} · p90 ${fmtDuration(l.p90, 'compact')} · p99 ${fmtDuration(l.p99, 'compact')}\np99.9 ${fmtDuration(l.p999, 'compact')} · max ${fmtDuration(l.max, 'compact')}\n${fmtInt(l.count)} calls, ${timed}`;
 }
 
 function cmdList(bpf: Record<string, number>): string {

@@ -3,7 +3,7 @@
 // in well under a second (no fill, no read), and a missing directory is
 // created on purpose and said.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -47,4 +47,60 @@ test('run: a missing directory is said before the run and made when the result i
     rmSync(dir, { recursive: true, force: true });
   }
   assert.ok(!existsSync(dir));
+});
+
+// --- Every command through the one output stage --------------------------------
+
+const BAD = '/etc/passwd/x.json';
+const unwritable = /^bpfbench: --json \/etc\/passwd\/x\.json: \/etc\/passwd is not a directory$/;
+
+for (const [what, args, line] of [
+  ['sweep: --json and --html both to stdout', ['sweep', '--entries', '16Mi', '--json', '-', '--html', '-'], /^bpfbench: --json and --html cannot both go to stdout \('-'\): name a file for all but one$/],
+  ['sweep: an unwritable --json', ['sweep', '--entries', '16Mi', '--json', BAD], unwritable],
+  ['sweep: an --out-dir under a file', ['sweep', '--entries', '16Mi', '--out-dir', '/etc/passwd/out'], /^bpfbench: --out-dir \/etc\/passwd\/out: cannot create its directory \/etc\/passwd\/out: \/etc\/passwd is not a directory$/],
+  ['peers: --json and --html both to stdout', ['peers', '--entries', '16Mi', '--impls', 'ts', '--json', '-', '--html', '-'], /^bpfbench: --json and --html cannot both go to stdout/],
+  ['peers: an unwritable --json', ['peers', '--entries', '16Mi', '--impls', 'ts', '--json', BAD], unwritable],
+  ['reproduce: an unwritable --json', ['reproduce', '--entries', '16Mi', '--runs', '1', '--json', BAD], unwritable],
+  ['report: --html and --markdown both to stdout', ['report', 'results/baselines/ci.json', '--html', '-', '--markdown', '-'], /^bpfbench: --html and --markdown cannot both go to stdout/],
+  ['compare: an unwritable --json', ['compare', 'results/baselines/ci.json', 'results/baselines/ci.json', '--json', BAD], unwritable],
+  ['info: an unwritable --json', ['info', '--kernel', '--json', BAD], unwritable],
+] as const) {
+  test(`${what} is one line and exit 2, before any map`, () => {
+    const t0 = process.hrtime.bigint();
+    const r = runCli([...args]);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), line);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(r.stdout, '');
+    assert.ok(ms < 5000, `${ms} ms`);
+  });
+}
+
+test('run: every pair of outputs to stdout is refused, named in the order of the options', () => {
+  const outputs = ['--json', '--html', '--export-markdown', '--export-csv', '--export-gab'];
+  for (const [i, a] of outputs.entries()) {
+    for (const b of outputs.slice(i + 1)) {
+      const r = runCli(['run', ...ENTRIES, a, '-', b, '-']);
+      assert.equal(r.status, 2, `${a} ${b}: ${r.stderr}`);
+      assert.equal(r.stderr, `bpfbench: ${a} and ${b} cannot both go to stdout ('-'): name a file for all but one\n`);
+      assert.equal(r.stdout, '');
+    }
+  }
+});
+
+test('info: a bare --json is stdout; --json FILE writes the file and nothing to stdout', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfbench-dest-'));
+  try {
+    const bare = runCli(['info', '--kernel', '--json']);
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.equal(typeof JSON.parse(bare.stdout).release, 'string');
+    const file = join(dir, 'k.json');
+    const named = runCli(['info', '--kernel', '--json', file]);
+    assert.equal(named.status, 0, named.stderr);
+    assert.equal(named.stdout, '');
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(file, 'utf8'))), Object.keys(JSON.parse(bare.stdout)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

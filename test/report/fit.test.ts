@@ -18,7 +18,8 @@ import type { SweepOutcome, SweepPoint } from '../../src/harness/sweep.js';
 import { chunkWithin, type CostFit as SweepFit, fitChunkCost, predictNsPerEntry } from '../../src/report/fit.js';
 import { buildRunResult } from '../../src/report/result.js';
 import { buildSweepResult, fastestWithin, renderSweepTable, sweepChart, sweepMarkdown } from '../../src/report/sweep.js';
-import { fmtCallNs, renderRunDetail, renderRunTable } from '../../src/report/table.js';
+import { fmtDuration } from '../../src/report/format.js';
+import { renderRunDetail, renderRunTable } from '../../src/report/table.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
 import type { Strategy } from '../../src/strategies/types.js';
@@ -283,8 +284,8 @@ test('the run: results[].callLatency in the JSON, one `p99 call` column within 8
   assert.match(renderRunDetail(old, { color: false }), /per call \(timed reads\) +│ not timed/);
 });
 
-test('fmtCallNs: short durations for the tables', () => {
-  assert.deepEqual([880, 1_700, 12_345, 980_000, 1_390_000, 2.5e9].map(fmtCallNs), ['880ns', '1.70µs', '12.3µs', '980µs', '1.39ms', '2.50s']);
+test('fmtDuration compact: short durations for the tables', () => {
+  assert.deepEqual([880, 1_700, 12_345, 980_000, 1_390_000, 2.5e9].map((ns) => fmtDuration(ns, 'compact')), ['880ns', '1.70µs', '12.3µs', '980µs', '1.39ms', '2.50s']);
 });
 
 test('a sweep result from before --loop names the js loop that made it, not "undefined"', () => {

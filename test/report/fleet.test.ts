@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.js';
-import { entriesLabel } from '../../src/report/export.js';
+import { entriesLabel } from '../../src/report/format.js';
 import { configTitle } from '../../src/report/configuration.js';
 import { mergeResults } from '../../src/report/fleet.js';
 import { cellFigures, fleetMarkdown, renderFleet } from '../../src/report/fleet-render.js';

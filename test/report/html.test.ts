@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.js';
-import { fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../../src/report/format.js';
+import { esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../../src/report/format.js';
 import { htmlReport } from '../../src/report/html.js';
 import { barsSvg, latencySvg, sweepCurvesSvg } from '../../src/report/html/charts.js';
-import { durationLabel, esc, linearTicks, logTicks } from '../../src/report/html/markup.js';
+import { linearTicks, logTicks } from '../../src/report/html/markup.js';
 import { OKABE_ITO } from '../../src/report/html/style.js';
 import { ROOT } from '../../src/paths.js';
 import { runCli } from '../helpers.js';
@@ -225,8 +225,8 @@ test('axes: linear ticks of 1, 2, 5 × 10^k reaching the maximum; log ticks with
   assert.deepEqual(linearTicks(304), [0, 100, 200, 300, 400]);
   assert.deepEqual(linearTicks(0.9), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(logTicks(100, 10000), [100, 200, 500, 1000, 2000, 5000, 10000]);
-  assert.equal(durationLabel(1500), '1.5 µs');
-  assert.equal(durationLabel(2.1e6), '2.1 ms');
+  assert.equal(fmtDuration(1500, 'tick'), '1.5 µs');
+  assert.equal(fmtDuration(2.1e6, 'tick'), '2.1 ms');
 });
 
 test('charts: bars and whiskers where the values say, each panel its own scale unless shared', () => {
@@ -271,7 +271,7 @@ test("a run's kernel time: each strategy's share of its audit read inside bpf(2)
   const tips = tooltips(fig.html);
   for (const s of run.results) {
     const share = `${fmtPercent(s.kernelTime.fractionOfWall)} of the audit read inside bpf(2)`;
-    const perCall = Object.entries(s.kernelTime.nsPerCall as Record<string, number>).map(([cmd, ns]) => `${durationLabel(ns)} per ${cmd}`).join(', ');
+    const perCall = Object.entries(s.kernelTime.nsPerCall as Record<string, number>).map(([cmd, ns]) => `${fmtDuration(ns, 'tick')} per ${cmd}`).join(', ');
     assert.ok(caption.includes(`${s.label}: ${share} (${perCall})`), `${s.label}: ${share} (${perCall}) in: ${caption}`);
     assert.ok(tips.some((t) => t.startsWith(`${s.label}: median`) && t.endsWith(`; ${share}`)), `${s.label}'s tooltip: ${tips.join(' | ')}`);
   }

@@ -291,7 +291,8 @@ test('without the kernel counter the table says so and shows no mark', () => {
   assert.match(renderRunFooter(r, { color: false }), /kernel syscall count off \(--no-kernel-count\)/);
 });
 
-import { entriesLabel, toCsv, toGab, toMarkdown } from '../../src/report/export.js';
+import { toCsv, toGab, toMarkdown } from '../../src/report/export.js';
+import { entriesLabel } from '../../src/report/format.js';
 
 test('exports: Markdown and CSV rows per strategy, github-action-benchmark entries for verified ones', () => {
   const bad: Verdict = { ...okVerdict, ok: false, problems: ['x'] };

@@ -6,12 +6,15 @@ import { comparePeers, compareResults, renderComparison, type Comparison } from 
 import { SCHEMA_VERSION } from '../../report/result.js';
 import { parseResult, type ComparableResult } from '../../report/validate.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
-import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
-import { addOptions, colorOption, finishOptions, jsonOption, type OutputFlags } from '../options.js';
-import { writeJson } from '../output.js';
+import { useColor, type CommandContext, type Io } from '../io.js';
+import { addOptions, finishOptions, OUTPUT, type OutputFlags } from '../options.js';
+import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 import { parsePercent } from '../parse.js';
 
 const COMPARE_GROUP = 'Comparison options:';
+
+/** What compare can write: the comparison as JSON. */
+const OUTPUTS = declareOutputs('data', OUTPUT.json("write the comparison as JSON, or '-' for stdout"));
 
 interface CompareFlags extends OutputFlags {
   threshold: number;
@@ -36,6 +39,7 @@ function readResult(path: string): ComparableResult {
 }
 
 function compareAction(baseline: string, current: string, flags: CompareFlags, io: Io): number {
+  const out = openOutputs(OUTPUTS, flags, io);
   const b = readResult(baseline);
   const c = readResult(current);
   for (const [file, r] of [[baseline, b], [current, c]] as const) if (r.result.results.length === 0) throw new InvalidInputError(`${file}: results is empty: nothing was read, nothing to compare`);
@@ -44,9 +48,9 @@ function compareAction(baseline: string, current: string, flags: CompareFlags, i
   if (b.kind === 'run' && c.kind === 'run') cmp = compareResults(b.result, c.result, opts);
   else if (b.kind === 'peers' && c.kind === 'peers') cmp = comparePeers(b.result, c.result, opts);
   else throw new InvalidInputError(`${baseline} is a ${b.kind} result and ${current} a ${c.kind} result: compare like with like`);
-  const human = humanStream(io, [flags.json]);
+  const human = out.human;
   human.write(`${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
-  if (flags.json !== undefined) writeJson(flags.json, { schemaVersion: SCHEMA_VERSION, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp }, io.stdout);
+  out.write({ kind: 'data', json: { schemaVersion: SCHEMA_VERSION, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp } });
   // 1 means only this: the results are not comparable (another configuration or read loop).
   if (!cmp.comparable) return EXIT_FAILURE;
   // The worst verdict: a failed gate 1 or 2 or a regression, then undecided; never 0 undecided.
@@ -66,8 +70,7 @@ export function addCompareCommand(program: Command, ctx: CommandContext): Comman
     new Option('--lenient', 'compare results of another configuration or read loop').default(false).helpGroup(COMPARE_GROUP),
     new Option('--across-machines', 'apply the speed gates between results of another CPU model, CPU count or mitigations (they are reported only by default)').default(false).helpGroup(COMPARE_GROUP),
     new Option('--no-speed-gates', 'report the speed gates (3, 4) without applying them: gates 1 and 2 only').helpGroup(COMPARE_GROUP),
-    jsonOption("write the comparison as JSON, or '-' for stdout"),
-    colorOption(),
+    ...outputOptions(OUTPUTS),
   );
   return finishOptions(cmd).action((baseline: string, current: string, flags: CompareFlags) => ctx.exit(compareAction(baseline, current, flags, ctx.io)));
 }

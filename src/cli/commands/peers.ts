@@ -7,24 +7,26 @@ import { parseImpls, parsePeerTimeout, peerTimeoutMs } from '../peer-impls.js';
 import type { FillMethod } from '../../harness/fill.js';
 import { runPeers, type PeersConfig } from '../../harness/peers.js';
 import { TOOL } from '../../paths.js';
-import { htmlReport } from '../../report/html.js';
 import { buildPeersResult, renderPeers } from '../../report/peers.js';
 import { readFileSync } from 'node:fs';
 import type { RatioGateSpec } from '../../harness/ratio-gate.js';
 import { pairedRounds, ratioOfRounds } from '../../report/compare.js';
 import { parseResult } from '../../report/validate.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
-import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
+import { useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { chooseAvailable } from '../measure.js';
-import { addOptions, checkThreads, chunkOption, colorOption, entriesOption, finishOptions, fixedFillOption, GROUP, jsonOption, loopsOption, threadsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
-import { checkDestinations, writeJson, writeText } from '../output.js';
+import { addOptions, checkThreads, chunkOption, entriesOption, finishOptions, fixedFillOption, GROUP, loopsOption, OUTPUT, threadsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
+import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 import { parsePercent, rangeChecked } from '../parse.js';
 import { cliProgress } from '../progress.js';
 
 const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool', 'bcc'];
 /** Without --impls: bcc only when asked for (its per-element read is ~3× C's, and it compiles a module each read). */
 const DEFAULT_IMPLS = ['ts', 'c', 'go', 'bpftool'];
+
+/** What peers can write: its result as JSON and HTML. */
+const OUTPUTS = declareOutputs('peers', OUTPUT.json("write the result as JSON to a file, or '-' for stdout"), OUTPUT.html());
 
 interface PeersFlags extends OutputFlags {
   entries: number;
@@ -105,19 +107,18 @@ function peersConfig(flags: PeersFlags): PeersConfig {
 
 async function peersAction(flags: PeersFlags, io: Io, cmd: Command): Promise<number> {
   // Checked before the map is made: only one output may go to stdout.
-  checkDestinations({ '--json': flags.json, '--html': flags.html }, (l) => io.stderr.write(`${l}\n`));
+  const out = openOutputs(OUTPUTS, flags, io);
   // What this kernel refuses is left out for every implementation (they would all be refused the same), said once.
   checkThreads(flags.threads, flags.strategies.map((n) => strategyByName(n)!), flags.loops.includes('js') && flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? 'js' : 'native');
   const choice = chooseAvailable(flags.strategies.map((n) => strategyByName(n)!), { named: cmd.getOptionValueSource('strategies') === 'cli' }, io);
   flags = { ...flags, strategies: choice.strategies.map((s) => s.name) };
-  const human = humanStream(io, [flags.json, flags.html]);
+  const human = out.human;
   const color = useColor(flags, io, human);
   const config = peersConfig(flags);
   const outcome = await runPeers(config, cliProgress(io.stderr), (line) => io.stderr.write(`bpfbench: ${line}\n`));
   const result = { ...buildPeersResult(outcome, TOOL), unavailable: choice.unavailable };
   human.write(`${renderPeers(result, { color })}\n`);
-  if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
-  if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench peers', json: result }]), io.stdout);
+  out.write({ kind: 'peers', file: out.fileOf('json') ?? 'bpfbench peers', json: result });
   if (!result.ok) return EXIT_FAILURE;
   return result.gate?.verdict === 'regressed' ? EXIT_REGRESSION : result.gate?.verdict === 'undecided' ? EXIT_UNDECIDED : EXIT_OK;
 }
@@ -141,9 +142,7 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     new Option('--gate <ratio|file>', "hold bpfbench's ratio to C to a reference (a ratio, e.g. 1.0, or a peers result's): after --rounds, more rounds until each is decided by its 95 % interval or --max-rounds; exit 3 regressed, 4 undecided").helpGroup(GROUP.measure),
     new Option('--gate-threshold <percent>', 'how far above the reference the ratio may be (--gate)').argParser(parsePercent).default(0.1, '10%').helpGroup(GROUP.measure),
     new Option('--max-rounds <n>', 'the cap on rounds with --gate').argParser(rangeChecked('--max-rounds', 1, 200)).default(40).helpGroup(GROUP.measure),
-    jsonOption("write the result as JSON to a file, or '-' for stdout"),
-    new Option('--html <file>', "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout").helpGroup(GROUP.output),
-    colorOption(),
+    ...outputOptions(OUTPUTS),
   );
   return finishOptions(cmd).action(async (flags: PeersFlags, c: Command) => ctx.exit(await peersAction({ ...flags, implsGiven: c.getOptionValueSource('impls') !== 'default' }, ctx.io, c)));
 }

@@ -2,16 +2,22 @@
 // one comparison (a table per configuration, a column per machine), and
 // optionally one self-contained HTML page or Markdown.
 import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { mergeResults } from '../../report/fleet.js';
-import { fleetMarkdown, renderFleet, renderMachines } from '../../report/fleet-render.js';
-import { htmlPage } from '../../report/html.js';
+import { renderFleet, renderMachines } from '../../report/fleet-render.js';
 import { parseResult, type LoadedResult } from '../../report/validate-results.js';
 import { EXIT_OK } from '../exit.js';
-import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
-import { addOptions, colorOption, finishOptions, GROUP, type OutputFlags } from '../options.js';
-import { checkDestinations, writeText } from '../output.js';
+import { useColor, type CommandContext, type Io } from '../io.js';
+import { addOptions, finishOptions, OUTPUT, type OutputFlags } from '../options.js';
+import { declareOutputs, openOutputs, outputOptions } from '../output.js';
+
+/** What report can write: the merged results as one HTML page, and as Markdown tables. */
+const OUTPUTS = declareOutputs(
+  'report',
+  OUTPUT.html("one self-contained HTML page (charts, tables, sources; no network), or '-' for stdout"),
+  OUTPUT.markdown("the merged tables as Markdown, or '-' for stdout"),
+);
 
 interface ReportFlags extends Omit<OutputFlags, 'json'> {
   html?: string;
@@ -32,14 +38,13 @@ export function readResults(files: string[]): LoadedResult[] {
 }
 
 function reportAction(files: string[], flags: ReportFlags, io: Io): number {
-  checkDestinations({ '--html': flags.html, '--markdown': flags.markdown }, (l) => io.stderr.write(`${l}\n`));
+  const out = openOutputs(OUTPUTS, flags, io);
   const results = readResults(files);
   const fleet = mergeResults(results);
-  const human = humanStream(io, [flags.html, flags.markdown]);
+  const human = out.human;
   const color = useColor(flags, io, human);
   human.write(`${renderFleet(fleet, { color })}${renderMachines(results, { color })}\n`);
-  if (flags.markdown !== undefined) writeText(flags.markdown, fleetMarkdown(fleet), io.stdout);
-  if (flags.html !== undefined) writeText(flags.html, htmlPage(results), io.stdout);
+  out.write({ kind: 'report', results });
   return EXIT_OK;
 }
 
@@ -50,9 +55,7 @@ export function addReportCommand(program: Command, ctx: CommandContext): Command
     .argument('<files...>', 'result files (JSON from run, sweep or peers --json)');
   addOptions(
     cmd,
-    new Option('--html <file>', "one self-contained HTML page (charts, tables, sources; no network), or '-' for stdout").helpGroup(GROUP.output),
-    new Option('--markdown <file>', "the merged tables as Markdown, or '-' for stdout").helpGroup(GROUP.output),
-    colorOption(),
+    ...outputOptions(OUTPUTS),
   );
   return finishOptions(cmd).action((files: string[], flags: ReportFlags) => ctx.exit(reportAction(files, flags, ctx.io)));
 }

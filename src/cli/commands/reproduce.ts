@@ -16,21 +16,22 @@ import type { RunHooks } from '../../harness/run.js';
 import {
   addOptions,
   chunkOption,
-  colorOption,
   entriesOption,
   fillOption,
   finishOptions,
-  jsonOption,
   loopOption,
   mapFlagsOption,
   measureOptions,
   objectOption,
-  RESULT_JSON_HELP,
+  OUTPUT,
   strictChunkOption,
   verboseOption,
   GROUP,
 } from '../options.js';
-import { writeJson } from '../output.js';
+import { declareOutputs, openOutputs, outputOptions } from '../output.js';
+
+/** What reproduce can write: its result, the reproduction included, as JSON. */
+const OUTPUTS = declareOutputs('data', OUTPUT.json());
 
 /** `reproduce` reads with these, the published loop included. */
 export const REPRODUCE_STRATEGIES = ['elem', 'batch', 'batch-fixed-cursor'];
@@ -39,16 +40,19 @@ export const REPRODUCE_STRATEGIES = ['elem', 'batch', 'batch-fixed-cursor'];
 const REPRODUCE_IMPLS = ['ts', 'go'];
 
 function reproduceAction(flags: MeasuredRunFlags & { impls: string[] }, io: Io): number {
+  // Where the result goes, checked before Go is built or any map is made.
+  const out = openOutputs(OUTPUTS, flags, io);
   const published = checkPublished(JSON.parse(readFileSync(PUBLISHED_FILE, 'utf8')));
   const withGo = flags.impls.includes('go');
   // Built before any map is made: missing tools or a failed build is one line.
   if (withGo) prepareGo((line) => io.stderr.write(`bpfbench: ${line}\n`));
   let go: GoRead[] | undefined;
   const withMap: RunHooks['withMap'] = withGo ? (map, progress) => void (go = goReads(map, { entries: flags.entries, chunk: flags.chunk, strategies: REPRODUCE_STRATEGIES, progress })) : undefined;
-  const { result, human, color } = measureAndPrint({ ...flags, maxEntries: undefined }, io, REPRODUCE_STRATEGIES, { withMap });
+  const human = out.human;
+  const { result, color } = measureAndPrint({ ...flags, maxEntries: undefined }, io, REPRODUCE_STRATEGIES, { withMap, human });
   const rep = buildReproduction(result, published, go && { library: GO_LIBRARY, reads: go });
   human.write(`\n${renderReproduction(rep, published, { color })}\n${explainReproduction(result, rep, published)}\n`);
-  if (flags.json !== undefined) writeJson(flags.json, { ...result, reproduction: { published, ...rep } }, io.stdout);
+  out.write({ kind: 'data', json: { ...result, reproduction: { published, ...rep } } });
   // The published loop's failed verification is the point; only the correct reads must verify.
   return rep.ok ? EXIT_OK : EXIT_FAILURE;
 }
@@ -65,6 +69,6 @@ export function addReproduceCommand(program: Command, ctx: CommandContext): Comm
     })
     .default(['ts'], 'ts')
     .helpGroup(GROUP.read);
-  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), loopOption(), impls, ...measureOptions(), jsonOption(RESULT_JSON_HELP), verboseOption(), colorOption());
+  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), loopOption(), impls, ...measureOptions(), ...outputOptions(OUTPUTS), verboseOption());
   return finishOptions(cmd).action((flags: MeasuredRunFlags & { impls: string[] }) => ctx.exit(reproduceAction(flags, ctx.io)));
 }

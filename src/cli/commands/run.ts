@@ -7,24 +7,18 @@ import { Option, type Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../errors.js';
 import { BASELINE_DIR } from '../../paths.js';
 import { compareResults, renderComparison } from '../../report/compare.js';
-import { toCsv, toGab, toMarkdown } from '../../report/export.js';
-import { htmlReport } from '../../report/html.js';
 import type { RunResultJson } from '../../report/result.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { DEFAULT_THRESHOLD } from './compare.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
-import { humanOf, measureAndPrint, type MeasuredRunFlags } from '../measure.js';
+import { measureAndPrint, type MeasuredRunFlags } from '../measure.js';
 import {
   addOptions,
   allStrategiesOption,
   chunkOption,
-  colorOption,
   entriesOption,
-  exportOptions,
   fillOption,
-  htmlOption,
   finishOptions,
-  jsonOption,
   loopOption,
   mapFlagsOption,
   mapIdOption,
@@ -32,17 +26,20 @@ import {
   maxEntriesOption,
   measureOptions,
   objectOption,
+  OUTPUT,
   pinOption,
-  RESULT_JSON_HELP,
   strictChunkOption,
   threadsOption,
   verboseOption,
   writersOptions,
 } from '../options.js';
-import { checkDestinations, writeJson, writeText } from '../output.js';
+import { declareOutputs, openOutputs, outputOptions, writeDocument } from '../output.js';
 import { parsePercent } from '../parse.js';
 
 const BASELINE_GROUP = 'Baseline options:';
+
+/** What run can write: its result as JSON, HTML, Markdown, CSV and for github-action-benchmark. */
+const OUTPUTS = declareOutputs('run', OUTPUT.json(), OUTPUT.html(), OUTPUT.exportMarkdown(), OUTPUT.exportCsv(), OUTPUT.exportGab());
 
 interface RunFlags extends MeasuredRunFlags {
   strategies: string[];
@@ -72,22 +69,18 @@ function refuseMakingFlags(flags: RunFlags, cmd: Command): void {
 function runAction(flags: RunFlags, io: Io, cmd: Command): number {
   refuseMakingFlags(flags, cmd);
   // Every destination checked before any map is made: one to stdout at most, each writable.
-  checkDestinations({ '--json': flags.json, '--html': flags.html, '--export-markdown': flags.exportMarkdown, '--export-csv': flags.exportCsv, '--export-gab': flags.exportGab }, (l) => io.stderr.write(`${l}\n`));
+  const out = openOutputs(OUTPUTS, flags, io);
   if (flags.saveBaseline !== undefined && !/^[\w.-]+$/.test(flags.saveBaseline)) throw new InvalidInputError(`--save-baseline: '${flags.saveBaseline}' is not a plain name (letters, digits, . _ -)`);
-  const { result } = measureAndPrint(flags, io, flags.strategies, { strategiesNamed: cmd.getOptionValueSource('strategies') === 'cli' });
-  if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
-  if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: flags.json && flags.json !== '-' ? flags.json : 'bpfbench run', json: result }]), io.stdout);
+  const { result } = measureAndPrint(flags, io, flags.strategies, { strategiesNamed: cmd.getOptionValueSource('strategies') === 'cli', human: out.human });
+  out.write({ kind: 'run', file: out.fileOf('json') ?? 'bpfbench run', json: result });
   if (flags.saveBaseline !== undefined) saveBaseline(flags.saveBaseline, result, flags.force, io);
-  if (flags.exportMarkdown !== undefined) writeText(flags.exportMarkdown, toMarkdown(result), io.stdout);
-  if (flags.exportCsv !== undefined) writeText(flags.exportCsv, toCsv(result), io.stdout);
-  if (flags.exportGab !== undefined) writeJson(flags.exportGab, toGab(result), io.stdout);
   if (!result.summary.ok) return EXIT_FAILURE;
   if (flags.baseline !== undefined) {
     // The same gates as `compare`, against results/baselines/NAME.json.
     const path = baselinePath(flags.baseline, io);
     if (!existsSync(path)) throw new UsageError(`no baseline ${path}: make one with --save-baseline ${flags.baseline}`);
     const cmp = compareResults(JSON.parse(readFileSync(path, 'utf8')) as RunResultJson, result, { threshold: flags.threshold, strictTime: flags.strictTime });
-    const human = humanOf(flags, io);
+    const human = out.human;
     human.write(`\ncompared with ${path}:\n${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
     if (!cmp.comparable) return EXIT_FAILURE;
     if (cmp.regression) return EXIT_REGRESSION;
@@ -106,7 +99,7 @@ function saveBaseline(name: string, result: RunResultJson, force: boolean, io: I
     const machine = cmp.rows.filter((r) => r.gate === 0 && r.mark === '~').map((r) => r.figure.replace(/ changed$/, ''));
     if (!cmp.comparable || machine.length) throw new UsageError(`${path} holds another configuration or machine (${[...cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure), ...machine].join(', ')}): --force replaces it`);
   }
-  writeJson(path, result, io.stdout);
+  writeDocument(path, 'json', { kind: 'run', file: path, json: result }, io.stdout);
   io.stderr.write(`bpfbench: baseline saved to ${path}\n`);
 }
 
@@ -136,11 +129,8 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     new Option('--baseline <name>', 'compare with results/baselines/NAME.json as `compare` does: exit 3 on a regression').helpGroup(BASELINE_GROUP),
     new Option('--threshold <percent>', 'for --baseline: relative change that counts (as compare)').argParser(parsePercent).default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`).helpGroup(BASELINE_GROUP),
     new Option('--strict-time', 'for --baseline: ns/entry and allocation beyond the threshold also fail').default(false).helpGroup(BASELINE_GROUP),
-    jsonOption(RESULT_JSON_HELP),
-    htmlOption(),
-    ...exportOptions(),
+    ...outputOptions(OUTPUTS),
     verboseOption(),
-    colorOption(),
   );
   return finishOptions(cmd).action((flags: RunFlags, command: Command) => ctx.exit(runAction(flags, ctx.io, command)));
 }

@@ -9,40 +9,47 @@ import type { FillMethod } from '../../harness/fill.js';
 import type { MapTypeName } from '../../bpf/constants.js';
 import { runSweep } from '../../harness/sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
-import { htmlReport } from '../../report/html.js';
-import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../report/sweep.js';
+import { buildSweepResult, renderSweepTable } from '../../report/sweep.js';
 import { DEFAULT_LOOP, requireLoop, strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { atThreads, defaultThreadList } from '../../strategies/sharded.js';
 import { onlineCpus } from '../../bpf/cpus.js';
 import { MAP_TYPES } from '../../bpf/map-types.js';
 import { chooseAvailable } from '../measure.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
-import { humanStream, useColor, type CommandContext, type Io } from '../io.js';
+import { useColor, type CommandContext, type Io } from '../io.js';
 import { resolveFill } from '../measure.js';
 import {
   addOptions,
   checkThreads,
   chunkListOption,
   threadsListOption,
-  colorOption,
   entriesListOption,
   fillOption,
   finishOptions,
   GROUP,
-  jsonOption,
   loopOption,
   maxCallLatencyOption,
   maxEntriesListOption,
-  htmlOption,
   mapTypeOption,
   objectOption,
+  OUTPUT,
   runsCountOption,
   strategiesOption,
   warmupCountOption,
   type OutputFlags,
 } from '../options.js';
-import { checkDestinations, writeJson, writeText } from '../output.js';
+import { declareOutputs, openOutputs, outputOptions, writeDocument } from '../output.js';
 import { cliProgress } from '../progress.js';
+
+/** What sweep can write besides its files in --out-dir: the result as JSON and HTML. */
+const OUTPUTS = declareOutputs('sweep', OUTPUT.json("also write the JSON to a file, or '-' for stdout"), OUTPUT.html());
+
+/** The files a sweep always writes into --out-dir, by extension. */
+const OUT_DIR_FILES = [
+  ['json', 'json'],
+  ['svg', 'svg'],
+  ['md', 'markdown'],
+] as const;
 
 interface SweepFlags extends OutputFlags {
   entries: number[];
@@ -75,9 +82,9 @@ function sweepAction(flags: SweepFlags, io: Io, cmd: Command): number {
   const asked = named.flatMap((s) => (s.usesThreads ? threadList.map((t) => atThreads(s, t)) : [s]));
   // The loop's library first: a sweep that cannot run says so before anything about its outputs.
   requireLoop(flags.loop ?? DEFAULT_LOOP);
-  checkDestinations({ '--json': flags.json, '--html': flags.html, '--out-dir': `dir:${flags.outDir}` }, (l) => io.stderr.write(`${l}\n`));
+  const out = openOutputs(OUTPUTS, flags, io, { '--out-dir': flags.outDir });
   const { strategies, unavailable } = chooseAvailable(asked, { named: cmd.getOptionValueSource('strategies') === 'cli', mapType: MAP_TYPES[flags.mapType].type, objectPath: flags.object }, io);
-  const human = humanStream(io, [flags.json, flags.html]);
+  const human = out.human;
   const outcome = runSweep(
     {
       entries: flags.entries,
@@ -99,12 +106,10 @@ function sweepAction(flags: SweepFlags, io: Io, cmd: Command): number {
   human.write(`${renderSweepTable(result, { color: useColor(flags, io, human) })}\n`);
   const stamp = result.createdAt.replace(/[:.]/g, '-');
   const base = join(flags.outDir, `sweep-${stamp}`);
-  writeJson(`${base}.json`, result, io.stdout);
-  writeText(`${base}.svg`, sweepChart(result), io.stdout);
-  writeText(`${base}.md`, sweepMarkdown(result), io.stdout);
-  io.stderr.write(`bpfbench: wrote ${base}.{json,svg,md}\n`);
-  if (flags.json !== undefined) writeJson(flags.json, result, io.stdout);
-  if (flags.html !== undefined) writeText(flags.html, htmlReport([{ file: `${base}.json`, json: result }]), io.stdout);
+  const doc = { kind: 'sweep', file: `${base}.json`, json: result } as const;
+  for (const [ext, format] of OUT_DIR_FILES) writeDocument(`${base}.${ext}`, format, doc, io.stdout);
+  io.stderr.write(`bpfbench: wrote ${base}.{${OUT_DIR_FILES.map(([ext]) => ext).join(',')}}\n`);
+  out.write(doc);
   return result.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
@@ -128,9 +133,7 @@ export function addSweepCommand(program: Command, ctx: CommandContext): Command 
     maxCallLatencyOption(),
     new Option('--no-elem', "don't measure elem as the reference level").helpGroup(GROUP.measure),
     new Option('--out-dir <dir>', 'where sweep-<time>.{json,svg,md} go').default(RESULTS_DIR).helpGroup(GROUP.output),
-    jsonOption("also write the JSON to a file, or '-' for stdout"),
-    htmlOption(),
-    colorOption(),
+    ...outputOptions(OUTPUTS),
   );
   return finishOptions(cmd).action((flags: SweepFlags, command: Command) => ctx.exit(sweepAction(flags, ctx.io, command)));
 }

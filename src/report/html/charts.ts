@@ -3,7 +3,8 @@
 // style.ts), so one chart follows the page's light or dark theme; every mark
 // carries a <title> with its exact figures (a tooltip, and text for screen
 // readers), and every chart is an <svg class="chart"> with its own id.
-import { durationLabel, esc, linearTicks, logTicks, px, tickLabel } from './markup.js';
+import { fmtDuration, esc, tickLabel } from '../format.js';
+import { linearTicks, logTicks, px } from './markup.js';
 
 const WIDTH = 880;
 
@@ -127,7 +128,7 @@ export function latencySvg(id: string, label: string, series: LatencySeries[]): 
   const out = [open(id, label, LAT.height)];
   for (const t of logTicks(lo, hi)) {
     out.push(`<line class="grid" x1="${LAT.left}" x2="${LAT.left + plotW}" y1="${px(y(t))}" y2="${px(y(t))}"/>`);
-    out.push(`<text class="tick" x="${LAT.left - 8}" y="${px(y(t))}" text-anchor="end" dominant-baseline="middle">${esc(durationLabel(t))}</text>`);
+    out.push(`<text class="tick" x="${LAT.left - 8}" y="${px(y(t))}" text-anchor="end" dominant-baseline="middle">${esc(fmtDuration(t, 'tick'))}</text>`);
   }
   PERCENTILE_COLUMNS.forEach(([, name], i) => {
     out.push(`<line class="grid" x1="${px(x(i))}" x2="${px(x(i))}" y1="${LAT.top}" y2="${LAT.top + plotH}"/>`);
@@ -138,7 +139,7 @@ export function latencySvg(id: string, label: string, series: LatencySeries[]): 
   out.push(`<text class="axis-label" transform="translate(14 ${px(LAT.top + plotH / 2)}) rotate(-90)" text-anchor="middle">time per call (log scale)</text>`);
   series.forEach((s, i) => {
     const pts = s.values.map((v, k) => `${px(x(k))},${px(y(v))}`).join(' ');
-    const tip = `${s.label}: ${PERCENTILE_COLUMNS.map(([, n], k) => `${n} ${durationLabel(s.values[k]!)}`).join(', ')}`;
+    const tip = `${s.label}: ${PERCENTILE_COLUMNS.map(([, n], k) => `${n} ${fmtDuration(s.values[k]!, 'tick')}`).join(', ')}`;
     out.push(`<g class="${colorClass(s.color)}"><title>${esc(tip)}</title>`);
     out.push(`<polyline class="series" points="${pts}"/>`);
     for (let k = 0; k < s.values.length; k++) out.push(`<circle class="dot" cx="${px(x(k))}" cy="${px(y(s.values[k]!))}" r="4"/>`);
@@ -146,7 +147,7 @@ export function latencySvg(id: string, label: string, series: LatencySeries[]): 
     const lx = LAT.left + plotW + 22;
     out.push(`<line class="key series" x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}"/>`);
     out.push(`<text class="legend" x="${lx + 32}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
-    out.push(`<text class="legend-note" x="${lx + 32}" y="${ly + 15}" dominant-baseline="middle">p50 ${esc(durationLabel(s.values[0]))} · p99 ${esc(durationLabel(s.values[2]))}</text>`);
+    out.push(`<text class="legend-note" x="${lx + 32}" y="${ly + 15}" dominant-baseline="middle">p50 ${esc(fmtDuration(s.values[0], 'tick'))} · p99 ${esc(fmtDuration(s.values[2], 'tick'))}</text>`);
     out.push('</g>');
   });
   out.push('</svg>');

@@ -2,9 +2,8 @@
 // caption that ends on its source (file, configuration, machine) and any
 // caveats. Pure functions returning HTML strings.
 import { configTitle, cpuLabel, loopOf, machineOf, runConfiguration } from '../configuration.js';
-import { fmtInt } from '../format.js';
+import { esc, fmtInt } from '../format.js';
 import type { LoadedResult } from '../validate-results.js';
-import { esc } from './markup.js';
 
 export type Run = Extract<LoadedResult, { kind: 'run' }>;
 export type Sweep = Extract<LoadedResult, { kind: 'sweep' }>;

@@ -1,10 +1,5 @@
-// Small pieces every part of the HTML report uses: escaping, and the
-// formatting of axis ticks. Pure functions returning strings.
-
-/** Text or an attribute value, escaped for HTML and inline SVG. */
-export function esc(s: string | number): string {
-  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+// Small pieces every chart of the HTML report uses: coordinates and axis
+// ticks. Pure functions; the text formatting and escaping are format.ts's.
 
 /** A number for an SVG coordinate: one decimal, no `-0`. */
 export function px(n: number): string {
@@ -38,19 +33,4 @@ export function logTicks(lo: number, hi: number): number[] {
     }
   }
   return out;
-}
-
-/** A tick label: `5,000`, `20`, `0.5`. */
-export function tickLabel(v: number): string {
-  if (v >= 1000) return Math.round(v).toLocaleString('en-US');
-  return String(Number(v.toPrecision(3)));
-}
-
-/** A duration tick or value in the unit that reads best: `800 ns`, `2 µs`, `1.5 ms`. */
-export function durationLabel(ns: number): string {
-  const short = (v: number) => String(Number(v.toPrecision(3)));
-  if (ns < 1e3) return `${short(ns)} ns`;
-  if (ns < 1e6) return `${short(ns / 1e3)} µs`;
-  if (ns < 1e9) return `${short(ns / 1e6)} ms`;
-  return `${short(ns / 1e9)} s`;
 }

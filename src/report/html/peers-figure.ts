@@ -3,13 +3,11 @@
 // each row's bpf calls of one read as the kernel counted them. A pure
 // function returning HTML.
 import { peerRowName } from '../fleet.js';
-import { entriesLabel } from '../export.js';
-import { fmtInt, fmtNsPerEntry, fmtRatio } from '../format.js';
+import { entriesLabel, esc, fmtInt, fmtNsPerEntry, fmtRatio } from '../format.js';
 import { IMPL_LABEL, peersStrategyLabel, type PeerCellJson, type PeersResultJson } from '../peers.js';
 import { peerCalls, type PeerCalls } from '../validate-results.js';
 import { barsSvg, type Bar, type BarPanel } from './charts.js';
 import { plural, sourceLine, type Figures, type Peers } from './figure.js';
-import { esc } from './markup.js';
 
 /** C, the floor, in the text colour; the others in colours of their own. */
 const IMPL_COLOR: Record<string, number> = { c: 6, ts: 0, go: 2, bpftool: 3, bcc: 4 };

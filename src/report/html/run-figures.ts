@@ -3,13 +3,11 @@
 // it, the share of a read spent inside bpf(2); per-call latency where a
 // result carries it. Pure functions returning HTML strings.
 import { configTitle, runConfiguration } from '../configuration.js';
-import { entriesLabel } from '../export.js';
-import { fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
+import { entriesLabel, esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
 import type { StrategyResultJson } from '../result.js';
 import { callLatencies } from '../validate-results.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';
-import { durationLabel, esc } from './markup.js';
 
 /** Each strategy keeps its colour on every chart (palette index, see style.ts). */
 const STRATEGY_COLOR: Record<string, number> = { batch: 0, elem: 1, iter: 2, 'elem-delete': 3, 'batch-delete': 4, 'batch-fixed-cursor': 5 };
@@ -55,7 +53,7 @@ function kernelTimeText(runs: Run[]): string {
   const reads = new Set(timed.map((t) => auditRead(t.s)));
   const one = reads.size === 1;
   const each = timed.map(({ r, s }) => {
-    const perCall = Object.entries(s.kernelTime!.nsPerCall).map(([cmd, ns]) => `${durationLabel(ns)} per ${cmd}`);
+    const perCall = Object.entries(s.kernelTime!.nsPerCall).map(([cmd, ns]) => `${fmtDuration(ns, 'tick')} per ${cmd}`);
     const who = runs.length > 1 ? `${r.file} ${s.label}` : s.label;
     return `${who}: ${kernelShare(s)} (${[...(one ? [] : [auditRead(s)]), perCall.join(', ')].join('; ')})`;
   });
@@ -113,7 +111,7 @@ export function latencyFigure(figs: Figures, r: Run): boolean {
   }
   if (!series.length) return false;
   const svg = latencySvg(figs.nextId(), `Time per bpf call by percentile, ${configTitle(runConfiguration(r.json))}`, series);
-  const rows = series.map((s) => `${s.label}: p50 ${durationLabel(s.values[0])}, p90 ${durationLabel(s.values[1])}, p99 ${durationLabel(s.values[2])}, p99.9 ${durationLabel(s.values[3])}, max ${durationLabel(s.values[4])}`);
+  const rows = series.map((s) => `${s.label}: p50 ${fmtDuration(s.values[0], 'tick')}, p90 ${fmtDuration(s.values[1], 'tick')}, p99 ${fmtDuration(s.values[2], 'tick')}, p99.9 ${fmtDuration(s.values[3], 'tick')}, max ${fmtDuration(s.values[4], 'tick')}`);
   figs.add(svg, `Time per bpf call, ${entriesLabel(r.json.config.entries)} entries`, `The distribution of single bpf(2) calls, by percentile (the x axis is evenly spaced in nines; y is logarithmic). ${esc(rows.join('; '))}.`, sourceLine(r, runWhat(r)));
   return true;
 }

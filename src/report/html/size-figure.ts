@@ -3,12 +3,11 @@
 // median time over C's, measured in the same run, against the entries. The
 // 1.00 line is C. Every point is a peers result's own ratioToC; nothing is
 // interpolated. A pure function returning HTML.
-import { fmtInt, fmtRatio } from '../format.js';
+import { entriesLabel, esc, fmtInt, fmtRatio } from '../format.js';
 import { peerRowName } from '../fleet.js';
-import { entriesLabel } from '../export.js';
 import { peersStrategyLabel, type PeersResultJson } from '../peers.js';
 import type { Figures, Peers } from './figure.js';
-import { esc, px } from './markup.js';
+import { px } from './markup.js';
 
 const WIDTH = 880;
 const M = { left: 76, right: 220, top: 16, bottom: 52, height: 360 };

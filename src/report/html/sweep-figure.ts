@@ -2,33 +2,24 @@
 // strategy, elem dashed at the same size, the fitted model dotted where the
 // result carries one. A pure function returning HTML.
 import { loopOf } from '../configuration.js';
-import { entriesLabel } from '../export.js';
-import { fmtInt, fmtNsPerEntry } from '../format.js';
+import { entriesLabel, esc, fmtInt, fmtNsPerEntry } from '../format.js';
 import type { SweepResultJson } from '../sweep.js';
+import { sweepCurves } from '../sweep-chart.js';
 import { sweepCurvesSvg, type CurveSeries } from './charts.js';
 import { sourceLine, type Figures, type Sweep } from './figure.js';
-import { esc } from './markup.js';
 
 /** Sweep curves, one colour per map size: blue and orange first (apart for every colour vision), not elem's vermillion. */
 const SIZE_COLORS = [0, 3, 2, 4, 5, 7];
 
 export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
   const j: SweepResultJson = r.json;
-  // fits[]: the cost model per size and strategy (absent in sweeps from before the fit).
-  const fits = j.fits ?? [];
-  const series: CurveSeries[] = [];
-  j.config.entries.forEach((e) => {
-    for (const s of j.config.strategies) {
-      const pts = j.points.filter((p) => p.entries === e && p.strategy === s && p.chunk !== null && p.verified);
-      if (!pts.length) continue;
-      const ref = j.points.find((p) => p.entries === e && p.strategy === 'elem' && p.verified);
-      const fit = fits.find((f) => f.entries === e && f.strategy === s);
-      const curve: CurveSeries = { label: `${entriesLabel(e)} ${s}`, color: SIZE_COLORS[series.length % SIZE_COLORS.length]!, points: pts.map((p) => [p.chunk!, p.nsPerEntry]) };
-      if (ref) curve.reference = { value: ref.nsPerEntry, label: `${entriesLabel(e)} elem` };
-      // The fit's x is the chunk each read ran with (ENOSPC may have grown the one asked).
-      if (fit) curve.model = { perEntryNs: fit.perEntryNs, perCallNs: fit.perCallNs, chunks: [...new Set(pts.map((p) => p.effectiveChunk ?? p.chunk!))] };
-      series.push(curve);
-    }
+  // The same curves as the sweep's SVG file (sweep-chart.ts), drawn in the page's theme.
+  const series: CurveSeries[] = sweepCurves(j).map((c, i) => {
+    const curve: CurveSeries = { label: `${entriesLabel(c.entries)} ${c.strategy}`, color: SIZE_COLORS[i % SIZE_COLORS.length]!, points: c.points.map((p) => [p.chunk, p.nsPerEntry]) };
+    if (c.reference !== undefined) curve.reference = { value: c.reference, label: `${entriesLabel(c.entries)} elem` };
+    // The fit's x is the chunk each read ran with (ENOSPC may have grown the one asked).
+    if (c.fit) curve.model = { perEntryNs: c.fit.perEntryNs, perCallNs: c.fit.perCallNs, chunks: [...new Set(c.points.map((p) => p.inUse))] };
+    return curve;
   });
   if (!series.length) return;
   const svg = sweepCurvesSvg(id, `Nanoseconds per entry against chunk, ${j.config.mapType}, ${j.config.entries.map(entriesLabel).join(' and ')} entries`, series);

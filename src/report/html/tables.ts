@@ -2,14 +2,12 @@
 // configuration, a column per result) and the sources (every file, where
 // and by what it was made). Pure functions returning HTML.
 import { cpuLabel, loopOf, machineOf } from '../configuration.js';
-import { entriesLabel } from '../export.js';
 import { anyExpectedFailure, cellFailed, cellFigures, columnHead, figureNames } from '../fleet-render.js';
 import type { Fleet, FleetTable } from '../fleet.js';
-import { fmtBytes, fmtInt, injectText, machineText } from '../format.js';
+import { entriesLabel, esc, fmtBytes, fmtInt, injectText, machineText } from '../format.js';
 import { IMPL_LABEL } from '../peers.js';
 import type { LoadedResult } from '../validate-results.js';
 import { code, runWhat } from './figure.js';
-import { esc } from './markup.js';
 
 function fleetTableHtml(t: FleetTable): string {
   const names = figureNames(t);
