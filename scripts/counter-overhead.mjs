@@ -55,7 +55,9 @@ const result = {
   overheadPercent: (median(on) / median(off) - 1) * 100,
   samples: { on, off },
 };
-process.stdout.write(`elem ${entries}: counter on ${result.withCounterNsPerEntry.toFixed(0)} ns/entry, off ${result.withoutCounterNsPerEntry.toFixed(0)} ns/entry: overhead ${result.overheadPercent.toFixed(2)} %\n`);
+process.stdout.write(
+  `elem ${entries}: counter on ${result.withCounterNsPerEntry.toFixed(0)} ns/entry, off ${result.withoutCounterNsPerEntry.toFixed(0)} ns/entry: overhead ${result.overheadPercent.toFixed(2)} %\n`,
+);
 if (out) {
   writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
   renameSync(`${out}.tmp`, out);

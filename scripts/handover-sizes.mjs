@@ -20,17 +20,40 @@ import { elem } from '../dist/src/strategies/elem.js';
 import { batch } from '../dist/src/strategies/batch.js';
 import { parseCount } from '../dist/src/cli/parse.js';
 
-const { values: o } = parseArgs({ options: { entries: { type: 'string', default: '1Mi' }, rounds: { type: 'string', default: '5' }, chunk: { type: 'string', default: '4096' }, json: { type: 'string' }, elem: { type: 'boolean', default: false } } });
+const { values: o } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '1Mi' },
+    rounds: { type: 'string', default: '5' },
+    chunk: { type: 'string', default: '4096' },
+    json: { type: 'string' },
+    elem: { type: 'boolean', default: false },
+  },
+});
 const entries = parseCount(o.entries);
 const rounds = Number(o.rounds);
 const chunk = Number(o.chunk);
 const config = {
-  source: { kind: 'create' }, mapType: 'hash', keySize: 4, valueSize: 4, entries, maxEntries: entries, chunk, strategies: [elem, batch], fill: 'auto', mapFlags: 0,
-  repeat: { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: 0 }, runsSetting: 1, kernelCount: false,
+  source: { kind: 'create' },
+  mapType: 'hash',
+  keySize: 4,
+  valueSize: 4,
+  entries,
+  maxEntries: entries,
+  chunk,
+  strategies: [elem, batch],
+  fill: 'auto',
+  mapFlags: 0,
+  repeat: { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: 0 },
+  runsSetting: 1,
+  kernelCount: false,
 };
 const bench = openBenchMap(config, silentProgress);
 const variants = [];
-for (const [label, handOverEntries] of [['1 chunk', chunk], ['4 chunks', 4 * chunk], ['16 chunks (64Ki)', 16 * chunk]]) {
+for (const [label, handOverEntries] of [
+  ['1 chunk', chunk],
+  ['4 chunks', 4 * chunk],
+  ['16 chunks (64Ki)', 16 * chunk],
+]) {
   variants.push({ strategy: 'batch', label: `batch, hand-over ${label}, check in C`, handOverEntries, native: true });
 }
 variants.push({ strategy: 'batch', label: 'batch, hand-over 64Ki, check in TypeScript', handOverEntries: 64 * 1024, native: false });
@@ -44,7 +67,10 @@ const times = variants.map(() => []);
 try {
   for (let r = 0; r < rounds + 1; r++) {
     variants.forEach((v, i) => {
-      const walk = v.strategy === 'batch' ? NativeRead.batch(bench.map, chunk, { onEnospc: 'grow', handOverEntries: v.handOverEntries, latencyEvery: 0 }) : NativeRead.elem(bench.map, { handOverEntries: v.handOverEntries, latencyEvery: 0 });
+      const walk =
+        v.strategy === 'batch'
+          ? NativeRead.batch(bench.map, chunk, { onEnospc: 'grow', handOverEntries: v.handOverEntries, latencyEvery: 0 })
+          : NativeRead.elem(bench.map, { handOverEntries: v.handOverEntries, latencyEvery: 0 });
       const sink = verifiers[v.native];
       sink.reset();
       walk.reset();
@@ -72,7 +98,16 @@ for (const r of rows) {
   console.log(`${r.label.padEnd(48)} ${r.nsPerEntry.toFixed(1).padStart(8)} ns/entry (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})  × default ${(r.nsPerEntry / ref.nsPerEntry).toFixed(3)}`);
 }
 if (o.json) {
-  const doc = { what: 'native hand-over sizes and where the check runs, u32 → u32 hash map, in alternation (scripts/handover-sizes.mjs)', createdAt: new Date().toISOString(), kernel: bench.context.kernel, cpuModel: bench.context.cpuModel, entries, chunk, rounds, rows };
+  const doc = {
+    what: 'native hand-over sizes and where the check runs, u32 → u32 hash map, in alternation (scripts/handover-sizes.mjs)',
+    createdAt: new Date().toISOString(),
+    kernel: bench.context.kernel,
+    cpuModel: bench.context.cpuModel,
+    entries,
+    chunk,
+    rounds,
+    rows,
+  };
   writeFileSync(`${o.json}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
   renameSync(`${o.json}.tmp`, o.json);
 }

@@ -93,7 +93,9 @@ try {
           ratios[k].push(t[k].ns / t.off.ns);
           cpuRatios[k].push(t[k].cpu / t.off.cpu);
         }
-        process.stderr.write(`${loop} ${name} round ${i + 1}/${rounds}: ${reads.map((r) => `${r.label} ${(t[r.label].ns / entries).toFixed(1)} (cpu ${(t[r.label].cpu / entries).toFixed(1)})`).join(', ')} ns/entry\n`);
+        process.stderr.write(
+          `${loop} ${name} round ${i + 1}/${rounds}: ${reads.map((r) => `${r.label} ${(t[r.label].ns / entries).toFixed(1)} (cpu ${(t[r.label].cpu / entries).toFixed(1)})`).join(', ')} ns/entry\n`,
+        );
       }
       for (const r of reads) r.prepared.free();
       const off = median(reads[0].ns);
@@ -118,7 +120,12 @@ try {
       report.push(row);
       process.stdout.write(
         `${loop} ${name}${row.chunk ? `(${CHUNK})` : ''}: off ${row.offNsPerEntry.toFixed(1)} ns/entry; ` +
-          row.settings.map((s) => `${s.label} (1 in ${s.sampledEvery}, ${s.callsTimedPerRead} calls timed) ${s.nsPerEntry.toFixed(1)} ns/entry, wall ${s.overheadPercentMedianRatio.toFixed(2)} % (medians ${s.overheadPercentOfMedians.toFixed(2)} %), cpu ${s.cpuOverheadPercentMedianRatio.toFixed(2)} %`).join('; ') +
+          row.settings
+            .map(
+              (s) =>
+                `${s.label} (1 in ${s.sampledEvery}, ${s.callsTimedPerRead} calls timed) ${s.nsPerEntry.toFixed(1)} ns/entry, wall ${s.overheadPercentMedianRatio.toFixed(2)} % (medians ${s.overheadPercentOfMedians.toFixed(2)} %), cpu ${s.cpuOverheadPercentMedianRatio.toFixed(2)} %`,
+            )
+            .join('; ') +
           '\n',
       );
     }

@@ -54,7 +54,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** In a source checkout, a build `make` did not do stands in for by the package's prebuilt copy: one line each. */
 function prebuiltNotices(): string[] {
   if (!SOURCE_CHECKOUT) return [];
-  return [OBJECT_ARTIFACT, NATIVE_ARTIFACT].filter((a) => a.origin === 'prebuilt').map((a) => `${relative(ROOT, a.missing!)} is not built here: using the package's prebuilt copy ${relative(ROOT, a.path)}, another build than these sources (run 'make')`);
+  return [OBJECT_ARTIFACT, NATIVE_ARTIFACT]
+    .filter((a) => a.origin === 'prebuilt')
+    .map((a) => `${relative(ROOT, a.missing!)} is not built here: using the package's prebuilt copy ${relative(ROOT, a.path)}, another build than these sources (run 'make')`);
 }
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -113,7 +113,10 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
     threads: strategies.some((s) => s.usesThreads) ? threads : undefined,
     fill: resolveFill(flags),
     mapFlags: flags.mapFlags,
-    repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup, precision: flags.precision },
+    repeat:
+      fixedRuns !== undefined
+        ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup }
+        : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup, precision: flags.precision },
     runsSetting: flags.runs,
     kernelCount: flags.kernelCount,
     strictChunk: flags.strictChunk,
@@ -164,7 +167,12 @@ function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean
 }
 
 /** Runs the benchmark, prints the run's header, table and footer; returns the result and where to print more. */
-export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap'] } = {}): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
+export function measureAndPrint(
+  flags: MeasuredRunFlags,
+  io: Io,
+  strategyNames: string[],
+  o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap'] } = {},
+): { result: RunResultJson; human: NodeJS.WriteStream; color: boolean } {
   const { strategiesNamed = false, withMap } = o;
   const source = sourceOf(flags);
   const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries, strategiesNamed);

@@ -5,7 +5,7 @@
 import { entriesLabel } from './export.js';
 import { fmtInt } from './format.js';
 import { loopOf as configLoop, type RunResultJson } from './result.js';
-import type { LoadedResult } from './validate-results.js';
+import type { LoadedResult } from './schema/index.js';
 
 /** Where a result's reads ran: config.loop, or 'js' for results made before --loop (the js loop made them); null for peers (per row). */
 export function loopOf(r: LoadedResult): string | null {
@@ -24,7 +24,11 @@ export function machineOf(r: LoadedResult): Machine {
 
 /** `AMD EPYC ×2`: the CPU model without trademark noise, and the CPU count. */
 export function cpuLabel(m: Machine): string {
-  const model = m.cpuModel.replace(/\((R|TM|tm|r)\)/g, '').replace(/\b(CPU|Processor)\b/g, '').replace(/\s+/g, ' ').trim();
+  const model = m.cpuModel
+    .replace(/\((R|TM|tm|r)\)/g, '')
+    .replace(/\b(CPU|Processor)\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return `${model} ×${m.cpus}`;
 }
 

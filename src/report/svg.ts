@@ -122,7 +122,10 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
       out.push(`<line class="reference" x1="${M.left}" x2="${M.left + w}" y1="${y}" y2="${y}" stroke="${color}" stroke-dasharray="6 4"/>`);
     }
     const curve = curves[i]!;
-    if (curve.length > 1) out.push(`<polyline class="fit" fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 3" points="${curve.map(([c, v]) => `${px(c).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`);
+    if (curve.length > 1)
+      out.push(
+        `<polyline class="fit" fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 3" points="${curve.map(([c, v]) => `${px(c).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`,
+      );
     const pts = sorted(s.points);
     out.push(`<polyline class="series" fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([c, v]) => `${px(c).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`);
     for (const [c, v] of pts) out.push(`<circle cx="${px(c).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3" fill="${color}"/>`);
@@ -140,7 +143,19 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
     const lat = series.map((s) => s.latency ?? []);
     const lys = [...lat.flatMap((l) => l.map((p) => p[1])), ...(opts.budgetNs !== undefined ? [opts.budgetNs] : [])];
     out.push(`<g class="panel" id="p99-call">`);
-    const two = drawPanel(out, { top: height, title: opts.latencyTitle ?? 'p99 call latency vs chunk', yLabel: 'p99 call latency (log scale)', tick: durationTick, xs: [...xs, ...lat.flatMap((l) => l.map((p) => p[0]))], ys: lys }, width, height);
+    const two = drawPanel(
+      out,
+      {
+        top: height,
+        title: opts.latencyTitle ?? 'p99 call latency vs chunk',
+        yLabel: 'p99 call latency (log scale)',
+        tick: durationTick,
+        xs: [...xs, ...lat.flatMap((l) => l.map((p) => p[0]))],
+        ys: lys,
+      },
+      width,
+      height,
+    );
     const { px, py, w } = two;
     if (opts.budgetNs !== undefined) {
       const y = py(opts.budgetNs).toFixed(1);

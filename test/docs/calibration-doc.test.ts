@@ -25,7 +25,15 @@ test('a cell short of the targeted trials says so in the caption', () => {
     context: { kernel: 'k', cpuModel: 'c', cpus: 2 },
     config: { entries: '1Mi', trialsTarget: 20, threshold: '5%', maxRounds: 20 },
     cells: [
-      { strategy: 'batch', slowdownPercent: 0, injectNs: 0, trials: [{ exit: 0, verdict: 'unchanged', rounds: 6, seconds: 30 }, { exit: 3, verdict: 'regressed', rounds: 5, seconds: 20 }] },
+      {
+        strategy: 'batch',
+        slowdownPercent: 0,
+        injectNs: 0,
+        trials: [
+          { exit: 0, verdict: 'unchanged', rounds: 6, seconds: 30 },
+          { exit: 3, verdict: 'regressed', rounds: 5, seconds: 20 },
+        ],
+      },
       { strategy: 'batch', slowdownPercent: 10, injectNs: 100, trials: [{ exit: 3, verdict: 'regressed', rounds: 5, seconds: 10, measuredSlowdown: 0.11 }] },
     ],
   };

@@ -115,8 +115,7 @@ export function simpleCommands(script: string): string[][] {
 }
 
 /** Words that may stand before the program: sh's keywords, sudo, env, exec, nice, their options, VAR=value. */
-const isPrefixWord = (w: string) =>
-  /^(\{|!|if|then|else|elif|do|while|until|sudo|env|exec|nice|time|nohup)$/.test(w) || /^-/.test(w) || /^-?\d+$/.test(w) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w);
+const isPrefixWord = (w: string) => /^(\{|!|if|then|else|elif|do|while|until|sudo|env|exec|nice|time|nohup)$/.test(w) || /^-/.test(w) || /^-?\d+$/.test(w) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w);
 const isBpfbench = (w: string) => w === 'bpfbench' || w.endsWith('/bpfbench');
 
 /** Every bpfbench command in `script`: the argv after the program word. */
@@ -133,10 +132,14 @@ export function bpfbenchCommands(script: string): string[][] {
 /** A stream that keeps what is written. */
 function sink(): { stream: NodeJS.WriteStream; text: () => string } {
   let text = '';
-  const stream = { isTTY: false, columns: 80, write: (s: string) => {
+  const stream = {
+    isTTY: false,
+    columns: 80,
+    write: (s: string) => {
       text += s;
       return true;
-    } } as unknown as NodeJS.WriteStream;
+    },
+  } as unknown as NodeJS.WriteStream;
   return { stream, text: () => text };
 }
 

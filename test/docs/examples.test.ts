@@ -172,7 +172,10 @@ test('the workflow: on pull requests, as root on Linux, uploads what bpfbench wr
   for (const m of merges) written.add(m[2]!);
   const upload = bench.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
   assert.ok(upload, 'an upload-artifact step');
-  const uploaded = String(upload.with?.path).split('\n').map((p) => p.trim()).filter(Boolean);
+  const uploaded = String(upload.with?.path)
+    .split('\n')
+    .map((p) => p.trim())
+    .filter(Boolean);
   assert.ok(uploaded.length > 0);
   for (const p of uploaded) assert.ok(written.has(p), `${p} is uploaded but no bpfbench line writes it`);
   assert.ok(uploaded.some((p) => p.endsWith('.json')) && uploaded.some((p) => p.endsWith('.html')));
@@ -184,13 +187,16 @@ test('the workflow: on pull requests, as root on Linux, uploads what bpfbench wr
   const measure = scripts.find(({ script }) => /for round in/.test(script))!.script;
   const loop = measure.slice(measure.indexOf('for round in'), measure.indexOf('done'));
   assert.ok(loop.indexOf('base/bin/bpfbench run') >= 0 && loop.indexOf('base/bin/bpfbench run') < loop.indexOf('./bin/bpfbench run'), 'base, then this build, each round');
-  assert.deepEqual(merges.map((m) => m[2]), ['base.json', 'result.json']);
+  assert.deepEqual(
+    merges.map((m) => m[2]),
+    ['base.json', 'result.json'],
+  );
   // The compare step reads the two files the run steps write.
   const compare = lines.find((l) => l[0] === 'compare')!;
   for (const f of compare.slice(1, 3)) assert.ok(written.has(f), `compare reads ${f}, which no run writes`);
 });
 
-test('the Job: not privileged (CAP_BPF and CAP_PERFMON only, bpf(2) let through seccomp), no host PID (the kernel count knows the pod\'s own), bpffs from the host, Node 20', () => {
+test("the Job: not privileged (CAP_BPF and CAP_PERFMON only, bpf(2) let through seccomp), no host PID (the kernel count knows the pod's own), bpffs from the host, Node 20", () => {
   const j = job();
   assert.equal(j.kind, 'Job');
   const pod = j.spec.template.spec;
@@ -207,6 +213,12 @@ test('the Job: not privileged (CAP_BPF and CAP_PERFMON only, bpf(2) let through 
   // libbpf.so.1 and the package are installed by the container's script.
   const script = containerScripts(c)[0]!;
   const commands = simpleCommands(script).map((w) => w.join(' '));
-  assert.ok(commands.some((x) => /apt-get install .*\blibbpf1\b/.test(x)), 'installs libbpf1');
-  assert.ok(commands.some((x) => /^npm install -g .*\.tgz$/.test(x)), 'installs the npm package');
+  assert.ok(
+    commands.some((x) => /apt-get install .*\blibbpf1\b/.test(x)),
+    'installs libbpf1',
+  );
+  assert.ok(
+    commands.some((x) => /^npm install -g .*\.tgz$/.test(x)),
+    'installs the npm package',
+  );
 });

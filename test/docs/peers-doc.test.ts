@@ -17,7 +17,9 @@ test('docs/peers.md quotes examples/readers/reader.c and reader.py as they are',
   assert.deepEqual(blocks(doc, 'c'), [read('examples/readers/reader.c')]);
   assert.deepEqual(blocks(doc, 'python'), [read('examples/readers/reader.py')]);
   // The C reader stays about 40 lines of code (comments and blank lines aside).
-  const code = read('examples/readers/reader.c').split('\n').filter((l) => l.trim() !== '' && !/^\s*(\/\/|\/\*|\*)/.test(l));
+  const code = read('examples/readers/reader.c')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^\s*(\/\/|\/\*|\*)/.test(l));
   assert.ok(code.length <= 50, `${code.length} lines of code`);
 });
 

@@ -20,7 +20,11 @@ const PUBLISHED = 'results/published/go-bpf-batch-test.json';
 
 /** README.md and every docs/*.md, relative to the repository. */
 function markdownFiles(): string[] {
-  const docs = existsSync(join(ROOT, 'docs')) ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [];
+  const docs = existsSync(join(ROOT, 'docs'))
+    ? readdirSync(join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`)
+    : [];
   return ['README.md', ...docs.sort()];
 }
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -142,8 +146,16 @@ test('the map-types table is the ns/entry of results/types/<type>-1Mi.json', () 
   const text = read('docs/map-types.md');
   const at = text.indexOf('<!-- ns/entry from results/types/<type>-1Mi.json -->');
   assert.ok(at >= 0, 'the marked table');
-  const rows = text.slice(at).split('\n').slice(1).filter((l, i, all) => l.startsWith('|') && all.slice(0, i).every((x) => x.startsWith('|')));
-  const cells = (l: string) => l.split('|').slice(1, -1).map((c) => c.trim());
+  const rows = text
+    .slice(at)
+    .split('\n')
+    .slice(1)
+    .filter((l, i, all) => l.startsWith('|') && all.slice(0, i).every((x) => x.startsWith('|')));
+  const cells = (l: string) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
   const head = cells(rows[0]!).slice(1);
   assert.deepEqual(head, ['elem', 'batch(4096)', 'iter', 'elem-delete', 'batch-delete(4096)']);
   const body = rows.slice(2);
@@ -179,7 +191,10 @@ test('README.md opens short: what it is, the two set-up commands, a result, the 
   }
   const setup = fences(readme).find((f) => f.lang === 'sh' && /^make bench/m.test(f.body));
   assert.ok(setup, 'a sh block with the set-up commands');
-  const commands = setup.body.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).map((l) => l.replace(/\s+#.*$/, '').trim());
+  const commands = setup.body
+    .split('\n')
+    .filter((l) => l.trim() && !l.trim().startsWith('#'))
+    .map((l) => l.replace(/\s+#.*$/, '').trim());
   assert.deepEqual(commands, ['make bench', 'make test']);
 });
 
@@ -193,10 +208,7 @@ test('every block marked as rendered from a results/ file is what bpfbench rende
       if (!m) continue;
       blocks++;
       const forms = renderings(m[1]!);
-      assert.ok(
-        f.body.split('\n').length >= 3 && forms.some((r) => r.includes(f.body)),
-        `${file}:${f.line}: this block is not what bpfbench renders from ${m[1]}; it renders:\n${forms[0]}`,
-      );
+      assert.ok(f.body.split('\n').length >= 3 && forms.some((r) => r.includes(f.body)), `${file}:${f.line}: this block is not what bpfbench renders from ${m[1]}; it renders:\n${forms[0]}`);
     }
   }
   assert.ok(blocks >= 1, 'no rendered block found');

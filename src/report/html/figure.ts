@@ -3,7 +3,7 @@
 // caveats. Pure functions returning HTML strings.
 import { configTitle, cpuLabel, loopOf, machineOf, runConfiguration } from '../configuration.js';
 import { fmtInt } from '../format.js';
-import type { LoadedResult } from '../validate-results.js';
+import type { LoadedResult } from '../schema/index.js';
 import { esc } from './markup.js';
 
 export type Run = Extract<LoadedResult, { kind: 'run' }>;

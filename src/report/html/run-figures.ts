@@ -6,7 +6,7 @@ import { configTitle, runConfiguration } from '../configuration.js';
 import { entriesLabel } from '../export.js';
 import { fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
 import type { StrategyResultJson } from '../result.js';
-import { callLatencies } from '../validate-results.js';
+import { callLatencies } from '../schema/index.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';
 import { durationLabel, esc } from './markup.js';
@@ -96,7 +96,13 @@ export function runsFigure(figs: Figures, runs: Run[], id: string): void {
   figs.add(
     svg,
     `Time per entry, ${sizes.join(' and ')} entries`,
-    [`Bars: the median time of a whole read divided by the entries it returned; ${interval}. “faster”: median elem time over this strategy’s.`, runs.length > 1 ? 'One scale for all panels.' : '', kernelTimeText(runs)].filter((x) => x).join(' '),
+    [
+      `Bars: the median time of a whole read divided by the entries it returned; ${interval}. “faster”: median elem time over this strategy’s.`,
+      runs.length > 1 ? 'One scale for all panels.' : '',
+      kernelTimeText(runs),
+    ]
+      .filter((x) => x)
+      .join(' '),
     sources,
     caveats,
   );
@@ -113,7 +119,15 @@ export function latencyFigure(figs: Figures, r: Run): boolean {
   }
   if (!series.length) return false;
   const svg = latencySvg(figs.nextId(), `Time per bpf call by percentile, ${configTitle(runConfiguration(r.json))}`, series);
-  const rows = series.map((s) => `${s.label}: p50 ${durationLabel(s.values[0])}, p90 ${durationLabel(s.values[1])}, p99 ${durationLabel(s.values[2])}, p99.9 ${durationLabel(s.values[3])}, max ${durationLabel(s.values[4])}`);
-  figs.add(svg, `Time per bpf call, ${entriesLabel(r.json.config.entries)} entries`, `The distribution of single bpf(2) calls, by percentile (the x axis is evenly spaced in nines; y is logarithmic). ${esc(rows.join('; '))}.`, sourceLine(r, runWhat(r)));
+  const rows = series.map(
+    (s) =>
+      `${s.label}: p50 ${durationLabel(s.values[0])}, p90 ${durationLabel(s.values[1])}, p99 ${durationLabel(s.values[2])}, p99.9 ${durationLabel(s.values[3])}, max ${durationLabel(s.values[4])}`,
+  );
+  figs.add(
+    svg,
+    `Time per bpf call, ${entriesLabel(r.json.config.entries)} entries`,
+    `The distribution of single bpf(2) calls, by percentile (the x axis is evenly spaced in nines; y is logarithmic). ${esc(rows.join('; '))}.`,
+    sourceLine(r, runWhat(r)),
+  );
   return true;
 }
