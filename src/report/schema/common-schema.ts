@@ -18,7 +18,8 @@ const KernelFeatures = () =>
     lockdownSource: Str(),
     object: Str(),
     objectError: Sometimes(Str()),
-    features: Type.Array(Open({ id: Str(), feature: Str(), state: Str(), errno: Nullable(Str()), why: Nullable(Str()) })),
+    /** `forced`: a test's override (BPFBENCH_TEST_REFUSE), never the kernel. */
+    features: Type.Array(Open({ id: Str(), feature: Str(), state: Str(), errno: Nullable(Str()), why: Nullable(Str()), forced: Sometimes(Type.Literal(true)) })),
   });
 
 /** What changes the cost of a syscall on the machine, as the files say it. */

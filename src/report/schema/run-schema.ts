@@ -164,7 +164,6 @@ export const RunResult = () =>
     {
       $schema: Later(Str()),
       schemaVersion: SCHEMA_VERSION_1,
-      kind: Sometimes(Type.Literal('run')),
       tool: Tool(),
       createdAt: Str(),
       context: Context(),
