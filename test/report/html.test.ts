@@ -232,7 +232,7 @@ test('a bad result is an InvalidInputError naming the file and the field', () =>
         { file: 'a.json', json: read(RUN1) },
         { file: 'p.json', json: r },
       ]),
-    (e: unknown) => e instanceof InvalidInputError && e.message === 'p.json: results[4].wallNs is missing',
+    (e: unknown) => e instanceof InvalidInputError && e.message === "p.json: results[4].wallNs is missing (it must be an object with 'mean', 'sd', 'median', 'min', 'max', … or null)",
   );
 });
 

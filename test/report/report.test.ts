@@ -120,7 +120,7 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   const r = buildRunResult(outcome([measurement(elem, [4e9, 4.2e9, 4.4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 6e8], { LOOKUP_BATCH: 257 })]), tool, new Date(0));
   assert.equal(r.schemaVersion, SCHEMA_VERSION);
   assert.equal(r.createdAt, '1970-01-01T00:00:00.000Z');
-  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'unavailable', 'wallTime', 'summary', 'warnings']);
+  assert.deepEqual(Object.keys(r), ['$schema', 'schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'unavailable', 'wallTime', 'summary', 'warnings']);
   const [e, b] = r.results;
   assert.equal(e!.wallNs.median, 4.2e9);
   assert.equal(e!.nsPerEntry, 4.2e9 / N);

@@ -66,7 +66,8 @@ export const MapInfo = () =>
 export const Unavailable = () => Type.Array(Obj({ strategy: Str(), reason: Str() }));
 
 /** One distribution of call times, ns. */
-export const CallLatency = () => Obj({ p50: NonNeg(), p90: NonNeg(), p99: NonNeg(), p999: NonNeg(), max: NonNeg(), mean: Later(NonNeg()), count: Count(), sampledEvery: Type.Integer({ minimum: 1 }) });
+export const CallLatency = () =>
+  Obj({ p50: NonNeg(), p90: NonNeg(), p99: NonNeg(), p999: NonNeg(), max: NonNeg(), mean: Later(NonNeg()), count: Later(Count()), sampledEvery: Later(Type.Integer({ minimum: 1 })) });
 
 /** Wall times of the timed reads (what compare divides by: above 0). */
 export const WallStats = () => Obj({ mean: Positive(), sd: NonNeg(), median: Positive(), min: Positive(), max: Positive(), samples: Type.Array(Positive()) });

@@ -67,7 +67,8 @@ const Writers = () =>
   });
 
 /** `{p50, p90, p99, p999, max, …}`, or one such per command. */
-const CallLatencies = () => Type.Union([CallLatency(), Type.Record(Type.String(), CallLatency(), { minProperties: 1 })]);
+const Percentiles = () => Obj({ p50: NonNeg(), p90: NonNeg(), p99: NonNeg(), p999: NonNeg(), max: NonNeg() });
+const CallLatencies = () => Type.Union([CallLatency(), Type.Record(Type.String(), Percentiles(), { minProperties: 1 })]);
 
 export const StrategyResult = () =>
   Obj({
