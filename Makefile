@@ -105,6 +105,13 @@ deps:
 bench: deps build
 	./bin/bpfbench run
 
+# The JSON Schema of the results (schema/*.schema.json, shipped in the npm
+# package) from its TypeBox source, src/report/schema/; test/report/schema/
+# fails when the committed files are not what the source gives.
+.PHONY: schema
+schema: ts
+	node scripts/emit-schema.mjs
+
 # The linter (Biome, biome.jsonc): make test runs it, so CI fails on a warning. make fmt formats.
 .PHONY: lint fmt
 lint:

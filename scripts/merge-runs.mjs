@@ -10,7 +10,7 @@
 // Needs the build (`make`): it uses bpfbench's own statistics and contract.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { summarize } from '../dist/src/harness/stats.js';
-import { parseResult } from '../dist/src/report/validate.js';
+import { COMPARE_KINDS, parseResult } from '../dist/src/report/schema/index.js';
 
 const [out, ...files] = process.argv.slice(2);
 const die = (line) => {
@@ -21,9 +21,9 @@ if (!out || files.length === 0) die('usage: merge-runs.mjs OUT.json ROUND.jsonâ€
 let rounds;
 try {
   rounds = files.map((f) => {
-    const r = parseResult(readFileSync(f, 'utf8'), f);
+    const r = parseResult(f, readFileSync(f, 'utf8'), COMPARE_KINDS);
     if (r.kind !== 'run') die(`${f}: a ${r.kind} result, not a run result`);
-    return r.result;
+    return r.json;
   });
 } catch (e) {
   die(e.message);

@@ -111,7 +111,10 @@ export function assertIterRefused(): void {
   try {
     obj.configureMap(MAP_NAME, { maxEntries: 1 });
     obj.autoloadOnly([ITER_PROG]);
-    assert.throws(() => obj.load(), (e: unknown) => e instanceof ObjectLoadError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES || e.errno === Errno.EINVAL || e.errno === Errno.ENOTSUP || e.errno === 524));
+    assert.throws(
+      () => obj.load(),
+      (e: unknown) => e instanceof ObjectLoadError && (e.errno === Errno.EPERM || e.errno === Errno.EACCES || e.errno === Errno.EINVAL || e.errno === Errno.ENOTSUP || e.errno === 524),
+    );
   } finally {
     obj.close();
   }
@@ -123,5 +126,11 @@ export function assertIterRefused(): void {
   assert.match(lines[0]!, new RegExp(`^bpfbench: ${ITER_REFUSAL.source}`));
   const ok = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'elem,batch', '--json', '-']);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.deepEqual(JSON.parse(ok.stdout).results.map((s: { strategy: string; verified: { ok: boolean } }) => [s.strategy, s.verified.ok]), [['elem', true], ['batch', true]]);
+  assert.deepEqual(
+    JSON.parse(ok.stdout).results.map((s: { strategy: string; verified: { ok: boolean } }) => [s.strategy, s.verified.ok]),
+    [
+      ['elem', true],
+      ['batch', true],
+    ],
+  );
 }

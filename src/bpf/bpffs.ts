@@ -34,7 +34,13 @@ export function isBpffsMounted(dir = BPFFS): boolean {
 export function ensureBpffs(): void {
   if (isBpffsMounted()) return;
   mkdirSync(BPFFS, { recursive: true });
-  const mount = libc.func('int mount(const char *src, const char *target, const char *type, unsigned long flags, uintptr_t data)') as (s: string, t: string, ty: string, f: number, d: number) => number;
+  const mount = libc.func('int mount(const char *src, const char *target, const char *type, unsigned long flags, uintptr_t data)') as (
+    s: string,
+    t: string,
+    ty: string,
+    f: number,
+    d: number,
+  ) => number;
   if (mount('bpf', BPFFS, 'bpf', 0, 0) !== 0) {
     throw new UsageError(`${BPFFS} is not a bpf filesystem and mounting one failed (${errnoName(koffi.errno())}): mount it with 'mount -t bpf bpf ${BPFFS}'`);
   }

@@ -191,7 +191,9 @@ export class SyscallCounter {
   private hostPidOf(tgid: number): number {
     const pid = hostPid(tgid);
     if (pid === undefined) {
-      throw new UsageError(`the kernel count cannot tell this process apart: this kernel lacks bpf_get_ns_current_pid_tgid (Linux 5.7) and this process lives in a pid namespace whose host pid it cannot see (use --no-kernel-count)`);
+      throw new UsageError(
+        `the kernel count cannot tell this process apart: this kernel lacks bpf_get_ns_current_pid_tgid (Linux 5.7) and this process lives in a pid namespace whose host pid it cannot see (use --no-kernel-count)`,
+      );
     }
     return pid;
   }

@@ -112,7 +112,9 @@ const ALIASES: Record<string, FeatureId[]> = {
 function forcedRefusals(env: NodeJS.ProcessEnv = process.env): Set<FeatureId> {
   const out = new Set<FeatureId>();
   if (!env.NODE_TEST_CONTEXT || !env.BPFBENCH_TEST_REFUSE) return out;
-  for (const name of env.BPFBENCH_TEST_REFUSE.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of env.BPFBENCH_TEST_REFUSE.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     for (const id of ALIASES[name] ?? [name]) out.add(id);
   }
   return out;
@@ -180,7 +182,9 @@ export function lockdown(): Lockdown {
  * the cause on a kernel that charges BPF memory to its cgroup.
  */
 function reasonOf(e: ObjectLoadError): string {
-  const lines = e.log.map((l) => l.trim()).filter((l) => l && !/^libbpf: (failed to load object|prog '.*': failed to load|permission error while running as root)/.test(l) && !/^-- (BEGIN|END) PROG LOAD LOG --$/.test(l));
+  const lines = e.log
+    .map((l) => l.trim())
+    .filter((l) => l && !/^libbpf: (failed to load object|prog '.*': failed to load|permission error while running as root)/.test(l) && !/^-- (BEGIN|END) PROG LOAD LOG --$/.test(l));
   if (classify(e.errno) === 'refused' && lines.some((l) => /^processed 0 insns/.test(l))) return 'refused before the verifier looked at it (processed 0 insns)';
   const telling = lines.filter((l) => /too large|invalid|unknown func|not supported|denied|not permitted|unsupported|cannot|can't|failed|refus|error/i.test(l));
   return (telling.pop() ?? lines.pop() ?? 'no log').replace(/^libbpf: /, '').replace(/^prog '[^']*': /, '');

@@ -22,10 +22,24 @@ export interface MapTypeTraits {
 }
 
 const hash = (name: MapTypeName, perCpu: boolean, lru: boolean): MapTypeTraits => ({
-  name, type: MapType[name], kind: 'hash', perCpu, lru, canDelete: true, batchCursor: 'bucket', batchSince: '5.6',
+  name,
+  type: MapType[name],
+  kind: 'hash',
+  perCpu,
+  lru,
+  canDelete: true,
+  batchCursor: 'bucket',
+  batchSince: '5.6',
 });
 const array = (name: MapTypeName, perCpu: boolean, batchSince: string): MapTypeTraits => ({
-  name, type: MapType[name], kind: 'array', perCpu, lru: false, canDelete: false, batchCursor: 'key', batchSince,
+  name,
+  type: MapType[name],
+  kind: 'array',
+  perCpu,
+  lru: false,
+  canDelete: false,
+  batchCursor: 'key',
+  batchSince,
 });
 
 export const MAP_TYPES: Readonly<Record<MapTypeName, MapTypeTraits>> = {

@@ -183,8 +183,6 @@ export class BpfMap {
     return new BatchCursor(this, chunk, options);
   }
 
-
-
   private attr(): NativeBlock {
     return (this.scratch ??= new NativeBlock(ATTR_BLOCK));
   }

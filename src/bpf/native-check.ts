@@ -16,8 +16,25 @@ import { layoutProblems, NATIVE_NOT_BUILT, nativeLibPath } from './native-loop.j
 
 /** struct bb_check: byte offset of every field (native/check.h). */
 const Field = {
-  limit: 0, written: 8, bitmap: 16, present: 24, key_size: 32, value_size: 36, value_slot: 40, slots: 44, constant: 48, has_constant: 52,
-  entries: 56, distinct: 64, bad_keys: 72, bad_values: 80, key_sum: 88, checksum: 92, n_bad: 96, bad_index: 104, bad_why: 168,
+  limit: 0,
+  written: 8,
+  bitmap: 16,
+  present: 24,
+  key_size: 32,
+  value_size: 36,
+  value_slot: 40,
+  slots: 44,
+  constant: 48,
+  has_constant: 52,
+  entries: 56,
+  distinct: 64,
+  bad_keys: 72,
+  bad_values: 80,
+  key_sum: 88,
+  checksum: 92,
+  n_bad: 96,
+  bad_index: 104,
+  bad_why: 168,
 } as const;
 const EXAMPLES = 8;
 const Const = { SIZE: 200, EXAMPLES, BAD_KEY: 1, BAD_REPEAT: 2, BAD_VALUE: 3 } as const;

@@ -26,17 +26,65 @@ import { callCounts } from './syscall.js';
 
 /** struct bb_state: byte offset of every field. */
 const Field = {
-  kind: 0, fd: 4, key_size: 8, value_stride: 12, cursor_size: 16, cmd: 20, fixed: 24, grow: 28, separate: 32, chunk: 36, record: 40, window: 44,
-  max_steps: 48, keys: 56, values: 64, capacity: 72, phase: 80, retry: 84, steps: 88, have: 96, key: 104, in_batch: 616, out_batch: 1128,
-  status: 1640, err: 1644, err_cmd: 1648, count: 1652, bytes: 1656, growths: 1664, calls: 1672, reads: 2184,
-  lat_every: 2192, lat_countdown: 2196, lat_count: 2200, lat_sum: 2208, lat_max: 2216, lat_counts: 2224,
+  kind: 0,
+  fd: 4,
+  key_size: 8,
+  value_stride: 12,
+  cursor_size: 16,
+  cmd: 20,
+  fixed: 24,
+  grow: 28,
+  separate: 32,
+  chunk: 36,
+  record: 40,
+  window: 44,
+  max_steps: 48,
+  keys: 56,
+  values: 64,
+  capacity: 72,
+  phase: 80,
+  retry: 84,
+  steps: 88,
+  have: 96,
+  key: 104,
+  in_batch: 616,
+  out_batch: 1128,
+  status: 1640,
+  err: 1644,
+  err_cmd: 1648,
+  count: 1652,
+  bytes: 1656,
+  growths: 1664,
+  calls: 1672,
+  reads: 2184,
+  lat_every: 2192,
+  lat_countdown: 2196,
+  lat_count: 2200,
+  lat_sum: 2208,
+  lat_max: 2216,
+  lat_counts: 2224,
 } as const;
 
 /** The library's numbers: sizes, limits, kinds and statuses. */
 const Const = {
-  SIZE: 2224 + 8 * LAT_BUCKETS, KEY_MAX: 512, CMD_SLOTS, MAX_CHUNK, LAT_SUB_BITS, LAT_BUCKETS, ELEM_ATTR_SIZE: MapElemAttr.SIZE, BATCH_ATTR_SIZE: MapBatchAttr.SIZE, CMD_READ: -1,
-  KIND_ELEM: 1, KIND_ELEM_DELETE: 2, KIND_BATCH: 3, KIND_ITER: 4,
-  ST_MORE: 1, ST_END: 2, ST_ERROR: 3, ST_MAP_CHANGED: 4, ST_NEED_BUFFER: 5,
+  SIZE: 2224 + 8 * LAT_BUCKETS,
+  KEY_MAX: 512,
+  CMD_SLOTS,
+  MAX_CHUNK,
+  LAT_SUB_BITS,
+  LAT_BUCKETS,
+  ELEM_ATTR_SIZE: MapElemAttr.SIZE,
+  BATCH_ATTR_SIZE: MapBatchAttr.SIZE,
+  CMD_READ: -1,
+  KIND_ELEM: 1,
+  KIND_ELEM_DELETE: 2,
+  KIND_BATCH: 3,
+  KIND_ITER: 4,
+  ST_MORE: 1,
+  ST_END: 2,
+  ST_ERROR: 3,
+  ST_MAP_CHANGED: 4,
+  ST_NEED_BUFFER: 5,
 } as const;
 
 /** What a hand-over ended with (`needBuffer` never reaches callers: next() handles it). */
@@ -233,7 +281,17 @@ export class NativeRead implements LatencySource {
     this.record = map.keySize + map.valueStride;
     this.handOverEntries = o.handOverEntries;
     const empty = new Uint8Array(0);
-    this.handOver = { status: 0, count: 0, keyBytes: empty, valueBytes: empty, keysU32: new Uint32Array(0), valuesI32: new Int32Array(0), bytes: empty, words: new Uint32Array(0), ints: new Int32Array(0) };
+    this.handOver = {
+      status: 0,
+      count: 0,
+      keyBytes: empty,
+      valueBytes: empty,
+      keysU32: new Uint32Array(0),
+      valuesI32: new Int32Array(0),
+      bytes: empty,
+      words: new Uint32Array(0),
+      ints: new Int32Array(0),
+    };
     const s = (this.state = new NativeBlock(Const.SIZE));
     this.addr = s.addr;
     s.setU32(Field.fd, map.fd);

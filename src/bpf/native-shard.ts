@@ -27,9 +27,32 @@ import { callCounts } from './syscall.js';
 
 /** struct bb_shard: byte offset of every field (checked against bb_shard_table at load). */
 const Field = {
-  fd: 0, cmd: 4, key_size: 8, value_stride: 12, by_key: 16, grow: 20, chunk: 24, start: 32, end: 40, max_calls: 48,
-  keys: 56, values: 64, capacity: 72, phase: 80, retry: 84, next: 88, count: 96, last_at: 104, last_count: 112,
-  calls: 120, growths: 128, ns: 136, status: 144, err: 148, in_batch: 152, out_batch: 156,
+  fd: 0,
+  cmd: 4,
+  key_size: 8,
+  value_stride: 12,
+  by_key: 16,
+  grow: 20,
+  chunk: 24,
+  start: 32,
+  end: 40,
+  max_calls: 48,
+  keys: 56,
+  values: 64,
+  capacity: 72,
+  phase: 80,
+  retry: 84,
+  next: 88,
+  count: 96,
+  last_at: 104,
+  last_count: 112,
+  calls: 120,
+  growths: 128,
+  ns: 136,
+  status: 144,
+  err: 148,
+  in_batch: 152,
+  out_batch: 156,
 } as const;
 const Const = { SIZE: 160, MAX_THREADS: 256 } as const;
 const ST = { more: 1, end: 2, error: 3, mapChanged: 4, needBuffer: 5 } as const;

@@ -28,7 +28,12 @@ function read(path: string): string | null {
 
 export function noiseCounters(): NoiseCounters {
   // The aggregate line: user nice system idle iowait irq softirq steal …
-  const cpu = /^cpu\s+(.*)$/m.exec(read('/proc/stat') ?? '')?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+  const cpu =
+    /^cpu\s+(.*)$/m
+      .exec(read('/proc/stat') ?? '')?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .map(Number) ?? [];
   const steal = cpu[7] ?? 0;
   const sw = /^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(read('/proc/thread-self/status') ?? '');
   const mig = /^se\.nr_migrations\s*:\s*(\d+)/m.exec(read('/proc/thread-self/sched') ?? '');
@@ -37,5 +42,9 @@ export function noiseCounters(): NoiseCounters {
 
 /** What happened between two readings. */
 export function noiseSince(a: NoiseCounters, b: NoiseCounters): NoiseCounters {
-  return { stealNs: b.stealNs - a.stealNs, involuntarySwitches: b.involuntarySwitches - a.involuntarySwitches, migrations: a.migrations === null || b.migrations === null ? null : b.migrations - a.migrations };
+  return {
+    stealNs: b.stealNs - a.stealNs,
+    involuntarySwitches: b.involuntarySwitches - a.involuntarySwitches,
+    migrations: a.migrations === null || b.migrations === null ? null : b.migrations - a.migrations,
+  };
 }

@@ -12,7 +12,7 @@ const SA_RESETHAND = 0x8000_0000;
 const SIGINT = constants.signals.SIGINT;
 const SIGTERM = constants.signals.SIGTERM;
 
-type Sigaction = (sig: number, act: number, old: number) => number
+type Sigaction = (sig: number, act: number, old: number) => number;
 
 let sigaction: Sigaction | null | undefined;
 

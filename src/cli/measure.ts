@@ -114,7 +114,10 @@ export function runConfig(flags: MeasuredRunFlags, strategyNames: string[], mapE
     threads: strategies.some((s) => s.usesThreads) ? threads : undefined,
     fill: resolveFill(flags),
     mapFlags: flags.mapFlags,
-    repeat: fixedRuns !== undefined ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup } : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup, precision: flags.precision },
+    repeat:
+      fixedRuns !== undefined
+        ? { minRuns: fixedRuns, maxRuns: fixedRuns, budgetMs: 0, warmup }
+        : { minRuns: 1, maxRuns: AUTO_MAX_RUNS, budgetMs: flags.budget * 1000, warmup, precision: flags.precision },
     runsSetting: flags.runs,
     kernelCount: flags.kernelCount,
     strictChunk: flags.strictChunk,

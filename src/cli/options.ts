@@ -55,22 +55,30 @@ export interface MapShapeFlags {
 
 export const mapTypeOption = () => opt(GROUP.map, '--map-type <type>', 'the map type to create').choices(Object.keys(MapType)).default('hash');
 export const keySizeOption = () =>
-  opt(GROUP.map, '--key-size <bytes>', 'key size: the index in the first (up to) 4 bytes, a pattern after').argParser(rangeChecked('--key-size', 1, 512)).default(4);
+  opt(GROUP.map, '--key-size <bytes>', 'key size: the index in the first (up to) 4 bytes, a pattern after')
+    .argParser(rangeChecked('--key-size', 1, 512))
+    .default(4);
 export const valueSizeOption = () =>
-  opt(GROUP.map, '--value-size <bytes>', 'value size (per CPU for per-CPU maps): a pattern derived from the key').argParser(rangeChecked('--value-size', 1, 4096)).default(4);
+  opt(GROUP.map, '--value-size <bytes>', 'value size (per CPU for per-CPU maps): a pattern derived from the key')
+    .argParser(rangeChecked('--value-size', 1, 4096))
+    .default(4);
 
 /** --map-type, --key-size, --value-size. */
 export const mapShapeOptions = () => [mapTypeOption(), keySizeOption(), valueSizeOption()];
 
 export function entriesOption(description = 'entries to write (1Mi, 100Mi, …)', value = DEFAULT_ENTRIES, shown = '104857600 (100Mi)'): Option {
-  return opt(GROUP.map, '--entries <n>', description).argParser(rangeChecked('--entries', 1, U32_MAX)).default(value, shown);
+  return opt(GROUP.map, '--entries <n>', description)
+    .argParser(rangeChecked('--entries', 1, U32_MAX))
+    .default(value, shown);
 }
 
 export const maxEntriesOption = () => opt(GROUP.map, '--max-entries <n>', "the map's max_entries (default: --entries)").argParser(rangeChecked('--max-entries', 1, U32_MAX));
 
 /** sweep: one map per size. */
 export const entriesListOption = () =>
-  opt(GROUP.map, '--entries <list>', 'map sizes').argParser(parseCountList('--entries', 1, U32_MAX)).default([1 << 20, 4 << 20], '1Mi,4Mi');
+  opt(GROUP.map, '--entries <list>', 'map sizes')
+    .argParser(parseCountList('--entries', 1, U32_MAX))
+    .default([1 << 20, 4 << 20], '1Mi,4Mi');
 export const maxEntriesListOption = () => opt(GROUP.map, '--max-entries <list>', 'max_entries per size (sparse maps)').argParser(parseCountList('--max-entries', 1, U32_MAX));
 
 export function mapFlagsOption(description = 'map_flags at creation: zero_seed, no_prealloc (comma-separated) or a number'): Option {
@@ -82,7 +90,9 @@ export const FILL_HELP =
 
 /** --fill with `auto` (resolved per map shape). */
 export function fillOption(description = FILL_HELP): Option {
-  return opt(GROUP.map, '--fill <method>', description).argParser(parseChoice('--fill', [...FILL_METHODS, 'auto'] as const)).default('auto');
+  return opt(GROUP.map, '--fill <method>', description)
+    .argParser(parseChoice('--fill', [...FILL_METHODS, 'auto'] as const))
+    .default('auto');
 }
 
 /** --fill without `auto`. */
@@ -102,18 +112,29 @@ export const objectOption = () => opt(GROUP.map, '--object <path>', 'BPF object 
 // --- Read options: which strategies, in what chunks -------------------------
 
 export function strategiesOption(description: string, value: string[]): Option {
-  return opt(GROUP.read, '--strategies <list>', description).argParser(parseList('--strategies', 'strategy', STRATEGY_NAMES)).default(value, value.join(','));
+  return opt(GROUP.read, '--strategies <list>', description)
+    .argParser(parseList('--strategies', 'strategy', STRATEGY_NAMES))
+    .default(value, value.join(','));
 }
 
 /** run: every strategy may be named. */
 export const allStrategiesOption = () => strategiesOption(`comma-separated, of: ${STRATEGY_NAMES.join(', ')}`, ['elem', 'batch']);
 
-export const chunkOption = () => opt(GROUP.read, '--chunk <n>', 'entries per LOOKUP_BATCH call').argParser(rangeChecked('--chunk', 1, MAX_CHUNK)).default(DEFAULT_CHUNK);
+export const chunkOption = () =>
+  opt(GROUP.read, '--chunk <n>', 'entries per LOOKUP_BATCH call')
+    .argParser(rangeChecked('--chunk', 1, MAX_CHUNK))
+    .default(DEFAULT_CHUNK);
 export const chunkListOption = () =>
-  opt(GROUP.read, '--chunks <list>', 'chunks to try').argParser(parseCountList('--chunks', 1, MAX_CHUNK)).default([1, 8, 64, 512, 4096, 32768], '1,8,64,512,4096,32768');
+  opt(GROUP.read, '--chunks <list>', 'chunks to try')
+    .argParser(parseCountList('--chunks', 1, MAX_CHUNK))
+    .default([1, 8, 64, 512, 4096, 32768], '1,8,64,512,4096,32768');
 /** run, sweep, reproduce: where the read loop runs. */
 export const loopOption = () =>
-  opt(GROUP.read, '--loop <where>', "where the read loop runs: native (in C, native/libbpfbench.so: one call from JavaScript per hand-over of up to 64Ki entries) or js (one koffi call per syscall); the same syscalls either way")
+  opt(
+    GROUP.read,
+    '--loop <where>',
+    'where the read loop runs: native (in C, native/libbpfbench.so: one call from JavaScript per hand-over of up to 64Ki entries) or js (one koffi call per syscall); the same syscalls either way',
+  )
     .argParser(parseChoice('--loop', READ_LOOPS))
     .default(DEFAULT_LOOP);
 
@@ -128,9 +149,11 @@ export const THREADS_PER_CPU_MAX = 4;
 
 /** run: threads of a sharded read (batch-sharded, batch-delete-sharded). Range-checked against the online CPUs in checkThreads. */
 export const threadsOption = () =>
-  opt(GROUP.read, '--threads <n>', `threads of a sharded read (batch-sharded, batch-delete-sharded), each over its own range of the map (default: the online CPUs; at most ${THREADS_PER_CPU_MAX}× them)`).argParser(
-    rangeChecked('--threads', 1, 1024),
-  );
+  opt(
+    GROUP.read,
+    '--threads <n>',
+    `threads of a sharded read (batch-sharded, batch-delete-sharded), each over its own range of the map (default: the online CPUs; at most ${THREADS_PER_CPU_MAX}× them)`,
+  ).argParser(rangeChecked('--threads', 1, 1024));
 
 /** sweep: the threads to sweep a sharded strategy over. */
 export const threadsListOption = () =>
@@ -149,7 +172,10 @@ export function checkThreads(threads: number | readonly number[] | undefined, st
   const max = Math.min(online * THREADS_PER_CPU_MAX, MAX_SHARD_THREADS);
   const list = threads === undefined ? [] : typeof threads === 'number' ? [threads] : threads;
   for (const t of list) {
-    if (t > max) throw new InvalidInputError(`--threads ${t}: at most ${max} (${THREADS_PER_CPU_MAX} per online CPU, ${online} online${max === MAX_SHARD_THREADS ? `, and the native loop's limit ${MAX_SHARD_THREADS}` : ''})`);
+    if (t > max)
+      throw new InvalidInputError(
+        `--threads ${t}: at most ${max} (${THREADS_PER_CPU_MAX} per online CPU, ${online} online${max === MAX_SHARD_THREADS ? `, and the native loop's limit ${MAX_SHARD_THREADS}` : ''})`,
+      );
   }
   if (list.length > 0 && !strategies.some((s) => s.usesThreads)) {
     throw new InvalidInputError(`--threads: none of ${strategies.map((s) => s.name).join(', ')} uses it (only batch-sharded, batch-delete-sharded do)`);
@@ -172,23 +198,42 @@ export interface MeasureFlags {
 }
 
 export const runsOption = () =>
-  opt(GROUP.measure, '--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`).argParser(autoOr('--runs', 1, 1000)).default('auto');
+  opt(GROUP.measure, '--runs <n|auto>', `measured reads per strategy; auto: at least 1, at most ${AUTO_MAX_RUNS}, until --budget is spent`)
+    .argParser(autoOr('--runs', 1, 1000))
+    .default('auto');
 export const warmupOption = () =>
-  opt(GROUP.measure, '--warmup <n|auto>', `untimed, verified reads before measuring; auto: 1 for a map of up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries (--pin, --map-id: its max_entries), else 0`).argParser(autoOr('--warmup', 0, 100)).default('auto');
-export const budgetOption = () => opt(GROUP.measure, '--budget <seconds>', 'time budget per strategy for --runs auto').argParser(rangeChecked('--budget', 1, 86400)).default(AUTO_BUDGET_S);
+  opt(
+    GROUP.measure,
+    '--warmup <n|auto>',
+    `untimed, verified reads before measuring; auto: 1 for a map of up to ${AUTO_WARMUP_MAX_ENTRIES / 1024 / 1024}Mi entries (--pin, --map-id: its max_entries), else 0`,
+  )
+    .argParser(autoOr('--warmup', 0, 100))
+    .default('auto');
+export const budgetOption = () =>
+  opt(GROUP.measure, '--budget <seconds>', 'time budget per strategy for --runs auto')
+    .argParser(rangeChecked('--budget', 1, 86400))
+    .default(AUTO_BUDGET_S);
 export const precisionOption = () =>
-  opt(GROUP.measure, '--precision <percent>', "--runs auto: read until the 95 % interval of the median is within ± this (at least 3 reads), or --budget is spent; the result says which").argParser(parsePrecision).default(0.02, '2%');
+  opt(GROUP.measure, '--precision <percent>', '--runs auto: read until the 95 % interval of the median is within ± this (at least 3 reads), or --budget is spent; the result says which')
+    .argParser(parsePrecision)
+    .default(0.02, '2%');
 export const kernelCountOption = () => opt(GROUP.measure, '--no-kernel-count', "don't count syscalls from the kernel's side (sys_enter raw tracepoint)");
 
 /** --runs, --warmup, --budget, --precision (auto repeats), --no-kernel-count. */
 export const measureOptions = () => [runsOption(), warmupOption(), budgetOption(), precisionOption(), kernelCountOption()];
 
 /** sweep: fixed counts per point. */
-export const runsCountOption = (description: string, value: number) => opt(GROUP.measure, '--runs <n>', description).argParser(rangeChecked('--runs', 1, 100)).default(value);
-export const warmupCountOption = (description: string, value: number) => opt(GROUP.measure, '--warmup <n>', description).argParser(rangeChecked('--warmup', 0, 100)).default(value);
+export const runsCountOption = (description: string, value: number) =>
+  opt(GROUP.measure, '--runs <n>', description)
+    .argParser(rangeChecked('--runs', 1, 100))
+    .default(value);
+export const warmupCountOption = (description: string, value: number) =>
+  opt(GROUP.measure, '--warmup <n>', description)
+    .argParser(rangeChecked('--warmup', 0, 100))
+    .default(value);
 
 /** ns per unit of a duration flag. */
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9 };
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9 };
 
 /** `1ms`, `500us`, `500µs`, `1.5ms`, `2s`, `800ns` → ns (a unit is required; above 0). */
 export function parseDuration(raw: string): number {
@@ -262,8 +307,16 @@ export function finishOptions(cmd: Command): Command {
 
 /** run --writers N --write-rate OPS|max --write-mix LIST --volatile-every K. */
 export const writersOptions = () => [
-  opt(GROUP.writers, '--writers <n>', 'also read each strategy while N in-kernel writers (a syscall program looped with bpf_loop, one thread each) change the map').argParser(rangeChecked('--writers', 1, 64)),
-  opt(GROUP.writers, '--write-rate <ops>', "ops per second per writer, or 'max' (back to back)").argParser(autoMax('--write-rate', 1, 1e9)).default('max'),
-  opt(GROUP.writers, '--write-mix <ops>', 'what the writers do: update, delete, insert (any of them)').argParser(parseList('--write-mix', 'write op', WRITE_OPS)).default([...WRITE_OPS], WRITE_OPS.join(',')),
-  opt(GROUP.writers, '--volatile-every <k>', "every k-th key, and as many fresh keys beyond --entries, are the writers'; the others stay put").argParser(rangeChecked('--volatile-every', 2, 1 << 20)).default(8),
+  opt(GROUP.writers, '--writers <n>', 'also read each strategy while N in-kernel writers (a syscall program looped with bpf_loop, one thread each) change the map').argParser(
+    rangeChecked('--writers', 1, 64),
+  ),
+  opt(GROUP.writers, '--write-rate <ops>', "ops per second per writer, or 'max' (back to back)")
+    .argParser(autoMax('--write-rate', 1, 1e9))
+    .default('max'),
+  opt(GROUP.writers, '--write-mix <ops>', 'what the writers do: update, delete, insert (any of them)')
+    .argParser(parseList('--write-mix', 'write op', WRITE_OPS))
+    .default([...WRITE_OPS], WRITE_OPS.join(',')),
+  opt(GROUP.writers, '--volatile-every <k>', "every k-th key, and as many fresh keys beyond --entries, are the writers'; the others stay put")
+    .argParser(rangeChecked('--volatile-every', 2, 1 << 20))
+    .default(8),
 ];

@@ -37,7 +37,10 @@ export function autoMax(name: string, min: number, max: number) {
 /** `elem,batch` → names, each known, none repeated. */
 export function parseList(name: string, what: string, known: readonly string[]) {
   return (raw: string): string[] => {
-    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (items.length === 0) throw new InvalidArgumentError(`${name} needs at least one of: ${known.join(', ')}.`);
     for (const it of items) {
       if (!known.includes(it)) throw new InvalidArgumentError(`unknown ${what} '${it}' (known: ${known.join(', ')}).`);
@@ -95,7 +98,11 @@ export function parsePrecision(raw: string): number {
 export function parseCountList(name: string, min: number, max: number) {
   const one = rangeChecked(name, min, max);
   return (raw: string): number[] => {
-    const xs = raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map(one);
+    const xs = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map(one);
     if (xs.length === 0) throw new InvalidArgumentError(`${name} needs at least one value.`);
     if (new Set(xs).size !== xs.length) throw new InvalidArgumentError(`${name} lists one twice.`);
     return xs;

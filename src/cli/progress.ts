@@ -27,7 +27,6 @@ export function cliProgress(stream: NodeJS.WriteStream = process.stderr): CliPro
   return stream.isTTY ? drawnProgress(stream) : lineProgress(stream);
 }
 
-
 /** Lines of phases that ended, not written yet: a command that exits 0 finished them all. */
 const unwritten = new Set<CliProgress>();
 let exitHooked = false;

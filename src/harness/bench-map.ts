@@ -173,7 +173,8 @@ function checkShape(config: MapConfig): { type: number; keySize: number; valueSi
   const valueSize = config.valueSize ?? 4;
   const defaultShape = isDefaultShape(config);
   if (traits.kind === 'array' && keySize !== 4) throw new InvalidInputError(`${config.mapType} maps have 4-byte keys (the index): drop --key-size`);
-  if (config.entries - 1 > 2 ** (8 * Math.min(4, keySize)) - 1) throw new InvalidInputError(`${keySize}-byte keys hold indices up to ${2 ** (8 * keySize) - 1}: use fewer --entries or a larger --key-size`);
+  if (config.entries - 1 > 2 ** (8 * Math.min(4, keySize)) - 1)
+    throw new InvalidInputError(`${keySize}-byte keys hold indices up to ${2 ** (8 * keySize) - 1}: use fewer --entries or a larger --key-size`);
   if (config.fill === 'prog' && !defaultShape) throw new InvalidInputError('--fill prog writes the u32 → u32 hash map of the published experiment only; use --fill batch');
   return { type: traits.type, keySize, valueSize, defaultShape };
 }

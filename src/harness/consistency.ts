@@ -246,7 +246,8 @@ export function consistencyProblems(f: Consistency, space: KeySpace, exactVolati
     const inside = volatileInside(space);
     if (f.stableMissed > 0) problems.push(`${fmtCountOf(f.stableMissed, 'stable key')} missed without writers`);
     if (f.stableDuplicates > 0) problems.push(`${fmtCountOf(f.stableDuplicates, 'stable key')} read twice without writers`);
-    if (exactVolatile !== inside || f.volatileSeen !== inside) problems.push(`${fmtCount(f.volatileSeen)} volatile entries (${fmtCount(exactVolatile)} distinct) without writers, the loader wrote ${fmtCount(inside)}`);
+    if (exactVolatile !== inside || f.volatileSeen !== inside)
+      problems.push(`${fmtCount(f.volatileSeen)} volatile entries (${fmtCount(exactVolatile)} distinct) without writers, the loader wrote ${fmtCount(inside)}`);
   }
   return { figures: f, problems };
 }

@@ -21,7 +21,6 @@ import { asSample, bootstrap, latencyOf, medianOf, summarize, summaryOf, type Su
 import type { Verdict, VerifyingSink } from './verdict.js';
 import type { WritersMeasurement } from './under-writers.js';
 
-
 export interface RepeatPolicy {
   /** Minimum measured reads. */
   minRuns: number;
@@ -183,7 +182,11 @@ function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, 
     const s = sampler.read(`run ${samples.length + 1}`);
     samples.push(s);
     spentNs += s.wallNs;
-    const why = stopReason(policy, samples.map((x) => x.wallNs), spentNs);
+    const why = stopReason(
+      policy,
+      samples.map((x) => x.wallNs),
+      spentNs,
+    );
     // A wrong read is not timed again as if it were a success.
     if ((!s.verdict.ok && !strategy.expectedToFail) || why) {
       stoppedBy = why ?? undefined;
@@ -195,7 +198,14 @@ function timedReads(sampler: Sampler, policy: RepeatPolicy, strategy: Strategy, 
   bench.add(label, readOnce, { signal: stop.signal, async: false });
   bench.runSync();
   // Only --runs auto says why it stopped (fixed runs stop at their count).
-  return { samples, wallNs: summaryOf(latencyOf(bench.tasks[0]!), samples.map((s) => s.wallNs)), stoppedBy: policy.budgetMs > 0 ? stoppedBy : undefined };
+  return {
+    samples,
+    wallNs: summaryOf(
+      latencyOf(bench.tasks[0]!),
+      samples.map((s) => s.wallNs),
+    ),
+    stoppedBy: policy.budgetMs > 0 ? stoppedBy : undefined,
+  };
 }
 
 export function measureStrategy(o: MeasureOptions): StrategyMeasurement {

@@ -37,7 +37,13 @@ export interface CountOptions {
 const GATE = 'read _ && exec "$0" "$@"';
 
 /** The last non-empty line of a peer's stderr (a traceback's last line says what went wrong). */
-export const lastLine = (text: string): string => text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
+export const lastLine = (text: string): string =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .pop()
+    ?.trim() ?? '';
 
 /**
  * Runs `argv` with the counter targeted at it, attached for its life (not
@@ -81,10 +87,13 @@ export function countProcess(argv: readonly string[], counter: SyscallCounter | 
       } else out += `${line}\n`;
     }
   });
-  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, opts.timeoutMs);
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, opts.timeoutMs);
   const finish = () => {
     if (timer) clearTimeout(timer);
     if (!counter) return;

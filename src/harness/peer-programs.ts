@@ -93,7 +93,11 @@ const have = (cmd: string) => sh('sh', ['-c', `command -v ${cmd}`]).ok;
 const notInstalled = (what: string[]): PeerUnavailable => ({ why: `${what.join(' and ')} not installed: run 'make deps'`, broken: false });
 
 function parseReport(impl: string, stdout: string): PeerReport {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) throw new Error(`${impl} printed no result line`);
   return JSON.parse(line) as PeerReport;
 }
@@ -122,7 +126,16 @@ export function programPeer(
   const path = join(ROOT, binary);
   const command = interpreter ? [interpreter, path] : [path];
   const args = (pin: string, strategy: string, chunk: number, expect: Expectation, threads?: number) => [
-    '--pin', pin, '--strategy', strategy, '--chunk', String(chunk), '--runs', '1', '--value', String((expect.value ?? 0) >>> 0),
+    '--pin',
+    pin,
+    '--strategy',
+    strategy,
+    '--chunk',
+    String(chunk),
+    '--runs',
+    '1',
+    '--value',
+    String((expect.value ?? 0) >>> 0),
     ...(strategy.endsWith('-sharded') && threads !== undefined ? ['--threads', String(threads)] : []),
   ];
   return {
@@ -136,7 +149,13 @@ export function programPeer(
       return why ?? (existsSync(path) ? undefined : { why: `${binary} was not built`, broken: true });
     },
     read(pin, strategy, chunk, expect, opts = {}) {
-      const r = spawnSync(command[0]!, [...command.slice(1), ...args(pin, strategy, chunk, expect, opts.threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20, timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
+      const r = spawnSync(command[0]!, [...command.slice(1), ...args(pin, strategy, chunk, expect, opts.threads)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 1 << 20,
+        timeout: opts.timeoutMs,
+        killSignal: 'SIGKILL',
+      });
       if (r.status !== 0) throw processError(name, strategy, r, opts.timeoutMs);
       return { ...parseReport(name, r.stdout), impl: name };
     },
@@ -182,7 +201,17 @@ function bpftoolReport(dump: string, wallNs: number, expect: Expectation): PeerR
   parseBpftoolDump(readFileSync(dump, 'utf8'), v);
   const verdict = v.verdict();
   const sums = v.sums();
-  return { impl: 'bpftool', strategy: 'elem', wallNs, entries: verdict.entries, distinct: verdict.distinct, keySum: sums.keySum >>> 0, checksum: sums.checksum >>> 0, badValues: verdict.badValues, badKeys: verdict.badKeys };
+  return {
+    impl: 'bpftool',
+    strategy: 'elem',
+    wallNs,
+    entries: verdict.entries,
+    distinct: verdict.distinct,
+    keySum: sums.keySum >>> 0,
+    checksum: sums.checksum >>> 0,
+    badValues: verdict.badValues,
+    badKeys: verdict.badKeys,
+  };
 }
 
 /** A fresh file for bpftool's output; remove() deletes it and its directory. */
@@ -208,7 +237,12 @@ export const bpftoolPeer: Peer = {
     const out = dumpFile();
     try {
       const t0 = process.hrtime.bigint();
-      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out.path], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
+      const r = spawnSync('sh', ['-c', 'exec bpftool map dump pinned "$1" > "$2"', 'sh', pin, out.path], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+        timeout: opts.timeoutMs,
+        killSignal: 'SIGKILL',
+      });
       const wallNs = Number(process.hrtime.bigint() - t0);
       if (r.status !== 0) throw processError('bpftool', strategy, r, opts.timeoutMs);
       return bpftoolReport(out.path, wallNs, expect);

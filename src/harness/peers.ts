@@ -165,7 +165,10 @@ function preparePeers(config: PeersConfig, log: (line: string) => void): { peers
 }
 
 const kernelCount = (k: KernelSample, covers: CallCount['covers']): CallCount => ({ countedBy: 'kernel', covers, calls: k.bpf });
-const callsText = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+const callsText = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
 
 /** The verdict, failed by a self count the kernel contradicts, or by a failed audit read. */
 export function judged(verdict: Verdict, audit: AuditRecord | undefined): Verdict {
@@ -180,7 +183,17 @@ export function judged(verdict: Verdict, audit: AuditRecord | undefined): Verdic
 }
 
 /** A row that ran no read to its end: its one line is its only problem. */
-const failedVerdict = (error: string, expectedEntries: number): Verdict => ({ ok: false, entries: 0, distinct: 0, expectedEntries, keySumOk: false, checksumOk: false, badValues: 0, badKeys: 0, problems: [error] });
+const failedVerdict = (error: string, expectedEntries: number): Verdict => ({
+  ok: false,
+  entries: 0,
+  distinct: 0,
+  expectedEntries,
+  keySumOk: false,
+  checksumOk: false,
+  badValues: 0,
+  badKeys: 0,
+  problems: [error],
+});
 
 /** One row × strategy over the rounds: its statistics, its audit, and the first failing read's verdict, else the last's. */
 function cellOf(row: Row, strategy: string, xs: Sample[], audit: AuditRecord | undefined, error: string | undefined, expectedEntries: number): PeerCell {
@@ -288,10 +301,26 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
     // a warmup read, which measureStrategy's audit counts with the kernel.
     const tsRead = (row: Row, strategy: string, round: number): Sample => {
       const policy = { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: round === 0 ? 1 : 0 };
-      const m = measureStrategy({ map: bench.map, strategy: strategyByName(strategy)!, chunk: config.chunk, sink: verifier, policy, progress: silentProgress, loop: row.loop, counter: round === 0 ? counter : undefined, threads: config.threads });
+      const m = measureStrategy({
+        map: bench.map,
+        strategy: strategyByName(strategy)!,
+        chunk: config.chunk,
+        sink: verifier,
+        policy,
+        progress: silentProgress,
+        loop: row.loop,
+        counter: round === 0 ? counter : undefined,
+        threads: config.threads,
+      });
       if (m.audit) {
         const { kernel, bpf, agree } = m.audit;
-        audits.set(rowKey(row, strategy), { verdict: undefined, bpfCalls: kernelCount(kernel, 'read'), selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree }, processBpfCalls: null, auditTime: auditTimeOf(m.audit.wallNs, kernel) });
+        audits.set(rowKey(row, strategy), {
+          verdict: undefined,
+          bpfCalls: kernelCount(kernel, 'read'),
+          selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree },
+          processBpfCalls: null,
+          auditTime: auditTimeOf(m.audit.wallNs, kernel),
+        });
       }
       const r = m.samples[m.samples.length - 1]!;
       return { wallNs: r.wallNs, verdict: r.verdict, allocatedBytes: r.memory.allocatedBytes, gcCount: r.memory.gcCount, chunk: null };
@@ -307,14 +336,25 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
     const lastRound = gate ? Math.max(config.rounds, gate.maxRounds) : config.rounds;
     const decided = () => {
       if (!gate) return true;
-      return rows.every((row) => row.impl !== 'ts' || strategiesOf(row).every((s) => {
-        const mine = samples.get(rowKey(row, s));
-        const c = samples.get(rowKey({ impl: 'c' } as Row, s));
-        const ref = referenceOf(gate, s);
-        // Nothing to judge (a failed row, no C row): more rounds cannot help; the report fails it.
-        if (!mine?.length || !c?.length || ref === undefined) return true;
-        return judgeRatio(mine.map((x) => x.wallNs), c.map((x) => x.wallNs), ref, gate.threshold).verdict !== 'undecided';
-      }));
+      return rows.every(
+        (row) =>
+          row.impl !== 'ts' ||
+          strategiesOf(row).every((s) => {
+            const mine = samples.get(rowKey(row, s));
+            const c = samples.get(rowKey({ impl: 'c' } as Row, s));
+            const ref = referenceOf(gate, s);
+            // Nothing to judge (a failed row, no C row): more rounds cannot help; the report fails it.
+            if (!mine?.length || !c?.length || ref === undefined) return true;
+            return (
+              judgeRatio(
+                mine.map((x) => x.wallNs),
+                c.map((x) => x.wallNs),
+                ref,
+                gate.threshold,
+              ).verdict !== 'undecided'
+            );
+          }),
+      );
     };
     for (let round = 0; round < lastRound; round++) {
       if (round >= config.rounds && decided()) break;

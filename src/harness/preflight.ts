@@ -114,8 +114,7 @@ export class MemoryTooSmallError extends UsageError {
     const bytesPerSlot = Math.round(f.mapBytes / f.maxEntries);
     const map = f.tooBig === 'maxEntries' ? `a map of max_entries ${fmtCount(f.maxEntries)}` : `a ${fmtCount(f.maxEntries)}-entry map`;
     const shortfall =
-      `${map} needs about ${fmtGiB(f.mapBytes)} of kernel memory (+${fmtGiB(f.userBytes + MEMORY_HEADROOM)} for bpfbench and headroom), ` +
-      `but only ${fmtGiB(f.availableBytes)} is available`;
+      `${map} needs about ${fmtGiB(f.mapBytes)} of kernel memory (+${fmtGiB(f.userBytes + MEMORY_HEADROOM)} for bpfbench and headroom), ` + `but only ${fmtGiB(f.availableBytes)} is available`;
     const advice =
       f.tooBig === 'maxEntries'
         ? `reduce the map's max_entries (each slot costs ~${fmtCount(bytesPerSlot)} B; ${fmtCount(f.entries)} entries would fit in a map of max_entries ${fmtCount(f.entries)}) or free memory`

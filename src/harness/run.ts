@@ -24,7 +24,6 @@ import { ConsistencySink, freshKeys } from './consistency.js';
 import { Writers } from './writers.js';
 import { WallAccount } from './wall-time.js';
 
-
 export interface RunConfig extends MapConfig {
   source: MapSource;
   chunk: number;
@@ -122,7 +121,8 @@ function counterUnavailable(objectPath?: string): string | undefined {
 function checkWriters(config: RunConfig, existing: boolean): void {
   if (existing) throw new InvalidInputError('--writers changes the map: bpfbench writes only a map it makes and fills (drop --pin/--map-id)');
   requireFeature('--writers', 'its writer program write_map (a syscall program looping with bpf_loop)', Feature.writerProgram, config.objectPath);
-  if (!isDefaultShape(config) || config.fill !== 'prog') throw new InvalidInputError("--writers runs the object's writer program on the u32 → u32 hash map it fills in the kernel: drop --map-type/--key-size/--value-size and --fill");
+  if (!isDefaultShape(config) || config.fill !== 'prog')
+    throw new InvalidInputError("--writers runs the object's writer program on the u32 → u32 hash map it fills in the kernel: drop --map-type/--key-size/--value-size and --fill");
   for (const s of config.strategies) {
     if (s.drains) throw new InvalidInputError(`${s.name} empties the map as it reads: not with --writers (it reads while the writers keep the map's contents)`);
     if (s.expectedToFail) throw new InvalidInputError(`${s.name} never reads the whole map: not with --writers`);
@@ -201,7 +201,19 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
       wall.time('other readers of the same map', true, () => hooks.withMap!(bench.map, hooks.progress));
     }
     const checked = existing ? crossCheck(measurements.map((m) => ({ label: m.label, verdict: m.verdict }))) : null;
-    return { config, context: bench.context, memory: bench.memory, map: bench.record, fill: bench.fill, measurements, crossCheck: checked, unavailable, notes, counterPid: bench.counter?.identity ?? null, wall };
+    return {
+      config,
+      context: bench.context,
+      memory: bench.memory,
+      map: bench.record,
+      fill: bench.fill,
+      measurements,
+      crossCheck: checked,
+      unavailable,
+      notes,
+      counterPid: bench.counter?.identity ?? null,
+      wall,
+    };
   } finally {
     callPhase('close the map and writers');
     wall.time('close the map and writers', false, () => {

@@ -154,7 +154,7 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
       w.pause();
       w.restore();
       rounds.push({ alone, loaded, consistency, opsDuringRead: d1 - d0, duringNs, opsAlone: a1 - a0, aloneNs });
-      if (!alone.verdict.ok || !loaded.verdict.ok && !loaded.aborted) break;
+      if (!alone.verdict.ok || (!loaded.verdict.ok && !loaded.aborted)) break;
     }
   } finally {
     w.pause();
@@ -166,7 +166,8 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
     const bad = r.consistency.stray > 0 || r.consistency.wrongValues > 0;
     if (bad) problems.push(`${r.loaded.phase}: ${r.loaded.verdict.problems.filter((p) => !p.startsWith('walk aborted')).join('; ')}`);
   }
-  if (bpfCalls && !bpfCalls.reader.agree) problems.push(`under writers, the kernel counted the reader's bpf calls ${JSON.stringify(bpfCalls.reader.kernel)}, bpfbench ${JSON.stringify(bpfCalls.reader.self)}`);
+  if (bpfCalls && !bpfCalls.reader.agree)
+    problems.push(`under writers, the kernel counted the reader's bpf calls ${JSON.stringify(bpfCalls.reader.kernel)}, bpfbench ${JSON.stringify(bpfCalls.reader.self)}`);
   if (bpfCalls && !bpfCalls.writers.agree) problems.push(`the kernel counted the writers' bpf calls ${JSON.stringify(bpfCalls.writers.kernel)}, the writers ${JSON.stringify(bpfCalls.writers.self)}`);
   const sum = (f: (r: WritersRound) => number) => rounds.reduce((a, r) => a + f(r), 0);
   return {
@@ -175,8 +176,20 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
     rounds,
     readerNsPerEntryAlone: summarize(rounds.map((r) => perEntry(r.alone))).median,
     readerNsPerEntryDuring: summarize(rounds.map((r) => perEntry(r.loaded))).median,
-    opsPerSecAlone: (sum((r) => r.opsAlone) / Math.max(1, sum((r) => r.aloneNs))) * 1e9,
-    opsPerSecDuringRead: (sum((r) => r.opsDuringRead) / Math.max(1, sum((r) => r.duringNs))) * 1e9,
+    opsPerSecAlone:
+      (sum((r) => r.opsAlone) /
+        Math.max(
+          1,
+          sum((r) => r.aloneNs),
+        )) *
+      1e9,
+    opsPerSecDuringRead:
+      (sum((r) => r.opsDuringRead) /
+        Math.max(
+          1,
+          sum((r) => r.duringNs),
+        )) *
+      1e9,
     aborted: rounds.filter((r) => r.loaded.aborted).length,
     failed: problems.length > 0,
     problems,

@@ -113,7 +113,8 @@ export function checkClocks(r: Pick<StrategyResultJson, 'label' | 'runs' | 'wall
   }
   if (auditShare !== null && kernelShare !== null) {
     const lo = kernelShare * (every > 1 ? 1 - CLOCK_BANDS.sampledMeanSlack : 1);
-    if (auditShare < lo || auditShare > 1 + slack) problems.push(`${r.label}: the audit read's mean call × calls / wall = ${auditShare.toFixed(3)}, outside [${lo.toFixed(3)} (the kernel's share), ${(1 + slack).toFixed(3)}]`);
+    if (auditShare < lo || auditShare > 1 + slack)
+      problems.push(`${r.label}: the audit read's mean call × calls / wall = ${auditShare.toFixed(3)}, outside [${lo.toFixed(3)} (the kernel's share), ${(1 + slack).toFixed(3)}]`);
   }
   return {
     ok: problems.length === 0,

@@ -87,7 +87,12 @@ function runConfiguration(r: RunResultJson): Record<string, string> {
   };
 }
 
-const mitigationsText = (m: MachineFacts | undefined) => (m ? Object.entries(m.mitigations).map(([k, v]) => `${k}: ${v}`).join('; ') || 'none listed' : 'not recorded');
+const mitigationsText = (m: MachineFacts | undefined) =>
+  m
+    ? Object.entries(m.mitigations)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ') || 'none listed'
+    : 'not recorded';
 
 /** Machine facts that change the speed of a read; `voids`: the speed gates need --across-machines when it differs. */
 function machineOf(ctx: Pick<RunContext, 'kernel' | 'cpuModel'> & Partial<RunContext>): { figure: string; value: string; voids: boolean }[] {
@@ -117,7 +122,12 @@ function mitigationDiff(b: MachineFacts | undefined, c: MachineFacts | undefined
  * machine differences (listed as what changed). Returns whether the speed
  * gates apply, and why not.
  */
-function gateZero(rows: CompareRow[], config: [Record<string, string>, Record<string, string>], ctx: [RunResultJson['context'] | PeersResultJson['context'], RunResultJson['context'] | PeersResultJson['context']], opts: CompareOptions): { comparable: boolean; speedGates: Comparison['speedGates'] } {
+function gateZero(
+  rows: CompareRow[],
+  config: [Record<string, string>, Record<string, string>],
+  ctx: [RunResultJson['context'] | PeersResultJson['context'], RunResultJson['context'] | PeersResultJson['context']],
+  opts: CompareOptions,
+): { comparable: boolean; speedGates: Comparison['speedGates'] } {
   let comparable = true;
   const [ib, ic] = config;
   for (const k of Object.keys(ib)) {
@@ -149,7 +159,8 @@ function changeOf(iv: Interval, threshold: number): ChangeJson & { mark: Mark } 
   return { ...iv, verdict, moreReads: verdict === 'undecided' ? moreReads(iv, [threshold, -threshold]) : null, mark };
 }
 
-const intervalText = (ch: ChangeJson) => `${sgn(ch.x)} (95 % ${sgn(ch.lo)}…${sgn(ch.hi)}) ${ch.verdict}${ch.verdict === 'undecided' ? (ch.moreReads === null ? ', on the threshold' : `, ~${ch.moreReads} more reads each`) : ''}`;
+const intervalText = (ch: ChangeJson) =>
+  `${sgn(ch.x)} (95 % ${sgn(ch.lo)}…${sgn(ch.hi)}) ${ch.verdict}${ch.verdict === 'undecided' ? (ch.moreReads === null ? ', on the threshold' : `, ~${ch.moreReads} more reads each`) : ''}`;
 
 function callsEqual(a: Record<string, number>, b: Record<string, number>, tolerance: number): boolean {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -164,7 +175,10 @@ function callsEqual(a: Record<string, number>, b: Record<string, number>, tolera
 /** Gate 1 for a row of the baseline that the current result does not have. */
 const missingRow = (name: string): CompareRow => ({ gate: 1, figure: `${name} missing`, baseline: 'in the baseline', current: 'not in the current result', mark: '+', gating: true });
 
-const callsText = (c: Record<string, number>) => Object.entries(c).map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
+const callsText = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, n]) => `${k} ${fmt(n)}`)
+    .join(', ');
 
 function finish(rows: CompareRow[], comparable: boolean, speedGates: Comparison['speedGates']): Comparison {
   const regression = comparable && rows.some((r) => r.gating && r.mark === '+');
@@ -221,7 +235,15 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
       const iv = bootstrap([[be.wallNs.samples], [b.wallNs.samples], [ce.wallNs.samples], [c.wallNs.samples]], ([eb, xb, ec, xc]) => s(eb![0]!, xb![0]!) / s(ec![0]!, xc![0]!) - 1);
       const ch = changeOf(iv, opts.threshold);
       const { mark, ...change } = ch;
-      rows.push({ gate: 3, figure: `${c.label} speedup vs elem`, baseline: `${fmt(s(be.wallNs.samples, b.wallNs.samples))}×`, current: `${fmt(s(ce.wallNs.samples, c.wallNs.samples))}×, slowdown ${intervalText(change)}`, mark, gating: speed, change });
+      rows.push({
+        gate: 3,
+        figure: `${c.label} speedup vs elem`,
+        baseline: `${fmt(s(be.wallNs.samples, b.wallNs.samples))}×`,
+        current: `${fmt(s(ce.wallNs.samples, c.wallNs.samples))}×, slowdown ${intervalText(change)}`,
+        mark,
+        gating: speed,
+        change,
+      });
     }
 
     // Gate 4: ns/entry against the baseline's (machine noise included): the ratio of medians − 1.
@@ -230,7 +252,15 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
       const iv = bootstrap([[b.wallNs.samples], [c.wallNs.samples]], ([xb, xc]) => (medianOf(xc![0]!) / medianOf(xb![0]!)) * scale - 1);
       const { mark, ...change } = changeOf(iv, opts.threshold);
       const perEntry = (r: typeof c) => medianOf(r.wallNs.samples) / Math.max(1, r.verified.entries);
-      rows.push({ gate: 4, figure: `${c.label} ns/entry`, baseline: fmt(perEntry(b)), current: `${fmt(perEntry(c))}, ${intervalText(change)}`, mark, gating: speed && opts.strictTime === true, change });
+      rows.push({
+        gate: 4,
+        figure: `${c.label} ns/entry`,
+        baseline: fmt(perEntry(b)),
+        current: `${fmt(perEntry(c))}, ${intervalText(change)}`,
+        mark,
+        gating: speed && opts.strictTime === true,
+        change,
+      });
     }
   }
   return finish(rows, comparable, speedGates);
@@ -242,7 +272,11 @@ export function renderComparison(c: Comparison, opts: { color: boolean; threshol
   const markCell = (m: Mark) => (m === '+' ? ch.red.bold(m) : m === '-' ? ch.green(m) : m === 'x' || m === '?' ? ch.yellow(m) : ch.dim(m));
   const rows = c.rows.map((r) => [markCell(r.mark), String(r.gate), r.figure + (r.gating || r.gate === 0 ? '' : ch.dim(' (reported)')), r.baseline, r.current]);
   const table = compactTable(['', 'gate', 'figure', 'baseline', 'current'], ['left', 'right', 'left', 'left', 'left'], rows, ch);
-  const failing = (m: Mark) => c.rows.filter((r) => r.gating && r.mark === m).map((r) => r.figure).join('; ');
+  const failing = (m: Mark) =>
+    c.rows
+      .filter((r) => r.gating && r.mark === m)
+      .map((r) => r.figure)
+      .join('; ');
   const verdict =
     c.verdict === 'not comparable'
       ? ch.yellow.bold('not comparable: another configuration (map, sizes, entries, flags, fill, chunk, strategies or read loop; --lenient compares anyway)')
@@ -293,7 +327,14 @@ export function comparePeers(base: PeersResultJson, cur: PeersResultJson, opts: 
   for (const c of cur.results) {
     const name = `${rowName(c)} ${c.strategy}`;
     const ok = c.verified.ok || c.verified.expectedToFail;
-    rows.push({ gate: 1, figure: `${name} verified`, baseline: 'ok', current: c.verified.ok ? 'ok' : c.verified.expectedToFail ? 'FAILED (expected)' : `FAILED: ${c.verified.problems.join('; ')}`, mark: ok ? '~' : '+', gating: true });
+    rows.push({
+      gate: 1,
+      figure: `${name} verified`,
+      baseline: 'ok',
+      current: c.verified.ok ? 'ok' : c.verified.expectedToFail ? 'FAILED (expected)' : `FAILED: ${c.verified.problems.join('; ')}`,
+      mark: ok ? '~' : '+',
+      gating: true,
+    });
     const b = base.results.find((x) => rowName(x) === rowName(c) && x.strategy === c.strategy);
     if (!b) continue;
     const counts = peerCounts(name, c.strategy, b.bpfCalls, c.bpfCalls);
@@ -341,5 +382,12 @@ function peerCounts(name: string, strategy: string, b: PeerCellJson['bpfCalls'] 
     return { gate: 2, figure: `${name} bpf calls`, baseline: text(b), current: text(c), mark: 'x', gating: false };
   }
   const tolerance = strategy === 'elem' ? 0 : 0.01;
-  return { gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.calls), current: callsText(c.calls), mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+', gating: true };
+  return {
+    gate: 2,
+    figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`,
+    baseline: callsText(b.calls),
+    current: callsText(c.calls),
+    mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+',
+    gating: true,
+  };
 }

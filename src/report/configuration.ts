@@ -4,7 +4,7 @@
 // configuration; what differs between two is said in words.
 import { entriesLabel, fmtInt } from './format.js';
 import type { RunResultJson } from './result.js';
-import type { LoadedResult } from './validate-results.js';
+import type { LoadedResult } from './schema/index.js';
 
 /** Where a result's reads ran (null for peers: per row); one definition, result.ts's. */
 export { loopOf } from './result.js';
@@ -21,7 +21,11 @@ export function machineOf(r: LoadedResult): Machine {
 
 /** `AMD EPYC ×2`: the CPU model without trademark noise, and the CPU count. */
 export function cpuLabel(m: Machine): string {
-  const model = m.cpuModel.replace(/\((R|TM|tm|r)\)/g, '').replace(/\b(CPU|Processor)\b/g, '').replace(/\s+/g, ' ').trim();
+  const model = m.cpuModel
+    .replace(/\((R|TM|tm|r)\)/g, '')
+    .replace(/\b(CPU|Processor)\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return `${model} ×${m.cpus}`;
 }
 

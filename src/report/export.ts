@@ -36,7 +36,26 @@ const csvCell = (v: string | number) => {
 };
 
 export function toCsv(r: RunResultJson): string {
-  const head = ['strategy', 'label', 'chunk', 'verified', 'entries', 'distinct', 'runs', 'wall_median_ns', 'wall_mean_ns', 'wall_sd_ns', 'ns_per_entry', 'bpf_calls', 'bpf_calls_per_entry', 'kernel_agrees', 'allocated_bytes_per_entry', 'gc_count', 'speedup_vs_elem', 'loop'];
+  const head = [
+    'strategy',
+    'label',
+    'chunk',
+    'verified',
+    'entries',
+    'distinct',
+    'runs',
+    'wall_median_ns',
+    'wall_mean_ns',
+    'wall_sd_ns',
+    'ns_per_entry',
+    'bpf_calls',
+    'bpf_calls_per_entry',
+    'kernel_agrees',
+    'allocated_bytes_per_entry',
+    'gc_count',
+    'speedup_vs_elem',
+    'loop',
+  ];
   const rows = r.results.map((s) => [
     s.strategy,
     s.label,

@@ -9,7 +9,7 @@ import { fleetMarkdown } from './fleet-render.js';
 import { mergeResults } from './fleet.js';
 import { htmlPage, htmlReport } from './html.js';
 import { sweepChart, sweepMarkdown } from './sweep.js';
-import type { LoadedResult } from './validate-results.js';
+import type { LoadedResult } from './schema/index.js';
 
 /** The formats, as a command declares the outputs it can make. */
 export const FORMATS = ['json', 'html', 'markdown', 'csv', 'gab', 'svg'] as const;

@@ -45,7 +45,11 @@ function tableNotes(t: FleetTable): string[] {
 /** The merged tables, for a terminal. */
 export function renderFleet(f: Fleet, opts: { color: boolean }): string {
   const c = paint(opts.color);
-  const out: string[] = [c.bold(`bpfbench report: ${f.results} result${f.results === 1 ? '' : 's'} from ${f.machines} machine${f.machines === 1 ? '' : 's'}, ${f.tables.length} configuration${f.tables.length === 1 ? '' : 's'}`)];
+  const out: string[] = [
+    c.bold(
+      `bpfbench report: ${f.results} result${f.results === 1 ? '' : 's'} from ${f.machines} machine${f.machines === 1 ? '' : 's'}, ${f.tables.length} configuration${f.tables.length === 1 ? '' : 's'}`,
+    ),
+  ];
   for (const t of f.tables) {
     const names = figureNames(t);
     // Per column, the width of each figure, so the figures line up under their names.
@@ -83,7 +87,14 @@ export function fleetMarkdown(f: Fleet): string {
     lines.push(`| strategy | ${t.columns.map((col) => columnHead(col).map(mdCell).join('<br>')).join(' | ')} |`);
     lines.push(`|---|${t.columns.map(() => '---:').join('|')}|`);
     for (const r of t.rows) {
-      const cells = r.cells.map((cell) => (!cell ? '—' : (cellFailed(cell) ?? cellFigures(t, cell).map((x, k) => (k === 0 ? `${x} ns` : `${x}${k === 2 ? ' C' : ''}`)).join(' · '))));
+      const cells = r.cells.map((cell) =>
+        !cell
+          ? '—'
+          : (cellFailed(cell) ??
+            cellFigures(t, cell)
+              .map((x, k) => (k === 0 ? `${x} ns` : `${x}${k === 2 ? ' C' : ''}`))
+              .join(' · ')),
+      );
       lines.push(`| ${mdCell(r.label)} | ${cells.join(' | ')} |`);
     }
     const notes = tableNotes(t);

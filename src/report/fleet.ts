@@ -1,6 +1,6 @@
 // Many results, one comparison: run, sweep and peers results (from one
 // machine or many), already checked against the JSON contract
-// (validate-results.ts), merged into one table per configuration with a
+// (schema/), merged into one table per configuration with a
 // column per result (its machine: kernel, CPU model, read loop), and a
 // sentence for every pair of configurations that cannot be compared. Pure
 // functions: the CLI reads the files, this decides; fleet-render.ts prints.
@@ -14,7 +14,9 @@
 import { STRATEGIES } from '../strategies/index.js';
 import { configDifferences, configKey, configOrder, configTitle, loopOf, machineKey, machineOf, runConfiguration, type Configuration, type Machine } from './configuration.js';
 import { IMPL_LABEL, peersStrategyLabel } from './peers.js';
-import type { LoadedResult, ResultKind } from './validate-results.js';
+import type { LoadedResult } from './schema/index.js';
+
+type ResultKind = LoadedResult['kind'];
 
 /** One measured strategy of one result, in the form every kind shares. */
 export interface Cell {
@@ -72,7 +74,11 @@ const rank = (names: string[], name: string) => {
   const i = names.indexOf(name);
   return i < 0 ? names.length : i;
 };
-const strategyRank = (name: string) => rank(STRATEGIES.map((s) => s.name), name);
+const strategyRank = (name: string) =>
+  rank(
+    STRATEGIES.map((s) => s.name),
+    name,
+  );
 const implRank = (impl: string) => rank(Object.keys(IMPL_LABEL), impl);
 
 /** `bpfbench (TypeScript), js loop`: a peers row's implementation; bpfbench's own names its loop (rows from before --loop: js). */
@@ -130,21 +136,23 @@ function observations(r: LoadedResult): Observation[] {
     // A failed row (no read timed) has no figure to place.
     if (x.wallNs === null || x.nsPerEntry === null) return [];
     const elem = r.json.results.find((y) => y.impl === x.impl && y.strategy === 'elem' && y.loop === x.loop && y.verified.ok && y.wallNs);
-    return [{
-      config,
-      order: [strategyRank(x.strategy), x.strategy, implRank(x.impl), x.impl, x.loop ?? 'js'],
-      label: `${peersStrategyLabel(x.strategy, c.chunk)} · ${peerRowName(x.impl, x.loop)}`,
-      cell: {
-        nsPerEntry: x.nsPerEntry,
-        lo: perEntry(x.wallNs.min, x.verified.entries),
-        hi: perEntry(x.wallNs.max, x.verified.entries),
-        runs: x.runs,
-        speedup: elem?.wallNs && x.verified.ok ? elem.wallNs.median / x.wallNs.median : null,
-        ratioToC: x.ratioToC,
-        ok: x.verified.ok,
-        expectedToFail: x.verified.expectedToFail,
+    return [
+      {
+        config,
+        order: [strategyRank(x.strategy), x.strategy, implRank(x.impl), x.impl, x.loop ?? 'js'],
+        label: `${peersStrategyLabel(x.strategy, c.chunk)} · ${peerRowName(x.impl, x.loop)}`,
+        cell: {
+          nsPerEntry: x.nsPerEntry,
+          lo: perEntry(x.wallNs.min, x.verified.entries),
+          hi: perEntry(x.wallNs.max, x.verified.entries),
+          runs: x.runs,
+          speedup: elem?.wallNs && x.verified.ok ? elem.wallNs.median / x.wallNs.median : null,
+          ratioToC: x.ratioToC,
+          ok: x.verified.ok,
+          expectedToFail: x.verified.expectedToFail,
+        },
       },
-    }];
+    ];
   });
 }
 

@@ -18,9 +18,9 @@ import { headlineCard, latencyFigure, runsFigure } from './html/run-figures.js';
 import { CSP, SELF_CHECK, STYLE } from './html/style.js';
 import { sweepFigure } from './html/sweep-figure.js';
 import { fleetSection, sourcesSection } from './html/tables.js';
-import { validateResult, type LoadedResult, type ResultFile } from './validate-results.js';
+import { checkResult, REPORT_KINDS, type LoadedResult, type ResultFile } from './schema/index.js';
 
-/** The page for results already checked (validateResult). */
+/** The page for results already checked (checkResult). */
 export function htmlPage(results: LoadedResult[]): string {
   const runs = results.filter((r): r is Run => r.kind === 'run');
   const sweeps = results.filter((r): r is Sweep => r.kind === 'sweep');
@@ -28,9 +28,18 @@ export function htmlPage(results: LoadedResult[]): string {
   const fleet = mergeResults(results);
   const machines = new Set(results.map((r) => machineKey(machineOf(r)))).size;
   const body: string[] = [];
-  const kinds = [['run', runs.length], ['sweep', sweeps.length], ['peers', peers.length]].filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ');
+  const kinds = [
+    ['run', runs.length],
+    ['sweep', sweeps.length],
+    ['peers', peers.length],
+  ]
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   body.push(`<header>\n<h1>Reading eBPF maps from user space</h1>`);
-  body.push(`<p class="lede">How long user space takes to read every entry of a BPF map: per element (GET_NEXT_KEY + LOOKUP_ELEM, 2N+1 system calls) or in batches (BPF_MAP_LOOKUP_BATCH), every read verified, on the real kernel.</p>`);
+  body.push(
+    `<p class="lede">How long user space takes to read every entry of a BPF map: per element (GET_NEXT_KEY + LOOKUP_ELEM, 2N+1 system calls) or in batches (BPF_MAP_LOOKUP_BATCH), every read verified, on the real kernel.</p>`,
+  );
   body.push(`<p class="meta">${esc(plural(results.length, 'result'))} (${esc(kinds)}) from ${esc(plural(machines, 'machine'))}, measured by bpfbench.</p>\n</header>`);
 
   const cards = runs.map(headlineCard).filter((c): c is string => c !== null);
@@ -39,23 +48,34 @@ export function htmlPage(results: LoadedResult[]): string {
   const figs = new Figures();
   if (runs.length) {
     runsFigure(figs, runs, figs.nextId());
-    body.push(`<section id="per-entry"><h2>Time per entry</h2><p>Every strategy reads the same map and is verified against what was written; the time is the wall time of a whole read.</p>\n${figs.take()}</section>`);
+    body.push(
+      `<section id="per-entry"><h2>Time per entry</h2><p>Every strategy reads the same map and is verified against what was written; the time is the wall time of a whole read.</p>\n${figs.take()}</section>`,
+    );
     let latency = false;
     for (const r of runs) latency = latencyFigure(figs, r) || latency;
-    if (latency) body.push(`<section id="latency"><h2>Time per call</h2><p>Each read is many bpf(2) calls; their distribution shows the cost of one crossing and how far the slowest calls stray from it.</p>\n${figs.take()}</section>`);
+    if (latency)
+      body.push(
+        `<section id="latency"><h2>Time per call</h2><p>Each read is many bpf(2) calls; their distribution shows the cost of one crossing and how far the slowest calls stray from it.</p>\n${figs.take()}</section>`,
+      );
   }
   if (sweeps.length) {
     for (const r of sweeps) sweepFigure(figs, r, figs.nextId());
-    body.push(`<section id="sweep"><h2>How large a batch?</h2><p>A batch call pays for one crossing into the kernel and copies up to a chunk of entries; the curves show where a larger chunk stops paying off.</p>\n${figs.take()}</section>`);
+    body.push(
+      `<section id="sweep"><h2>How large a batch?</h2><p>A batch call pays for one crossing into the kernel and copies up to a chunk of entries; the curves show where a larger chunk stops paying off.</p>\n${figs.take()}</section>`,
+    );
   }
   if (peers.length) {
     for (const r of peers) peersFigure(figs, r, figs.nextId());
     sizeFigure(figs, peers, figs.nextId());
-    body.push(`<section id="peers"><h2>Against other implementations</h2><p>The same pinned map read by bpfbench and by C (raw syscalls, the floor), Go (cilium/ebpf) and bpftool, in alternation.</p>\n${figs.take()}</section>`);
+    body.push(
+      `<section id="peers"><h2>Against other implementations</h2><p>The same pinned map read by bpfbench and by C (raw syscalls, the floor), Go (cilium/ebpf) and bpftool, in alternation.</p>\n${figs.take()}</section>`,
+    );
   }
   body.push(`<section id="merged"><h2>All results, by configuration</h2>\n${fleetSection(fleet)}</section>`);
   body.push(`<section id="sources"><h2>Sources</h2><p>Every figure above names its file; these are the files, and where they were measured.</p>\n${sourcesSection(results)}</section>`);
-  body.push(`<footer>Made by ${esc(`${TOOL.name} ${TOOL.version}`)} from ${esc(results.map((r) => r.file).join(', '))}. One self-contained file: no fonts, scripts or images from the network.</footer>`);
+  body.push(
+    `<footer>Made by ${esc(`${TOOL.name} ${TOOL.version}`)} from ${esc(results.map((r) => r.file).join(', '))}. One self-contained file: no fonts, scripts or images from the network.</footer>`,
+  );
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -85,5 +105,5 @@ ${body.join('\n')}
  * contract first (an InvalidInputError names the file and the field).
  */
 export function htmlReport(results: ResultFile[]): string {
-  return htmlPage(results.map((r) => validateResult(r.file, r.json)));
+  return htmlPage(results.map((r) => checkResult(r.file, r.json, REPORT_KINDS)));
 }

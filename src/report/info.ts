@@ -40,6 +40,8 @@ export function renderKernelFacts(f: KernelFacts, opts: { color: boolean } = { c
   const lines = [t.toString()];
   if (f.objectError) lines.push(c.yellow(`the object ${f.object} could not be opened, so its programs are not probed: ${f.objectError}`));
   const off = f.features.filter((r) => r.state !== 'available');
-  lines.push(off.length ? `${f.features.length - off.length} of ${f.features.length} available; not: ${off.map((r) => `${r.id} (${r.state}, ${r.errno})`).join(', ')}` : `all ${f.features.length} available`);
+  lines.push(
+    off.length ? `${f.features.length - off.length} of ${f.features.length} available; not: ${off.map((r) => `${r.id} (${r.state}, ${r.errno})`).join(', ')}` : `all ${f.features.length} available`,
+  );
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import { strategyByName, strategyLabel } from '../strategies/index.js';
 import { paint } from './color.js';
 import type { ToolInfo } from './result.js';
 import { SCHEMA_VERSION } from './result.js';
+import { SCHEMA_IDS } from './schema/ids.js';
 import { fmtInt, fmtNsPerEntry, fmtRatio, injectText, machineText } from './format.js';
 import { compactTable } from './table.js';
 
@@ -50,6 +51,8 @@ export interface PeerCellJson {
 }
 
 export interface PeersResultJson {
+  /** schema/peers.schema.json; absent in results from before it was written. */
+  $schema?: string;
   schemaVersion: number;
   kind: 'peers';
   tool: ToolInfo;
@@ -105,19 +108,30 @@ export interface PeersGateJson {
 
 /** The ratio gate over a result's rows (bpfbench's rows against C's, by round). */
 export function peersGate(results: readonly PeerCellJson[], spec: RatioGateSpec): PeersGateJson {
-  const rows = results.filter((x) => x.impl === 'ts').map((x): PeersGateRowJson => {
-    const c = results.find((y) => y.impl === 'c' && y.strategy === x.strategy);
-    const ref = referenceOf(spec, x.strategy);
-    const base = { impl: x.impl, ...(x.loop ? { loop: x.loop } : {}), strategy: x.strategy };
-    if (ref === undefined) return { ...base, decision: null, why: `no reference ratio for ${x.strategy}` };
-    if (!c?.verified.ok || !c.wallNs) return { ...base, decision: null, why: c ? `C ${x.strategy} failed` : `no C ${x.strategy} row` };
-    if (!x.verified.ok || !x.wallNs) return { ...base, decision: null, why: 'its read failed' };
-    return { ...base, decision: judgeRatio(x.wallNs.samples, c.wallNs.samples, ref, spec.threshold), why: null };
-  });
+  const rows = results
+    .filter((x) => x.impl === 'ts')
+    .map((x): PeersGateRowJson => {
+      const c = results.find((y) => y.impl === 'c' && y.strategy === x.strategy);
+      const ref = referenceOf(spec, x.strategy);
+      const base = { impl: x.impl, ...(x.loop ? { loop: x.loop } : {}), strategy: x.strategy };
+      if (ref === undefined) return { ...base, decision: null, why: `no reference ratio for ${x.strategy}` };
+      if (!c?.verified.ok || !c.wallNs) return { ...base, decision: null, why: c ? `C ${x.strategy} failed` : `no C ${x.strategy} row` };
+      if (!x.verified.ok || !x.wallNs) return { ...base, decision: null, why: 'its read failed' };
+      return { ...base, decision: judgeRatio(x.wallNs.samples, c.wallNs.samples, ref, spec.threshold), why: null };
+    });
   const rounds = Math.max(0, ...results.map((x) => x.runs));
   const v = rows.map((r) => r.decision?.verdict ?? 'regressed');
   const verdict = v.includes('regressed') || rows.length === 0 ? 'regressed' : v.includes('undecided') ? 'undecided' : 'passed';
-  return { reference: spec.reference, threshold: spec.threshold, method: `${BOOTSTRAP_METHOD}, of the median of the rounds' ratios (bpfbench's read / C's read of the same round)`, rounds, maxRounds: spec.maxRounds, stop: v.includes('undecided') ? 'max rounds' : 'decided', rows, verdict };
+  return {
+    reference: spec.reference,
+    threshold: spec.threshold,
+    method: `${BOOTSTRAP_METHOD}, of the median of the rounds' ratios (bpfbench's read / C's read of the same round)`,
+    rounds,
+    maxRounds: spec.maxRounds,
+    stop: v.includes('undecided') ? 'max rounds' : 'decided',
+    rows,
+    verdict,
+  };
 }
 
 const sgnPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
@@ -163,12 +177,23 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
     };
   });
   return {
+    $schema: SCHEMA_IDS.peers,
     schemaVersion: SCHEMA_VERSION,
     kind: 'peers',
     tool,
     createdAt: createdAt.toISOString(),
     context: o.context,
-    config: { entries: o.config.entries, maxEntries: o.config.maxEntries, chunk: o.config.chunk, rounds: o.config.rounds, strategies: [...o.config.strategies], impls: [...o.config.impls], loops: [...o.config.loops], fill: o.config.fill, threads: o.config.threads ?? null },
+    config: {
+      entries: o.config.entries,
+      maxEntries: o.config.maxEntries,
+      chunk: o.config.chunk,
+      rounds: o.config.rounds,
+      strategies: [...o.config.strategies],
+      impls: [...o.config.impls],
+      loops: [...o.config.loops],
+      fill: o.config.fill,
+      threads: o.config.threads ?? null,
+    },
     map: o.map,
     results,
     skipped: o.skipped,
@@ -236,8 +261,21 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
     x.gcCount === null ? '—' : String(x.gcCount),
     String(x.runs),
   ]);
-  const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.gate ? r.gate.rounds : r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}${[machineText(r.context)].filter((x) => x !== null).map((x) => `\n${c.dim(x)}`).join('')}${[injectText(r.context)].filter((x) => x !== null).map((x) => `\n${c.red.bold(x)}`).join('')}`;
-  const table = compactTable(['implementation', 'strategy', 'verified', 'counted\nby', 'time\ncovers', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'], ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
+  const head = `${c.bold(`bpfbench peers: hash u32→u32, ${fmtInt(r.config.entries)} entries, one pinned map, ${r.gate ? r.gate.rounds : r.config.rounds} rounds in alternation`)}\n${c.dim(`${r.context.kernel} · ${r.context.cpuModel} · ${r.context.cpus} CPUs`)}${[
+    machineText(r.context),
+  ]
+    .filter((x) => x !== null)
+    .map((x) => `\n${c.dim(x)}`)
+    .join('')}${[injectText(r.context)]
+    .filter((x) => x !== null)
+    .map((x) => `\n${c.red.bold(x)}`)
+    .join('')}`;
+  const table = compactTable(
+    ['implementation', 'strategy', 'verified', 'counted\nby', 'time\ncovers', 'ns/entry\nmedian', '× C', 'alloc\nB/entry', 'GCs', 'runs'],
+    ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+    rows,
+    c,
+  );
   const selfCell = (x: PeerCellJson) => (x.selfBpfCalls === null ? '—' : x.selfBpfCalls.agrees ? c.green('= ✓') : c.red.bold('≠ ✗'));
   const callRows = r.results.map((x) => [implLabel(x), label(x), callsCell(x.bpfCalls), selfCell(x)]);
   const calls = compactTable(['implementation', 'strategy', 'bpf calls of one read,\ncounted by the kernel', 'own\ncount'], ['left', 'left', 'left', 'left'], callRows, c);
@@ -247,11 +285,25 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   for (const x of r.results) if (x.error || (!x.verified.ok && !x.verified.expectedToFail)) notes.push(c.red.bold(`FAILED ${implLabel(x)} ${x.strategy}: `) + c.red(x.verified.problems.join('; ')));
   for (const s of r.skipped) notes.push(s.broken ? c.red.bold(`FAILED ${s.impl}: `) + c.red(s.why) : c.yellow(`skipped ${s.impl}: ${s.why}`));
   if (r.results.some((x) => x.impl === 'ts')) notes.push(c.dim('ts: bpfbench itself, its read loop native (C, one koffi call per hand-over) or js (one koffi call per syscall).'));
-  notes.push(c.dim('time covers: read, on its own clock; read, marks: between its ready and done marks, on bpfbench\'s clock; process: its whole process, start-up and output included (bpftool). GCs and allocation are per read (Go: MemStats; TypeScript: V8).'));
-  if (r.results.some((x) => x.impl === 'bcc')) notes.push(c.dim("bcc: items() per element; items_lookup_batch() asks each call for what is left of its max_entries-sized buffer, so its chunk is the map's max_entries. Timed: the read into Python objects; verified after."));
+  notes.push(
+    c.dim(
+      "time covers: read, on its own clock; read, marks: between its ready and done marks, on bpfbench's clock; process: its whole process, start-up and output included (bpftool). GCs and allocation are per read (Go: MemStats; TypeScript: V8).",
+    ),
+  );
+  if (r.results.some((x) => x.impl === 'bcc'))
+    notes.push(
+      c.dim(
+        "bcc: items() per element; items_lookup_batch() asks each call for what is left of its max_entries-sized buffer, so its chunk is the map's max_entries. Timed: the read into Python objects; verified after.",
+      ),
+    );
   if (r.results.some((x) => x.strategy === 'own')) notes.push(c.dim('its own: an exec: reader whose command takes no {strategy} reads the map its own way (its bpf calls say how).'));
-  notes.push(c.dim('bpf calls: one untimed audit read per row, the syscall counter filtered to its process; own count: the implementation\'s count of the same read, = ✓ when it equals the kernel\'s.'));
-  if (time) notes.push(c.dim("audit read's time: one untimed read per row with the kernel's tracepoints attached (every row alike): inside = its threads' time in bpf(2), sys_enter to sys_exit; outside = the rest of its wall time: the reader's own work, and each syscall's entry and exit (the same per call for every reader); × C: outside over C's outside, same strategy."));
+  notes.push(c.dim("bpf calls: one untimed audit read per row, the syscall counter filtered to its process; own count: the implementation's count of the same read, = ✓ when it equals the kernel's."));
+  if (time)
+    notes.push(
+      c.dim(
+        "audit read's time: one untimed read per row with the kernel's tracepoints attached (every row alike): inside = its threads' time in bpf(2), sys_enter to sys_exit; outside = the rest of its wall time: the reader's own work, and each syscall's entry and exit (the same per call for every reader); × C: outside over C's outside, same strategy.",
+      ),
+    );
   return [head, table, '', calls, ...(time ? ['', time] : []), ...notes, ...(r.gate ? [renderPeersGate(r.gate, opts.color)] : [])].join('\n');
 }
 
@@ -263,7 +315,20 @@ function auditTimeTable(r: PeersResultJson, label: (x: PeerCellJson) => string, 
   const rows = split.map((x) => {
     const t = x.auditTime!;
     const base = cOf(x.strategy);
-    return [implLabel(x), label(x), fmtNsPerEntry(t.bpfNsPerEntry + t.outsideNsPerEntry), fmtNsPerEntry(t.bpfNsPerEntry), fmtNsPerEntry(t.outsideNsPerEntry), `${((100 * t.outsideNs) / Math.max(1, t.wallNs)).toFixed(1)} %`, base && base.outsideNsPerEntry > 0 ? fmtRatio(t.outsideNsPerEntry / base.outsideNsPerEntry) : '—'];
+    return [
+      implLabel(x),
+      label(x),
+      fmtNsPerEntry(t.bpfNsPerEntry + t.outsideNsPerEntry),
+      fmtNsPerEntry(t.bpfNsPerEntry),
+      fmtNsPerEntry(t.outsideNsPerEntry),
+      `${((100 * t.outsideNs) / Math.max(1, t.wallNs)).toFixed(1)} %`,
+      base && base.outsideNsPerEntry > 0 ? fmtRatio(t.outsideNsPerEntry / base.outsideNsPerEntry) : '—',
+    ];
   });
-  return compactTable(["implementation", 'strategy', "audit read\nns/entry", 'inside\nbpf(2)', 'outside', 'outside\nshare', 'outside\n× C'], ['left', 'left', 'right', 'right', 'right', 'right', 'right'], rows, c);
+  return compactTable(
+    ['implementation', 'strategy', 'audit read\nns/entry', 'inside\nbpf(2)', 'outside', 'outside\nshare', 'outside\n× C'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
+    rows,
+    c,
+  );
 }

@@ -151,7 +151,18 @@ export function renderReproduction(rep: Reproduction, pub: PublishedExperiment, 
     };
     if (r.published) {
       const p = pub.results[r.published];
-      rows.push([name(), 'Go, published', 'unchecked', fmtDuration(r.publishedWallNs!), fmtInt(p.count), dash, fmtNsPerEntry(r.publishedNsPerEntry!), dash, r.publishedAllocatedBytesPerEntry!.toFixed(1), r.publishedGcsPerMiEntries!.toFixed(1)]);
+      rows.push([
+        name(),
+        'Go, published',
+        'unchecked',
+        fmtDuration(r.publishedWallNs!),
+        fmtInt(p.count),
+        dash,
+        fmtNsPerEntry(r.publishedNsPerEntry!),
+        dash,
+        r.publishedAllocatedBytesPerEntry!.toFixed(1),
+        r.publishedGcsPerMiEntries!.toFixed(1),
+      ]);
     }
     const g = rep.go?.rows.find((x) => x.strategy === r.strategy);
     if (g) {

@@ -15,6 +15,7 @@ import type { ReadLoop, Unavailable } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
 import { processWallNs, type WallAccount } from '../harness/wall-time.js';
 import { fmtX } from './format.js';
+import { SCHEMA_IDS } from './schema/ids.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -23,7 +24,7 @@ export interface ToolInfo {
   version: string;
 }
 
-export type VerifiedJson = Omit<Verdict, 'changedUnderneath'> & {
+export type VerifiedJson = Omit<Verdict, 'changedUnderneath' | 'keySum' | 'checksum'> & {
   expectedToFail: boolean;
   /**
    * A map bpfbench did not make: the read saw repeated keys, more entries
@@ -212,6 +213,8 @@ export function disturbedRead(n: Omit<NoiseJson, 'disturbed'>, wallNs: number): 
 }
 
 export interface RunResultJson {
+  /** The schema it follows (schema/run.schema.json in the package); absent in results from before it was written. */
+  $schema?: string;
   schemaVersion: number;
   tool: ToolInfo;
   createdAt: string;
@@ -259,7 +262,7 @@ export interface RunResultJson {
   };
   map: RunOutcome['map'] & { estimatedBytes: number };
   /** null for a map this run did not create (--pin, --map-id). */
-  fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number>; /** Threads that filled at once. */ threads: number } | null;
+  fill: { method: string; wallNs: number; nsPerEntry: number; bpfCalls: Record<string, number> /** Threads that filled at once. */; threads: number } | null;
   results: StrategyResultJson[];
   /**
    * A map bpfbench did not fill (verification 'cross-strategy'): the reads
@@ -345,7 +348,9 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
   if (audit && auditMismatchFails(m)) {
     // On a fixed layout the same read makes the same calls: the kernel's count does not vouch for these.
     v.ok = false;
-    v.problems.push(`${first.phase} made ${bpfTotal} bpf calls (${JSON.stringify(first.bpf)}), not those of the audited read (${audit.read}, ${audit.entries} entries: ${JSON.stringify(audit.kernel.bpf)})`);
+    v.problems.push(
+      `${first.phase} made ${bpfTotal} bpf calls (${JSON.stringify(first.bpf)}), not those of the audited read (${audit.read}, ${audit.entries} entries: ${JSON.stringify(audit.kernel.bpf)})`,
+    );
   }
   const w = m.underWriters;
   if (w?.failed) {
@@ -392,7 +397,9 @@ export function strategyResult(m: StrategyMeasurement, setting?: WritersSetting)
       kernelCountedRead: audit ? audit.phase : null,
       countedBy: 'self',
       read: first.phase,
-      audit: audit ? { read: audit.read, entries: audit.entries, wallNs: audit.wallNs, bpf: audit.bpf, kernel: kernelCount(audit.kernel), agree: audit.agree, callLatency: audit.callLatency?.summary() ?? null } : null,
+      audit: audit
+        ? { read: audit.read, entries: audit.entries, wallNs: audit.wallNs, bpf: audit.bpf, kernel: kernelCount(audit.kernel), agree: audit.agree, callLatency: audit.callLatency?.summary() ?? null }
+        : null,
       matchesAudit: m.matchesAudit,
     },
     kernelTime: kernelTimeOf(audit),
@@ -519,7 +526,8 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
   if (!o.fill) {
     o.measurements.forEach((m, i) => {
       const r = results[i]!;
-      const byChange = !r.verified.ok && !m.strategy.expectedToFail && (m.verdict.changedUnderneath === true || m.aborted !== undefined) && r.syscalls.agree !== false && !(m.underWriters?.failed ?? false);
+      const byChange =
+        !r.verified.ok && !m.strategy.expectedToFail && (m.verdict.changedUnderneath === true || m.aborted !== undefined) && r.syscalls.agree !== false && !(m.underWriters?.failed ?? false);
       r.verified.inconsistentUnderChange = byChange;
       if (byChange) changed.push(r.label);
     });
@@ -534,6 +542,7 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
   for (const m of o.measurements) if (m.note) warnings.push(`${m.label}: ${m.note}`);
   warnings.push(...o.notes);
   return {
+    $schema: SCHEMA_IDS.run,
     schemaVersion: SCHEMA_VERSION,
     tool,
     createdAt: createdAt.toISOString(),
@@ -574,7 +583,11 @@ export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Da
       ...(o.fill ? {} : { inconsistentUnderChange: changed }),
       line:
         failed.length > 0
-          ? summaryLine(results.filter((r) => !r.verified.inconsistentUnderChange), speedup, speedupMean)
+          ? summaryLine(
+              results.filter((r) => !r.verified.inconsistentUnderChange),
+              speedup,
+              speedupMean,
+            )
           : changed.length
             ? `NOT VERIFIED: the map changed while bpfbench read it (${changed.join(', ')} saw it change, see the warning above); no strategy is called wrong`
             : disagree
@@ -605,9 +618,13 @@ export function runWarnings(results: StrategyResultJson[]): string[] {
     const t = r.wallNs;
     if (r.syscalls.agree === false) w.push(`${r.label}: the kernel's syscall count DISAGREES with bpfbench's: the figures are not trustworthy`);
     if (r.chunkGrowths > 0) w.push(`${r.label}: a hash bucket held more than ${r.chunk} entries (ENOSPC): the chunk grew ${r.chunkGrowths}× to ${r.effectiveChunk} (--strict-chunk fails instead)`);
-    if (r.syscalls.matchesAudit === false && r.verified.ok) w.push(`${r.label}: ${r.syscalls.read} made other bpf calls than the audited read (${r.syscalls.audit?.read}): the kernel's count does not vouch for its figures (the map changed, or the chunk grew)`);
+    if (r.syscalls.matchesAudit === false && r.verified.ok)
+      w.push(
+        `${r.label}: ${r.syscalls.read} made other bpf calls than the audited read (${r.syscalls.audit?.read}): the kernel's count does not vouch for its figures (the map changed, or the chunk grew)`,
+      );
     if (r.syscalls.variedBetweenRuns) w.push(`${r.label}: bpf call counts differed between runs (was the map modified during the run?)`);
-    if (r.runs >= 2 && t.sd / t.mean > NOISY_CV) w.push(`${r.label}: runs vary by σ/mean = ${((t.sd / t.mean) * 100).toFixed(0)} % (> ${NOISY_CV * 100} %): the machine is noisy, or the runs are too few`);
+    if (r.runs >= 2 && t.sd / t.mean > NOISY_CV)
+      w.push(`${r.label}: runs vary by σ/mean = ${((t.sd / t.mean) * 100).toFixed(0)} % (> ${NOISY_CV * 100} %): the machine is noisy, or the runs are too few`);
     if (r.runs >= 3) {
       const restMedian = summarize(t.samples.slice(1)).median;
       if (t.samples[0]! > SLOW_FIRST_RUN * restMedian) w.push(`${r.label}: the first run was ${(t.samples[0]! / restMedian).toFixed(1)}× slower than the others (not warm: use --warmup)`);

@@ -115,7 +115,10 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
       out.push(`<line class="reference" x1="${M.left}" x2="${M.left + w}" y1="${y}" y2="${y}" stroke="${color}" stroke-dasharray="6 4"/>`);
     }
     const curve = curves[i]!;
-    if (curve.length > 1) out.push(`<polyline class="fit" fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 3" points="${curve.map(([c, v]) => `${px(c).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`);
+    if (curve.length > 1)
+      out.push(
+        `<polyline class="fit" fill="none" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 3" points="${curve.map(([c, v]) => `${px(c).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`,
+      );
     const pts = sorted(s.points);
     out.push(`<polyline class="series" fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([c, v]) => `${px(c).toFixed(1)},${py(v).toFixed(1)}`).join(' ')}"/>`);
     for (const [c, v] of pts) out.push(`<circle cx="${px(c).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3" fill="${color}"/>`);

@@ -12,6 +12,7 @@ import { chunkWithin, type CostFit, fitChunkCost, predictNsPerEntry } from './fi
 import { entriesLabel, fmtDuration, fmtInt, fmtNsPerEntry } from './format.js';
 import type { ToolInfo } from './result.js';
 import { loopOf, SCHEMA_VERSION } from './result.js';
+import { SCHEMA_IDS } from './schema/ids.js';
 import { sizeLabel, sweepCurves } from './sweep-chart.js';
 import { sweepSvg, type SweepSeries } from './svg.js';
 import { compactTable } from './table.js';
@@ -40,6 +41,8 @@ export interface LatencyPickJson {
 }
 
 export interface SweepResultJson {
+  /** schema/sweep.schema.json; absent in results from before it was written. */
+  $schema?: string;
   schemaVersion: number;
   kind: 'sweep';
   tool: ToolInfo;
@@ -65,8 +68,7 @@ export interface SweepResultOptions {
 }
 
 /** The verified chunk points of one size and strategy. */
-const chunkPoints = (points: readonly SweepPoint[], entries: number, strategy: string) =>
-  points.filter((p) => p.entries === entries && p.strategy === strategy && p.verified && p.chunk !== null);
+const chunkPoints = (points: readonly SweepPoint[], entries: number, strategy: string) => points.filter((p) => p.entries === entries && p.strategy === strategy && p.verified && p.chunk !== null);
 
 /** The chunk a point's calls ran with: the one ENOSPC grew it to, else the one asked. */
 const chunkInUse = (p: SweepPoint) => p.effectiveChunk ?? p.chunk!;
@@ -114,6 +116,7 @@ export function buildSweepResult(o: SweepOutcome, tool: ToolInfo, createdAt = ne
     }
   }
   return {
+    $schema: SCHEMA_IDS.sweep,
     schemaVersion: SCHEMA_VERSION,
     kind: 'sweep',
     tool,
@@ -177,7 +180,12 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
   for (const chunk of r.config.chunks) {
     rows.push([fmtInt(chunk), ...cols.flatMap(({ e, s }) => cells(r.points.find((p) => p.entries === e && p.strategy === s && p.chunk === chunk)))]);
   }
-  const table = compactTable(head, head.map(() => 'right' as const), rows, c);
+  const table = compactTable(
+    head,
+    head.map(() => 'right' as const),
+    rows,
+    c,
+  );
   const best = r.best.map((b) => `${b.strategy} ${entriesLabel(b.entries)}: chunk ${fmtInt(b.chunk)} (${fmtNsPerEntry(b.nsPerEntry)} ns/entry)`).join('; ');
   const title = c.bold(`bpfbench sweep: ${r.config.mapType}, ${sizesLabel(r, ', ')} entries, loop ${loopOf(r)}`);
   const lines = [title, table, c.bold(`fastest chunk: ${best}`)];
@@ -200,7 +208,9 @@ export function sweepMarkdown(r: SweepResultJson): string {
   lines.push('| size | strategy | chunk | effective chunk | ns/entry | p99 call | max call | verified |', '|---|---|---|---|---|---|---|---|');
   const lat = (p: SweepPoint, f: (l: CallLatency) => number) => (p.callLatency ? fmtDuration(f(p.callLatency), 'compact') : '—');
   for (const p of r.points) {
-    lines.push(`| ${entriesLabel(p.entries)} | ${p.strategy} | ${p.chunk ?? '—'} | ${p.effectiveChunk ?? '—'} | ${p.nsPerEntry.toFixed(1)} | ${lat(p, (l) => l.p99)} | ${lat(p, (l) => l.max)} | ${p.verified ? 'ok' : 'FAILED'} |`);
+    lines.push(
+      `| ${entriesLabel(p.entries)} | ${p.strategy} | ${p.chunk ?? '—'} | ${p.effectiveChunk ?? '—'} | ${p.nsPerEntry.toFixed(1)} | ${lat(p, (l) => l.p99)} | ${lat(p, (l) => l.max)} | ${p.verified ? 'ok' : 'FAILED'} |`,
+    );
   }
   lines.push('', ...r.best.map((b) => `- fastest ${b.strategy} at ${entriesLabel(b.entries)}: chunk ${b.chunk} (${b.nsPerEntry.toFixed(1)} ns/entry)`));
   if (r.fits?.length) {

@@ -12,14 +12,40 @@ export interface RenderOptions {
 
 /** Borderless: two spaces between columns, a rule under the head. */
 const COMPACT = {
-  chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
+  chars: {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
+  },
   style: { 'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[] },
 };
 
 /** `gap`: spaces between columns (default 2). */
 export function compactTable(head: string[], aligns: ('left' | 'right')[], rows: string[][], c: ChalkInstance, gap = 2): string {
   const chars = { ...COMPACT.chars, middle: ' '.repeat(gap) };
-  const t = new Table({ ...COMPACT, chars, head: head.map((h) => h.split('\n').map((l) => c.bold(l)).join('\n')), colAligns: aligns });
+  const t = new Table({
+    ...COMPACT,
+    chars,
+    head: head.map((h) =>
+      h
+        .split('\n')
+        .map((l) => c.bold(l))
+        .join('\n'),
+    ),
+    colAligns: aligns,
+  });
   for (const r of rows) t.push(r);
   const lines = t.toString().split('\n');
   // A rule under the head (as many lines as its tallest cell), as wide as the table.
@@ -109,7 +135,9 @@ export function renderWritersTable(r: RunResultJson, opts: RenderOptions): strin
     ];
   });
   const rate = w.rate === 'max' ? 'back to back' : `${fmtInt(w.rate)} ops/s each`;
-  const title = c.bold(`under ${w.n} writer${w.n === 1 ? '' : 's'} (${w.mix.join(',')}, ${rate}), in the kernel: every ${w.volatileEvery}th key and ${fmtInt(w.fresh)} fresh keys volatile, ${fmtInt(w.stableKeys)} stable`);
+  const title = c.bold(
+    `under ${w.n} writer${w.n === 1 ? '' : 's'} (${w.mix.join(',')}, ${rate}), in the kernel: every ${w.volatileEvery}th key and ${fmtInt(w.fresh)} fresh keys volatile, ${fmtInt(w.stableKeys)} stable`,
+  );
   const table = compactTable(
     ['strategy', 'reader\nalone', 'ns/entry\nwriters', '\n×', 'writer\nalone', 'ops/s\nduring', '\n÷', 'stable\ndup', 'keys\nmissed', '\nrestarts', '\naborted', 'stray/\nwrong'],
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
@@ -117,7 +145,7 @@ export function renderWritersTable(r: RunResultJson, opts: RenderOptions): strin
     c,
     1,
   );
-  const note = c.dim('dup/missed/restarts: the worst read under writers (the strategy\'s behaviour, not a failure); stray keys or wrong values fail it');
+  const note = c.dim("dup/missed/restarts: the worst read under writers (the strategy's behaviour, not a failure); stray keys or wrong values fail it");
   return [title, table, note].join('\n');
 }
 
@@ -211,7 +239,14 @@ export function noiseLine(s: RunResultJson['results'][number]): { text: string; 
   const bad = s.noise.map((n, i) => (n.disturbed ? i + 1 : 0)).filter((i) => i > 0);
   const sum = (f: (n: NonNullable<typeof s.noise>[number]) => number) => s.noise!.reduce((a, n) => a + f(n), 0);
   const mig = s.noise.some((n) => n.migrations === null) ? 'migrations not exposed' : `${sum((n) => n.migrations ?? 0)} migrations`;
-  const stopped = s.stoppedBy === 'precision' ? '; stopped: the median within --precision' : s.stoppedBy === 'budget' ? '; stopped: --budget spent before the median reached --precision' : s.stoppedBy === 'max runs' ? '; stopped: the most reads --runs auto takes' : '';
+  const stopped =
+    s.stoppedBy === 'precision'
+      ? '; stopped: the median within --precision'
+      : s.stoppedBy === 'budget'
+        ? '; stopped: --budget spent before the median reached --precision'
+        : s.stoppedBy === 'max runs'
+          ? '; stopped: the most reads --runs auto takes'
+          : '';
   const what = `steal ${fmtDuration(sum((n) => n.stealNs))}, ${sum((n) => n.involuntarySwitches)} involuntary switches, ${mig}`;
   const text = bad.length ? `${s.label}: read${bad.length > 1 ? 's' : ''} ${bad.join(', ')} of ${s.noise.length} disturbed (${what})${stopped}` : `${s.label}: no read disturbed (${what})${stopped}`;
   return { text, disturbed: bad.length > 0 };
@@ -229,7 +264,7 @@ export function renderRunFooter(r: RunResultJson, opts: RenderOptions): string {
       lines.push(c.red.bold(`${s.aborted ? 'ABORTED' : 'FAILED'} ${s.label}: `) + c.red(s.verified.problems.join('; ') + why));
     }
   }
-  if (!r.config.kernelCount) lines.push(c.dim('kernel syscall count off (--no-kernel-count): calls are bpfbench\'s own count'));
+  if (!r.config.kernelCount) lines.push(c.dim("kernel syscall count off (--no-kernel-count): calls are bpfbench's own count"));
   else lines.push(c.dim('✓ = the kernel counted the same bpf calls as bpfbench, command by command'));
   for (const u of r.unavailable ?? []) lines.push(c.yellow(`left out ${u.strategy}: ${u.reason}`));
   for (const s of r.results) {
@@ -263,7 +298,10 @@ export function shardedLines(r: RunResultJson): string[] {
     if (!s.sharded || !s.verified.ok) continue;
     const sp = r.summary.shardedSpeedup?.[s.strategy];
     const single = sp ? r.results.find((b) => b.strategy === sp.over) : undefined;
-    const vs = sp && single ? `${fmtX(sp.x)}×${sp.sd !== null ? ` (mean ${fmtX(sp.mean)} ± ${fmtX(sp.sd)})` : ''} ${sp.x >= 1 ? 'faster' : 'slower'} than ${single.label}` : 'no single-thread read in this run to compare with';
+    const vs =
+      sp && single
+        ? `${fmtX(sp.x)}×${sp.sd !== null ? ` (mean ${fmtX(sp.mean)} ± ${fmtX(sp.sd)})` : ''} ${sp.x >= 1 ? 'faster' : 'slower'} than ${single.label}`
+        : 'no single-thread read in this run to compare with';
     const o = s.sharded.overlap;
     const overlap = o.calls ? `, overlap removed: ${fmtInt(o.entries)} entries in ${fmtInt(o.calls)} call${o.calls === 1 ? '' : 's'}` : ', no overlap';
     const per = s.sharded.perShard.entries.map((n) => fmtInt(n)).join(' + ');

@@ -15,7 +15,7 @@ import type { Strategy, StrategyOptions } from './types.js';
 
 export const batchFixedCursor: Strategy = {
   name: 'batch-fixed-cursor',
-  summary: "the published Go loop: LOOKUP_BATCH from the same cursor max_entries/chunk times (fails verification by design)",
+  summary: 'the published Go loop: LOOKUP_BATCH from the same cursor max_entries/chunk times (fails verification by design)',
   usesChunk: true,
   expectedToFail: true,
   needs: [LOOKUP_BATCH_NEED],

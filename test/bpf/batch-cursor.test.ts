@@ -131,7 +131,10 @@ test('a zero-seed map with chunk = max_entries = entries is read in one LOOKUP_B
 test('on a zero-seed map the cursor makes exactly the calls the kernel walk of its known bucket layout needs', () => {
   const n = 1000;
   const buckets = zeroSeedBuckets(n);
-  assert.equal(buckets.reduce((a, b) => a + b, 0), n);
+  assert.equal(
+    buckets.reduce((a, b) => a + b, 0),
+    n,
+  );
   const map = filledHashMap(n, { flags: MapFlag.ZERO_SEED });
   try {
     for (const chunk of [1000, 512, 256, 100, 64, 16, 7]) {

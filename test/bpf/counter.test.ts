@@ -49,7 +49,10 @@ function kernelCountOf(counter: SyscallCounter, body: () => void): { kernel: Ker
 }
 
 const N = 4000;
-for (const [strategy, chunk] of [[elem, 0], [batch, 256]] as [Strategy, number][]) {
+for (const [strategy, chunk] of [
+  [elem, 0],
+  [batch, 256],
+] as [Strategy, number][]) {
   test(`kernel count == self count for ${strategy.name}`, () =>
     withCounter((counter) => {
       const map = filledHashMap(N);
@@ -70,7 +73,7 @@ for (const [strategy, chunk] of [[elem, 0], [batch, 256]] as [Strategy, number][
     }));
 }
 
-test('the total counts the process\'s other syscalls, from every thread', () =>
+test("the total counts the process's other syscalls, from every thread", () =>
   withCounter(async (counter) => {
     const { kernel } = kernelCountOf(counter, () => {
       for (let i = 0; i < 1000; i++) existsSync('/bpfbench-no-such-file');
@@ -91,7 +94,7 @@ test('the total counts the process\'s other syscalls, from every thread', () =>
     assert.ok(k1.total - k0.total >= 2000, `with a worker: ${k1.total - k0.total}`);
   }));
 
-test('a self count that differs from the kernel\'s is caught', () => {
+test("a self count that differs from the kernel's is caught", () => {
   const kernel = { total: 10, bpfTotal: 3, bpf: { LOOKUP_BATCH: 3 } };
   assert.equal(countsAgree({ LOOKUP_BATCH: 3 }, kernel), true);
   assert.equal(countsAgree({ LOOKUP_BATCH: 2 }, kernel), false);
@@ -118,7 +121,10 @@ function straceCounts(log: string): Record<string, number> {
   return out;
 }
 
-for (const [name, chunk] of [['elem', '0'], ['batch', '128']]) {
+for (const [name, chunk] of [
+  ['elem', '0'],
+  ['batch', '128'],
+]) {
   test(`kernel count == self count == strace's count for ${name}`, (t) => {
     if (!requireTool(t, 'strace', haveStrace ? undefined : 'not installed')) return;
     const dir = mkdtempSync(join(tmpdir(), 'bpfbench-strace-'));
@@ -165,7 +171,7 @@ function lookups(map: { fd: number }, n: number): void {
   }
 }
 
-test('the kernel times bpf(2) by command: LOOKUP_ELEM > 0 and < the loop\'s wall time, every other command 0', (t) =>
+test("the kernel times bpf(2) by command: LOOKUP_ELEM > 0 and < the loop's wall time, every other command 0", (t) =>
   withTimedCounter((counter) => {
     assert.equal(counter.timed, true);
     const n = 20_000;

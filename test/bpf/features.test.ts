@@ -61,7 +61,11 @@ test("every program of the object: the probe says what loading it alone through 
   const lister = BpfObject.open();
   const names = lister.programs().map((p) => p.name);
   lister.close();
-  assert.deepEqual(programs.map((f) => f.id), names.map((n) => `program:${n}`), 'one row per program, in the object\'s order');
+  assert.deepEqual(
+    programs.map((f) => f.id),
+    names.map((n) => `program:${n}`),
+    "one row per program, in the object's order",
+  );
   for (const f of programs) {
     const alone = loadAlone(f.id.slice('program:'.length));
     assert.equal(f.state === 'available' ? 'available' : f.errno, alone, f.id);
@@ -81,7 +85,8 @@ test('LOOKUP_BATCH and LOOKUP_AND_DELETE_BATCH: the probe agrees with a raw bpf(
     assert.deepEqual({ MAP_CREATE: calls.MAP_CREATE, LOOKUP_BATCH: calls.LOOKUP_BATCH }, { MAP_CREATE: 1, LOOKUP_BATCH: 1 }, `type ${type}`);
     assert.equal(batch.state, rawState(rawBatch(type, false)), `LOOKUP_BATCH, type ${type}`);
     assert.equal(probeLookupBatch(type), batch.state === 'available');
-    if (type === MapType.hash || type === MapType.lru_hash) assert.equal(probeCommand(Feature.lookupAndDeleteBatch, type).state, rawState(rawBatch(type, true)), `LOOKUP_AND_DELETE_BATCH, type ${type}`);
+    if (type === MapType.hash || type === MapType.lru_hash)
+      assert.equal(probeCommand(Feature.lookupAndDeleteBatch, type).state, rawState(rawBatch(type, true)), `LOOKUP_AND_DELETE_BATCH, type ${type}`);
   }
   // Cached: asked again, no call.
   const before = snapshotCalls();
@@ -90,7 +95,11 @@ test('LOOKUP_BATCH and LOOKUP_AND_DELETE_BATCH: the probe agrees with a raw bpf(
 });
 
 test('LOOKUP_AND_DELETE_ELEM: the probe agrees with a raw call on an empty map of the same shape (ENOENT: it exists)', () => {
-  for (const [type, k, v] of [[MapType.hash, 4, 4], [MapType.lru_percpu_hash, 8, 12], [MapType.array, 4, 4]] as const) {
+  for (const [type, k, v] of [
+    [MapType.hash, 4, 4],
+    [MapType.lru_percpu_hash, 8, 12],
+    [MapType.array, 4, 4],
+  ] as const) {
     const map = BpfMap.create({ type, keySize: k, valueSize: v, maxEntries: 1, name: 'bpfbench_t' });
     const mem = new NativeBlock(MapElemAttr.SIZE + 16 + 64 * 16);
     let raw: number;
@@ -108,7 +117,9 @@ test('LOOKUP_AND_DELETE_ELEM: the probe agrees with a raw call on an empty map o
 });
 
 test('the lockdown mode: the one securityfs shows, read by a shell in its own mount namespace', () => {
-  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t securityfs securityfs /sys/kernel/security 2>/dev/null; cat /sys/kernel/security/lockdown'], { encoding: 'utf8' });
+  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t securityfs securityfs /sys/kernel/security 2>/dev/null; cat /sys/kernel/security/lockdown'], {
+    encoding: 'utf8',
+  });
   const shown = /\[(\w+)\]/.exec(r.stdout)?.[1] ?? null;
   assert.equal(lockdown().mode, shown, r.stderr);
   if (shown) assert.match(r.stdout, new RegExp(`\\[${shown}\\]`));
@@ -122,7 +133,10 @@ test('a refused program is never hidden by another: the probe of each is its own
   const refused = again.features.filter((f) => f.state !== 'available');
   const available = again.features.filter((f) => f.state === 'available');
   // Whatever this kernel refuses, the rest are still probed and found: the counter's program at least (the tests count with it).
-  assert.ok(available.some((f) => f.id === Feature.counterProgram), JSON.stringify(refused));
+  assert.ok(
+    available.some((f) => f.id === Feature.counterProgram),
+    JSON.stringify(refused),
+  );
 });
 
 test('info --kernel: the table has the release, the lockdown row and one row per probed feature, the errno of each one refused; --json carries the same rows', () => {
@@ -130,7 +144,10 @@ test('info --kernel: the table has the release, the lockdown row and one row per
   assert.equal(j.status, 0, j.stderr);
   const facts = JSON.parse(j.stdout);
   assert.equal(facts.release, spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim());
-  assert.deepEqual(facts.features.map((f: { id: string }) => f.id), kernelFacts().features.map((f) => f.id));
+  assert.deepEqual(
+    facts.features.map((f: { id: string }) => f.id),
+    kernelFacts().features.map((f) => f.id),
+  );
   const t = runCli(['info', '--kernel']);
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, new RegExp(`│ lockdown +│ ${facts.lockdown ?? 'unknown'} `));

@@ -65,7 +65,10 @@ test('a lookup that fails other than ENOENT throws, naming the command', () => {
   map.close();
   const probe = new KeyProbe({ fd, keySize: 4, valueStride: 4 });
   try {
-    assert.throws(() => probe.lookup(), (e: unknown) => e instanceof BpfError && e.cmd === 'LOOKUP_ELEM' && e.code === 'EBADF');
+    assert.throws(
+      () => probe.lookup(),
+      (e: unknown) => e instanceof BpfError && e.cmd === 'LOOKUP_ELEM' && e.code === 'EBADF',
+    );
   } finally {
     probe.free();
   }

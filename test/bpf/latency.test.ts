@@ -4,19 +4,7 @@
 // merge, and the JS call timer's sampling.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  bucketHigh,
-  bucketLow,
-  bucketOf,
-  CallTimer,
-  clockNs,
-  LAT_BUCKETS,
-  LatencyHistogram,
-  mergeLatency,
-  SAMPLE_ALL_FROM,
-  SAMPLE_EVERY,
-  samplingFor,
-} from '../../src/bpf/latency.js';
+import { bucketHigh, bucketLow, bucketOf, CallTimer, clockNs, LAT_BUCKETS, LatencyHistogram, mergeLatency, SAMPLE_ALL_FROM, SAMPLE_EVERY, samplingFor } from '../../src/bpf/latency.js';
 import { NativeRead, nativeLatencyBucket } from '../../src/bpf/native-loop.js';
 import { InvariantError } from '../../src/errors.js';
 import { filledHashMap } from '../helpers.js';
@@ -75,7 +63,12 @@ test('percentiles of a uniform 1..100,000 ns distribution within a bucket (< 0.8
   assert.equal(s.count, 100_000);
   assert.equal(s.max, 100_000);
   assert.equal(s.sampledEvery, 1);
-  for (const [q, got] of [[0.5, s.p50], [0.9, s.p90], [0.99, s.p99], [0.999, s.p999]] as const) {
+  for (const [q, got] of [
+    [0.5, s.p50],
+    [0.9, s.p90],
+    [0.99, s.p99],
+    [0.999, s.p999],
+  ] as const) {
     const want = q * 100_000;
     assert.ok(got >= want && got <= want * (1 + 1 / 128), `p${q * 100}: ${got} for ${want}`);
   }
@@ -149,7 +142,10 @@ test("the native state's histogram is read out exactly, durations past 2^32 ns a
     walk.reset();
     const after = LatencyHistogram.of(walk);
     assert.equal(after.count, 0);
-    assert.equal(after.counts.reduce((x, y) => x + y, 0), 0);
+    assert.equal(
+      after.counts.reduce((x, y) => x + y, 0),
+      0,
+    );
   } finally {
     walk.free();
     map.close();

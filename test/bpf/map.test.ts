@@ -34,7 +34,10 @@ test('a failing call throws BpfError naming the command and errno', () => {
     () => BpfMap.create({ type: MapType.hash, keySize: 0, valueSize: 4, maxEntries: 10 }),
     (e: unknown) => e instanceof BpfError && e.cmd === 'MAP_CREATE' && e.code === 'EINVAL' && /bpf MAP_CREATE failed: EINVAL/.test(e.message),
   );
-  assert.throws(() => BpfMap.openById(0x7fff_fff0), (e: unknown) => e instanceof BpfError && e.cmd === 'MAP_GET_FD_BY_ID' && e.code === 'ENOENT');
+  assert.throws(
+    () => BpfMap.openById(0x7fff_fff0),
+    (e: unknown) => e instanceof BpfError && e.cmd === 'MAP_GET_FD_BY_ID' && e.code === 'ENOENT',
+  );
 });
 
 test('isEmpty asks GET_NEXT_KEY once', () => {

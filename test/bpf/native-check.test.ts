@@ -157,7 +157,11 @@ test('a real map changed after the fill: a wrong value, a stray key, a wrong key
 });
 
 /** Hand-overs built in memory: keys (u32 index + pattern tail) and values, folded by C and added to the reference. */
-function crafted(expect: Expectation, indices: number[], corrupt?: (i: number, key: Uint8Array, value: Uint8Array) => void): { js: Verdict; native: Verdict; firstBad: { index: number; why: string }[] } {
+function crafted(
+  expect: Expectation,
+  indices: number[],
+  corrupt?: (i: number, key: Uint8Array, value: Uint8Array) => void,
+): { js: Verdict; native: Verdict; firstBad: { index: number; why: string }[] } {
   const p = expect.pattern!;
   const { keySize, valueSlot, slots } = p.shape;
   const stride = valueSlot * slots;
@@ -207,7 +211,10 @@ test('crafted hand-overs: a repeated key, a key out of range, a missing key, a w
     assert.match(repeated.js.problems.join('; '), /repeated/);
     assert.deepEqual(repeated.firstBad, [{ index: 17, why: 'repeat' }]);
 
-    const missing = crafted(expect, all.filter((i) => i !== 400));
+    const missing = crafted(
+      expect,
+      all.filter((i) => i !== 400),
+    );
     assertSame(missing.js, missing.native, 'a missing key');
     assert.equal(missing.js.ok, false);
 
@@ -296,7 +303,7 @@ test('one read checked partly in TypeScript and partly in C is counted exactly: 
   for (const b of [keys, values, k2, v2]) b.free();
 });
 
-test('a native check is only offered for entries of the expectation\'s shape, and never with native: false', () => {
+test("a native check is only offered for entries of the expectation's shape, and never with native: false", () => {
   const expect: Expectation = { entries: 10, pattern: new Pattern({ keySize: 8, valueSize: 8, valueSlot: 8, slots: 1 }) };
   const v = new Verifier(expect);
   assert.equal(v.nativeCheck(4, 4), undefined);

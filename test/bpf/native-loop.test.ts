@@ -456,7 +456,7 @@ test('the bounds: more keys than max_steps is a changing map; more calls than ma
   }
 });
 
-test('the kernel counts the native loop\'s calls exactly as it counts them itself', () => {
+test("the kernel counts the native loop's calls exactly as it counts them itself", () => {
   const { counter, close } = startCounter();
   const map = makeMap(SHAPES[2]!);
   try {
@@ -477,7 +477,10 @@ test('the kernel counts the native loop\'s calls exactly as it counts them itsel
         assert.equal(got.end, 'end');
         assert.deepEqual(kernel.bpf, got.calls, `${what}: kernel == self`);
         assert.deepEqual(got.calls, expected, `${what}: == the JS loop`);
-        assert.equal(kernel.bpfTotal, Object.values(got.calls).reduce((a, b) => a + b, 0));
+        assert.equal(
+          kernel.bpfTotal,
+          Object.values(got.calls).reduce((a, b) => a + b, 0),
+        );
       } finally {
         r.free();
       }
@@ -509,7 +512,9 @@ test('a library built from another struct layout is refused', () => {
   const changed = src.replace('#define KEY_MAX 512', '#define KEY_MAX 256');
   assert.notEqual(changed, src);
   writeFileSync(join(dir, 'read-loop.c'), changed);
-  const cc = spawnSync('clang', ['-O2', '-fPIC', '-shared', '-Wall', '-Werror', `-I${join(ROOT, 'native')}`, join(dir, 'read-loop.c'), join(ROOT, 'native/check.c'), '-o', join(dir, 'lib.so')], { encoding: 'utf8' });
+  const cc = spawnSync('clang', ['-O2', '-fPIC', '-shared', '-Wall', '-Werror', `-I${join(ROOT, 'native')}`, join(dir, 'read-loop.c'), join(ROOT, 'native/check.c'), '-o', join(dir, 'lib.so')], {
+    encoding: 'utf8',
+  });
   assert.equal(cc.status, 0, cc.stderr);
   const map = makeMap(SHAPES[1]!);
   try {
@@ -533,7 +538,7 @@ test('a library built from another struct layout is refused', () => {
   }
 });
 
-test('a read fails with the JS loop\'s error: a closed map fd', () => {
+test("a read fails with the JS loop's error: a closed map fd", () => {
   const map = makeMap(SHAPES[1]!);
   const r = NativeRead.elem(map);
   const b = NativeRead.batch(map, 4);
@@ -671,9 +676,21 @@ test('strace sees the same calls, attrs and read sizes from the native loop as f
     assert.ok(js.length >= 2, `${name}: ${js.length} calls traced`);
     assert.match(js[0]!, first, name);
     assert.deepEqual(native, js, name);
-    if (name === 'grow' || name === 'strict') assert.ok(js.some((l) => / = -1 ENOSPC/.test(l)), `${name}: an ENOSPC was traced`);
-    if (name === 'grow') assert.ok(js.some((l) => /count=2, /.test(l)), 'grow: the chunk doubled');
-    if (name === 'iter-50') assert.ok(js.some((l) => /^read\(\d+, ""\.\.\., (\d+)\)/.exec(l)?.[1] !== '80' && l.startsWith('read(')), 'reads shortened by a carried partial record');
+    if (name === 'grow' || name === 'strict')
+      assert.ok(
+        js.some((l) => / = -1 ENOSPC/.test(l)),
+        `${name}: an ENOSPC was traced`,
+      );
+    if (name === 'grow')
+      assert.ok(
+        js.some((l) => /count=2, /.test(l)),
+        'grow: the chunk doubled',
+      );
+    if (name === 'iter-50')
+      assert.ok(
+        js.some((l) => /^read\(\d+, ""\.\.\., (\d+)\)/.exec(l)?.[1] !== '80' && l.startsWith('read(')),
+        'reads shortened by a carried partial record',
+      );
   }
 });
 
@@ -708,7 +725,10 @@ test('the C loop checks the state it is handed: a zero or oversized key, a comma
       assert.equal(step(state.addr), at['const.ST_ERROR'], what);
       assert.equal(state.getU32(at['field.err']!), 22, `${what}: EINVAL`);
       const calls = state.u32.subarray(at['field.calls']! / 4, at['field.calls']! / 4 + 2 * at['const.CMD_SLOTS']!);
-      assert.ok(calls.every((c) => c === 0), `${what}: no call made`);
+      assert.ok(
+        calls.every((c) => c === 0),
+        `${what}: no call made`,
+      );
     }
   } finally {
     state.free();

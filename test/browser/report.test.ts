@@ -23,7 +23,19 @@ const available = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).statu
 /** Chromium missing: each test skips, except under CI=true or BPFBENCH_REQUIRE_ALL=1, where it fails naming it. */
 const needChromium = (t: TestContext) => requireTool(t, 'chromium', available ? undefined : "not installed (make deps installs Debian's chromium)");
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--enable-logging=stderr', '--v=0'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--hide-scrollbars',
+  '--enable-logging=stderr',
+  '--v=0',
+];
 const DARK = '--blink-settings=preferredColorScheme=0';
 const WIDTH = 1100;
 
@@ -117,7 +129,10 @@ test('the page renders in Chromium from disk: no errors, no console output, ever
     assert.equal(check.background, dark ? 'rgb(22, 24, 28)' : 'rgb(255, 255, 255)');
     assert.equal(check.color, dark ? 'rgb(230, 231, 234)' : 'rgb(27, 29, 33)');
     assert.match(check.fontFamily, /^system-ui, /);
-    assert.deepEqual(check.charts.map((c) => c.id), ids.map((c) => c.id));
+    assert.deepEqual(
+      check.charts.map((c) => c.id),
+      ids.map((c) => c.id),
+    );
     for (const c of check.charts) {
       const want = ids.find((x) => x.id === c.id)!;
       assert.ok(c.width >= 600 && c.width <= WIDTH, `${c.id} is ${c.width} px wide`);
@@ -135,14 +150,17 @@ test('the page renders in Chromium from disk: no errors, no console output, ever
   }
 });
 
-test('screenshots, light and dark: the whole page, on the theme\'s background', (t) => {
+test("screenshots, light and dark: the whole page, on the theme's background", (t) => {
   if (!needChromium(t)) return;
   if (!html) {
     html = page();
     writeFileSync(file, html);
   }
   const height = Math.min(pageHeight || selfCheck(file).check.height, 16000);
-  for (const [theme, bg] of [['light', [255, 255, 255]], ['dark', [22, 24, 28]]] as const) {
+  for (const [theme, bg] of [
+    ['light', [255, 255, 255]],
+    ['dark', [22, 24, 28]],
+  ] as const) {
     const out = join(dir, `report-${theme}.png`);
     chromium([`--window-size=${WIDTH},${height}`, `--screenshot=${out}`, ...(theme === 'dark' ? [DARK] : [])], `file://${file}`);
     const p = png(out);
@@ -162,7 +180,11 @@ test('the page `bpfbench peers --html` writes renders from disk: no errors, no c
   const { check, console } = selfCheck(out);
   assert.deepEqual(check.errors, []);
   assert.deepEqual(console, []);
-  assert.deepEqual(check.charts.map((c) => c.id), ['chart-1'], 'one chart: the peers');
+  assert.deepEqual(
+    check.charts.map((c) => c.id),
+    ['chart-1'],
+    'one chart: the peers',
+  );
   const c = check.charts[0]!;
   const [, w, h] = /<svg class="chart" id="chart-1" viewBox="0 0 (\d+) (\d+)"/.exec(readFileSync(out, 'utf8'))!;
   assert.ok(c.width >= 600 && c.width <= WIDTH, `${c.width} px wide`);
@@ -175,8 +197,20 @@ test('the checks fail when they should: a script error and a remote image are ca
   const broken = join(dir, 'broken.html');
   writeFileSync(broken, (html || page()).replace('<main>', '<main><img src="https://example.invalid/x.png" alt=""><script>undefinedFunction();</script>'));
   const { check, console } = selfCheck(broken);
-  assert.ok(check.errors.some((e) => /^blocked https:\/\/example\.invalid\/x\.png/.test(e)), `CSP blocked the fetch: ${JSON.stringify(check.errors)}`);
-  assert.ok(check.errors.some((e) => /undefinedFunction is not defined/.test(e)), JSON.stringify(check.errors));
-  assert.ok(console.some((l) => /undefinedFunction is not defined/.test(l)), console.join('\n'));
-  assert.ok(console.some((l) => /violates the following Content Security Policy/.test(l)), console.join('\n'));
+  assert.ok(
+    check.errors.some((e) => /^blocked https:\/\/example\.invalid\/x\.png/.test(e)),
+    `CSP blocked the fetch: ${JSON.stringify(check.errors)}`,
+  );
+  assert.ok(
+    check.errors.some((e) => /undefinedFunction is not defined/.test(e)),
+    JSON.stringify(check.errors),
+  );
+  assert.ok(
+    console.some((l) => /undefinedFunction is not defined/.test(l)),
+    console.join('\n'),
+  );
+  assert.ok(
+    console.some((l) => /violates the following Content Security Policy/.test(l)),
+    console.join('\n'),
+  );
 });

@@ -13,7 +13,11 @@ test('make test hands node --test only *.test.js files', () => {
   assert.equal(dry.status, 0, dry.stderr);
   const script = /^bash (scripts\/test\.sh)$/m.exec(dry.stdout)?.[1];
   assert.ok(script, `no test script in:\n${dry.stdout}`);
-  const line = readFileSync(join(ROOT, script), 'utf8').split('\n').filter((l) => l.startsWith('node --test')).pop()?.replace(/ \| tee .*$/, '');
+  const line = readFileSync(join(ROOT, script), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('node --test'))
+    .pop()
+    ?.replace(/ \| tee .*$/, '');
   assert.ok(line, `no node --test line in ${script}`);
   // Expand it as the shell would (the $(find …) in it), printing one argument a line.
   const args = spawnSync('sh', ['-c', `printf '%s\\n' ${line.replace(/^.*?node --test/, '')}`], { cwd: ROOT, encoding: 'utf8' });

@@ -124,7 +124,11 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   const r = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--chunk', '512', '--json', out]);
   assert.equal(r.status, 0, r.stderr);
   // Off a terminal: one plain line per phase as it ends, with its time.
-  assert.deepEqual(r.stderr.trimEnd().split('\n').map(phaseOf), ['create map (65,536 entries)', 'fill (prog)', 'elem audit', 'elem run 1', 'elem run 2', 'batch(512) audit', 'batch(512) run 1', 'batch(512) run 2'], r.stderr);
+  assert.deepEqual(
+    r.stderr.trimEnd().split('\n').map(phaseOf),
+    ['create map (65,536 entries)', 'fill (prog)', 'elem audit', 'elem run 1', 'elem run 2', 'batch(512) audit', 'batch(512) run 1', 'batch(512) run 2'],
+    r.stderr,
+  );
   assert.doesNotMatch(r.stdout, ANSI, 'no colour when stdout is not a terminal');
   assert.match(r.stdout, /strategy +verified +wall +ns +bpf calls +alloc +GCs +speedup/);
   assert.match(r.stdout, /^elem +ok .* 2\.00 ✓ /m);
@@ -138,7 +142,16 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   assert.equal(j.tool.name, 'bpfbench');
   for (const k of ['kernel', 'cpuModel', 'cpus', 'memTotalBytes', 'node', 'koffi', 'libbpf']) assert.ok(k in j.context, k);
   assert.deepEqual(
-    { mapType: j.config.mapType, keySize: j.config.keySize, valueSize: j.config.valueSize, entries: j.config.entries, maxEntries: j.config.maxEntries, chunk: j.config.chunk, fill: j.config.fill, runs: j.config.runs },
+    {
+      mapType: j.config.mapType,
+      keySize: j.config.keySize,
+      valueSize: j.config.valueSize,
+      entries: j.config.entries,
+      maxEntries: j.config.maxEntries,
+      chunk: j.config.chunk,
+      fill: j.config.fill,
+      runs: j.config.runs,
+    },
     { mapType: 'hash', keySize: 4, valueSize: 4, entries: 65536, maxEntries: 65536, chunk: 512, fill: 'prog', runs: 2 },
   );
   assert.equal(j.fill.method, 'prog');
@@ -178,7 +191,7 @@ test('run prints the table and summary, writes the JSON result atomically', () =
   for (const x of j.results) assert.ok(Math.abs(j.summary.speedup[x.strategy] - e.wallNs.median / x.wallNs.median) < 1e-9, x.strategy);
 });
 
-test("--json - puts only JSON on stdout and the table on stderr", () => {
+test('--json - puts only JSON on stdout and the table on stderr', () => {
   const r = runCli(['run', ...SMALL, '--strategies', 'batch', '--json', '-']);
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -230,7 +243,8 @@ test('--no-kernel-count leaves the kernel count out and says so; --verbose adds 
 test('--help and --version exit 0', () => {
   const h = runCli(['run', '--help']);
   assert.equal(h.status, 0);
-  for (const flag of ['--entries', '--max-entries', '--chunk', '--strategies', '--fill', '--runs', '--warmup', '--json', '--no-color', '--debug', '--no-kernel-count', '--verbose']) assert.ok(h.stdout.includes(flag), flag);
+  for (const flag of ['--entries', '--max-entries', '--chunk', '--strategies', '--fill', '--runs', '--warmup', '--json', '--no-color', '--debug', '--no-kernel-count', '--verbose'])
+    assert.ok(h.stdout.includes(flag), flag);
   const v = runCli(['--version']);
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^\d+\.\d+\.\d+/);
@@ -323,7 +337,10 @@ test('reproduce --entries 262144: the side-by-side table, the flaw exposed, exit
   assert.match(out, /The published Go experiment, side by side/);
   // The published rows: its totals, and the per-entry figures derived from them.
   const pub = JSON.parse(readFileSync(PUBLISHED_FILE, 'utf8'));
-  for (const [label, p] of [['elem', pub.results.elem], ['batch-fixed-cursor\\(4096\\)', pub.results.batch]] as const) {
+  for (const [label, p] of [
+    ['elem', pub.results.elem],
+    ['batch-fixed-cursor\\(4096\\)', pub.results.batch],
+  ] as const) {
     const perEntry = [fmtNsPerEntry((p.wallS * 1e9) / p.count), (p.allocatedBytes / p.count).toFixed(1), ((p.gcCount / p.count) * 1024 * 1024).toFixed(1)];
     const row = `^${label} +Go, published +unchecked +${fmtDuration(p.wallS * 1e9)} +${fmtInt(p.count)} +— +${perEntry[0]} +— +${perEntry[1]} +${perEntry[2]}$`;
     assert.match(out, new RegExp(row.replace(/\./g, '\\.'), 'm'));
@@ -365,7 +382,8 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
   }
   for (const impl of ['go', 'bpftool']) assert.ok(impls.has(impl) || j.skipped.some((s: Json) => s.impl === impl), `${impl} ran or was skipped with a reason`);
   // Under CI nothing passes by skipping: Go (with cilium/ebpf) and bpftool must have read.
-  if (process.env.CI === 'true' || process.env.BPFBENCH_REQUIRE_ALL === '1') for (const impl of ['go', 'bpftool']) assert.ok(impls.has(impl), `${impl} is required under CI: ${j.skipped.find((s: Json) => s.impl === impl)?.why}`);
+  if (process.env.CI === 'true' || process.env.BPFBENCH_REQUIRE_ALL === '1')
+    for (const impl of ['go', 'bpftool']) assert.ok(impls.has(impl), `${impl} is required under CI: ${j.skipped.find((s: Json) => s.impl === impl)?.why}`);
   // The published loop, in every implementation, re-reads the same first batch of this one map:
   // the same distinct keys, counted once per call (65,536 / 4,096 calls).
   const firstBatchOf = j.results.find((x: Json) => x.impl === 'ts' && x.strategy === 'batch-fixed-cursor').verified.distinct;
@@ -379,7 +397,7 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
       assert.equal(x.verified.ok, true, `${x.impl} ${x.strategy}: ${x.verified.problems.join('; ')}`);
       assert.equal(x.verified.entries, entries);
     }
-    assert.equal(x.impl === 'ts', x.loop !== undefined, 'bpfbench\'s rows name their loop, the others none');
+    assert.equal(x.impl === 'ts', x.loop !== undefined, "bpfbench's rows name their loop, the others none");
     // Every count says who counted it; the table's is the kernel's.
     assert.equal(x.bpfCalls.countedBy, 'kernel', `${x.impl} ${x.strategy}`);
     assert.equal(x.bpfCalls.covers, x.impl === 'bpftool' ? 'process' : 'read');
@@ -392,7 +410,10 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
   }
   const cell = (impl: string, strategy: string) => j.results.find((x: Json) => x.impl === impl && x.strategy === strategy);
   // bpfbench: a row per loop (default native,js), each audited.
-  assert.deepEqual(j.results.filter((x: Json) => x.impl === 'ts' && x.strategy === 'elem').map((x: Json) => x.loop), ['native', 'js']);
+  assert.deepEqual(
+    j.results.filter((x: Json) => x.impl === 'ts' && x.strategy === 'elem').map((x: Json) => x.loop),
+    ['native', 'js'],
+  );
   for (const x of j.results.filter((y: Json) => y.strategy === 'elem' && ['ts', 'c', 'go'].includes(y.impl))) {
     assert.deepEqual(x.bpfCalls.calls, { GET_NEXT_KEY: entries + 1, LOOKUP_ELEM: entries }, `${x.impl} ${x.loop ?? ''} elem, kernel-counted`);
   }
@@ -417,7 +438,11 @@ test('peers: bpfbench, C, Go and bpftool read one pinned map; every result verif
   assert.match(r.stderr, /implementation +strategy +verified/);
   assert.match(r.stderr, /bpf calls of one read,/);
   // Its pin is gone: no peers-<pid> pin of a process that has ended (other runs may hold theirs meanwhile).
-  assert.deepEqual(readdirSync('/sys/fs/bpf/bpfbench').filter((f) => /^peers-\d+$/.test(f) && !existsSync(`/proc/${f.slice('peers-'.length)}`)), [], 'pin removed');
+  assert.deepEqual(
+    readdirSync('/sys/fs/bpf/bpfbench').filter((f) => /^peers-\d+$/.test(f) && !existsSync(`/proc/${f.slice('peers-'.length)}`)),
+    [],
+    'pin removed',
+  );
 });
 
 test('load → info → run --pin → unload: a pinned map outlives the loader and is verified across strategies', () => {
@@ -469,7 +494,13 @@ test('run --map-id reads a map another process created and filled', () => {
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.config.source, `id:${map.info.id}`);
-    assert.deepEqual(j.results.map((x: { verified: { ok: boolean; entries: number } }) => [x.verified.ok, x.verified.entries]), [[true, 30000], [true, 30000]]);
+    assert.deepEqual(
+      j.results.map((x: { verified: { ok: boolean; entries: number } }) => [x.verified.ok, x.verified.entries]),
+      [
+        [true, 30000],
+        [true, 30000],
+      ],
+    );
     assert.deepEqual(j.results[0].syscalls.bpf, { GET_NEXT_KEY: 30001, LOOKUP_ELEM: 30000 });
   } finally {
     map.close();
@@ -500,11 +531,17 @@ test('sweep: a table, the fastest chunk, and json/svg/md files in --out-dir', ()
   assert.equal(j.points.length, 2 * (1 + 2), 'elem + two chunks per size');
   assert.ok(j.points.every((p: { verified: boolean }) => p.verified));
   assert.equal(j.best.length, 2);
-  assert.ok(j.points.some((p: { chunk: number; chunkGrowths: number }) => p.chunk === 1 && p.chunkGrowths > 0), 'chunk 1 grew on ENOSPC');
+  assert.ok(
+    j.points.some((p: { chunk: number; chunkGrowths: number }) => p.chunk === 1 && p.chunkGrowths > 0),
+    'chunk 1 grew on ENOSPC',
+  );
   assert.match(r.stderr, /fastest chunk: batch 16Ki: chunk/);
   const files = readdirSync(dir).sort();
   assert.equal(files.length, 3);
-  assert.deepEqual(files.map((f) => f.replace(/^sweep-.*\./, '')), ['json', 'md', 'svg']);
+  assert.deepEqual(
+    files.map((f) => f.replace(/^sweep-.*\./, '')),
+    ['json', 'md', 'svg'],
+  );
   assert.match(readFileSync(join(dir, files[2]!), 'utf8'), /<polyline class="series"/);
   assert.equal(runCli(['sweep', '--strategies', 'elem']).status, 2);
 });
@@ -529,7 +566,13 @@ test('run --pin: --warmup auto goes by the pinned map (100,000 entries: one warm
       assert.equal(x.warmupRuns, 1, x.label);
       assert.equal(x.syscalls.kernelCountedRead, 'warmup 1/1', `${x.label}: the warmup read is the audited one`);
     }
-    assert.deepEqual(r.stderr.split('\n').filter((l) => PHASE_LINE.test(l)).map(phaseOf), ['elem warmup 1/1', 'elem run 1', 'batch(4096) warmup 1/1', 'batch(4096) run 1']);
+    assert.deepEqual(
+      r.stderr
+        .split('\n')
+        .filter((l) => PHASE_LINE.test(l))
+        .map(phaseOf),
+      ['elem warmup 1/1', 'elem run 1', 'batch(4096) warmup 1/1', 'batch(4096) run 1'],
+    );
     // --map-id: the same map, the same decision.
     const info = JSON.parse(runCli(['info', '--pin', m.pin, '--json']).stdout);
     const byId = runCli(['run', '--map-id', String(info.id), '--runs', '1', '--strategies', 'batch', '--json', '-']);
@@ -610,7 +653,10 @@ function mapExists(id: number): boolean {
   }
 }
 
-for (const [signal, code, word] of [['SIGINT', 130, 'interrupted'], ['SIGTERM', 143, 'terminated']] as const) {
+for (const [signal, code, word] of [
+  ['SIGINT', 130, 'interrupted'],
+  ['SIGTERM', 143, 'terminated'],
+] as const) {
   test(`${signal} during a read stops the run at once: one line naming the phase, exit ${code}, the map it made gone`, async () => {
     // 1Mi entries, elem: each read takes seconds; the signal comes during the first (the audit: --warmup 0).
     const cli = startCli(['run', '--entries', '1Mi', '--strategies', 'elem', '--runs', '3', '--warmup', '0']);
@@ -742,7 +788,10 @@ test('peers --gate: rounds until decided or the cap, the decision in the JSON, t
   }
   // The exit code is the verdict's; a stop before the cap means every row was decided.
   assert.equal(r.status, { passed: 0, regressed: 3, undecided: 4 }[g.verdict as string], r.stderr);
-  assert.equal(g.stop === 'decided', g.rows.every((x: { decision: { verdict: string } }) => x.decision.verdict !== 'undecided'));
+  assert.equal(
+    g.stop === 'decided',
+    g.rows.every((x: { decision: { verdict: string } }) => x.decision.verdict !== 'undecided'),
+  );
   assert.match(r.stdout, /^gate: (passed|regressed|undecided) after \d+ rounds/m);
   for (const [args, said] of [
     [['--gate', join(dir, 'none.json')], /--gate .*none\.json: neither a ratio \(e\.g\. 1\.0\) nor a readable peers result/],

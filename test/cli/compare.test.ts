@@ -148,7 +148,10 @@ test('results of another read loop are not comparable (x loop, exit 1); a baseli
   const sj = JSON.parse(readFileSync(js, 'utf8'));
   for (const x of sj.results) x.wallNs.samples = x.wallNs.samples.map(() => x.wallNs.median);
   writeFileSync(js, JSON.stringify(sj));
-  for (const [a, b] of [[base, js], [js, base]]) {
+  for (const [a, b] of [
+    [base, js],
+    [js, base],
+  ]) {
     const c = runCli(['compare', a, b]);
     assert.equal(c.status, 1, c.stdout + c.stderr);
     assert.match(c.stdout, /^x +0 +loop +(native +js|js +native)$/m);
@@ -207,20 +210,20 @@ test('broken inputs exit 2 with one line naming the file and the field, never an
   const nullWall = doctored('null-wall', (j) => {
     j.results[0].wallNs = null;
   });
-  refused(base, nullWall, `bpfbench: ${nullWall}: results[0].wallNs must be an object with 'mean', 'sd', 'median', 'samples', not null`);
-  refused(nullWall, base, `bpfbench: ${nullWall}: results[0].wallNs must be an object with 'mean', 'sd', 'median', 'samples', not null`);
+  refused(base, nullWall, `bpfbench: ${nullWall}: results[0].wallNs must be an object with 'mean', 'sd', 'median', 'min', 'max', …, not null`);
+  refused(nullWall, base, `bpfbench: ${nullWall}: results[0].wallNs must be an object with 'mean', 'sd', 'median', 'min', 'max', …, not null`);
   const nullSamples = doctored('null-samples', (j) => {
     j.results[1].wallNs.samples = null;
   });
-  refused(base, nullSamples, `bpfbench: ${nullSamples}: results[1].wallNs.samples must be an array of positive numbers, not null`);
+  refused(base, nullSamples, `bpfbench: ${nullSamples}: results[1].wallNs.samples must be an array, not null`);
   const empty = doctored('empty', (j) => {
     j.results = [];
   });
-  refused(empty, empty, `bpfbench: ${empty}: results is empty: nothing was read, nothing to compare`);
+  refused(empty, empty, `bpfbench: ${empty}: results is empty`);
   const missing = doctored('missing', (j) => {
     delete j.results[1].verified;
   });
-  refused(base, missing, `bpfbench: ${missing}: results[1].verified is missing (it must be an object with 'ok', 'expectedToFail', 'entries', 'problems')`);
+  refused(base, missing, `bpfbench: ${missing}: results[1].verified is missing (it must be an object with 'ok', 'expectedToFail', 'entries', 'distinct', 'expectedEntries', …)`);
   const wrongType = doctored('wrong-type', (j) => {
     j.config.mapFlags = '0x40';
   });
@@ -231,7 +234,7 @@ test('broken inputs exit 2 with one line naming the file and the field, never an
   refused(base, v2, `bpfbench: ${v2}: schemaVersion 2 is from a newer bpfbench (this one reads schemaVersion 1): upgrade bpfbench`);
   const notJson = join(dir, 'not-json.json');
   writeFileSync(notJson, '{"schemaVersion": 1, "results": [');
-  refused(base, notJson, new RegExp(`^bpfbench: cannot read ${notJson}: .*JSON`));
+  refused(base, notJson, new RegExp(`^bpfbench: ${notJson}: not JSON \\(`));
   const absent = join(dir, 'absent.json');
   refused(absent, base, new RegExp(`^bpfbench: cannot read ${absent}: ENOENT`));
   refused(base, dir, new RegExp(`^bpfbench: cannot read ${dir}: EISDIR`));
@@ -301,7 +304,7 @@ test('run --baseline NAME compares as compare does: 0 against itself, 3 against 
   assert.equal(runCli([...args, '--baseline', 'missing'], env).status, 1);
 });
 
-test('peers results compare on the ratio to the C floor and on the kernel\'s counts, row by row (implementation, loop, strategy)', () => {
+test("peers results compare on the ratio to the C floor and on the kernel's counts, row by row (implementation, loop, strategy)", () => {
   const pdir = mkdtempSync(join(tmpdir(), 'bpfbench-peers-'));
   const p = join(pdir, 'peers.json');
   const r = runCli(['peers', '--entries', '16384', '--rounds', '1', '--impls', 'ts,c', '--loops', 'js', '--json', p]);

@@ -18,7 +18,7 @@ const canUnshare = (): string | undefined => {
 };
 const inPidNamespace = ['unshare', '--pid', '--fork', '--mount-proc'];
 
-test('inside a pid namespace (unshare --pid --fork --mount-proc): the kernel counts what bpfbench counts, command by command, by the namespace\'s pid', (t) => {
+test("inside a pid namespace (unshare --pid --fork --mount-proc): the kernel counts what bpfbench counts, command by command, by the namespace's pid", (t) => {
   if (!requireTool(t, 'unshare --pid', canUnshare())) return;
   const r = runCli(['run', '--entries', '64Ki', '--runs', '1', '--json', '-'], {}, inPidNamespace);
   assert.equal(r.status, 0, r.stderr);
@@ -44,7 +44,10 @@ test('the host-pid fallback (forced: a kernel without bpf_get_ns_current_pid_tgi
   if (!requireTool(t, 'unshare --pid', canUnshare())) return;
   const r = runCli(['run', '--entries', '4096', '--runs', '1', '--strategies', 'elem'], env, inPidNamespace);
   assert.equal(r.status, 1, r.stderr);
-  const lines = r.stderr.trim().split('\n').filter((l) => !/^bpfbench: (create map|fill|elem|\w+ run)/.test(l));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !/^bpfbench: (create map|fill|elem|\w+ run)/.test(l));
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0]!, /^bpfbench: the kernel count cannot tell this process apart: .*bpf_get_ns_current_pid_tgid.* \(use --no-kernel-count\)$/);
 });

@@ -15,7 +15,11 @@ for (const [what, args, line] of [
   ['--json and --export-csv both to stdout', ['--json', '-', '--export-csv', '-'], /^bpfbench: --json and --export-csv cannot both go to stdout \('-'\): name a file for all but one$/],
   ['--json, --html and --export-gab to stdout', ['--json', '-', '--html', '-', '--export-gab', '-'], /^bpfbench: --json, --html and --export-gab cannot both go to stdout/],
   ['a path under a file', ['--json', '/etc/passwd/x.json'], /^bpfbench: --json \/etc\/passwd\/x\.json: \/etc\/passwd is not a directory$/],
-  ['a directory under a file', ['--json', '/etc/passwd/sub/x.json'], /^bpfbench: --json \/etc\/passwd\/sub\/x\.json: cannot create its directory \/etc\/passwd\/sub: \/etc\/passwd is not a directory$/],
+  [
+    'a directory under a file',
+    ['--json', '/etc/passwd/sub/x.json'],
+    /^bpfbench: --json \/etc\/passwd\/sub\/x\.json: cannot create its directory \/etc\/passwd\/sub: \/etc\/passwd is not a directory$/,
+  ],
   ['a directory as the file', ['--export-csv', '/tmp'], /^bpfbench: --export-csv \/tmp: is a directory$/],
 ] as const) {
   test(`run: ${what} is one line and exit 2, before any map`, () => {

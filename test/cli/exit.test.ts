@@ -19,7 +19,10 @@ test('InvalidInputError and UsageError(invalid) exit 2; UsageError (cannot-run) 
 
 test('a BpfError exits 1 with the privilege and memory hints, no internal-error line', () => {
   assert.deepEqual(errorExit(new BpfError('MAP_CREATE', Errno.EPERM)), { code: EXIT_FAILURE, lines: [`bpfbench: bpf MAP_CREATE failed: EPERM: ${PRIVILEGE_HINT}`] });
-  assert.deepEqual(errorExit(new BpfError('MAP_CREATE', Errno.ENOMEM)), { code: EXIT_FAILURE, lines: ['bpfbench: bpf MAP_CREATE failed: ENOMEM: the kernel could not allocate the map; use fewer --entries'] });
+  assert.deepEqual(errorExit(new BpfError('MAP_CREATE', Errno.ENOMEM)), {
+    code: EXIT_FAILURE,
+    lines: ['bpfbench: bpf MAP_CREATE failed: ENOMEM: the kernel could not allocate the map; use fewer --entries'],
+  });
   assert.deepEqual(errorExit(new BpfError('OBJ_GET', Errno.ENOENT, '/x')), { code: EXIT_FAILURE, lines: ['bpfbench: bpf OBJ_GET failed: ENOENT (/x)'] });
 });
 

@@ -10,10 +10,15 @@ import { filledHashMap } from '../helpers.js';
 function captured(): { io: Io; out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  const stream = (append: (s: string) => void) => ({ isTTY: false, columns: 80, write: (s: string) => {
-      append(s);
-      return true;
-    } }) as unknown as NodeJS.WriteStream;
+  const stream = (append: (s: string) => void) =>
+    ({
+      isTTY: false,
+      columns: 80,
+      write: (s: string) => {
+        append(s);
+        return true;
+      },
+    }) as unknown as NodeJS.WriteStream;
   return {
     io: { stdout: stream((s) => (out += s)), stderr: stream((s) => (err += s)), env: { NO_COLOR: '1' } },
     out: () => out,
@@ -30,7 +35,7 @@ test('info without a map: exit 2, one line on the injected stderr', async () => 
   assert.equal(c.out(), '');
 });
 
-test("info --json writes the JSON through the injected stdout", async () => {
+test('info --json writes the JSON through the injected stdout', async () => {
   const map = filledHashMap(1000);
   try {
     const c = captured();
@@ -43,7 +48,7 @@ test("info --json writes the JSON through the injected stdout", async () => {
   }
 });
 
-test('--debug is the parsed option: the stack with it, one line without, and not when it is another flag\'s value', async () => {
+test("--debug is the parsed option: the stack with it, one line without, and not when it is another flag's value", async () => {
   const missing = '/nonexistent/bpfbench-result.json';
   const plain = captured();
   assert.equal(await main(bpfbench('compare', missing, missing), plain.io), 2);

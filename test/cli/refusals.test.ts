@@ -12,7 +12,7 @@ import { runCli } from '../helpers.js';
 
 const REFUSED_ITER = /^bpfbench: iter: this kernel refuses iter\/bpf_map_elem programs \(EPERM\)$/;
 const REFUSED_BATCH = /^bpfbench: batch: this kernel refuses BPF_MAP_LOOKUP_BATCH \(EPERM\)$/;
-const pins = () => (readdirSync(PIN_DIR, { withFileTypes: true }).length);
+const pins = () => readdirSync(PIN_DIR, { withFileTypes: true }).length;
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
 test('a refused iterator (forced): run --strategies iter is one line naming it, exit 1, nothing made; a default list leaves it out once and verifies the rest', () => {
@@ -38,7 +38,10 @@ test('a refused LOOKUP_BATCH (forced): --strategies batch is one line; the defau
   const def = runCli(['run', '--entries', '4096', '--runs', '1', '--json', '-'], env);
   assert.equal(def.status, 0, def.stderr);
   const j = JSON.parse(def.stdout);
-  assert.deepEqual(j.results.map((s: { strategy: string; verified: { ok: boolean; entries: number } }) => [s.strategy, s.verified.ok, s.verified.entries]), [['elem', true, 4096]]);
+  assert.deepEqual(
+    j.results.map((s: { strategy: string; verified: { ok: boolean; entries: number } }) => [s.strategy, s.verified.ok, s.verified.entries]),
+    [['elem', true, 4096]],
+  );
   assert.deepEqual(j.unavailable, [{ strategy: 'batch', reason: 'this kernel refuses BPF_MAP_LOOKUP_BATCH (EPERM)' }]);
   assert.equal(def.stderr.split('\n').filter((l) => l.includes('left out batch')).length, 1, def.stderr);
   // --fill auto could not use UPDATE_BATCH's probe here either way: the default shape fills in the kernel.
@@ -57,8 +60,14 @@ test('a refused LOOKUP_BATCH (forced): --strategies batch is one line; the defau
   const rep = runCli(['reproduce', '--entries', '4096', '--runs', '1', '--json', '-'], env);
   assert.equal(rep.status, 0, rep.stderr);
   const rj = JSON.parse(rep.stdout);
-  assert.deepEqual(rj.results.map((s: { strategy: string }) => s.strategy), ['elem']);
-  assert.deepEqual(rj.unavailable.map((u: { strategy: string }) => u.strategy), ['batch', 'batch-fixed-cursor']);
+  assert.deepEqual(
+    rj.results.map((s: { strategy: string }) => s.strategy),
+    ['elem'],
+  );
+  assert.deepEqual(
+    rj.unavailable.map((u: { strategy: string }) => u.strategy),
+    ['batch', 'batch-fixed-cursor'],
+  );
   assert.equal(pins(), before, 'no pin left');
 });
 

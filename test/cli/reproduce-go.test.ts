@@ -25,7 +25,10 @@ test('reproduce --impls ts,go: published | Go here | bpfbench, each with the dis
   const rep = (JSON.parse(r.stdout) as { reproduction: Reproduction }).reproduction;
   const go = rep.go!;
   assert.match(go.library, /cilium\/ebpf/);
-  assert.deepEqual(go.rows.map((x) => x.strategy), ['elem', 'batch', 'batch-fixed-cursor']);
+  assert.deepEqual(
+    go.rows.map((x) => x.strategy),
+    ['elem', 'batch', 'batch-fixed-cursor'],
+  );
   const by = (s: string) => go.rows.find((x) => x.strategy === s)!;
   for (const s of ['elem', 'batch']) {
     assert.equal(by(s).error, null);
@@ -37,7 +40,7 @@ test('reproduce --impls ts,go: published | Go here | bpfbench, each with the dis
   const flawed = by('batch-fixed-cursor');
   assert.equal(flawed.verified, false);
   const ours = rep.rows.find((x) => x.strategy === 'batch-fixed-cursor')!;
-  assert.equal(flawed.distinct, ours.distinct, 'one map, the same first buckets: Go\'s published loop sees the keys bpfbench\'s does');
+  assert.equal(flawed.distinct, ours.distinct, "one map, the same first buckets: Go's published loop sees the keys bpfbench's does");
   assert.ok(flawed.distinct < N);
   assert.equal(flawed.counted, ours.counted);
   assert.ok(rep.speedup.goCorrect! > 1 && rep.speedup.goFlawedLoop! > 1);

@@ -93,7 +93,26 @@ test('sweep of a sparse LRU map with a latency budget: p99/max call per point, t
 test('sweep --strategies batch,batch-sharded --threads 1,2: a series per thread count, each point verified; --threads without a sharded strategy is one line, exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfbench-sweep-threads-'));
   try {
-    const r = runCli(['sweep', '--entries', '16Ki', '--chunks', '64,1024', '--strategies', 'batch,batch-sharded', '--threads', '1,2', '--runs', '1', '--warmup', '0', '--no-elem', '--out-dir', dir, '--json', '-']);
+    const r = runCli([
+      'sweep',
+      '--entries',
+      '16Ki',
+      '--chunks',
+      '64,1024',
+      '--strategies',
+      'batch,batch-sharded',
+      '--threads',
+      '1,2',
+      '--runs',
+      '1',
+      '--warmup',
+      '0',
+      '--no-elem',
+      '--out-dir',
+      dir,
+      '--json',
+      '-',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.config.strategies, ['batch', 'batch-sharded×1', 'batch-sharded×2']);

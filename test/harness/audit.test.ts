@@ -208,7 +208,7 @@ test('a prefix audit on a map larger than the bound: elem counts exactly 2 calls
   }
 });
 
-test('a map that changes after the audit: the timed read\'s counts are not the audit\'s, and say so', () => {
+test("a map that changes after the audit: the timed read's counts are not the audit's, and say so", () => {
   const n = 30_000;
   const b = bench(n);
   try {

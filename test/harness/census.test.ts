@@ -13,7 +13,7 @@ import { runCli } from '../helpers.js';
 
 const N = 65_536;
 
-test('run --pin under another process\'s deletes and inserts: inconsistent under change, NOT VERIFIED, no strategy FAILED', async () => {
+test("run --pin under another process's deletes and inserts: inconsistent under change, NOT VERIFIED, no strategy FAILED", async () => {
   const pin = `/sys/fs/bpf/bpfbench/test-churn-${process.pid}`;
   const l = runCli(['load', '--entries', String(N), '--pin', pin]);
   assert.equal(l.status, 0, l.stderr);
@@ -25,7 +25,9 @@ test('run --pin under another process\'s deletes and inserts: inconsistent under
     });
     // Run while the writer writes: spawnSync would block this process, not the writer (its own process).
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const c = spawn(join(ROOT, 'bin/bpfbench'), ['run', '--pin', pin, '--strategies', 'elem,batch', '--runs', '3', '--warmup', '0', '--no-color', '--json', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(join(ROOT, 'bin/bpfbench'), ['run', '--pin', pin, '--strategies', 'elem,batch', '--runs', '3', '--warmup', '0', '--no-color', '--json', '-'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -39,7 +41,10 @@ test('run --pin under another process\'s deletes and inserts: inconsistent under
     // Whatever each read saw of the change, no strategy is blamed and the run is not verified.
     assert.deepEqual(j.summary.failed, [], `no strategy is blamed: ${all}`);
     for (const x of j.results) assert.ok(x.verified.ok || x.verified.inconsistentUnderChange, `${x.label}: ok, or inconsistent under change: ${all}`);
-    assert.deepEqual(j.summary.inconsistentUnderChange, changed.map((x: { label: string }) => x.label));
+    assert.deepEqual(
+      j.summary.inconsistentUnderChange,
+      changed.map((x: { label: string }) => x.label),
+    );
     assert.equal(j.summary.ok, false, all);
     assert.equal(r.status, 1, 'not verified: exit 1');
     assert.doesNotMatch(r.stderr, /FAILED/);

@@ -84,7 +84,10 @@ function withReadersBroken<T>(use: () => T): T {
   }
 }
 
-for (const [type, keySize, valueSize] of [['lru_hash', 4, 4], ['lru_percpu_hash', 8, 12]] as [MapTypeName, number, number][]) {
+for (const [type, keySize, valueSize] of [
+  ['lru_hash', 4, 4],
+  ['lru_percpu_hash', 8, 12],
+] as [MapTypeName, number, number][]) {
   test(`${type} ${keySize}/${valueSize} filled beyond capacity: the census holds exactly the keys a GET_NEXT_KEY walk finds, by N LOOKUP_ELEM alone`, () => {
     const maxEntries = 2000;
     const written = 6000;
@@ -151,10 +154,7 @@ test('a batch cursor that loses entries on an LRU map fails verification instead
     restored = true;
   };
   const n = 3000;
-  const bench = openBenchMap(
-    { mapType: 'lru_hash', keySize: 4, valueSize: 4, entries: n, maxEntries: n, fill: 'batch', mapFlags: 0, kernelCount: false },
-    silentProgress,
-  );
+  const bench = openBenchMap({ mapType: 'lru_hash', keySize: 4, valueSize: 4, entries: n, maxEntries: n, fill: 'batch', mapFlags: 0, kernelCount: false }, silentProgress);
   try {
     const held = walkIndices(bench.map, bench.expect!.pattern!);
     assert.equal(expectedCount(bench.expect!), held.size, 'the expectation counts every key the map holds');

@@ -68,7 +68,10 @@ test('a map the kernel refuses fails the load with one line naming the errno', (
   const obj = BpfObject.open();
   try {
     obj.configureMap(MAP_NAME, { maxEntries: 1000, flags: 1 << 30 });
-    assert.throws(() => obj.load(), (e: unknown) => e instanceof ObjectLoadError && e.code === 'EINVAL' && !e.message.includes('\n'));
+    assert.throws(
+      () => obj.load(),
+      (e: unknown) => e instanceof ObjectLoadError && e.code === 'EINVAL' && !e.message.includes('\n'),
+    );
   } finally {
     obj.close();
   }
@@ -91,7 +94,7 @@ function fillObject(maxEntries: number): BpfObject {
 /** 128Ki keys a call (short enough to stop the fill on a signal within 0.5 s). */
 const KEYS_PER_CALL = 1 << 17;
 
-test('--fill prog on 2 threads writes exactly keys 0..N-1, and counts each thread\'s own calls', () => {
+test("--fill prog on 2 threads writes exactly keys 0..N-1, and counts each thread's own calls", () => {
   const n = 3_000_001;
   // Two contiguous halves, each written in calls of 128Ki keys: 12 + 12 calls
   // (where one thread would make ceil(n / 128Ki) = 23).
@@ -107,7 +110,7 @@ test('--fill prog on 2 threads writes exactly keys 0..N-1, and counts each threa
     assert.equal(r.threads, 2);
     assert.deepEqual(r.callsByThread, callsPerThread);
     assert.deepEqual(r.bpfCalls, { PROG_TEST_RUN: callsPerThread[0]! + callsPerThread[1]! });
-    assert.deepEqual(callsSince(before), r.bpfCalls, 'the workers\' calls join the process\'s count');
+    assert.deepEqual(callsSince(before), r.bpfCalls, "the workers' calls join the process's count");
     assert.ok(updates.length >= 2 && updates.every((d, i) => i === 0 || d >= updates[i - 1]!), `progress ${updates.join(', ')}`);
     assert.equal(updates[updates.length - 1], n);
 
@@ -123,7 +126,7 @@ test('--fill prog on 2 threads writes exactly keys 0..N-1, and counts each threa
   }
 });
 
-test('a map update failing in a worker\'s stream fails the fill with its errno and text', () => {
+test("a map update failing in a worker's stream fails the fill with its errno and text", () => {
   const n = 2_100_000;
   const half = n / 2;
   // Keys of the first half are in the map already (rewriting them takes no

@@ -68,7 +68,11 @@ test('every strategy in both loops: a sane histogram per measured read, of exact
           const json = strategyResult(m).callLatency!;
           assert.equal(json.sampledEvery, every);
           if (!strategy.needsIterProgram && !(loop === 'js' && every > 1 && strategy.usesChunk && m.samples.some((s) => s.chunkGrowths > 0))) {
-            assert.equal(json.count, m.samples.reduce((a, s) => a + Math.ceil(sum(s.bpf) / every), 0), `${what}: timed calls from the syscall count`);
+            assert.equal(
+              json.count,
+              m.samples.reduce((a, s) => a + Math.ceil(sum(s.bpf) / every), 0),
+              `${what}: timed calls from the syscall count`,
+            );
           }
           assert.ok(json.max <= Math.max(...m.samples.map((s) => s.wallNs)), `${what}: the longest call ${json.max} ns within its read`);
           assert.ok(json.mean! * json.count <= m.samples.reduce((a, s) => a + s.wallNs, 0), `${what}: timed calls within the reads' wall time`);

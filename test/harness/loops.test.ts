@@ -172,16 +172,28 @@ test('the iterator where this kernel refuses it: one line naming it, before any 
   const asDefault = { ...runConfig(undefined, { strategies: [elem, iter] }) };
   if (ITER) {
     const o = runBenchmark(asNamed, { progress: silentProgress });
-    assert.deepEqual(o.measurements.map((m) => [m.strategy.name, m.verdict.ok]), [['elem', true], ['iter', true]]);
+    assert.deepEqual(
+      o.measurements.map((m) => [m.strategy.name, m.verdict.ok]),
+      [
+        ['elem', true],
+        ['iter', true],
+      ],
+    );
     assert.deepEqual(o.unavailable, []);
     return;
   }
   const phases: string[] = [];
   const progress: Progress = { ...silentProgress, start: (phase) => void phases.push(phase) };
-  assert.throws(() => runBenchmark(asNamed, { progress }), (e: Error) => e instanceof UsageError && ITER_REFUSAL.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => runBenchmark(asNamed, { progress }),
+    (e: Error) => e instanceof UsageError && ITER_REFUSAL.test(e.message) && !e.message.includes('\n'),
+  );
   assert.deepEqual(phases, [], 'refused before any map was made');
   const o = runBenchmark(asDefault, { progress: silentProgress });
-  assert.deepEqual(o.measurements.map((m) => [m.strategy.name, m.verdict.ok]), [['elem', true]]);
+  assert.deepEqual(
+    o.measurements.map((m) => [m.strategy.name, m.verdict.ok]),
+    [['elem', true]],
+  );
   assert.match(`iter: ${o.unavailable[0]!.reason}`, ITER_REFUSAL);
 });
 
@@ -233,7 +245,11 @@ function runConfig(loop?: ReadLoop, extra: Partial<RunConfig> = {}): RunConfig {
 const tool = { name: 'bpfbench', version: '0.0.0' };
 
 test("the run's result names its loop: native by default, js when asked", () => {
-  for (const [loop, named] of [[undefined, 'native'], ['native', 'native'], ['js', 'js']] as const) {
+  for (const [loop, named] of [
+    [undefined, 'native'],
+    ['native', 'native'],
+    ['js', 'js'],
+  ] as const) {
     const o = runBenchmark(runConfig(loop), { progress: silentProgress });
     const r = buildRunResult(o, tool);
     assert.equal(r.config.loop, named);

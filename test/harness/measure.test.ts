@@ -63,7 +63,10 @@ test('a fixed run count measures exactly that many verified reads, plus warmup',
       assert.equal(s.counted, N);
     }
     // tinybench timed every measured read, the first included, and nothing else.
-    assert.deepEqual(m.wallNs.samples, m.samples.map((s) => s.wallNs));
+    assert.deepEqual(
+      m.wallNs.samples,
+      m.samples.map((s) => s.wallNs),
+    );
     // Each read's time, on the sink's own clock: at least from its first entry to its last, at most from its reset to its verdict.
     const timed = v.reads.slice(-3);
     assert.equal(v.reads.length, 4, 'the warmup and three reads');
@@ -210,7 +213,6 @@ test('allocated bytes: < 1 B/entry and no GC for elem and batch at 1Mi, and they
     smallMap.close();
   }
 });
-
 
 test('the kernel counter audits the first read only (the warmup), and agrees', async () => {
   const { BpfObject } = await import('../../src/bpf/loader.js');

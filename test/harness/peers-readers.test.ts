@@ -20,7 +20,7 @@ import { silentProgress } from '../../src/harness/progress.js';
 import { TOOL, ROOT } from '../../src/paths.js';
 import { htmlReport } from '../../src/report/html.js';
 import { buildPeersResult, renderPeers } from '../../src/report/peers.js';
-import { validateResult } from '../../src/report/validate-results.js';
+import { checkResult, REPORT_KINDS } from '../../src/report/schema/index.js';
 import { filledHashMap, requireTool, runCli, VALUE } from '../helpers.js';
 
 const bccMissing = (): string | undefined => {
@@ -80,7 +80,7 @@ test('bcc: items() per element and items_lookup_batch() in one call of its own s
       const b = await bccPeer.audit(pin, 'batch', 4096, expect, counter);
       // bcc asks the first call for max_entries: the whole map in one call, which ends it with ENOENT.
       assert.deepEqual(b.kernel.bpf, { LOOKUP_BATCH: 1 });
-      assert.equal(b.report.chunk, N, 'its chunk is the map\'s max_entries, not --chunk');
+      assert.equal(b.report.chunk, N, "its chunk is the map's max_entries, not --chunk");
       assert.deepEqual(verifyPeer(b.report, expect).problems, []);
       t.diagnostic(`bcc process: ${JSON.stringify(b.process.bpf)}`);
     } finally {
@@ -96,7 +96,10 @@ test('peers with bcc: rows in the table, the JSON (valid for `report`) and the H
   const r = buildPeersResult(o, TOOL);
   assert.equal(r.ok, true, JSON.stringify(r.results.map((x) => [x.impl, x.strategy, x.error, x.verified.problems])));
   const bcc = r.results.filter((x) => x.impl === 'bcc');
-  assert.deepEqual(bcc.map((x) => x.strategy), ['elem', 'batch']);
+  assert.deepEqual(
+    bcc.map((x) => x.strategy),
+    ['elem', 'batch'],
+  );
   for (const x of r.results) {
     assert.equal(x.bpfCalls?.countedBy, 'kernel');
     assert.equal(x.timeIncludesStartup, false);
@@ -111,7 +114,7 @@ test('peers with bcc: rows in the table, the JSON (valid for `report`) and the H
   assert.match(table, /^bcc, Python tables +elem +ok +kernel +read /m);
   assert.match(table, new RegExp(`^bcc, Python tables +batch\\(${N}\\) +ok`, 'm'));
   const json = JSON.parse(JSON.stringify(r)) as unknown;
-  assert.equal(validateResult('peers.json', json).kind, 'peers');
+  assert.equal(checkResult('peers.json', json, REPORT_KINDS).kind, 'peers');
   assert.match(htmlReport([{ file: 'peers.json', json: r }]), /bcc, Python tables/);
 });
 
@@ -196,7 +199,8 @@ const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.starts
 
 test('bad input: a command not found, a reader that hangs, one off the protocol, one that exits non-zero, bcc without python3-bpfcc: one line, a non-zero exit, no pin left', async (t) => {
   const pin = `${PIN_DIR}/peers-bad-${process.pid}`;
-  const cli = (impls: string, extra: string[] = [], env: Record<string, string> = {}) => runCli(['peers', '--entries', '2000', '--rounds', '1', '--no-color', '--pin', pin, '--impls', impls, ...extra], env);
+  const cli = (impls: string, extra: string[] = [], env: Record<string, string> = {}) =>
+    runCli(['peers', '--entries', '2000', '--rounds', '1', '--no-color', '--pin', pin, '--impls', impls, ...extra], env);
   const notFound = cli('exec:nf=/nonexistent/bpfbench-reader {pin}');
   assert.equal(notFound.status, 2, notFound.stderr);
   assert.deepEqual(errorLines(notFound.stderr), ['bpfbench: exec:nf: command not found: /nonexistent/bpfbench-reader']);

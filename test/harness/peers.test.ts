@@ -77,7 +77,7 @@ test('the C peer counted by the kernel: its process from the first call, its rea
   );
 });
 
-test('the Go peer prints no bpf call count; the kernel counts its read and its start-up (cilium\'s batch probe outside the read)', async (t) => {
+test("the Go peer prints no bpf call count; the kernel counts its read and its start-up (cilium's batch probe outside the read)", async (t) => {
   if (!requireTool(t, goPeer.name, ready(goPeer))) return;
   await withCounter((counter) =>
     withPinnedMap(N, async (pin) => {
@@ -101,7 +101,7 @@ test('the Go peer prints no bpf call count; the kernel counts its read and its s
   );
 });
 
-test('bpftool\'s dump counted by the kernel: its whole process, the same per command every time, a lookup per entry', async (t) => {
+test("bpftool's dump counted by the kernel: its whole process, the same per command every time, a lookup per entry", async (t) => {
   if (!requireTool(t, bpftoolPeer.name, ready(bpftoolPeer))) return;
   await withCounter((counter) =>
     withPinnedMap(N, async (pin) => {
@@ -150,7 +150,13 @@ test('a counted process that fails, or never marks its read, is an error; the co
 test('a self count the kernel contradicts fails the cell; a failed audit read fails it too', () => {
   const ok: Verdict = { ok: true, entries: 5, distinct: 5, expectedEntries: 5, keySumOk: true, checksumOk: true, badValues: 0, badKeys: 0, problems: [] };
   const kernel = { countedBy: 'kernel' as const, covers: 'read' as const, calls: { LOOKUP_BATCH: 3 } };
-  const audit = (selfCalls: Record<string, number>, agrees: boolean, verdict?: Verdict): AuditRecord => ({ verdict, bpfCalls: kernel, selfBpfCalls: { countedBy: 'self', covers: 'read', calls: selfCalls, agrees }, processBpfCalls: null, auditTime: null });
+  const audit = (selfCalls: Record<string, number>, agrees: boolean, verdict?: Verdict): AuditRecord => ({
+    verdict,
+    bpfCalls: kernel,
+    selfBpfCalls: { countedBy: 'self', covers: 'read', calls: selfCalls, agrees },
+    processBpfCalls: null,
+    auditTime: null,
+  });
   assert.deepEqual(judged(ok, audit({ LOOKUP_BATCH: 3 }, true)), ok);
   const bad = judged(ok, audit({ LOOKUP_BATCH: 2 }, false));
   assert.equal(bad.ok, false);
@@ -227,7 +233,10 @@ test('runPeers with batch-sharded: bpfbench and the C peer shard with the same t
     assert.equal(r.ok, true, JSON.stringify(r.results.map((x) => [x.impl, x.strategy, x.error, x.verified.problems])));
     assert.equal(r.config.threads, threads);
     const sharded = r.results.filter((x) => x.strategy === 'batch-sharded');
-    assert.deepEqual(sharded.map((x) => x.impl), ['ts', 'c']);
+    assert.deepEqual(
+      sharded.map((x) => x.impl),
+      ['ts', 'c'],
+    );
     for (const x of sharded) {
       assert.equal(x.verified.distinct, entries);
       assert.equal(x.verified.entries, entries, `${x.impl}: the overlap removed`);

@@ -17,7 +17,10 @@ test('the four verdicts: beyond +T regressed, beyond −T improved, within ±T u
 test('the bootstrap is seeded (the same reads, the same interval), holds the statistic, and pairs the columns of a block', () => {
   const xs = [10, 11, 9, 10.5, 12, 9.5, 10.2];
   const a = bootstrap([[xs]], ([b]) => medianOf(b![0]!));
-  assert.deepEqual(bootstrap([[xs]], ([b]) => medianOf(b![0]!)), a);
+  assert.deepEqual(
+    bootstrap([[xs]], ([b]) => medianOf(b![0]!)),
+    a,
+  );
   assert.equal(a.x, medianOf(xs));
   assert.ok(a.lo <= a.x && a.x <= a.hi && a.lo >= 9 && a.hi <= 12);
   assert.equal(a.n, xs.length);
@@ -36,17 +39,30 @@ test('more reads: the interval must shrink to the distance from the estimate to 
   assert.equal(moreReads({ x: 0.03, lo: 0.004, hi: 0.115, n: 20 }, [0.1, -0.1]), 10);
 });
 
-test('the peers gate: the median of the rounds\' own ratios, against a reference: a slow minute moves one round, not the verdict', () => {
+test("the peers gate: the median of the rounds' own ratios, against a reference: a slow minute moves one round, not the verdict", () => {
   const c = [100, 100, 100, 300, 100, 100, 100, 100];
   const ts = [101, 102, 100, 150, 101, 99, 102, 100];
   const d = judgeRatio(ts, c, 1.0, 0.1);
   assert.equal(d.verdict, 'unchanged', JSON.stringify(d));
   assert.ok(d.ratio.x > 1 && d.ratio.x < 1.02);
-  const slow = judgeRatio(ts.map((x) => x * 1.3), c, 1.0, 0.1);
+  const slow = judgeRatio(
+    ts.map((x) => x * 1.3),
+    c,
+    1.0,
+    0.1,
+  );
   assert.equal(slow.verdict, 'regressed');
   const few = judgeRatio([100, 130], [100, 100], 1.0, 0.1);
   assert.equal(few.verdict, 'undecided');
   assert.ok(few.moreRounds === null || few.moreRounds > 0);
   // Against a reference of 1.3 the same slow reads are unchanged.
-  assert.equal(judgeRatio(ts.map((x) => x * 1.3), c, 1.3, 0.1).verdict, 'unchanged');
+  assert.equal(
+    judgeRatio(
+      ts.map((x) => x * 1.3),
+      c,
+      1.3,
+      0.1,
+    ).verdict,
+    'unchanged',
+  );
 });

@@ -66,8 +66,14 @@ for (const [type, extra] of cases) {
       assert.equal(it!.verdict.entries, b!.verdict.entries);
     } else {
       // A default list (not named): iter is left out with its reason; elem and batch still verify.
-      assert.deepEqual(o.measurements.map((m) => m.strategy.name), ['elem', 'batch']);
-      assert.deepEqual(o.unavailable.map((u) => u.strategy), ['iter']);
+      assert.deepEqual(
+        o.measurements.map((m) => m.strategy.name),
+        ['elem', 'batch'],
+      );
+      assert.deepEqual(
+        o.unavailable.map((u) => u.strategy),
+        ['iter'],
+      );
       assert.match(`iter: ${o.unavailable[0]!.reason}`, ITER_REFUSAL);
     }
     // Arrays hold every index (unwritten ones read as zero); hash maps what was written
@@ -114,7 +120,6 @@ test('shapes the kernel or the pattern cannot take are refused with one clear li
   assert.throws(() => openBenchMap(config('hash', 70_000, { keySize: 2 }), silentProgress), /2-byte keys hold indices up to 65535/);
   assert.throws(() => openBenchMap(config('percpu_hash', 10, { fill: 'prog' }), silentProgress), /--fill prog writes the u32 → u32 hash map/);
 });
-
 
 import { batchDelete, elemDelete } from '../../src/strategies/drain.js';
 

@@ -127,17 +127,38 @@ test('cross-strategy check: reads that disagree are grouped by what they saw, no
     for (const [k, v] of pairs) c.add(k, v);
     return c.verdict();
   };
-  const a = read([[1, 10], [2, 20], [3, 30]]);
-  const b = read([[3, 30], [1, 10], [2, 20]]);
+  const a = read([
+    [1, 10],
+    [2, 20],
+    [3, 30],
+  ]);
+  const b = read([
+    [3, 30],
+    [1, 10],
+    [2, 20],
+  ]);
   const agreeing = crossCheck([
     { label: 'elem', verdict: a },
     { label: 'batch', verdict: b },
   ]);
   assert.equal(agreeing.agree, true, 'same content in another order');
-  assert.deepEqual(agreeing.groups.map((g) => g.labels), [['elem', 'batch']]);
-  const missing = read([[1, 10], [2, 20]]);
-  const wrongValue = read([[1, 10], [2, 21], [3, 30]]);
-  const repeated = read([[1, 10], [1, 10]]);
+  assert.deepEqual(
+    agreeing.groups.map((g) => g.labels),
+    [['elem', 'batch']],
+  );
+  const missing = read([
+    [1, 10],
+    [2, 20],
+  ]);
+  const wrongValue = read([
+    [1, 10],
+    [2, 21],
+    [3, 30],
+  ]);
+  const repeated = read([
+    [1, 10],
+    [1, 10],
+  ]);
   const check = crossCheck([
     { label: 'elem', verdict: missing },
     { label: 'batch', verdict: a },
@@ -145,7 +166,11 @@ test('cross-strategy check: reads that disagree are grouped by what they saw, no
     { label: 'x', verdict: repeated },
   ]);
   assert.equal(check.agree, false);
-  assert.deepEqual(check.groups.map((g) => g.labels), [['elem'], ['batch'], ['iter']], 'the first read is not taken as the truth');
+  assert.deepEqual(
+    check.groups.map((g) => g.labels),
+    [['elem'], ['batch'], ['iter']],
+    'the first read is not taken as the truth',
+  );
   assert.deepEqual(check.excluded, ['x']);
   assert.equal(check.groups[0]!.entries, 2);
   const text = disagreementText(check);

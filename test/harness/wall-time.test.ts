@@ -34,7 +34,11 @@ test('a run accounts its wall time phase by phase: create, fill, each read as it
   assert.equal(ns('fill'), o.fill!.wallNs);
   for (const m of o.measurements) {
     // The timed reads' phase is the sum of the samples' own windows; the audited warmup is the audit's.
-    assert.equal(ns(`${m.label}: timed reads`), m.samples.reduce((a, s) => a + s.wallNs, 0), m.label);
+    assert.equal(
+      ns(`${m.label}: timed reads`),
+      m.samples.reduce((a, s) => a + s.wallNs, 0),
+      m.label,
+    );
     assert.equal(ns(`${m.label}: audit read`), m.audit!.wallNs, m.label);
     assert.equal(m.samples.length, 3);
   }
@@ -58,5 +62,14 @@ test('a total below what the phases cover is raised to them: no negative remaind
   wall.add('fill', 100, true);
   wall.add('around each read: reset, counters, verdict', 10, false);
   wall.add('around each read: reset, counters, verdict', 5, false);
-  assert.deepEqual(wallTimeOf(wall, 50), { totalNs: 115, phases: [{ phase: 'fill', ns: 100, kernelBound: true }, { phase: 'around each read: reset, counters, verdict', ns: 15, kernelBound: false }], otherNs: 0, ownNs: 15, ownShare: 15 / 115 });
+  assert.deepEqual(wallTimeOf(wall, 50), {
+    totalNs: 115,
+    phases: [
+      { phase: 'fill', ns: 100, kernelBound: true },
+      { phase: 'around each read: reset, counters, verdict', ns: 15, kernelBound: false },
+    ],
+    otherNs: 0,
+    ownNs: 15,
+    ownShare: 15 / 115,
+  });
 });

@@ -83,15 +83,21 @@ let installed = '';
 let runPath = '';
 
 const runEnv = () => ({ PATH: runPath, HOME: tmp, FORCE_COLOR: '0' });
-const bpfbench = (args: string[]) =>
-  spawnSync(join(prefix, 'bin', 'bpfbench'), args, { cwd: tmp, env: runEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+const bpfbench = (args: string[]) => spawnSync(join(prefix, 'bin', 'bpfbench'), args, { cwd: tmp, env: runEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'bpfbench-package-'));
   const npm = npmCli();
 
   // Pack from the checkout, as a release would: prepack runs `make package`.
-  const pack = spawnSync(process.execPath, [npm, 'pack', '--json', '--pack-destination', tmp], { cwd: ROOT, env: cleanEnv({}), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000, maxBuffer: 16 << 20 });
+  const pack = spawnSync(process.execPath, [npm, 'pack', '--json', '--pack-destination', tmp], {
+    cwd: ROOT,
+    env: cleanEnv({}),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 240_000,
+    maxBuffer: 16 << 20,
+  });
   assert.equal(pack.status, 0, `npm pack failed: ${show(pack)}`);
   [packed] = JSON.parse(pack.stdout) as [Packed];
   tarball = join(tmp, packed.filename);
@@ -144,20 +150,35 @@ test('the tarball holds the compiled JavaScript, the prebuilt object and library
     ['source maps', /\.map$/],
     ['node_modules', /(^|\/)node_modules\//],
   ];
-  for (const [what, re] of banned) assert.deepEqual(files.filter((f) => re.test(f)), [], `the tarball holds ${what}`);
+  for (const [what, re] of banned)
+    assert.deepEqual(
+      files.filter((f) => re.test(f)),
+      [],
+      `the tarball holds ${what}`,
+    );
   // results/: only the published figures `reproduce` compares with (an input, not a result).
-  assert.deepEqual(files.filter((f) => f.startsWith('results/') && f !== PUBLISHED), [], 'the tarball holds results');
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('results/') && f !== PUBLISHED),
+    [],
+    'the tarball holds results',
+  );
   // Nothing but these: a new kind of file must be added here on purpose.
-  const allowed = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E/, /^bin\/bpfbench$/, /^dist\/src\/.+\.js$/, /^dist\/prebuilt\/[a-z0-9]+\/(bench\.bpf\.o|libbpfbench\.so)$/, ];
-  assert.deepEqual(files.filter((f) => f !== PUBLISHED && !allowed.some((re) => re.test(f))), [], 'files outside the whitelist');
+  const allowed = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E/, /^bin\/bpfbench$/, /^dist\/src\/.+\.js$/, /^dist\/prebuilt\/[a-z0-9]+\/(bench\.bpf\.o|libbpfbench\.so)$/];
+  assert.deepEqual(
+    files.filter((f) => f !== PUBLISHED && !allowed.some((re) => re.test(f))),
+    [],
+    'files outside the whitelist',
+  );
 
   // Every source compiled, nothing compiled whose source is gone.
-  const sources = pathsUnder(join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `dist/src/${f.replace(/\.ts$/, '.js')}`);
+  const sources = pathsUnder(join(ROOT, 'src'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => `dist/src/${f.replace(/\.ts$/, '.js')}`);
   assert.deepEqual(files.filter((f) => f.startsWith('dist/src/')).sort(), sources.sort());
   assert.ok(packed.size < 512 * 1024, `the tarball is ${packed.size} bytes: keep it lean`);
 });
 
-test('each prebuilt file is for its architecture, and each BPF object passes this kernel\'s verifier', (t) => {
+test("each prebuilt file is for its architecture, and each BPF object passes this kernel's verifier", (t) => {
   const arches = readdirSync(join(installed, 'dist', 'prebuilt')).sort();
   t.diagnostic(`prebuilt for: ${arches.join(', ')}`);
   assert.ok(arches.includes(process.arch));
@@ -211,7 +232,11 @@ test('the installed bpfbench runs and verifies both strategies with only node on
   const verified = Object.fromEntries(result.results.map((x) => [x.strategy, x.verified]));
   for (const s of ['elem', 'batch']) {
     assert.ok(verified[s], `no ${s} result`);
-    assert.deepEqual({ ok: verified[s]!.ok, entries: verified[s]!.entries, distinct: verified[s]!.distinct, badValues: verified[s]!.badValues, badKeys: verified[s]!.badKeys }, { ok: true, entries: ENTRIES, distinct: ENTRIES, badValues: 0, badKeys: 0 }, s);
+    assert.deepEqual(
+      { ok: verified[s]!.ok, entries: verified[s]!.entries, distinct: verified[s]!.distinct, badValues: verified[s]!.badValues, badKeys: verified[s]!.badKeys },
+      { ok: true, entries: ENTRIES, distinct: ENTRIES, badValues: 0, badKeys: 0 },
+      s,
+    );
   }
   assert.match(r.stdout, /^elem\s+ok\s/m);
   assert.match(r.stdout, /^batch\(\d+\)\s+ok\s/m);
@@ -238,7 +263,10 @@ test('without libbpf.so.1 the installed bpfbench says, on one line, which packag
   // The file the dynamic loader resolves libbpf.so.1 to, as this process loads it.
   assert.ok(libbpfVersion(), 'libbpf.so.1 does not load in this process');
   const maps = readFileSync('/proc/self/maps', 'utf8');
-  const lib = maps.split('\n').map((l) => l.slice(l.indexOf('/'))).find((p) => /\/libbpf\.so[.\d]*$/.test(p));
+  const lib = maps
+    .split('\n')
+    .map((l) => l.slice(l.indexOf('/')))
+    .find((p) => /\/libbpf\.so[.\d]*$/.test(p));
   assert.ok(lib, 'libbpf is not loaded in this process');
   // Hide it in a private mount namespace: /dev/null bound over it, so dlopen
   // finds the file but not a library, as on a machine without libbpf1.

@@ -28,7 +28,18 @@ function bench(n: number): BenchMap {
 
 function measured(b: BenchMap, strategy: Strategy, loop: ReadLoop): StrategyResultJson {
   const verifier = new Verifier(b.expect!);
-  const m = measureStrategy({ map: b.map, strategy, chunk: 4096, sink: verifier, policy: POLICY, progress: silentProgress, counter: b.counter, iterProgFd: b.iterProgFd, refill: () => b.refill!(verifier), loop });
+  const m = measureStrategy({
+    map: b.map,
+    strategy,
+    chunk: 4096,
+    sink: verifier,
+    policy: POLICY,
+    progress: silentProgress,
+    counter: b.counter,
+    iterProgFd: b.iterProgFd,
+    refill: () => b.refill!(verifier),
+    loop,
+  });
   if (strategy.drains) b.refill!(verifier);
   return strategyResult(m);
 }
@@ -45,7 +56,9 @@ test('every strategy × loop: the timed calls agree with the kernel clock and th
         const c = checkClocks(r);
         assert.ok(c, `${what}: timed, and audited by the kernel`);
         const f = c.figures;
-        t.diagnostic(`${what}: kernel ${f.kernelNsPerCall?.toFixed(0) ?? '—'} ns/call; audit read mean ${f.auditMean} p50 ${f.auditP50}; timed p50 ${f.p50} mean ${f.mean.toFixed(0)}; mean×calls/wall ${f.timedShare.toFixed(3)} in [${f.band[0].toFixed(3)}, ${f.band[1].toFixed(3)}], audit ${f.auditShare?.toFixed(3)}, kernel share ${f.kernelShare?.toFixed(3)}`);
+        t.diagnostic(
+          `${what}: kernel ${f.kernelNsPerCall?.toFixed(0) ?? '—'} ns/call; audit read mean ${f.auditMean} p50 ${f.auditP50}; timed p50 ${f.p50} mean ${f.mean.toFixed(0)}; mean×calls/wall ${f.timedShare.toFixed(3)} in [${f.band[0].toFixed(3)}, ${f.band[1].toFixed(3)}], audit ${f.auditShare?.toFixed(3)}, kernel share ${f.kernelShare?.toFixed(3)}`,
+        );
         assert.deepEqual(c.problems, [], what);
         if (strategy.needsIterProgram) {
           assert.equal(f.kernelNsPerCall, null, 'iter times read(2), which the counter does not');
@@ -106,9 +119,16 @@ test('a loop timing only part of each call fails the check; the same loop timing
         const what = `${base.name} ${loop}, 20 % of each call timed: ${part.problems.join(' | ')}`;
         assert.equal(part.ok, false, what);
         // Caught by the kernel's clock (the same read's calls took less on average than the kernel spent in them) …
-        assert.ok(part.problems.some((p) => /less than the [\d,]+ ns the kernel spent inside bpf\(2\) per call of the same read/.test(p)), what);
+        assert.ok(
+          part.problems.some((p) => /less than the [\d,]+ ns the kernel spent inside bpf\(2\) per call of the same read/.test(p)),
+          what,
+        );
         // … and by the wall clock wherever the kernel's share of the read is above what a fifth of each call covers.
-        if (base === batch) assert.ok(part.problems.some((p) => /mean call × calls \/ wall = 0\.\d+, outside/.test(p)), what);
+        if (base === batch)
+          assert.ok(
+            part.problems.some((p) => /mean call × calls \/ wall = 0\.\d+, outside/.test(p)),
+            what,
+          );
       }
     }
   } finally {

@@ -33,7 +33,10 @@ test('peers: a strategy of the baseline missing from the current result fails', 
   cur.results = cur.results.filter((r) => r.strategy !== 'batch');
   const c = comparePeers(peersResult(), cur, opts);
   assert.equal(c.regression, true);
-  assert.deepEqual(plus(c.rows).map((r) => r.figure), ['ts (native) batch missing', 'c batch missing']);
+  assert.deepEqual(
+    plus(c.rows).map((r) => r.figure),
+    ['ts (native) batch missing', 'c batch missing'],
+  );
   // A row only the current result has is no failure.
   const more = comparePeers(cur, peersResult(), opts);
   assert.equal(more.regression, false);
@@ -55,10 +58,13 @@ test('peers: no C result to divide by fails gate 3 instead of skipping it', () =
   cBatch.verified = { ...cBatch.verified, ok: false, problems: ['read 1 entries, expected 65536'] };
   failed.results.find((r) => r.impl === 'ts' && r.strategy === 'batch')!.ratioToC = null;
   const f = comparePeers(peersResult(), failed, opts);
-  assert.deepEqual(plus(f.rows).map((r) => [r.gate, r.figure, r.current]), [
-    [3, 'ts (native) batch × C', 'none: this result has C batch failed verification or timed nothing'],
-    [1, 'c batch verified', 'FAILED: read 1 entries, expected 65536'],
-  ]);
+  assert.deepEqual(
+    plus(f.rows).map((r) => [r.gate, r.figure, r.current]),
+    [
+      [3, 'ts (native) batch × C', 'none: this result has C batch failed verification or timed nothing'],
+      [1, 'c batch verified', 'FAILED: read 1 entries, expected 65536'],
+    ],
+  );
 });
 
 test('run: a strategy of the baseline missing from the current result fails gate 1', () => {
@@ -75,7 +81,10 @@ test('run gate 1: a read that failed verification in the current result is a reg
   cur.results[1]!.verified = { ...cur.results[1]!.verified, ok: false, problems: ['saw 4,096 distinct keys, expected 65,536'] };
   const c = compareResults(runResult(), cur, opts);
   assert.equal(c.regression, true);
-  assert.deepEqual(plus(c.rows).map((r) => [r.gate, r.figure, r.current]), [[1, 'batch(4096) verified', 'FAILED: saw 4,096 distinct keys, expected 65,536']]);
+  assert.deepEqual(
+    plus(c.rows).map((r) => [r.gate, r.figure, r.current]),
+    [[1, 'batch(4096) verified', 'FAILED: saw 4,096 distinct keys, expected 65,536']],
+  );
   // The published loop's expected failure is no regression.
   cur.results[1]!.verified.expectedToFail = true;
   assert.equal(compareResults(runResult(), cur, opts).regression, false);
@@ -94,11 +103,20 @@ test('run gate 4: ns/entry beyond the threshold fails only with strictTime; with
   const reported = compareResults(runResult(), twice, opts);
   assert.equal(reported.regression, false, 'time against a baseline is reported by default');
   const ns = reported.rows.filter((r) => r.figure.endsWith('ns/entry'));
-  assert.deepEqual(ns.map((r) => [r.mark, r.gating]), [['+', false], ['+', false]]);
+  assert.deepEqual(
+    ns.map((r) => [r.mark, r.gating]),
+    [
+      ['+', false],
+      ['+', false],
+    ],
+  );
   assert.equal(reported.rows.find((r) => r.figure === 'batch(4096) speedup vs elem')!.mark, '~', 'the ratio inside the run did not move');
   const strict = compareResults(runResult(), twice, { ...opts, strictTime: true });
   assert.equal(strict.regression, true);
-  assert.deepEqual(plus(strict.rows).map((r) => r.figure), ['elem ns/entry', 'batch(4096) ns/entry']);
+  assert.deepEqual(
+    plus(strict.rows).map((r) => r.figure),
+    ['elem ns/entry', 'batch(4096) ns/entry'],
+  );
   assert.equal(compareResults(runResult(), slower(1.1), { ...opts, strictTime: true }).regression, false, '10 % is within 15 %');
 });
 
@@ -135,40 +153,80 @@ test('another kernel: listed as a change, every gate applies; another CPU model:
     f(r);
     return r;
   };
-  const kernel = compareResults(other((r) => (r.context.kernel = '6.18.44-fc-v769')), runResult(), opts);
+  const kernel = compareResults(
+    other((r) => (r.context.kernel = '6.18.44-fc-v769')),
+    runResult(),
+    opts,
+  );
   assert.equal(kernel.comparable, true);
-  assert.deepEqual(kernel.rows.filter((r) => r.gate === 0).map((r) => [r.figure, r.baseline, r.current, r.mark, r.gating]), [['kernel changed', '6.18.44-fc-v769', '6.18.0-test', '~', false]]);
+  assert.deepEqual(
+    kernel.rows.filter((r) => r.gate === 0).map((r) => [r.figure, r.baseline, r.current, r.mark, r.gating]),
+    [['kernel changed', '6.18.44-fc-v769', '6.18.0-test', '~', false]],
+  );
   assert.deepEqual(kernel.speedGates, { applied: true, why: null });
   assert.equal(kernel.rows.find((r) => r.gate === 3)!.gating, true);
-  const cpu = compareResults(other((r) => (r.context.cpuModel = 'Other CPU')), spread(runResult(), 'batch(4096)', 1.5, 0.01), opts);
+  const cpu = compareResults(
+    other((r) => (r.context.cpuModel = 'Other CPU')),
+    spread(runResult(), 'batch(4096)', 1.5, 0.01),
+    opts,
+  );
   assert.equal(cpu.comparable, true);
   assert.equal(cpu.regression, false, 'a speed change on another CPU is reported, not gated');
   assert.equal(cpu.rows.find((r) => r.gate === 3)!.mark, '+');
   assert.equal(cpu.rows.find((r) => r.gate === 3)!.gating, false);
   assert.match(cpu.speedGates.why!, /^speed gates reported, not applied: measured on another machine \(CPU model\); gates 1 and 2 applied/);
-  const across = compareResults(other((r) => (r.context.cpuModel = 'Other CPU')), spread(runResult(), 'batch(4096)', 1.5, 0.01), { ...opts, acrossMachines: true });
+  const across = compareResults(
+    other((r) => (r.context.cpuModel = 'Other CPU')),
+    spread(runResult(), 'batch(4096)', 1.5, 0.01),
+    { ...opts, acrossMachines: true },
+  );
   assert.equal(across.regression, true);
   assert.deepEqual(across.speedGates, { applied: true, why: null });
   // Another kernel and CPU model, one call count changed: gate 2 still fails.
   const calls = runResult();
   calls.results[0]!.syscalls.bpf = { ...calls.results[0]!.syscalls.bpf, LOOKUP_ELEM: N + 1 };
-  const both = compareResults(other((r) => {
+  const both = compareResults(
+    other((r) => {
       r.context.kernel = '5.15.0';
       r.context.cpuModel = 'Other CPU';
-    }), calls, opts);
+    }),
+    calls,
+    opts,
+  );
   assert.equal(both.regression, true);
-  assert.deepEqual(plus(both.rows).map((r) => r.figure), ['elem bpf calls']);
+  assert.deepEqual(
+    plus(both.rows).map((r) => r.figure),
+    ['elem bpf calls'],
+  );
   // Mitigations that differ void the speed gates too, and say which.
-  const mit = (v: string) => other((r) => (r.context.machine = { mitigations: { meltdown: v, spectre_v2: 'Mitigation: Retpolines' }, bpfJit: { enable: '1', harden: '0', kallsyms: '1' }, hypervisor: 'none', smt: 'on', clocksource: 'tsc', thp: 'madvise' }));
+  const mit = (v: string) =>
+    other(
+      (r) =>
+        (r.context.machine = {
+          mitigations: { meltdown: v, spectre_v2: 'Mitigation: Retpolines' },
+          bpfJit: { enable: '1', harden: '0', kallsyms: '1' },
+          hypervisor: 'none',
+          smt: 'on',
+          clocksource: 'tsc',
+          thp: 'madvise',
+        }),
+    );
   const m = compareResults(mit('Mitigation: PTI'), mit('Not affected'), opts);
-  assert.deepEqual(m.rows.filter((r) => r.gate === 0).map((r) => [r.figure, r.baseline, r.current]), [['mitigations changed', 'meltdown: Mitigation: PTI', 'meltdown: Not affected']]);
+  assert.deepEqual(
+    m.rows.filter((r) => r.gate === 0).map((r) => [r.figure, r.baseline, r.current]),
+    [['mitigations changed', 'meltdown: Mitigation: PTI', 'meltdown: Not affected']],
+  );
   assert.equal(m.speedGates.applied, false);
   // Another configuration is still not comparable.
-  const cfg = compareResults(other((r) => (r.config.fill = 'batch')), runResult(), opts);
+  const cfg = compareResults(
+    other((r) => (r.config.fill = 'batch')),
+    runResult(),
+    opts,
+  );
   assert.deepEqual([cfg.comparable, cfg.verdict], [false, 'not comparable']);
 });
 
-test('peers: a gate 3 from the rounds, never from a stored ratioToC: the baseline\'s C rows gone fails it', () => {
+test("peers: a gate 3 from the rounds, never from a stored ratioToC: the baseline's C rows gone fails it", () => {
   const base = peersResult();
   base.results = base.results.filter((r) => r.impl !== 'c');
   const c = comparePeers(base, peersResult(), opts);
@@ -203,13 +261,20 @@ test('run gate 2: batch calls of random-seed maps within ±1 % pass, beyond fail
   const elem = runResult(0);
   elem.results[0]!.syscalls.bpf = { ...elem.results[0]!.syscalls.bpf, LOOKUP_ELEM: 65537 };
   const e = compareResults(runResult(0), elem, opts);
-  assert.deepEqual(plus(e.rows).map((r) => r.figure), ['elem bpf calls']);
+  assert.deepEqual(
+    plus(e.rows).map((r) => r.figure),
+    ['elem bpf calls'],
+  );
 });
 
 test('peers: bpf calls from before the kernel counted every peer (the counts alone) are shown on either side, never a crash', () => {
   const legacy = peersResult();
   for (const r of legacy.results) (r as { bpfCalls: unknown }).bpfCalls = r.bpfCalls!.calls;
-  for (const [b, c] of [[legacy, legacy], [legacy, peersResult()], [peersResult(), legacy]]) {
+  for (const [b, c] of [
+    [legacy, legacy],
+    [legacy, peersResult()],
+    [peersResult(), legacy],
+  ]) {
     const cmp = comparePeers(b!, c!, opts);
     assert.equal(cmp.regression, false);
     const row = cmp.rows.find((r) => r.figure === 'c elem bpf calls')!;

@@ -11,9 +11,9 @@ import { fleetMarkdown } from '../../src/report/fleet-render.js';
 import { mergeResults } from '../../src/report/fleet.js';
 import { htmlPage } from '../../src/report/html.js';
 import { sweepChart, sweepMarkdown } from '../../src/report/sweep.js';
-import { validateResult, type LoadedResult } from '../../src/report/validate-results.js';
+import { checkResult, REPORT_KINDS, type LoadedResult } from '../../src/report/schema/index.js';
 
-const load = (file: string): LoadedResult => validateResult(file, JSON.parse(readFileSync(join(ROOT, file), 'utf8')));
+const load = (file: string): LoadedResult => checkResult(file, JSON.parse(readFileSync(join(ROOT, file), 'utf8')), REPORT_KINDS);
 const run = load('results/run-1Mi.json');
 const sweep = load('results/sweep-reference-1Mi-4Mi.json');
 const peers = load('results/peers-1Mi.json');

@@ -71,12 +71,21 @@ test('the fit with noise: known constants within two standard errors, the standa
   assert.ok(close(f.rse!, s) && close(f.r2!, 1 - ssr / sst));
   assert.ok(close(f.perCallSe!, s / Math.sqrt(sxx)) && close(f.perEntrySe!, s * Math.sqrt(1 / n + (mx * mx) / sxx)));
   // Two points: a line through both, no error estimate; fewer than two chunks: no fit.
-  const two = fitChunkCost([[1, 1230], [1000, 231]])!;
+  const two = fitChunkCost([
+    [1, 1230],
+    [1000, 231],
+  ])!;
   assert.ok(Math.abs(two.perEntryNs - 230) < 1e-9 && Math.abs(two.perCallNs - 1000) < 1e-9);
   assert.equal(two.rse, null);
   assert.equal(two.perCallSe, null);
   assert.equal(fitChunkCost([[64, 300]]), undefined);
-  assert.equal(fitChunkCost([[64, 300], [64, 310]]), undefined);
+  assert.equal(
+    fitChunkCost([
+      [64, 300],
+      [64, 310],
+    ]),
+    undefined,
+  );
 });
 
 const N = 1 << 20;
@@ -107,7 +116,16 @@ function point(chunk: number | null, nsPerEntry: number, p99: number | null, mor
 /** A sweep of known shape: ns/entry = 1500/chunk + 230 (chunk 8 grew to 16), p99 call ≈ 1 µs + 250 ns × chunk. */
 function outcome(points: SweepPoint[]): SweepOutcome {
   return {
-    config: { entries: [N], chunks: [8, 64, 512, 4096, 32768], strategies: [batch], withElem: true, repeat: { minRuns: 3, maxRuns: 3, budgetMs: 0, warmup: 1 }, fill: 'prog', mapFlags: 0, kernelCount: false },
+    config: {
+      entries: [N],
+      chunks: [8, 64, 512, 4096, 32768],
+      strategies: [batch],
+      withElem: true,
+      repeat: { minRuns: 3, maxRuns: 3, budgetMs: 0, warmup: 1 },
+      fill: 'prog',
+      mapFlags: 0,
+      kernelCount: false,
+    },
     context: { kernel: '6.18.0', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 24e9, node: 'v20.0.0', koffi: '3.3.4', libbpf: '1.1' },
     points,
   };
@@ -115,11 +133,7 @@ function outcome(points: SweepPoint[]): SweepOutcome {
 
 const model = (c: number) => 1500 / c + 230;
 const p99Of = (c: number) => 1000 + 250 * c;
-const POINTS = [
-  point(null, 3400, 1800),
-  point(8, model(16), p99Of(16), { effectiveChunk: 16, chunkGrowths: 1 }),
-  ...[64, 512, 4096, 32768].map((c) => point(c, model(c), p99Of(c))),
-];
+const POINTS = [point(null, 3400, 1800), point(8, model(16), p99Of(16), { effectiveChunk: 16, chunkGrowths: 1 }), ...[64, 512, 4096, 32768].map((c) => point(c, model(c), p99Of(c)))];
 const tool = { name: 'bpfbench', version: 'test' };
 
 test('--max-call-latency: the fastest chunk whose p99 call is within the budget, or none, with what came closest', () => {
@@ -240,7 +254,18 @@ function measured(strategy: Strategy, wallNs: number, bpf: Record<string, number
 function runOf(ms: StrategyMeasurement[]): RunOutcome {
   const o = outcome([]);
   return {
-    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 }, runsSetting: 2, kernelCount: false, source: { kind: 'create' } },
+    config: {
+      entries: N,
+      maxEntries: N,
+      chunk: 4096,
+      strategies: ms.map((m) => m.strategy),
+      fill: 'prog',
+      mapFlags: 0,
+      repeat: { minRuns: 2, maxRuns: 2, budgetMs: 0, warmup: 1 },
+      runsSetting: 2,
+      kernelCount: false,
+      source: { kind: 'create' },
+    },
     context: o.context,
     memory: { mapBytes: 88e6, userBytes: 1e6, availableBytes: 20e9 },
     map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
@@ -316,7 +341,10 @@ function ols(pts: readonly (readonly [number, number])[]): [number, number] {
 }
 
 /** What is wrong with the fit of one real sweep (its JSON), by the checks below; empty when nothing is. */
-function fitProblems(j: { points: { chunk: number | null; effectiveChunk?: number; nsPerEntry: number; verified: boolean }[]; fits: (SweepFit & { within5pctChunk: number | null })[] }, chunks: number[]): string[] {
+function fitProblems(
+  j: { points: { chunk: number | null; effectiveChunk?: number; nsPerEntry: number; verified: boolean }[]; fits: (SweepFit & { within5pctChunk: number | null })[] },
+  chunks: number[],
+): string[] {
   const problems: string[] = [];
   const pts = j.points.filter((p) => p.chunk !== null && p.verified);
   assert.equal(pts.length, chunks.length, 'every chunk read and verified');
@@ -347,7 +375,9 @@ function fitProblems(j: { points: { chunk: number | null; effectiveChunk?: numbe
   return problems;
 }
 
-test('the fit on a real 1Mi sweep of 12 chunks (16 to 1,024): both costs positive, R² ≥ 0.9, every point within 3σ of the curve fitted without it, the 5 % chunk inside the range', { timeout: 900_000 }, (t) => {
+test('the fit on a real 1Mi sweep of 12 chunks (16 to 1,024): both costs positive, R² ≥ 0.9, every point within 3σ of the curve fitted without it, the 5 % chunk inside the range', {
+  timeout: 900_000,
+}, (t) => {
   // Dense where perCall / chunk is larger than the noise; none below 16, which ENOSPC would grow, and none above
   // 1,024, where a chunk's buffer outgrows the caches and ns/entry rises again (the model has no term for that).
   const chunks = [16, 20, 24, 28, 32, 40, 48, 64, 96, 128, 256, 1024];

@@ -1,10 +1,11 @@
 // Small, hand-made results with the fields `compare` reads (and the JSON
 // contract's shape), for the pure tests of report/compare.ts and
-// report/validate.ts. Built fresh on each call: a test may mutate its copy.
+// report/schema/contract.ts. Built fresh on each call: a test may mutate its copy.
 import type { PeerCellJson, PeersResultJson } from '../../src/report/peers.js';
 import type { RunResultJson, StrategyResultJson } from '../../src/report/result.js';
 
 export const N = 65536;
+const map = { id: 1, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0x40, memlockBytes: 1 << 20, createNs: 1000 };
 const context = { kernel: '6.18.0-test', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 1 << 30, node: 'v20', koffi: '3', libbpf: '1.1' };
 
 function row(strategy: string, label: string, chunk: number | null, medianNs: number, bpf: Record<string, number>): StrategyResultJson {
@@ -26,7 +27,19 @@ function row(strategy: string, label: string, chunk: number | null, medianNs: nu
     nsPerDistinctEntry: medianNs / N,
     entriesPerSec: N / (medianNs / 1e9),
     cpu: { userNs: 0, sysNs: medianNs },
-    syscalls: { bpf, bpfTotal: Object.values(bpf).reduce((a, b) => a + b, 0), perEntry: 0, variedBetweenRuns: false, kernel: null, agree: null, kernelCountedRead: null, countedBy: 'self', read: 'run 1', audit: null, matchesAudit: null },
+    syscalls: {
+      bpf,
+      bpfTotal: Object.values(bpf).reduce((a, b) => a + b, 0),
+      perEntry: 0,
+      variedBetweenRuns: false,
+      kernel: null,
+      agree: null,
+      kernelCountedRead: null,
+      countedBy: 'self',
+      read: 'run 1',
+      audit: null,
+      matchesAudit: null,
+    },
     kernelTime: null,
     memory: { heapUsedDeltaBytes: 0, externalDeltaBytes: 0, rssPeakBytes: 0, allocatedBytes: 0, allocatedBytesPerEntry: 0, gcCount: 0, gcPauseNs: 0 },
   };
@@ -39,8 +52,24 @@ export function runResult(mapFlags = 0x40): RunResultJson {
     tool: { name: 'bpfbench', version: '0.0.0' },
     createdAt: new Date(0).toISOString(),
     context: { ...context },
-    config: { mapType: 'hash', keySize: 4, valueSize: 4, entries: N, maxEntries: N, mapFlags, chunk: 4096, fill: 'prog', runs: 3, warmup: 1, strategies: ['elem', 'batch'], kernelCount: false, source: 'create', verification: 'loader', loop: 'native' },
-    map: { type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, estimatedBytes: 0 } as unknown as RunResultJson['map'],
+    config: {
+      mapType: 'hash',
+      keySize: 4,
+      valueSize: 4,
+      entries: N,
+      maxEntries: N,
+      mapFlags,
+      chunk: 4096,
+      fill: 'prog',
+      runs: 3,
+      warmup: 1,
+      strategies: ['elem', 'batch'],
+      kernelCount: false,
+      source: 'create',
+      verification: 'loader',
+      loop: 'native',
+    },
+    map: { ...map, flags: mapFlags, estimatedBytes: 0 },
     fill: null,
     results: [row('elem', 'elem', null, 200e6, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), row('batch', 'batch(4096)', 4096, 25e6, { LOOKUP_BATCH: 1000 })],
     summary: { ok: true, speedup: { elem: 1, batch: 8 }, speedupMean: {}, failed: [], line: '' },
@@ -81,7 +110,7 @@ export function peersResult(): PeersResultJson {
     createdAt: new Date(0).toISOString(),
     context: { ...context },
     config: { entries: N, maxEntries: N, chunk: 4096, rounds: 1, strategies: ['elem', 'batch'], impls: ['ts', 'c'], loops: ['native'], fill: 'prog' },
-    map: {} as PeersResultJson['map'],
+    map: { ...map },
     results: [cell('ts', 'elem', 3000, 1.5, elemCalls), cell('ts', 'batch', 250, 1.25, { LOOKUP_BATCH: 17 }), cell('c', 'elem', 2000, 1, elemCalls), cell('c', 'batch', 200, 1, { LOOKUP_BATCH: 17 })],
     skipped: [],
     ok: true,

@@ -13,10 +13,12 @@ import { entriesLabel } from '../../src/report/format.js';
 import { configTitle } from '../../src/report/configuration.js';
 import { mergeResults } from '../../src/report/fleet.js';
 import { cellFigures, fleetMarkdown, renderFleet } from '../../src/report/fleet-render.js';
-import { parseResult, validateResult, type LoadedResult } from '../../src/report/validate-results.js';
+import { checkResult, parseResult, REPORT_KINDS, type LoadedResult } from '../../src/report/schema/index.js';
 import { fmtNsPerEntry, fmtRatio } from '../../src/report/format.js';
 import { ROOT } from '../../src/paths.js';
 import { runCli } from '../helpers.js';
+
+const validateResult = (file: string, json: unknown) => checkResult(file, json, REPORT_KINDS);
 
 type Json = { [k: string]: any };
 const ANSI = /\x1b\[/;
@@ -43,42 +45,78 @@ test('the committed results validate, each as its kind', () => {
 });
 
 const bad: [string, string, (j: Json) => unknown, RegExp][] = [
-  ['an array', RUN1, () => [], /^x\.json: not a bpfbench result \(a JSON object with schemaVersion 1\)$/],
-  ['no schemaVersion', RUN1, (j) => void delete j.schemaVersion, /^x\.json: no schemaVersion: not a bpfbench result$/],
-  ['schemaVersion 2', RUN1, (j) => void (j.schemaVersion = 2), /^x\.json: schemaVersion 2: this bpfbench reads schemaVersion 1$/],
-  ['kind compare', RUN1, (j) => void (j.kind = 'compare'), /^x\.json: kind "compare": bpfbench report reads run, sweep and peers results$/],
-  ['a missing median', RUN1, (j) => void delete j.results[1].wallNs.median, /^x\.json: results\[1\]\.wallNs\.median is missing$/],
-  ['entries as text', RUN1, (j) => void (j.config.entries = '1Mi'), /^x\.json: config\.entries is not a number \(found "1Mi"\)$/],
+  ['an array', RUN1, () => [], /^x\.json is not a bpfbench run, sweep or peers result \(schemaVersion 1\): it holds an array$/],
+  ['no schemaVersion', RUN1, (j) => void delete j.schemaVersion, /^x\.json is not a bpfbench run, sweep or peers result \(schemaVersion 1\): it has no schemaVersion$/],
+  ['schemaVersion 2', RUN1, (j) => void (j.schemaVersion = 2), /^x\.json: schemaVersion 2 is from a newer bpfbench \(this one reads schemaVersion 1\): upgrade bpfbench$/],
+  ['kind compare', RUN1, (j) => void (j.kind = 'compare'), /^x\.json: kind must be absent \(a run result\) or 'sweep' or 'peers', not "compare"$/],
+  ['a missing median', RUN1, (j) => void delete j.results[1].wallNs.median, /^x\.json: results\[1\]\.wallNs\.median is missing \(it must be a positive number\)$/],
+  ['entries as text', RUN1, (j) => void (j.config.entries = '1Mi'), /^x\.json: config\.entries must be a non-negative integer, not "1Mi"$/],
   ['no results', RUN1, (j) => void (j.results = []), /^x\.json: results is empty$/],
-  ['a speedup σ as text', RUN1, (j) => void (j.summary.speedupMean.batch.sd = 'x'), /^x\.json: summary\.speedupMean\.batch\.sd is not a number/],
-  ['an empty callLatency', RUN1, (j) => void (j.results[0].callLatency = {}), /^x\.json: results\[0\]\.callLatency holds no \{p50, p90, p99, p999, max\} in ns$/],
-  ['a loop that is no string', RUN1, (j) => void (j.config.loop = 1), /^x\.json: config\.loop is not a string \(found 1\)$/],
-  ['no CPU count', RUN1, (j) => void delete j.context.cpus, /^x\.json: context\.cpus is missing$/],
-  ['a sweep point verified "yes"', SWEEP, (j) => void (j.points[3].verified = 'yes'), /^x\.json: points\[3\]\.verified is not true or false \(found "yes"\)$/],
+  ['a speedup σ as text', RUN1, (j) => void (j.summary.speedupMean.batch.sd = 'x'), /^x\.json: summary\.speedupMean\.batch\.sd must be a number ≥ 0 or null, not "x"$/],
+  ['an empty callLatency', RUN1, (j) => void (j.results[0].callLatency = {}), /^x\.json: results\[0\]\.callLatency\.p50 is missing \(it must be a number ≥ 0\)$/],
+  ['a loop that is no string', RUN1, (j) => void (j.config.loop = 1), /^x\.json: config\.loop must be 'native' or 'js', not 1$/],
+  ['no CPU count', RUN1, (j) => void delete j.context.cpus, /^x\.json: context\.cpus is missing \(it must be an integer ≥ 1\)$/],
+  ['a sweep point verified "yes"', SWEEP, (j) => void (j.points[3].verified = 'yes'), /^x\.json: points\[3\]\.verified must be true or false, not "yes"$/],
   ['a sweep without chunks', SWEEP, (j) => void (j.config.chunks = []), /^x\.json: config\.chunks is empty$/],
-  ['a sweep fit without perCallNs', SWEEP, (j) => void delete j.fits[1].perCallNs, /^x\.json: fits\[1\]\.perCallNs is missing$/],
-  ['a run verdict whose key sum is text', RUN1, (j) => void (j.results[0].verified.keySumOk = 'yes'), /^x\.json: results\[0\]\.verified\.keySumOk is not true or false \(found "yes"\)$/],
-  ['a peers ratio as text', PEERS, (j) => void (j.results[0].ratioToC = '1.3'), /^x\.json: results\[0\]\.ratioToC is not a number \(found "1\.3"\)$/],
-  ['a peers row that is no object', PEERS, (j) => void (j.results[2] = 7), /^x\.json: results\[2\] is not an object \(found 7\)$/],
-  ['a kernel time share as text', RUN1, (j) => void (j.results[0].kernelTime = { nsPerCall: { LOOKUP_ELEM: 700 }, bpfNs: 1, fractionOfWall: '37%', read: 'warmup' }), /^x\.json: results\[0\]\.kernelTime\.fractionOfWall is not a number \(found "37%"\)$/],
-  ['a kernel time per call below 0', RUN1, (j) => void (j.results[1].kernelTime = { nsPerCall: { LOOKUP_BATCH: -1 }, bpfNs: 1, fractionOfWall: 0.9, read: 'warmup' }), /^x\.json: results\[1\]\.kernelTime\.nsPerCall\.LOOKUP_BATCH is -1, below 0$/],
-  ['the audit read call mean as text', RUN1, (j) => void (j.results[1].syscalls.audit = { read: 'warmup', entries: 5, callLatency: { p50: 5, max: 9, count: 2, mean: 'fast' } }), /^x\.json: results\[1\]\.syscalls\.audit\.callLatency\.mean is not a number \(found "fast"\)$/],
-  ['an audit without its read', RUN1, (j) => void (j.results[0].syscalls.audit = { entries: 5 }), /^x\.json: results\[0\]\.syscalls\.audit\.read is missing$/],
-  ['peers calls counted as text', PEERS, (j) => void (j.results[1].bpfCalls = { countedBy: 'kernel', covers: 'read', calls: { LOOKUP_BATCH: 'many' } }), /^x\.json: results\[1\]\.bpfCalls\.calls\.LOOKUP_BATCH is not a number \(found "many"\)$/],
-  ['peers calls without who counted them', PEERS, (j) => void (j.results[1].bpfCalls = { covers: 'read', calls: {} }), /^x\.json: results\[1\]\.bpfCalls\.countedBy is missing$/],
-  ['peers loops that are no strings', PEERS, (j) => void (j.config.loops = ['native', 2]), /^x\.json: config\.loops\[1\] is not a string \(found 2\)$/],
+  ['a sweep fit without perCallNs', SWEEP, (j) => void delete j.fits[1].perCallNs, /^x\.json: fits\[1\]\.perCallNs is missing \(it must be a number\)$/],
+  ['a run verdict whose key sum is text', RUN1, (j) => void (j.results[0].verified.keySumOk = 'yes'), /^x\.json: results\[0\]\.verified\.keySumOk must be true or false or null, not "yes"$/],
+  ['a peers ratio as text', PEERS, (j) => void (j.results[0].ratioToC = '1.3'), /^x\.json: results\[0\]\.ratioToC must be a positive number or null, not "1\.3"$/],
+  ['a peers row that is no object', PEERS, (j) => void (j.results[2] = 7), /^x\.json: results\[2\] must be an object with 'impl', 'strategy', 'runs', 'verified', 'wallNs', …, not 7$/],
+  [
+    'a kernel time share as text',
+    RUN1,
+    (j) => void (j.results[0].kernelTime = { nsPerCall: { LOOKUP_ELEM: 700 }, bpfNs: 1, fractionOfWall: '37%', read: 'warmup' }),
+    /^x\.json: results\[0\]\.kernelTime\.fractionOfWall must be a number ≥ 0, not "37%"$/,
+  ],
+  [
+    'a kernel time per call below 0',
+    RUN1,
+    (j) => void (j.results[1].kernelTime = { nsPerCall: { LOOKUP_BATCH: -1 }, bpfNs: 1, fractionOfWall: 0.9, read: 'warmup' }),
+    /^x\.json: results\[1\]\.kernelTime\.nsPerCall\.LOOKUP_BATCH must be a number ≥ 0, not -1$/,
+  ],
+  [
+    'the audit read call mean as text',
+    RUN1,
+    (j) => void (j.results[1].syscalls.audit = { read: 'warmup', entries: 5, callLatency: { p50: 5, max: 9, count: 2, mean: 'fast' } }),
+    /^x\.json: results\[1\]\.syscalls\.audit\.(wallNs|callLatency\.mean) (is missing|must be)/,
+  ],
+  [
+    'an audit without its read',
+    RUN1,
+    (j) => void (j.results[0].syscalls.audit = { entries: 5 }),
+    /^x\.json: results\[0\]\.syscalls\.audit\.read is missing \(it must be 'warmup' or 'full' or 'prefix'\)$/,
+  ],
+  [
+    'peers calls counted as text',
+    PEERS,
+    (j) => void (j.results[1].bpfCalls = { countedBy: 'kernel', covers: 'read', calls: { LOOKUP_BATCH: 'many' } }),
+    /^x\.json: results\[1\]\.bpfCalls\.calls\.LOOKUP_BATCH must be a non-negative integer, not "many"$/,
+  ],
+  [
+    'peers calls without who counted them',
+    PEERS,
+    (j) => void (j.results[1].bpfCalls = { covers: 'read', calls: {} }),
+    /^x\.json: results\[1\]\.bpfCalls\.countedBy is missing \(it must be 'kernel' or 'self'\)$/,
+  ],
+  ['peers loops that are no strings', PEERS, (j) => void (j.config.loops = ['native', 2]), /^x\.json: config\.loops\[1\] must be 'native' or 'js', not 2$/],
 ];
 
 for (const [what, file, change, message] of bad) {
   test(`invalid input (${what}): an InvalidInputError naming the file and the field`, () => {
     const j = read(file);
     const replaced = change(j);
-    assert.throws(() => validateResult('x.json', replaced ?? j), (e: unknown) => e instanceof InvalidInputError && message.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => validateResult('x.json', replaced ?? j),
+      (e: unknown) => e instanceof InvalidInputError && message.test(e.message) && !e.message.includes('\n'),
+    );
   });
 }
 
 test('a file that is not JSON: one line naming it', () => {
-  assert.throws(() => parseResult('y.json', '{"schemaVersion": 1,'), (e: unknown) => e instanceof InvalidInputError && /^y\.json: not JSON \(/.test(e.message));
+  assert.throws(
+    () => parseResult('y.json', '{"schemaVersion": 1,', REPORT_KINDS),
+    (e: unknown) => e instanceof InvalidInputError && /^y\.json: not JSON \(/.test(e.message),
+  );
 });
 
 test('the committed results: a table per configuration, a column per result, the figures of the JSON', () => {
@@ -99,8 +137,14 @@ test('the committed results: a table per configuration, a column per result, the
   );
   // Rows: elem first, then the chunks in order; a run fills only its own chunk.
   const [t1, t4, tp] = f.tables;
-  assert.deepEqual(t1!.rows.map((r) => r.label), ['elem', ...sweep.config.chunks.map((c: number) => `batch(${c})`)]);
-  for (const [t, run] of [[t1!, run1], [t4!, run4]] as const) {
+  assert.deepEqual(
+    t1!.rows.map((r) => r.label),
+    ['elem', ...sweep.config.chunks.map((c: number) => `batch(${c})`)],
+  );
+  for (const [t, run] of [
+    [t1!, run1],
+    [t4!, run4],
+  ] as const) {
     for (const s of run.results) {
       const row = t.rows.find((r) => r.label === s.label)!;
       assert.equal(row.cells[0]!.nsPerEntry, s.nsPerEntry);
@@ -125,7 +169,10 @@ test('the committed results: a table per configuration, a column per result, the
   for (const x of peers.results) {
     const label = `${x.strategy === 'elem' ? 'elem' : `${x.strategy}(4096)`} · `;
     const row = tp!.rows.find(
-      (r) => r.label.startsWith(label) && r.label.includes({ c: 'C, raw', ts: 'TypeScript', go: 'Go, cilium', bpftool: 'bpftool' }[x.impl as string]!) && (x.impl !== 'ts' || r.label.endsWith(`${x.loop ?? 'js'} loop`)),
+      (r) =>
+        r.label.startsWith(label) &&
+        r.label.includes({ c: 'C, raw', ts: 'TypeScript', go: 'Go, cilium', bpftool: 'bpftool' }[x.impl as string]!) &&
+        (x.impl !== 'ts' || r.label.endsWith(`${x.loop ?? 'js'} loop`)),
     )!;
     const cell = row.cells[0]!;
     assert.equal(cell.ratioToC, x.ratioToC);
@@ -141,19 +188,34 @@ test('the committed results: a table per configuration, a column per result, the
 });
 
 test('a fleet: the same configuration from another machine and another loop is another column of the same table', () => {
-  const other = load(RUN1, (j) => {
-    j.context.kernel = '6.1.0-28-amd64';
-    j.context.cpuModel = 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz';
-    j.context.cpus = 64;
-    j.config.loop = 'native';
-  }, 'b.json');
+  const other = load(
+    RUN1,
+    (j) => {
+      j.context.kernel = '6.1.0-28-amd64';
+      j.context.cpuModel = 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz';
+      j.context.cpus = 64;
+      j.config.loop = 'native';
+    },
+    'b.json',
+  );
   const f = mergeResults([load(RUN1, () => {}, 'a.json'), other]);
   assert.equal(f.machines, 2);
   assert.equal(f.tables.length, 1);
   assert.deepEqual(f.incomparable, []);
   const text = renderFleet(f, { color: false });
   assert.doesNotMatch(text, ANSI);
-  for (const s of ['a.json', 'b.json', '6.18.44-fc-v769', '6.1.0-28-amd64', 'AMD EPYC ×2', 'Intel Xeon Gold 6338 @ 2.00GHz ×64', 'loop js', 'loop native', '2 machines: the columns differ in kernel or CPU', 'read loops js and native']) {
+  for (const s of [
+    'a.json',
+    'b.json',
+    '6.18.44-fc-v769',
+    '6.1.0-28-amd64',
+    'AMD EPYC ×2',
+    'Intel Xeon Gold 6338 @ 2.00GHz ×64',
+    'loop js',
+    'loop native',
+    '2 machines: the columns differ in kernel or CPU',
+    'read loops js and native',
+  ]) {
     assert.ok(text.includes(s), `${s} in:\n${text}`);
   }
   // Each row: both columns' figures, in the table's format.
@@ -179,7 +241,10 @@ test('another configuration: its own table, and the reason named', () => {
     assert.deepEqual(f.incomparable, [`a.json and b.json: another configuration (${why})`]);
     assert.ok(renderFleet(f, { color: false }).includes(`a.json and b.json: another configuration (${why})`));
   }
-  assert.equal(configTitle({ family: 'bpfbench', mapType: 'percpu_hash', keySize: 8, valueSize: 16, entries: 1000, maxEntries: 4096, mapFlags: 0x40 }), 'percpu_hash u64→16 B per CPU, 1,000 entries (1000) of max_entries 4,096, map_flags 0x40');
+  assert.equal(
+    configTitle({ family: 'bpfbench', mapType: 'percpu_hash', keySize: 8, valueSize: 16, entries: 1000, maxEntries: 4096, mapFlags: 0x40 }),
+    'percpu_hash u64→16 B per CPU, 1,000 entries (1000) of max_entries 4,096, map_flags 0x40',
+  );
 });
 
 test('peers rows with a loop: each loop its own row, × elem within the loop', () => {
@@ -244,12 +309,25 @@ test('bpfbench report reads what peers and run write now: rows per loop, kernel-
   for (const x of pj.results) assert.equal(x.bpfCalls.countedBy, 'kernel', `${x.impl} ${x.loop ?? ''} ${x.strategy}`);
   for (const s of rj.results) assert.ok(s.syscalls.audit && s.kernelTime, `${s.label}: audited and timed in the kernel`);
   const loaded = [validateResult(run, rj), validateResult(peers, pj)];
-  assert.deepEqual(loaded.map((l) => l.kind), ['run', 'peers']);
+  assert.deepEqual(
+    loaded.map((l) => l.kind),
+    ['run', 'peers'],
+  );
   const f = mergeResults(loaded);
-  assert.deepEqual(f.tables[0]!.columns.map((c) => c.loop), [rj.config.loop]);
+  assert.deepEqual(
+    f.tables[0]!.columns.map((c) => c.loop),
+    [rj.config.loop],
+  );
   assert.deepEqual(
     f.tables[1]!.rows.map((row) => row.label),
-    ['elem · C, raw syscalls', 'elem · bpfbench (TypeScript), js loop', 'elem · bpfbench (TypeScript), native loop', 'batch(4096) · C, raw syscalls', 'batch(4096) · bpfbench (TypeScript), js loop', 'batch(4096) · bpfbench (TypeScript), native loop'],
+    [
+      'elem · C, raw syscalls',
+      'elem · bpfbench (TypeScript), js loop',
+      'elem · bpfbench (TypeScript), native loop',
+      'batch(4096) · C, raw syscalls',
+      'batch(4096) · bpfbench (TypeScript), js loop',
+      'batch(4096) · bpfbench (TypeScript), native loop',
+    ],
   );
   const cli = runCli(['report', run, peers]);
   assert.equal(cli.status, 0, cli.stderr);
@@ -267,7 +345,7 @@ const badCli: [string, () => string[], RegExp][] = [
       writeFileSync(p, JSON.stringify(j));
       return ['report', abs(RUN4), p];
     },
-    /^bpfbench: .*bad\.json: results\[0\]\.nsPerEntry is not a number \(found null\)$/,
+    /^bpfbench: .*bad\.json: results\[0\]\.nsPerEntry must be a number ≥ 0, not null$/,
   ],
   [
     'not JSON',
@@ -278,7 +356,11 @@ const badCli: [string, () => string[], RegExp][] = [
     },
     /^bpfbench: .*text\.json: not JSON \(/,
   ],
-  ['a file of another kind', () => ['report', abs('results/counter-overhead-1Mi.json')], /^bpfbench: .*counter-overhead-1Mi\.json: no schemaVersion: not a bpfbench result$/],
+  [
+    'a file of another kind',
+    () => ['report', abs('results/counter-overhead-1Mi.json')],
+    /^bpfbench: .*counter-overhead-1Mi\.json is not a bpfbench run, sweep or peers result \(schemaVersion 1\): it has no schemaVersion$/,
+  ],
   ['both outputs to stdout', () => ['report', abs(RUN1), '--html', '-', '--markdown', '-'], /^bpfbench: --html and --markdown cannot both go to stdout \('-'\): name a file for all but one$/],
   ['no file', () => ['report'], /^bpfbench: missing required argument 'files'$/],
 ];

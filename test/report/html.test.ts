@@ -100,7 +100,10 @@ test('time per entry: a bar per strategy at its ns/entry, its speedup, whiskers 
 
 /** The chart's own scales, read from its tick marks (not from the code that drew it): value → px, log-interpolated between two ticks. */
 function scalesOf(svg: string): { x: (chunk: number) => number; y: (ns: number) => number } {
-  const yt = [...svg.matchAll(/<text class="tick" x="[\d.]+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle">([^<]+)<\/text>/g)].map((m) => ({ at: Number(m[1]), v: Number(m[2]!.replace(/,/g, '')) }));
+  const yt = [...svg.matchAll(/<text class="tick" x="[\d.]+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle">([^<]+)<\/text>/g)].map((m) => ({
+    at: Number(m[1]),
+    v: Number(m[2]!.replace(/,/g, '')),
+  }));
   const xt = [...svg.matchAll(/<text class="tick" x="([\d.]+)" y="[\d.]+" text-anchor="middle">([\d,]+)<\/text>/g)].map((m) => ({ at: Number(m[1]), v: Number(m[2]!.replace(/,/g, '')) }));
   assert.ok(yt.length >= 2 && xt.length >= 2, 'ticks on both axes');
   const logScale = (t: { at: number; v: number }[]) => {
@@ -133,7 +136,9 @@ test('the sweep: a curve per size, elem dashed, the fitted model from fits[] dot
     assert.ok(curve, `${label}: its curve`);
     const vertices = [...curve[1]!.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
     // At every chunk the series was read with, the curve passes through a + b ÷ chunk (the JSON's a and b, the tick marks' scale).
-    const inUse = [...new Set(sw.points.filter((p: Json) => p.entries === f.entries && p.strategy === f.strategy && p.chunk !== null && p.verified).map((p: Json) => p.effectiveChunk ?? p.chunk))] as number[];
+    const inUse = [
+      ...new Set(sw.points.filter((p: Json) => p.entries === f.entries && p.strategy === f.strategy && p.chunk !== null && p.verified).map((p: Json) => p.effectiveChunk ?? p.chunk)),
+    ] as number[];
     assert.ok(inUse.length >= 5, `${label}: chunks ${inUse}`);
     for (const c of inUse) {
       const want = f.perEntryNs + f.perCallNs / c;
@@ -186,7 +191,8 @@ test('the merged table: the figures the terminal table shows, a column head per 
   assert.equal(merged.match(/<table>/g)?.length, 3);
   for (const file of [RUN1, RUN4]) {
     const r = read(file);
-    for (const s of r.results) assert.ok(merged.includes(`<tr><th scope="row">${s.label}</th><td class="first">${fmtNsPerEntry(s.nsPerEntry)}</td><td>${fmtRatio(r.summary.speedup[s.strategy])}</td>`), `${file} ${s.label}`);
+    for (const s of r.results)
+      assert.ok(merged.includes(`<tr><th scope="row">${s.label}</th><td class="first">${fmtNsPerEntry(s.nsPerEntry)}</td><td>${fmtRatio(r.summary.speedup[s.strategy])}</td>`), `${file} ${s.label}`);
   }
   assert.ok(merged.includes(`<code>${RUN1}</code><br>6.18.44-fc-v769<br>AMD EPYC ×2<br>loop js`));
   assert.ok(text(merged).includes(`${RUN1} and ${RUN4}: another configuration (entries 1Mi vs 4Mi)`));
@@ -201,7 +207,10 @@ test('every chart: an <svg class="chart"> with its own id, inside a figure whose
   const ids = [...html.matchAll(/<svg class="chart" id="([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(ids, ['chart-1', 'chart-2', 'chart-3']);
   const figs = figures(html);
-  assert.deepEqual(figs.map((f) => f.n), [1, 2, 3]);
+  assert.deepEqual(
+    figs.map((f) => f.n),
+    [1, 2, 3],
+  );
   for (const f of figs) {
     assert.equal(f.html.match(/<svg class="chart"/g)?.length, 1);
     assert.match(f.html, /<figcaption><strong>Figure \d+\. [^<]+\.<\/strong>[\s\S]*Source: <code>results\//);
@@ -217,7 +226,14 @@ test('names are escaped: a file called <img …> stays text', () => {
 test('a bad result is an InvalidInputError naming the file and the field', () => {
   const r = read(PEERS);
   delete r.results[4].wallNs;
-  assert.throws(() => htmlReport([{ file: 'a.json', json: read(RUN1) }, { file: 'p.json', json: r }]), (e: unknown) => e instanceof InvalidInputError && e.message === 'p.json: results[4].wallNs is missing');
+  assert.throws(
+    () =>
+      htmlReport([
+        { file: 'a.json', json: read(RUN1) },
+        { file: 'p.json', json: r },
+      ]),
+    (e: unknown) => e instanceof InvalidInputError && e.message === "p.json: results[4].wallNs is missing (it must be an object with 'mean', 'sd', 'median', 'min', 'max', … or null)",
+  );
 });
 
 test('axes: linear ticks of 1, 2, 5 × 10^k reaching the maximum; log ticks within the range', () => {
@@ -231,7 +247,10 @@ test('axes: linear ticks of 1, 2, 5 × 10^k reaching the maximum; log ticks with
 
 test('charts: bars and whiskers where the values say, each panel its own scale unless shared', () => {
   const bar = (value: number, lo: number, hi: number) => ({ label: 'x', value, lo, hi, color: 0, valueText: '', note: '', failed: false, tooltip: 't' });
-  const panels = [{ title: 'a', bars: [bar(100, 80, 150)] }, { title: 'b', bars: [bar(10, 10, 10)] }];
+  const panels = [
+    { title: 'a', bars: [bar(100, 80, 150)] },
+    { title: 'b', bars: [bar(10, 10, 10)] },
+  ];
   const own = barsSvg('c', 'l', panels, 'ns');
   const widths = (svg: string) => [...svg.matchAll(/<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[2]));
   // Own scales: 100 on an axis to 150 (the whisker's end), 10 on an axis to 10: the second bar is the wider.
@@ -247,10 +266,29 @@ test('charts: bars and whiskers where the values say, each panel its own scale u
   assert.equal(own.match(/class="whisker"/g)?.length, 1);
   // Latency: higher percentiles drawn higher; the sweep: x by log₂(chunk).
   const lat = latencySvg('l', 'l', [{ label: 's', color: 0, values: [1e3, 2e3, 1e4, 1e5, 1e6] }]);
-  const ys = /<polyline class="series" points="([^"]+)"/.exec(lat)![1]!.split(' ').map((p) => Number(p.split(',')[1]));
-  assert.deepEqual([...ys].sort((a, b) => b - a), ys);
-  const sw = sweepCurvesSvg('s', 's', [{ label: '1Mi batch', color: 0, points: [[1, 900], [64, 300], [4096, 230]] }]);
-  const xs = /<polyline class="series" points="([^"]+)"/.exec(sw)![1]!.split(' ').map((p) => Number(p.split(',')[0]));
+  const ys = /<polyline class="series" points="([^"]+)"/
+    .exec(lat)![1]!
+    .split(' ')
+    .map((p) => Number(p.split(',')[1]));
+  assert.deepEqual(
+    [...ys].sort((a, b) => b - a),
+    ys,
+  );
+  const sw = sweepCurvesSvg('s', 's', [
+    {
+      label: '1Mi batch',
+      color: 0,
+      points: [
+        [1, 900],
+        [64, 300],
+        [4096, 230],
+      ],
+    },
+  ]);
+  const xs = /<polyline class="series" points="([^"]+)"/
+    .exec(sw)![1]!
+    .split(' ')
+    .map((p) => Number(p.split(',')[0]));
   assert.ok(Math.abs(xs[1]! - xs[0]! - (xs[2]! - xs[1]!)) < 0.2, 'log₂ spacing: 1 → 64 → 4096 evenly');
 });
 
@@ -273,7 +311,10 @@ test("a run's kernel time: each strategy's share of its audit read inside bpf(2)
     const share = `${fmtPercent(s.kernelTime.fractionOfWall)} of the audit read inside bpf(2)`;
     const perCall = Object.entries(s.kernelTime.nsPerCall as Record<string, number>).map(([cmd, ns]) => `${fmtDuration(ns, 'tick')} per ${cmd}`).join(', ');
     assert.ok(caption.includes(`${s.label}: ${share} (${perCall})`), `${s.label}: ${share} (${perCall}) in: ${caption}`);
-    assert.ok(tips.some((t) => t.startsWith(`${s.label}: median`) && t.endsWith(`; ${share}`)), `${s.label}'s tooltip: ${tips.join(' | ')}`);
+    assert.ok(
+      tips.some((t) => t.startsWith(`${s.label}: median`) && t.endsWith(`; ${share}`)),
+      `${s.label}'s tooltip: ${tips.join(' | ')}`,
+    );
   }
   assert.deepEqual([...new Set(run.results.map((s: Json) => s.syscalls.audit.read))], ['warmup']);
   assert.ok(caption.includes('audit read (the first warmup read, untimed, the syscall counter attached'), caption);
@@ -311,7 +352,10 @@ test('bpfbench peers --html FILE: the one-result page, self-contained, its peers
   for (const x of p.results) {
     const name = x.impl === 'ts' ? `bpfbench (TypeScript), ${x.loop} loop` : { c: 'C, raw syscalls', go: 'Go, cilium/ebpf', bpftool: 'bpftool map dump' }[x.impl as string]!;
     const label = x.strategy === 'elem' ? 'elem' : `${x.strategy}(4096)`;
-    const calls = Object.entries(x.bpfCalls.calls as Record<string, number>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([cmd, n]) => `${fmtInt(n)} ${cmd}`).join(' + ');
+    const calls = Object.entries(x.bpfCalls.calls as Record<string, number>)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([cmd, n]) => `${fmtInt(n)} ${cmd}`)
+      .join(' + ');
     const tip = tips.filter((s) => s.startsWith(`${name}, ${label}: median ${fmtNsPerEntry(x.nsPerEntry)} ns/entry`));
     assert.equal(tip.length, 1, `one bar for ${name} ${label}: ${tips.join(' | ')}`);
     assert.ok(tip[0]!.endsWith(`bpf calls of one read, counted by the kernel: ${calls}${x.bpfCalls.covers === 'process' ? ' in its whole process' : ''}`), tip[0]);
@@ -329,7 +373,7 @@ test('bpfbench peers --html FILE: the one-result page, self-contained, its peers
   for (const loop of ['native', 'js']) assert.ok(merged.includes(`<th scope="row">batch(4096) · bpfbench (TypeScript), ${loop} loop</th>`), loop);
 });
 
-test("bpfbench peers --html -: the page on stdout, the table on stderr; with --json - as well: one line, exit 2, nothing run", () => {
+test('bpfbench peers --html -: the page on stdout, the table on stderr; with --json - as well: one line, exit 2, nothing run', () => {
   const r = runCli(['peers', '--entries', '16Ki', '--rounds', '1', '--impls', 'ts,c', '--strategies', 'batch', '--loops', 'js', '--html', '-']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^<!DOCTYPE html>\n/);

@@ -74,7 +74,18 @@ function measurement(
 
 function outcome(ms: StrategyMeasurement[]): RunOutcome {
   return {
-    config: { entries: N, maxEntries: N, chunk: 4096, strategies: ms.map((m) => m.strategy), fill: 'prog', mapFlags: 0, repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 }, runsSetting: 'auto', kernelCount: true, source: { kind: 'create' } },
+    config: {
+      entries: N,
+      maxEntries: N,
+      chunk: 4096,
+      strategies: ms.map((m) => m.strategy),
+      fill: 'prog',
+      mapFlags: 0,
+      repeat: { minRuns: 1, maxRuns: 10, budgetMs: 60_000, warmup: 1 },
+      runsSetting: 'auto',
+      kernelCount: true,
+      source: { kind: 'create' },
+    },
     context: { kernel: '6.18.0', cpuModel: 'Test CPU', cpus: 2, memTotalBytes: 24e9, node: 'v20.0.0', koffi: '3.3.4', libbpf: '1.1' },
     memory: { mapBytes: 88e6, userBytes: 1e6, availableBytes: 20e9 },
     map: { id: 7, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0, memlockBytes: 83_887_120, createNs: 1e8 },
@@ -109,7 +120,7 @@ test('the result follows the schemaVersion 1 contract, speedup relative to elem'
   const r = buildRunResult(outcome([measurement(elem, [4e9, 4.2e9, 4.4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 6e8], { LOOKUP_BATCH: 257 })]), tool, new Date(0));
   assert.equal(r.schemaVersion, SCHEMA_VERSION);
   assert.equal(r.createdAt, '1970-01-01T00:00:00.000Z');
-  assert.deepEqual(Object.keys(r), ['schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'unavailable', 'wallTime', 'summary', 'warnings']);
+  assert.deepEqual(Object.keys(r), ['$schema', 'schemaVersion', 'tool', 'createdAt', 'context', 'config', 'map', 'fill', 'results', 'crossCheck', 'unavailable', 'wallTime', 'summary', 'warnings']);
   const [e, b] = r.results;
   assert.equal(e!.wallNs.median, 4.2e9);
   assert.equal(e!.nsPerEntry, 4.2e9 / N);
@@ -163,7 +174,7 @@ test('syscalls: run 1 counted by bpfbench, the audit counted by the kernel, thei
   assert.equal(buildRunResult(outcome([m]), tool).results[0]!.kernelTime, null);
 });
 
-test('a prefix audit matches a full read by calls per entry, within the walk\'s terminal call', () => {
+test("a prefix audit matches a full read by calls per entry, within the walk's terminal call", () => {
   const M = 1 << 20;
   const n = 100 * M;
   const full: Verdict = { ...okVerdict, entries: n, distinct: n, expectedEntries: n };
@@ -190,7 +201,7 @@ test('a prefix audit matches a full read by calls per entry, within the walk\'s 
   assert.equal(matchesAudit({ read: 'full', entries: N, kernel: { total: 0, bpfTotal: 257, bpf: { LOOKUP_BATCH: 257 } } }, { LOOKUP_BATCH: 256 }, N), false);
 });
 
-test('timed calls unlike the audit\'s: a failure on a fixed layout, a warning on a random one, never agree alone', () => {
+test("timed calls unlike the audit's: a failure on a fixed layout, a warning on a random one, never agree alone", () => {
   // The audit read grew nothing and made 300 calls; run 1 made 257.
   const differ = (more: Partial<StrategyMeasurement>, growths = 0) => {
     const m = measurement(batch, [5e8, 5e8, 5e8], { LOOKUP_BATCH: 257 }, okVerdict, 4096, { LOOKUP_BATCH: 300 }, { bpf: { LOOKUP_BATCH: 300 } }, more);
@@ -210,7 +221,10 @@ test('timed calls unlike the audit\'s: a failure on a fixed layout, a warning on
     const x = r.results[0]!;
     assert.equal(x.syscalls.matchesAudit, false);
     assert.equal(x.verified.ok, true, 'a random layout, or a chunk that grew: a warning only');
-    assert.ok(r.warnings.some((w) => /batch\(4096\): run 1 made other bpf calls than the audited read \(warmup\): the kernel's count does not vouch/.test(w)), r.warnings.join('\n'));
+    assert.ok(
+      r.warnings.some((w) => /batch\(4096\): run 1 made other bpf calls than the audited read \(warmup\): the kernel's count does not vouch/.test(w)),
+      r.warnings.join('\n'),
+    );
   }
 });
 
@@ -296,7 +310,14 @@ import { entriesLabel } from '../../src/report/format.js';
 
 test('exports: Markdown and CSV rows per strategy, github-action-benchmark entries for verified ones', () => {
   const bad: Verdict = { ...okVerdict, ok: false, problems: ['x'] };
-  const r = buildRunResult(outcome([measurement(elem, [4e9, 4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }), measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 }), measurement(batchFixedCursor, [3e8], { LOOKUP_BATCH: 256 }, bad)]), tool);
+  const r = buildRunResult(
+    outcome([
+      measurement(elem, [4e9, 4e9], { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N }),
+      measurement(batch, [5e8, 5e8], { LOOKUP_BATCH: 257 }),
+      measurement(batchFixedCursor, [3e8], { LOOKUP_BATCH: 256 }, bad),
+    ]),
+    tool,
+  );
   const md = toMarkdown(r);
   assert.match(md, /^\| elem \| ok \| 2 \| 4000000000 \| 0 \| 3814\.7 \|/m);
   assert.match(md, /^\| batch-fixed-cursor\(4096\) \| FAILED \|/m);
@@ -305,7 +326,10 @@ test('exports: Markdown and CSV rows per strategy, github-action-benchmark entri
   assert.match(csv[0]!, /^strategy,label,chunk,verified,entries/);
   assert.match(csv[2]!, /^batch,batch\(4096\),4096,ok,1048576,1048576,2,500000000,/);
   const gab = toGab(r);
-  assert.deepEqual(gab.map((g) => g.name), ['elem ns/entry (1Mi)', 'elem allocated B/entry (1Mi)', 'batch(4096) ns/entry (1Mi)', 'batch(4096) allocated B/entry (1Mi)']);
+  assert.deepEqual(
+    gab.map((g) => g.name),
+    ['elem ns/entry (1Mi)', 'elem allocated B/entry (1Mi)', 'batch(4096) ns/entry (1Mi)', 'batch(4096) allocated B/entry (1Mi)'],
+  );
   assert.equal(gab[0]!.unit, 'ns/entry');
   assert.equal(gab[0]!.value, Number((4e9 / N).toFixed(3)));
   assert.equal(entriesLabel(104857600), '100Mi');
@@ -335,14 +359,26 @@ test('the loop is named: config.loop, the header, Markdown, CSV, and gab names f
   assert.match(renderRunHeader(js, { color: false }).split('\n')[0]!, /, loop js$/);
   assert.match(toMarkdown(native), /^### bpfbench: hash 4\/4 B, 1,048,576 entries, loop native$/m);
   assert.match(toMarkdown(js), /^### bpfbench: .*, loop js$/m);
-  for (const [r, loop] of [[native, 'native'], [js, 'js']] as const) {
-    const rows = toCsv(r).trimEnd().split('\n').map((l) => l.split(','));
+  for (const [r, loop] of [
+    [native, 'native'],
+    [js, 'js'],
+  ] as const) {
+    const rows = toCsv(r)
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(','));
     assert.equal(rows[0]!.at(-1), 'loop');
     assert.equal(rows[0]![0], 'strategy', 'the columns before it keep their places');
     for (const row of rows.slice(1)) assert.equal(row.at(-1), loop);
   }
-  assert.deepEqual(toGab(native).map((g) => g.name), ['elem ns/entry (1Mi)', 'elem allocated B/entry (1Mi)', 'batch(4096) ns/entry (1Mi)', 'batch(4096) allocated B/entry (1Mi)']);
-  assert.deepEqual(toGab(js).map((g) => g.name), ['elem ns/entry (1Mi) [js]', 'elem allocated B/entry (1Mi) [js]', 'batch(4096) ns/entry (1Mi) [js]', 'batch(4096) allocated B/entry (1Mi) [js]']);
+  assert.deepEqual(
+    toGab(native).map((g) => g.name),
+    ['elem ns/entry (1Mi)', 'elem allocated B/entry (1Mi)', 'batch(4096) ns/entry (1Mi)', 'batch(4096) allocated B/entry (1Mi)'],
+  );
+  assert.deepEqual(
+    toGab(js).map((g) => g.name),
+    ['elem ns/entry (1Mi) [js]', 'elem allocated B/entry (1Mi) [js]', 'batch(4096) ns/entry (1Mi) [js]', 'batch(4096) allocated B/entry (1Mi) [js]'],
+  );
 });
 
 test('compare: another loop is not comparable (x); a result without config.loop is a js result', () => {
@@ -366,10 +402,35 @@ test('compare: another loop is not comparable (x); a result without config.loop 
 
 test('the sweep names its loop: config.loop, the table title, Markdown and the chart', () => {
   for (const loop of ['native', 'js'] as const) {
-    const point = { entries: N, maxEntries: N, strategy: 'batch', label: 'batch(64)', chunk: 64, effectiveChunk: 64, chunkGrowths: 0, runs: 1, medianNs: 1e8, sdNs: 0, nsPerEntry: 1e8 / N, verified: true, problems: [], bpfCalls: { LOOKUP_BATCH: 16385 } };
+    const point = {
+      entries: N,
+      maxEntries: N,
+      strategy: 'batch',
+      label: 'batch(64)',
+      chunk: 64,
+      effectiveChunk: 64,
+      chunkGrowths: 0,
+      runs: 1,
+      medianNs: 1e8,
+      sdNs: 0,
+      nsPerEntry: 1e8 / N,
+      verified: true,
+      problems: [],
+      bpfCalls: { LOOKUP_BATCH: 16385 },
+    };
     const r = buildSweepResult(
       {
-        config: { entries: [N], chunks: [64], strategies: [batch], withElem: false, repeat: { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: 0 }, fill: 'prog', mapFlags: 0, kernelCount: false, ...(loop === 'js' ? { loop } : {}) },
+        config: {
+          entries: [N],
+          chunks: [64],
+          strategies: [batch],
+          withElem: false,
+          repeat: { minRuns: 1, maxRuns: 1, budgetMs: 0, warmup: 0 },
+          fill: 'prog',
+          mapFlags: 0,
+          kernelCount: false,
+          ...(loop === 'js' ? { loop } : {}),
+        },
         context: outcome([]).context,
         points: [point],
       },
@@ -394,7 +455,10 @@ test('a sharded row beside batch: summary.shardedSpeedup over batch, and a line 
   assert.equal(sp.over, 'batch');
   assert.equal(sp.threads, 2);
   assert.equal(sp.x, 5e8 / 2.55e8);
-  assert.match(renderRunFooter(r, { color: false }), /^batch-sharded\(4096\)×2: 2 threads, 1\.96× \(mean 1\.96 ± [\d.]+\) faster than batch\(4096\); shards 524,951 \+ 523,625 entries, overlap removed: 3,363 entries in 1 call$/m);
+  assert.match(
+    renderRunFooter(r, { color: false }),
+    /^batch-sharded\(4096\)×2: 2 threads, 1\.96× \(mean 1\.96 ± [\d.]+\) faster than batch\(4096\); shards 524,951 \+ 523,625 entries, overlap removed: 3,363 entries in 1 call$/m,
+  );
   // Without batch in the run there is nothing to hold it against.
   const alone = buildRunResult(outcome([sharded]), tool);
   assert.equal(alone.summary.shardedSpeedup, undefined);

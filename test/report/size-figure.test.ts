@@ -19,11 +19,18 @@ test('peers results of two sizes draw bpfbench over C against size: every verifi
   const fig = [...html.matchAll(/<figure id="figure-\d+">([\s\S]*?)<\/figure>/g)].map((m) => m[1]!).find((f) => f.includes('bpfbench against C, by map size'));
   assert.ok(fig, 'the figure is on the page');
   const dots = [...fig.matchAll(/<circle class="dot" cx="([\d.]+)" cy="([\d.]+)" r="4"><title>([^<]*)<\/title>/g)].map((m) => ({ cx: Number(m[1]), cy: Number(m[2]), title: m[3]! }));
-  const expected = files.flatMap((f) => f.json.results.filter((x: { impl: string; verified: { ok: boolean }; ratioToC: number | null }) => x.impl === 'ts' && x.verified.ok && x.ratioToC !== null).map((x: { ratioToC: number }) => ({ entries: f.json.config.entries as number, ratio: x.ratioToC })));
+  const expected = files.flatMap((f) =>
+    f.json.results
+      .filter((x: { impl: string; verified: { ok: boolean }; ratioToC: number | null }) => x.impl === 'ts' && x.verified.ok && x.ratioToC !== null)
+      .map((x: { ratioToC: number }) => ({ entries: f.json.config.entries as number, ratio: x.ratioToC })),
+  );
   assert.equal(dots.length, expected.length);
   for (const e of expected) {
     const label = `${e.entries.toLocaleString('en-US')} entries: ${fmtRatio(e.ratio)} C`;
-    assert.ok(dots.some((d) => d.title.endsWith(label)), `a point for ${label}`);
+    assert.ok(
+      dots.some((d) => d.title.endsWith(label)),
+      `a point for ${label}`,
+    );
   }
   // Larger maps to the right; a larger ratio higher (smaller y).
   const x1 = dots.filter((d) => d.title.includes('1,048,576 entries')).map((d) => d.cx);

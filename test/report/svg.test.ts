@@ -6,8 +6,24 @@ import { test } from 'node:test';
 import { sweepSvg } from '../../src/report/svg.js';
 
 const series = [
-  { label: '1Mi', points: [[4096, 230], [1, 900], [64, 300]] as [number, number][], reference: 4500 },
-  { label: '4Mi', points: [[1, 1000], [64, 340], [4096, 330]] as [number, number][], reference: 4700 },
+  {
+    label: '1Mi',
+    points: [
+      [4096, 230],
+      [1, 900],
+      [64, 300],
+    ] as [number, number][],
+    reference: 4500,
+  },
+  {
+    label: '4Mi',
+    points: [
+      [1, 1000],
+      [64, 340],
+      [4096, 330],
+    ] as [number, number][],
+    reference: 4700,
+  },
 ];
 
 test('sweep chart: one polyline per series, x by log2(chunk), reference lines dashed, well-formed', () => {
@@ -20,7 +36,11 @@ test('sweep chart: one polyline per series, x by log2(chunk), reference lines da
   for (const pts of polylines) {
     assert.equal(pts.length, 3);
     const xs = pts.map((p) => p[0]!);
-    assert.deepEqual([...xs].sort((a, b) => a - b), xs, 'points sorted by chunk');
+    assert.deepEqual(
+      [...xs].sort((a, b) => a - b),
+      xs,
+      'points sorted by chunk',
+    );
   }
   assert.equal([...svg.matchAll(/class="reference"[^>]*stroke-dasharray/g)].length, 2);
   for (const t of ['1Mi batch', '4Mi elem', 'chunk (entries per LOOKUP_BATCH call, log scale)']) assert.ok(svg.includes(t), t);

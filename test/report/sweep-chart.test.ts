@@ -8,11 +8,11 @@ import { ROOT } from '../../src/paths.js';
 import { htmlPage } from '../../src/report/html.js';
 import { sweepChart, type SweepResultJson } from '../../src/report/sweep.js';
 import { sweepCurves } from '../../src/report/sweep-chart.js';
-import { validateResult } from '../../src/report/validate-results.js';
+import { checkResult, REPORT_KINDS } from '../../src/report/schema/index.js';
 
 for (const file of ['results/sweep-reference-1Mi-4Mi.json', 'results/sweep-lru-16Mi-sparse.json']) {
   test(`${file}: the SVG file and the HTML page draw the model's curves, each with its points and its elem level`, () => {
-    const loaded = validateResult(file, JSON.parse(readFileSync(join(ROOT, file), 'utf8')));
+    const loaded = checkResult(file, JSON.parse(readFileSync(join(ROOT, file), 'utf8')), REPORT_KINDS);
     const r = loaded.json as SweepResultJson;
     const curves = sweepCurves(r);
     assert.ok(curves.length > 0);

@@ -36,7 +36,7 @@ function checkConsistent(j: Overhead, entries: number): void {
   assert.deepEqual(j.kernelBpfCallsPerRead, { on: 2 * entries + 1, off: 0 });
 }
 
-test('the script measures elem with the counter attached and detached, in the committed file\'s shape', () => {
+test("the script measures elem with the counter attached and detached, in the committed file's shape", () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfbench-overhead-'));
   try {
     const out = join(dir, 'overhead.json');

@@ -119,12 +119,22 @@ for (const { keys, maxEntries, chunk } of HASH_CASES) {
           const { report, calls } = readOnce(p, keys);
           const s = report.shards!;
           assert.equal(s.threads, threads);
-          assert.deepEqual(s.perShard.calls, want.walks.map((w) => w.calls));
-          assert.deepEqual(s.perShard.entries, want.walks.map((w) => w.own));
+          assert.deepEqual(
+            s.perShard.calls,
+            want.walks.map((w) => w.calls),
+          );
+          assert.deepEqual(
+            s.perShard.entries,
+            want.walks.map((w) => w.own),
+          );
           assert.deepEqual(s.overlap, { entries: want.overlapEntries, calls: want.overlapCalls, mismatched: 0 });
           assert.deepEqual(calls, { LOOKUP_BATCH: want.walks.reduce((t, w) => t + w.calls, 0) });
         }
-        if (keys === 3 && threads === 4) assert.ok(want.walks.some((w) => w.own === 0), 'a shard of this case holds no key');
+        if (keys === 3 && threads === 4)
+          assert.ok(
+            want.walks.some((w) => w.own === 0),
+            'a shard of this case holds no key',
+          );
       } finally {
         p.free();
         map.close();
@@ -160,7 +170,10 @@ test('batch-sharded on a random-seed map of 64Ki keys, 2 threads: every key once
   try {
     const { report } = readOnce(p, keys);
     const s = report.shards!;
-    assert.equal(s.perShard.entries.reduce((a, b) => a + b, 0), keys);
+    assert.equal(
+      s.perShard.entries.reduce((a, b) => a + b, 0),
+      keys,
+    );
     assert.ok(s.overlap.calls <= 1);
     assert.equal(s.overlap.mismatched, 0);
   } finally {
@@ -187,13 +200,16 @@ for (const type of [MapType.array, MapType.percpu_array] as const) {
               return Math.ceil((e - s) / chunk);
             });
             assert.deepEqual(report.shards!.perShard.calls, want);
-            assert.deepEqual(report.shards!.perShard.entries, Array.from({ length: threads }, (_, i) => shardRange(n, threads, i)[1] - shardRange(n, threads, i)[0]));
+            assert.deepEqual(
+              report.shards!.perShard.entries,
+              Array.from({ length: threads }, (_, i) => shardRange(n, threads, i)[1] - shardRange(n, threads, i)[0]),
+            );
             assert.deepEqual(report.shards!.overlap, { entries: 0, calls: 0, mismatched: 0 });
             assert.deepEqual(calls, { LOOKUP_BATCH: want.reduce((a, b) => a + b, 0) });
           } else {
             // Per-CPU values: a slot per possible CPU; every key once, in key order per shard.
             const seen: number[] = [];
-                        const r = p.read({
+            const r = p.read({
               add() {},
               addMany() {},
               addManyRaw(keyBytes, _v, count) {
@@ -202,7 +218,10 @@ for (const type of [MapType.array, MapType.percpu_array] as const) {
               addRaw() {},
             });
             assert.equal(r.counted, n);
-            assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i));
+            assert.deepEqual(
+              seen,
+              Array.from({ length: n }, (_, i) => i),
+            );
           }
         } finally {
           p.free();
@@ -227,7 +246,10 @@ for (let threads = 1; threads <= 4; threads++) {
         assert.equal(map.isEmpty(), true);
         assert.deepEqual(report.shards!.overlap, { entries: 0, calls: 0, mismatched: 0 });
         assert.deepEqual(Object.keys(calls), ['LOOKUP_AND_DELETE_BATCH']);
-        assert.equal(calls.LOOKUP_AND_DELETE_BATCH, report.shards!.perShard.calls.reduce((a, b) => a + b, 0));
+        assert.equal(
+          calls.LOOKUP_AND_DELETE_BATCH,
+          report.shards!.perShard.calls.reduce((a, b) => a + b, 0),
+        );
       }
     } finally {
       p.free();
@@ -257,7 +279,10 @@ test("the kernel counts every shard's calls (all threads of the process): equal 
     assert.equal(countsAgree(self, kernel), true);
     const want = predictHash(zeroSeedBuckets(keys), 4, 512);
     assert.deepEqual(kernel.bpf, { LOOKUP_BATCH: want.walks.reduce((t, w) => t + w.calls, 0) });
-    assert.deepEqual(report.shards!.perShard.calls, want.walks.map((w) => w.calls));
+    assert.deepEqual(
+      report.shards!.perShard.calls,
+      want.walks.map((w) => w.calls),
+    );
   } finally {
     p.free();
     map.close();
@@ -270,15 +295,24 @@ test('refusals, one line each: a map type that cannot shard, the js loop, an arr
   assert.equal(canShard(MapType.percpu_array), true);
   const progArray = BpfMap.create({ type: 3, keySize: 4, valueSize: 4, maxEntries: 4, name: 'bpfbench_test' });
   try {
-    assert.throws(() => batchSharded.prepare(progArray, { chunk: 64, threads: 2 }), (e: Error) => e instanceof InvalidInputError && /^batch-sharded: type_3 maps cannot be sharded/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => batchSharded.prepare(progArray, { chunk: 64, threads: 2 }),
+      (e: Error) => e instanceof InvalidInputError && /^batch-sharded: type_3 maps cannot be sharded/.test(e.message) && !e.message.includes('\n'),
+    );
   } finally {
     progArray.close();
   }
   const map = filledHashMap(16);
   const arr = BpfMap.create({ type: MapType.array, keySize: 4, valueSize: 4, maxEntries: 4, name: 'bpfbench_test' });
   try {
-    assert.throws(() => batchSharded.prepare(map, { chunk: 64, threads: 2, loop: 'js' }), (e: Error) => e instanceof InvalidInputError && /native loop only/.test(e.message));
-    assert.throws(() => batchDeleteSharded.prepare(arr, { chunk: 64, threads: 2, refill: () => {} }), (e: Error) => e instanceof InvalidInputError && /cannot delete/.test(e.message));
+    assert.throws(
+      () => batchSharded.prepare(map, { chunk: 64, threads: 2, loop: 'js' }),
+      (e: Error) => e instanceof InvalidInputError && /native loop only/.test(e.message),
+    );
+    assert.throws(
+      () => batchDeleteSharded.prepare(arr, { chunk: 64, threads: 2, refill: () => {} }),
+      (e: Error) => e instanceof InvalidInputError && /cannot delete/.test(e.message),
+    );
   } finally {
     map.close();
     arr.close();

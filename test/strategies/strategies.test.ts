@@ -43,40 +43,9 @@ function fillKeys(map: BpfMap, n: number): void {
 }
 
 for (const loop of READ_LOOPS) {
-test(`elem (${loop} loop) reads all N entries with exactly 2N+1 bpf calls`, () => {
-  const map = filledHashMap(N);
-  const p = elem.prepare(map, { chunk: 0, loop });
-  try {
-    const v = new Verifier({ entries: N, value: VALUE });
-    v.reset();
-    const before = snapshotCalls();
-    const rep = p.read(v);
-    const calls = callsSince(before);
-    const verdict = v.verdict();
-    assert.equal(verdict.ok, true, verdict.problems.join('; '));
-    assert.equal(rep.counted, N);
-    assert.deepEqual(calls, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
-    // A second read through the same prepared strategy is the same.
-    v.reset();
-    const before2 = snapshotCalls();
-    p.read(v);
-    assert.deepEqual(callsSince(before2), calls);
-    assert.equal(v.verdict().ok, true);
-  } finally {
-    p.free();
-    map.close();
-  }
-});
-
-for (const chunk of [1, 64, 1000, 4096, 1 << 17]) {
-  test(`batch(${chunk}) (${loop} loop) reads all N entries in exactly the calls the zero-seed bucket layout needs`, () => {
-    const map = filledHashMap(N, { flags: MapFlag.ZERO_SEED });
-    const p = batch.prepare(map, { chunk, loop });
-    // The kernel's walk of the layout jhash with seed 0 gives (test/bpf/zero-seed.ts):
-    // whole buckets per call, a call ending before a bucket that does not fit,
-    // the chunk doubled on ENOSPC (chunk 1: buckets hold more), the entries of
-    // the final ENOENT call counted.
-    const want = predictWalk(zeroSeedBuckets(N), chunk, true);
+  test(`elem (${loop} loop) reads all N entries with exactly 2N+1 bpf calls`, () => {
+    const map = filledHashMap(N);
+    const p = elem.prepare(map, { chunk: 0, loop });
     try {
       const v = new Verifier({ entries: N, value: VALUE });
       v.reset();
@@ -85,105 +54,136 @@ for (const chunk of [1, 64, 1000, 4096, 1 << 17]) {
       const calls = callsSince(before);
       const verdict = v.verdict();
       assert.equal(verdict.ok, true, verdict.problems.join('; '));
-      const { callLatency, ...counts } = rep;
-      assert.deepEqual(counts, { counted: N, chunk: want.chunk, chunkGrowths: want.growths });
-      assert.ok(callLatency, 'the read timed its calls');
-      assert.deepEqual(calls, { LOOKUP_BATCH: want.calls });
-      if (chunk === 1) assert.ok(want.growths > 0, 'chunk 1 grows: some bucket holds two entries or more');
-      if (chunk > N) assert.equal(want.calls, 1, 'a chunk above the map takes it in one call (the ENOENT one)');
-      // A second read starts from the grown chunk: the walk of that chunk, no ENOSPC left.
-      const again = predictWalk(zeroSeedBuckets(N), want.chunk);
+      assert.equal(rep.counted, N);
+      assert.deepEqual(calls, { GET_NEXT_KEY: N + 1, LOOKUP_ELEM: N });
+      // A second read through the same prepared strategy is the same.
       v.reset();
       const before2 = snapshotCalls();
-      const { callLatency: _l2, ...rep2 } = p.read(v);
-      assert.deepEqual(callsSince(before2), { LOOKUP_BATCH: again.calls });
-      assert.deepEqual(rep2, { counted: N, chunk: want.chunk, chunkGrowths: want.growths }, 'the chunk, and the growths it took, carried over');
+      p.read(v);
+      assert.deepEqual(callsSince(before2), calls);
       assert.equal(v.verdict().ok, true);
     } finally {
       p.free();
       map.close();
     }
   });
-}
 
-test(`the never-advancing cursor (the published loop, ${loop} loop) is caught by verification`, () => {
-  const chunk = 512;
-  const map = filledHashMap(N);
-  const p = batchFixedCursor.prepare(map, { chunk, loop });
-  try {
-    const v = new Verifier({ entries: N, value: VALUE });
-    v.reset();
-    const before = snapshotCalls();
-    const rep = p.read(v);
-    const verdict = v.verdict();
-    // It makes max_entries/chunk calls, like the Go program...
-    assert.deepEqual(callsSince(before), { LOOKUP_BATCH: N / chunk });
-    // ...each returning the same first batch (whole buckets from bucket 0, up
-    // to a chunk, whatever this map's random seed put there): it counts that
-    // batch once per call and sees its keys only, and verification says so.
-    assert.equal(verdict.ok, false);
-    assert.ok(verdict.distinct > 0 && verdict.distinct <= chunk, `${verdict.distinct} distinct`);
-    assert.equal(rep.counted, (N / chunk) * verdict.distinct);
-    assert.match(verdict.problems.join(';'), /distinct keys of 65,536/);
-  } finally {
-    p.free();
-    map.close();
+  for (const chunk of [1, 64, 1000, 4096, 1 << 17]) {
+    test(`batch(${chunk}) (${loop} loop) reads all N entries in exactly the calls the zero-seed bucket layout needs`, () => {
+      const map = filledHashMap(N, { flags: MapFlag.ZERO_SEED });
+      const p = batch.prepare(map, { chunk, loop });
+      // The kernel's walk of the layout jhash with seed 0 gives (test/bpf/zero-seed.ts):
+      // whole buckets per call, a call ending before a bucket that does not fit,
+      // the chunk doubled on ENOSPC (chunk 1: buckets hold more), the entries of
+      // the final ENOENT call counted.
+      const want = predictWalk(zeroSeedBuckets(N), chunk, true);
+      try {
+        const v = new Verifier({ entries: N, value: VALUE });
+        v.reset();
+        const before = snapshotCalls();
+        const rep = p.read(v);
+        const calls = callsSince(before);
+        const verdict = v.verdict();
+        assert.equal(verdict.ok, true, verdict.problems.join('; '));
+        const { callLatency, ...counts } = rep;
+        assert.deepEqual(counts, { counted: N, chunk: want.chunk, chunkGrowths: want.growths });
+        assert.ok(callLatency, 'the read timed its calls');
+        assert.deepEqual(calls, { LOOKUP_BATCH: want.calls });
+        if (chunk === 1) assert.ok(want.growths > 0, 'chunk 1 grows: some bucket holds two entries or more');
+        if (chunk > N) assert.equal(want.calls, 1, 'a chunk above the map takes it in one call (the ENOENT one)');
+        // A second read starts from the grown chunk: the walk of that chunk, no ENOSPC left.
+        const again = predictWalk(zeroSeedBuckets(N), want.chunk);
+        v.reset();
+        const before2 = snapshotCalls();
+        const { callLatency: _l2, ...rep2 } = p.read(v);
+        assert.deepEqual(callsSince(before2), { LOOKUP_BATCH: again.calls });
+        assert.deepEqual(rep2, { counted: N, chunk: want.chunk, chunkGrowths: want.growths }, 'the chunk, and the growths it took, carried over');
+        assert.equal(v.verdict().ok, true);
+      } finally {
+        p.free();
+        map.close();
+      }
+    });
   }
-});
 
-test(`batch-fixed-cursor (${loop} loop) issues floor(max_entries / chunk) calls, each re-reading the first batch`, () => {
-  // 1000 / 64 is not whole: the loop rounds down, like the Go program's.
-  const n = 1000;
-  const chunk = 64;
-  const calls = Math.floor(n / chunk);
-  const map = filledHashMap(n, { flags: MapFlag.ZERO_SEED });
-  const p = batchFixedCursor.prepare(map, { chunk, loop });
-  try {
-    const v = new Verifier({ entries: n, value: VALUE });
-    v.reset();
-    const before = snapshotCalls();
-    const rep = p.read(v);
-    assert.deepEqual(callsSince(before), { LOOKUP_BATCH: calls });
-    const first = firstBatch(zeroSeedBuckets(n), chunk);
-    const { callLatency, ...said } = rep;
-    assert.deepEqual(said, { counted: calls * first, chunk, chunkGrowths: 0 });
-    assert.equal(callLatency?.sampledEvery, 1, 'chunk 64: every call timed');
-    const verdict = v.verdict();
-    assert.equal(verdict.ok, false);
-    assert.equal(verdict.distinct, first);
-  } finally {
-    p.free();
-    map.close();
-  }
-});
-
-test(`elem-delete (${loop} loop), the LOOKUP_ELEM + DELETE_ELEM fallback forced: every entry taken, the map empty, 3N+1 calls`, () => {
-  const n = 5000;
-  const map = filledHashMap(n);
-  const v = new Verifier({ entries: n, value: VALUE });
-  // The fallback of kernels before 5.14; this kernel has LOOKUP_AND_DELETE_ELEM, so it is forced.
-  const p = prepareElemDelete(map, { chunk: 0, loop, refill: () => fillKeys(map, n) }, true);
-  try {
-    assert.match(p.note ?? '', /LOOKUP_ELEM \+ DELETE_ELEM instead \(3N\+1 calls\)/);
-    // Twice: the second read drains what the refill wrote back.
-    for (let read = 0; read < 2; read++) {
-      p.beforeRead!();
+  test(`the never-advancing cursor (the published loop, ${loop} loop) is caught by verification`, () => {
+    const chunk = 512;
+    const map = filledHashMap(N);
+    const p = batchFixedCursor.prepare(map, { chunk, loop });
+    try {
+      const v = new Verifier({ entries: N, value: VALUE });
       v.reset();
       const before = snapshotCalls();
       const rep = p.read(v);
-      const calls = callsSince(before);
       const verdict = v.verdict();
-      assert.equal(verdict.ok, true, verdict.problems.join('; '));
-      assert.equal(rep.counted, n);
-      assert.deepEqual(calls, { GET_NEXT_KEY: n + 1, LOOKUP_ELEM: n, DELETE_ELEM: n });
-      assert.equal(p.afterRead!(), undefined, 'the map is empty after the drain');
-      assert.equal(map.isEmpty(), true);
+      // It makes max_entries/chunk calls, like the Go program...
+      assert.deepEqual(callsSince(before), { LOOKUP_BATCH: N / chunk });
+      // ...each returning the same first batch (whole buckets from bucket 0, up
+      // to a chunk, whatever this map's random seed put there): it counts that
+      // batch once per call and sees its keys only, and verification says so.
+      assert.equal(verdict.ok, false);
+      assert.ok(verdict.distinct > 0 && verdict.distinct <= chunk, `${verdict.distinct} distinct`);
+      assert.equal(rep.counted, (N / chunk) * verdict.distinct);
+      assert.match(verdict.problems.join(';'), /distinct keys of 65,536/);
+    } finally {
+      p.free();
+      map.close();
     }
-  } finally {
-    p.free();
-    map.close();
-  }
-});
+  });
+
+  test(`batch-fixed-cursor (${loop} loop) issues floor(max_entries / chunk) calls, each re-reading the first batch`, () => {
+    // 1000 / 64 is not whole: the loop rounds down, like the Go program's.
+    const n = 1000;
+    const chunk = 64;
+    const calls = Math.floor(n / chunk);
+    const map = filledHashMap(n, { flags: MapFlag.ZERO_SEED });
+    const p = batchFixedCursor.prepare(map, { chunk, loop });
+    try {
+      const v = new Verifier({ entries: n, value: VALUE });
+      v.reset();
+      const before = snapshotCalls();
+      const rep = p.read(v);
+      assert.deepEqual(callsSince(before), { LOOKUP_BATCH: calls });
+      const first = firstBatch(zeroSeedBuckets(n), chunk);
+      const { callLatency, ...said } = rep;
+      assert.deepEqual(said, { counted: calls * first, chunk, chunkGrowths: 0 });
+      assert.equal(callLatency?.sampledEvery, 1, 'chunk 64: every call timed');
+      const verdict = v.verdict();
+      assert.equal(verdict.ok, false);
+      assert.equal(verdict.distinct, first);
+    } finally {
+      p.free();
+      map.close();
+    }
+  });
+
+  test(`elem-delete (${loop} loop), the LOOKUP_ELEM + DELETE_ELEM fallback forced: every entry taken, the map empty, 3N+1 calls`, () => {
+    const n = 5000;
+    const map = filledHashMap(n);
+    const v = new Verifier({ entries: n, value: VALUE });
+    // The fallback of kernels before 5.14; this kernel has LOOKUP_AND_DELETE_ELEM, so it is forced.
+    const p = prepareElemDelete(map, { chunk: 0, loop, refill: () => fillKeys(map, n) }, true);
+    try {
+      assert.match(p.note ?? '', /LOOKUP_ELEM \+ DELETE_ELEM instead \(3N\+1 calls\)/);
+      // Twice: the second read drains what the refill wrote back.
+      for (let read = 0; read < 2; read++) {
+        p.beforeRead!();
+        v.reset();
+        const before = snapshotCalls();
+        const rep = p.read(v);
+        const calls = callsSince(before);
+        const verdict = v.verdict();
+        assert.equal(verdict.ok, true, verdict.problems.join('; '));
+        assert.equal(rep.counted, n);
+        assert.deepEqual(calls, { GET_NEXT_KEY: n + 1, LOOKUP_ELEM: n, DELETE_ELEM: n });
+        assert.equal(p.afterRead!(), undefined, 'the map is empty after the drain');
+        assert.equal(map.isEmpty(), true);
+      }
+    } finally {
+      p.free();
+      map.close();
+    }
+  });
 }
 
 test('elem (js loop) gives up on a map that keeps changing instead of walking forever', () => {
@@ -293,8 +293,15 @@ test('without the native library, a native prepare fails with the one line and j
         (e: unknown) => e instanceof UsageError && e.reason === 'cannot-run' && e.message === NATIVE_NOT_BUILT,
       );
       // Naming no loop is asking for the native one.
-      assert.throws(() => s.prepare(map, { chunk: 64 }), (e: unknown) => e instanceof UsageError && e.message === NATIVE_NOT_BUILT, `${s.name}: no loop named`);
-      assert.throws(() => requireLoop('native'), (e: unknown) => e instanceof UsageError && e.message === NATIVE_NOT_BUILT);
+      assert.throws(
+        () => s.prepare(map, { chunk: 64 }),
+        (e: unknown) => e instanceof UsageError && e.message === NATIVE_NOT_BUILT,
+        `${s.name}: no loop named`,
+      );
+      assert.throws(
+        () => requireLoop('native'),
+        (e: unknown) => e instanceof UsageError && e.message === NATIVE_NOT_BUILT,
+      );
       const p = s.prepare(map, { chunk: 64, loop: 'js' });
       p.free();
     }

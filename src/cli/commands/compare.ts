@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { comparePeers, compareResults, renderComparison, type Comparison } from '../../report/compare.js';
 import { SCHEMA_VERSION } from '../../report/result.js';
-import { parseResult, type ComparableResult } from '../../report/validate.js';
+import { COMPARE_KINDS, parseResult, SCHEMA_IDS, type Loaded } from '../../report/schema/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { addOptions, finishOptions, OUTPUT, type OutputFlags } from '../options.js';
@@ -28,29 +28,28 @@ interface CompareFlags extends OutputFlags {
 export const DEFAULT_THRESHOLD = 0.05;
 
 /** A result file: unreadable, not JSON or not the contract is bad input (exit 2), one line naming the field. */
-function readResult(path: string): ComparableResult {
+function readResult(path: string): Loaded<(typeof COMPARE_KINDS)[number]> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new InvalidInputError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  return parseResult(text, path);
+  return parseResult(path, text, COMPARE_KINDS);
 }
 
 function compareAction(baseline: string, current: string, flags: CompareFlags, io: Io): number {
   const out = openOutputs(OUTPUTS, flags, io);
   const b = readResult(baseline);
   const c = readResult(current);
-  for (const [file, r] of [[baseline, b], [current, c]] as const) if (r.result.results.length === 0) throw new InvalidInputError(`${file}: results is empty: nothing was read, nothing to compare`);
   const opts = { threshold: flags.threshold, strictTime: flags.strictTime, lenient: flags.lenient, acrossMachines: flags.acrossMachines, noSpeedGates: !flags.speedGates };
   let cmp: Comparison;
-  if (b.kind === 'run' && c.kind === 'run') cmp = compareResults(b.result, c.result, opts);
-  else if (b.kind === 'peers' && c.kind === 'peers') cmp = comparePeers(b.result, c.result, opts);
+  if (b.kind === 'run' && c.kind === 'run') cmp = compareResults(b.json, c.json, opts);
+  else if (b.kind === 'peers' && c.kind === 'peers') cmp = comparePeers(b.json, c.json, opts);
   else throw new InvalidInputError(`${baseline} is a ${b.kind} result and ${current} a ${c.kind} result: compare like with like`);
   const human = out.human;
   human.write(`${renderComparison(cmp, { color: useColor(flags, io, human), threshold: flags.threshold })}\n`);
-  out.write({ kind: 'data', json: { schemaVersion: SCHEMA_VERSION, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp } });
+  out.write({ kind: 'data', json: { $schema: SCHEMA_IDS.compare, schemaVersion: SCHEMA_VERSION, kind: 'compare', baseline, current, threshold: flags.threshold, ...cmp } });
   // 1 means only this: the results are not comparable (another configuration or read loop).
   if (!cmp.comparable) return EXIT_FAILURE;
   // The worst verdict: a failed gate 1 or 2 or a regression, then undecided; never 0 undecided.
@@ -65,7 +64,10 @@ export function addCompareCommand(program: Command, ctx: CommandContext): Comman
     .argument('<current>', 'current result');
   addOptions(
     cmd,
-    new Option('--threshold <percent>', 'relative change that counts: a speed gate regressed when the whole 95 % interval of the change lies beyond it').argParser(parsePercent).default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`).helpGroup(COMPARE_GROUP),
+    new Option('--threshold <percent>', 'relative change that counts: a speed gate regressed when the whole 95 % interval of the change lies beyond it')
+      .argParser(parsePercent)
+      .default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`)
+      .helpGroup(COMPARE_GROUP),
     new Option('--strict-time', 'ns/entry and allocation beyond the threshold also fail (they are only reported by default)').default(false).helpGroup(COMPARE_GROUP),
     new Option('--lenient', 'compare results of another configuration or read loop').default(false).helpGroup(COMPARE_GROUP),
     new Option('--across-machines', 'apply the speed gates between results of another CPU model, CPU count or mitigations (they are reported only by default)').default(false).helpGroup(COMPARE_GROUP),

@@ -58,7 +58,9 @@ export function addInfoCommand(program: Command, ctx: CommandContext): Command {
     cmd,
     pinOption('a pinned map'),
     mapIdOption('a map id'),
-    new Option('--kernel', "what this kernel allows: each program of the BPF object loaded on its own, the counter's raw tracepoints, the batch and delete commands, and the lockdown mode").default(false).helpGroup(GROUP.map),
+    new Option('--kernel', "what this kernel allows: each program of the BPF object loaded on its own, the counter's raw tracepoints, the batch and delete commands, and the lockdown mode")
+      .default(false)
+      .helpGroup(GROUP.map),
     objectOption(),
     ...outputOptions(OUTPUTS),
   );

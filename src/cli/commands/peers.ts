@@ -11,7 +11,7 @@ import { buildPeersResult, renderPeers } from '../../report/peers.js';
 import { readFileSync } from 'node:fs';
 import type { RatioGateSpec } from '../../harness/ratio-gate.js';
 import { pairedRounds, ratioOfRounds } from '../../report/compare.js';
-import { parseResult } from '../../report/validate.js';
+import { COMPARE_KINDS, parseResult } from '../../report/schema/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
@@ -68,12 +68,15 @@ function gateSpec(flags: PeersFlags): RatioGateSpec | undefined {
   } catch (e) {
     throw new InvalidInputError(`--gate ${raw}: neither a ratio (e.g. 1.0) nor a readable peers result: ${(e as Error).message}`);
   }
-  const r = parseResult(text, raw);
+  const r = parseResult(raw, text, COMPARE_KINDS);
   if (r.kind !== 'peers') throw new InvalidInputError(`--gate ${raw}: a run result; the reference must be a peers result (or a ratio)`);
   const reference: Record<string, number> = {};
-  for (const x of r.result.results) {
+  for (const x of r.json.results) {
     if (x.impl !== 'ts' || reference[x.strategy] !== undefined) continue;
-    const p = pairedRounds(x, r.result.results.find((y) => y.impl === 'c' && y.strategy === x.strategy));
+    const p = pairedRounds(
+      x,
+      r.json.results.find((y) => y.impl === 'c' && y.strategy === x.strategy),
+    );
     if (p) reference[x.strategy] = ratioOfRounds(p);
   }
   if (Object.keys(reference).length === 0) throw new InvalidInputError(`--gate ${raw}: no verified bpfbench and C rows to take a reference ratio from`);
@@ -100,7 +103,13 @@ function peersConfig(flags: PeersFlags): PeersConfig {
     // Where bpfbench's own (ts) reads run, each loop a row.
     loops: flags.loops,
     pin: flags.pin,
-    threads: flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? checkThreads(flags.threads, flags.strategies.map((n) => strategyByName(n)!), flags.loops.includes('js') ? 'js' : 'native') : undefined,
+    threads: flags.strategies.some((n) => strategyByName(n)?.usesThreads)
+      ? checkThreads(
+          flags.threads,
+          flags.strategies.map((n) => strategyByName(n)!),
+          flags.loops.includes('js') ? 'js' : 'native',
+        )
+      : undefined,
     gate: gateSpec(flags),
   };
 }
@@ -109,8 +118,16 @@ async function peersAction(flags: PeersFlags, io: Io, cmd: Command): Promise<num
   // Checked before the map is made: only one output may go to stdout.
   const out = openOutputs(OUTPUTS, flags, io);
   // What this kernel refuses is left out for every implementation (they would all be refused the same), said once.
-  checkThreads(flags.threads, flags.strategies.map((n) => strategyByName(n)!), flags.loops.includes('js') && flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? 'js' : 'native');
-  const choice = chooseAvailable(flags.strategies.map((n) => strategyByName(n)!), { named: cmd.getOptionValueSource('strategies') === 'cli' }, io);
+  checkThreads(
+    flags.threads,
+    flags.strategies.map((n) => strategyByName(n)!),
+    flags.loops.includes('js') && flags.strategies.some((n) => strategyByName(n)?.usesThreads) ? 'js' : 'native',
+  );
+  const choice = chooseAvailable(
+    flags.strategies.map((n) => strategyByName(n)!),
+    { named: cmd.getOptionValueSource('strategies') === 'cli' },
+    io,
+  );
   flags = { ...flags, strategies: choice.strategies.map((s) => s.name) };
   const human = out.human;
   const color = useColor(flags, io, human);
@@ -136,10 +153,22 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     chunkOption(),
     threadsOption(),
     loopsOption(),
-    new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}, and exec:NAME=COMMAND (a reader of your own: docs/peers.md); one named here whose tools are missing is an error`).argParser(parseImpls(PEER_IMPLS)).default([...DEFAULT_IMPLS], DEFAULT_IMPLS.join(',')).helpGroup(GROUP.read),
-    new Option('--peer-timeout <s>', "seconds a peer's process may run before it is stopped and its row fails, or auto: 600, or 20 µs per entry when longer").argParser(parsePeerTimeout).default('auto').helpGroup(GROUP.measure),
-    new Option('--rounds <n>', 'reads per implementation and strategy, in alternation').argParser(rangeChecked('--rounds', 1, 100)).default(3).helpGroup(GROUP.measure),
-    new Option('--gate <ratio|file>', "hold bpfbench's ratio to C to a reference (a ratio, e.g. 1.0, or a peers result's): after --rounds, more rounds until each is decided by its 95 % interval or --max-rounds; exit 3 regressed, 4 undecided").helpGroup(GROUP.measure),
+    new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}, and exec:NAME=COMMAND (a reader of your own: docs/peers.md); one named here whose tools are missing is an error`)
+      .argParser(parseImpls(PEER_IMPLS))
+      .default([...DEFAULT_IMPLS], DEFAULT_IMPLS.join(','))
+      .helpGroup(GROUP.read),
+    new Option('--peer-timeout <s>', "seconds a peer's process may run before it is stopped and its row fails, or auto: 600, or 20 µs per entry when longer")
+      .argParser(parsePeerTimeout)
+      .default('auto')
+      .helpGroup(GROUP.measure),
+    new Option('--rounds <n>', 'reads per implementation and strategy, in alternation')
+      .argParser(rangeChecked('--rounds', 1, 100))
+      .default(3)
+      .helpGroup(GROUP.measure),
+    new Option(
+      '--gate <ratio|file>',
+      "hold bpfbench's ratio to C to a reference (a ratio, e.g. 1.0, or a peers result's): after --rounds, more rounds until each is decided by its 95 % interval or --max-rounds; exit 3 regressed, 4 undecided",
+    ).helpGroup(GROUP.measure),
     new Option('--gate-threshold <percent>', 'how far above the reference the ratio may be (--gate)').argParser(parsePercent).default(0.1, '10%').helpGroup(GROUP.measure),
     new Option('--max-rounds <n>', 'the cap on rounds with --gate').argParser(rangeChecked('--max-rounds', 1, 200)).default(40).helpGroup(GROUP.measure),
     ...outputOptions(OUTPUTS),

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { mergeResults } from '../../report/fleet.js';
 import { renderFleet, renderMachines } from '../../report/fleet-render.js';
-import { parseResult, type LoadedResult } from '../../report/validate-results.js';
+import { parseResult, REPORT_KINDS, type LoadedResult } from '../../report/schema/index.js';
 import { EXIT_OK } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { addOptions, finishOptions, OUTPUT, type OutputFlags } from '../options.js';
@@ -33,7 +33,7 @@ export function readResults(files: string[]): LoadedResult[] {
     } catch (e) {
       throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return parseResult(file, text);
+    return parseResult(file, text, REPORT_KINDS);
   });
 }
 

@@ -60,7 +60,9 @@ function reproduceAction(flags: MeasuredRunFlags & { impls: string[] }, io: Io):
 export function addReproduceCommand(program: Command, ctx: CommandContext): Command {
   const cmd = program
     .command('reproduce')
-    .description('reproduce the published Go experiment (100Mi u32 → u32, chunk 4096): per element, a correct batch read, and the published loop that never advances its cursor, side by side with the published figures');
+    .description(
+      'reproduce the published Go experiment (100Mi u32 → u32, chunk 4096): per element, a correct batch read, and the published loop that never advances its cursor, side by side with the published figures',
+    );
   const impls = new Option('--impls <list>', 'ts (bpfbench, always), and go: Go with cilium/ebpf runs the same three reads on the same map (its per-element read of 100Mi takes ~9 min here)')
     .argParser((raw) => {
       const list = parseList('--impls', 'implementation', REPRODUCE_IMPLS)(raw);

@@ -97,16 +97,15 @@ function saveBaseline(name: string, result: RunResultJson, force: boolean, io: I
     const old = JSON.parse(readFileSync(path, 'utf8')) as RunResultJson;
     const cmp = compareResults(old, result, { threshold: 0.15 });
     const machine = cmp.rows.filter((r) => r.gate === 0 && r.mark === '~').map((r) => r.figure.replace(/ changed$/, ''));
-    if (!cmp.comparable || machine.length) throw new UsageError(`${path} holds another configuration or machine (${[...cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure), ...machine].join(', ')}): --force replaces it`);
+    if (!cmp.comparable || machine.length)
+      throw new UsageError(`${path} holds another configuration or machine (${[...cmp.rows.filter((r) => r.mark === 'x').map((r) => r.figure), ...machine].join(', ')}): --force replaces it`);
   }
   writeDocument(path, 'json', { kind: 'run', file: path, json: result }, io.stdout);
   io.stderr.write(`bpfbench: baseline saved to ${path}\n`);
 }
 
 export function addRunCommand(program: Command, ctx: CommandContext): Command {
-  const cmd = program
-    .command('run')
-    .description('create and fill a map (default: hash u32 → u32, keys 0..N-1, value 0xdeadbeef, as the Go experiment), then read it with each strategy and compare');
+  const cmd = program.command('run').description('create and fill a map (default: hash u32 → u32, keys 0..N-1, value 0xdeadbeef, as the Go experiment), then read it with each strategy and compare');
   addOptions(
     cmd,
     ...mapShapeOptions(),
@@ -127,7 +126,10 @@ export function addRunCommand(program: Command, ctx: CommandContext): Command {
     new Option('--save-baseline <name>', 'also write the result to results/baselines/NAME.json (refused over another configuration unless --force)').helpGroup(BASELINE_GROUP),
     new Option('--force', 'let --save-baseline replace a baseline of another configuration').default(false).helpGroup(BASELINE_GROUP),
     new Option('--baseline <name>', 'compare with results/baselines/NAME.json as `compare` does: exit 3 on a regression').helpGroup(BASELINE_GROUP),
-    new Option('--threshold <percent>', 'for --baseline: relative change that counts (as compare)').argParser(parsePercent).default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`).helpGroup(BASELINE_GROUP),
+    new Option('--threshold <percent>', 'for --baseline: relative change that counts (as compare)')
+      .argParser(parsePercent)
+      .default(DEFAULT_THRESHOLD, `${DEFAULT_THRESHOLD * 100}%`)
+      .helpGroup(BASELINE_GROUP),
     new Option('--strict-time', 'for --baseline: ns/entry and allocation beyond the threshold also fail').default(false).helpGroup(BASELINE_GROUP),
     ...outputOptions(OUTPUTS),
     verboseOption(),

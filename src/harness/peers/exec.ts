@@ -94,7 +94,11 @@ export function resolveCommand(cmd: string, path = process.env.PATH ?? ''): stri
     }
   };
   if (cmd.includes('/')) return runnable(cmd) ? cmd : undefined;
-  return path.split(delimiter).filter(Boolean).map((d) => join(d, cmd)).find(runnable);
+  return path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => join(d, cmd))
+    .find(runnable);
 }
 
 const RESULT = /^result entries=(\d+) distinct=(\d+) checksum=(\d+)\s*$/;

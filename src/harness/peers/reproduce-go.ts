@@ -57,7 +57,18 @@ export function goReads(map: BpfMap, o: { entries: number; chunk: number; strate
         if (r instanceof Promise) throw new InvariantError('the Go peer read asynchronously');
         const processWallNs = Number(process.hrtime.bigint() - t0);
         const v = verifyPeer(r, expect);
-        return { strategy, error: null, wallNs: r.wallNs, processWallNs, counted: r.entries, distinct: r.distinct, verified: v.ok, problems: v.problems, allocatedBytes: r.allocatedBytes ?? null, gcCount: r.gcCount ?? null };
+        return {
+          strategy,
+          error: null,
+          wallNs: r.wallNs,
+          processWallNs,
+          counted: r.entries,
+          distinct: r.distinct,
+          verified: v.ok,
+          problems: v.problems,
+          allocatedBytes: r.allocatedBytes ?? null,
+          gcCount: r.gcCount ?? null,
+        };
       } catch (e) {
         const line = (e as Error).message.split('\n')[0]!;
         return { strategy, error: line, wallNs: null, processWallNs: null, counted: 0, distinct: 0, verified: false, problems: [line], allocatedBytes: null, gcCount: null };

@@ -225,10 +225,12 @@ export function sweepCurvesSvg(id: string, label: string, series: CurveSeries[])
         const v = modelAt(m, c);
         if (inside(v)) path.push(`${path.length ? 'L' : 'M'}${px(x(c))} ${px(y(v))}`);
       }
-      if (path.length) out.push(`<path class="model" d="${path.join('')}"><title>${esc(`${s.label} model: ${tickLabel(m.perEntryNs)} ns per entry + ${tickLabel(m.perCallNs)} ns per call ÷ chunk`)}</title></path>`);
+      if (path.length)
+        out.push(`<path class="model" d="${path.join('')}"><title>${esc(`${s.label} model: ${tickLabel(m.perEntryNs)} ns per entry + ${tickLabel(m.perCallNs)} ns per call ÷ chunk`)}</title></path>`);
     }
     out.push(`<polyline class="series" points="${pts.map(([c, v]) => `${px(x(c))},${px(y(v))}`).join(' ')}"/>`);
-    for (const [c, v] of pts) out.push(`<circle class="dot" cx="${px(x(c))}" cy="${px(y(v))}" r="4"><title>${esc(`${s.label}, chunk ${c.toLocaleString('en-US')}: ${tickLabel(v)} ns/entry`)}</title></circle>`);
+    for (const [c, v] of pts)
+      out.push(`<circle class="dot" cx="${px(x(c))}" cy="${px(y(v))}" r="4"><title>${esc(`${s.label}, chunk ${c.toLocaleString('en-US')}: ${tickLabel(v)} ns/entry`)}</title></circle>`);
     legend('series', s.label);
     if (s.reference) legend('reference', s.reference.label);
     if (s.model) legend('model', `${s.label} model`);

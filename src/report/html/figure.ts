@@ -3,7 +3,7 @@
 // caveats. Pure functions returning HTML strings.
 import { configTitle, cpuLabel, loopOf, machineOf, runConfiguration } from '../configuration.js';
 import { esc, fmtInt } from '../format.js';
-import type { LoadedResult } from '../validate-results.js';
+import type { LoadedResult } from '../schema/index.js';
 
 export type Run = Extract<LoadedResult, { kind: 'run' }>;
 export type Sweep = Extract<LoadedResult, { kind: 'sweep' }>;

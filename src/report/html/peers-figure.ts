@@ -5,7 +5,7 @@
 import { peerRowName } from '../fleet.js';
 import { entriesLabel, esc, fmtInt, fmtNsPerEntry, fmtRatio } from '../format.js';
 import { IMPL_LABEL, peersStrategyLabel, type PeerCellJson, type PeersResultJson } from '../peers.js';
-import { peerCalls, type PeerCalls } from '../validate-results.js';
+import { peerCalls, type PeerCalls } from '../schema/index.js';
 import { barsSvg, type Bar, type BarPanel } from './charts.js';
 import { plural, sourceLine, type Figures, type Peers } from './figure.js';
 
@@ -64,7 +64,15 @@ export function peersFigure(figs: Figures, r: Peers, id: string): void {
       const n = Math.max(1, x.verified.entries);
       // A failed row timed nothing: an empty bar that says why.
       const ns = x.nsPerEntry ?? 0;
-      const note = x.error ? `failed: ${x.error}` : !x.verified.ok ? `wrong read: ${fmtInt(x.verified.distinct)} distinct keys` : x.impl === 'c' ? 'the floor' : x.ratioToC === null ? '' : `${fmtRatio(x.ratioToC)} C`;
+      const note = x.error
+        ? `failed: ${x.error}`
+        : !x.verified.ok
+          ? `wrong read: ${fmtInt(x.verified.distinct)} distinct keys`
+          : x.impl === 'c'
+            ? 'the floor'
+            : x.ratioToC === null
+              ? ''
+              : `${fmtRatio(x.ratioToC)} C`;
       return {
         label: peerRowName(x.impl, x.loop),
         value: ns,

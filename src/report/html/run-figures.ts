@@ -5,7 +5,7 @@
 import { configTitle, runConfiguration } from '../configuration.js';
 import { entriesLabel, esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
 import type { StrategyResultJson } from '../result.js';
-import { callLatencies } from '../validate-results.js';
+import { callLatencies } from '../schema/index.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';
 
@@ -94,7 +94,13 @@ export function runsFigure(figs: Figures, runs: Run[], id: string): void {
   figs.add(
     svg,
     `Time per entry, ${sizes.join(' and ')} entries`,
-    [`Bars: the median time of a whole read divided by the entries it returned; ${interval}. “faster”: median elem time over this strategy’s.`, runs.length > 1 ? 'One scale for all panels.' : '', kernelTimeText(runs)].filter((x) => x).join(' '),
+    [
+      `Bars: the median time of a whole read divided by the entries it returned; ${interval}. “faster”: median elem time over this strategy’s.`,
+      runs.length > 1 ? 'One scale for all panels.' : '',
+      kernelTimeText(runs),
+    ]
+      .filter((x) => x)
+      .join(' '),
     sources,
     caveats,
   );

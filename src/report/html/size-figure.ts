@@ -85,10 +85,13 @@ export function sizeFigure(figs: Figures, peers: Peers[], id: string): void {
   if (sizes.size < 2) return;
   const series = sizeSeries(peers.map((p) => p.json));
   if (!series.length) return;
-  const list = [...sizes].sort((a, b) => a - b).map(entriesLabel).join(', ');
+  const list = [...sizes]
+    .sort((a, b) => a - b)
+    .map(entriesLabel)
+    .join(', ');
   figs.add(
     sizeSvg(id, `bpfbench's time over C's against map size: ${list}`, series),
-    "bpfbench against C, by map size",
+    'bpfbench against C, by map size',
     'Each point is one peers result’s median time of a bpfbench row over C’s median, same strategy, measured in alternation in that run; dashed: C, 1.00×. A row that failed verification has no point.',
     `peers results at ${esc(list)} entries: ${peers.map((p) => esc(p.file)).join(', ')}`,
     [],

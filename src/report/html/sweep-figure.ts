@@ -29,9 +29,10 @@ export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
     ? ` Dotted: the fitted model ns/entry = a + b ÷ chunk (${fitted.map((s) => `${s.label}: a = ${fmtNsPerEntry(s.model!.perEntryNs)} ns per entry, b = ${fmtNsPerEntry(s.model!.perCallNs)} ns per call`).join('; ')}).`
     : '';
   const grown = j.points.filter((p) => p.chunk !== null && p.verified && p.effectiveChunk != null && p.effectiveChunk !== p.chunk);
-  const grownText = grown.length && fitted.length
-    ? ` ENOSPC grew ${grown.map((p) => `${entriesLabel(p.entries)} chunk ${fmtInt(p.chunk!)} to ${fmtInt(p.effectiveChunk!)}`).join(', ')}: those dots are reads at the grown chunk, and the model, fitted on the chunk in use, is drawn from the smallest one.`
-    : '';
+  const grownText =
+    grown.length && fitted.length
+      ? ` ENOSPC grew ${grown.map((p) => `${entriesLabel(p.entries)} chunk ${fmtInt(p.chunk!)} to ${fmtInt(p.effectiveChunk!)}`).join(', ')}: those dots are reads at the grown chunk, and the model, fitted on the chunk in use, is drawn from the smallest one.`
+      : '';
   const failed = j.points.filter((p) => !p.verified).map((p) => `${entriesLabel(p.entries)} ${p.label}: failed verification (${p.problems.join('; ')})`);
   const runs = [...new Set(j.points.map((p) => p.runs))].join('/');
   figs.add(

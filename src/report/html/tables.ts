@@ -6,7 +6,7 @@ import { anyExpectedFailure, cellFailed, cellFigures, columnHead, figureNames } 
 import type { Fleet, FleetTable } from '../fleet.js';
 import { entriesLabel, esc, fmtBytes, fmtInt, injectText, machineText } from '../format.js';
 import { IMPL_LABEL } from '../peers.js';
-import type { LoadedResult } from '../validate-results.js';
+import type { LoadedResult } from '../schema/index.js';
 import { code, runWhat } from './figure.js';
 
 function fleetTableHtml(t: FleetTable): string {
@@ -32,7 +32,9 @@ function fleetTableHtml(t: FleetTable): string {
 /** Every configuration's table, and the pairs that cannot be compared. */
 export function fleetSection(f: Fleet): string {
   const out: string[] = [];
-  out.push(`<p>One table per configuration (what the kernel walks: map type, key and value size, entries, max_entries, map_flags; and whether bpfbench or every peer read it). A column per result: its file, kernel, CPU and read loop. ns/entry is the median; “× elem” is the median elem time over the row’s, within one result (peers: the same implementation); “× C” is the peers’ ratio to C.</p>`);
+  out.push(
+    `<p>One table per configuration (what the kernel walks: map type, key and value size, entries, max_entries, map_flags; and whether bpfbench or every peer read it). A column per result: its file, kernel, CPU and read loop. ns/entry is the median; “× elem” is the median elem time over the row’s, within one result (peers: the same implementation); “× C” is the peers’ ratio to C.</p>`,
+  );
   for (const t of f.tables) out.push(fleetTableHtml(t));
   if (anyExpectedFailure(f)) out.push('<p class="meta">FAILED*: the published loop, whose failed verification is expected.</p>');
   if (f.incomparable.length) {
@@ -59,7 +61,10 @@ export function sourcesSection(results: LoadedResult[]): string {
       const c = r.json.context;
       const made = `${r.kind} result, made ${r.json.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} by ${r.json.tool.name} ${r.json.tool.version}`;
       const machine = `Linux ${c.kernel} · ${cpuLabel(machineOf(r))} · ${fmtBytes(c.memTotalBytes)} · node ${c.node} · koffi ${c.koffi} · libbpf ${c.libbpf}`;
-      const facts = [machineText(c), injectText(c)].filter((x) => x !== null).map((x) => `<br>${esc(x)}`).join('');
+      const facts = [machineText(c), injectText(c)]
+        .filter((x) => x !== null)
+        .map((x) => `<br>${esc(x)}`)
+        .join('');
       return `<div class="source-item"><h3>${code(r.file)}</h3><p>${esc(measured(r))}</p><p class="meta">${esc(made)}<br>${esc(machine)}${facts}</p></div>`;
     })
     .join('\n');
