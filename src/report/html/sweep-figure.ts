@@ -1,6 +1,7 @@
 // The report page's sweep: ns/entry against chunk, a curve per map size and
 // strategy, elem dashed at the same size, the fitted model dotted where the
 // result carries one. A pure function returning HTML.
+import { REFERENCE, referenceOf } from '../../strategies/index.js';
 import { loopOf } from '../configuration.js';
 import { entriesLabel } from '../export.js';
 import { fmtInt, fmtNsPerEntry } from '../format.js';
@@ -21,10 +22,10 @@ export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
     for (const s of j.config.strategies) {
       const pts = j.points.filter((p) => p.entries === e && p.strategy === s && p.chunk !== null && p.verified);
       if (!pts.length) continue;
-      const ref = j.points.find((p) => p.entries === e && p.strategy === 'elem' && p.verified);
+      const ref = referenceOf(j.points, (p) => p.entries === e && p.verified);
       const fit = fits.find((f) => f.entries === e && f.strategy === s);
       const curve: CurveSeries = { label: `${entriesLabel(e)} ${s}`, color: SIZE_COLORS[series.length % SIZE_COLORS.length]!, points: pts.map((p) => [p.chunk!, p.nsPerEntry]) };
-      if (ref) curve.reference = { value: ref.nsPerEntry, label: `${entriesLabel(e)} elem` };
+      if (ref) curve.reference = { value: ref.nsPerEntry, label: `${entriesLabel(e)} ${REFERENCE.name}` };
       // The fit's x is the chunk each read ran with (ENOSPC may have grown the one asked).
       if (fit) curve.model = { perEntryNs: fit.perEntryNs, perCallNs: fit.perCallNs, chunks: [...new Set(pts.map((p) => p.effectiveChunk ?? p.chunk!))] };
       series.push(curve);
