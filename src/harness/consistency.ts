@@ -68,10 +68,6 @@ export const stableCount = (s: KeySpace): number => s.entries - volatileInside(s
 /** Volatile keys among the loaded ones. */
 export const volatileInside = (s: KeySpace): number => Math.ceil(s.entries / s.volatileEvery);
 
-export function isStable(s: KeySpace, key: number): boolean {
-  return key < s.entries && key % s.volatileEvery !== 0;
-}
-
 export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
   readonly space: KeySpace;
   /** Times each key was read this read (saturating at 255). */
