@@ -493,6 +493,12 @@ void bb_reset(uintptr_t state) {
 	memset(s->lat_counts, 0, sizeof s->lat_counts);
 }
 
+/*
+ * Tests only, and in the library on purpose: test/bpf/latency.test.ts holds
+ * src/bpf/latency.ts's bucketing to the C that --loop native runs, which a
+ * separate test build would not be. Neither is called on a read.
+ */
+
 /** Tests: the bucket of a duration, as the loops file it. */
 long bb_lat_bucket(uint64_t ns) {
 	return lat_bucket(ns);

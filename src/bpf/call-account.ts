@@ -83,9 +83,6 @@ export function callPhase(name: string): void {
   current = phaseNamed(name);
 }
 
-/** The phase calls count to now. */
-export const currentCallPhase = (): string => current.phase;
-
 /** Calls made by threads that keep their own count (the writers), added to `phase`. */
 export function addCalls(phase: string, cmd: number, n: number): void {
   if (n > 0) phaseNamed(phase).counts[cmd] += n;

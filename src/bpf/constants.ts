@@ -23,8 +23,6 @@ export const Cmd = {
   LINK_CREATE: 28,
   ITER_CREATE: 33,
 } as const;
-export type CmdName = keyof typeof Cmd;
-export type CmdNumber = (typeof Cmd)[CmdName];
 
 /** Highest command number + 1 we keep a counter slot for. */
 export const CMD_SLOTS = 64;

@@ -102,16 +102,6 @@ function loadCheck(): CheckLib {
   return (lib = loaded);
 }
 
-/** Whether the native library (with its check) loads here. */
-export function nativeCheckAvailable(): boolean {
-  try {
-    loadCheck();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // The blocks a check holds are freed with it, or when it is collected.
 const blocks = new FinalizationRegistry<NativeBlock[]>((held) => {
   for (const b of held) b.free();

@@ -1,6 +1,6 @@
 // For a map bpfbench did not fill: what each read saw, so that reads by
 // different strategies can be held against each other (crossCheck).
-import { u32le, Pattern } from './pattern.js';
+import { EntrySinkBase } from './entry-sink.js';
 import { fmtCount, fmtCountOf, pairTerm, repeatedKeys, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
 /**
@@ -8,7 +8,7 @@ import { fmtCount, fmtCountOf, pairTerm, repeatedKeys, type ProgressFn, type Ver
  * key/value checksum, in preallocated memory). A read is wrong on its own if
  * it repeats a key; the run compares the rest across strategies.
  */
-export class Census implements VerifyingSink {
+export class Census extends EntrySinkBase implements VerifyingSink {
   readonly total: number;
   private readonly keys: Uint32Array;
   private entries = 0;
@@ -19,6 +19,7 @@ export class Census implements VerifyingSink {
 
   /** `capacity`: the map's max_entries (a correct read never sees more keys). */
   constructor(capacity: number) {
+    super();
     this.total = 0;
     this.keys = new Uint32Array(capacity + 1);
   }
@@ -40,18 +41,6 @@ export class Census implements VerifyingSink {
       this.nextProgress = this.entries + (1 << 16);
       this.progress?.(this.entries);
     }
-  }
-
-  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
-    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
-  }
-
-  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
-    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
-  }
-
-  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
-    this.add(u32le(keyBytes, ko), Pattern.word0(valueBytes, vo, 4));
   }
 
   verdict(): Verdict {

@@ -12,7 +12,7 @@
 // The expected set is the declared key space and the loader's value, not
 // anything the writers report: what the read is held against does not come
 // from the code under test.
-import { u32le, Pattern } from './pattern.js';
+import { EntrySinkBase } from './entry-sink.js';
 import { fmtCount, fmtCountOf, pairTerm, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
 /** The keys writers may touch, and those they may not. */
@@ -68,11 +68,7 @@ export const stableCount = (s: KeySpace): number => s.entries - volatileInside(s
 /** Volatile keys among the loaded ones. */
 export const volatileInside = (s: KeySpace): number => Math.ceil(s.entries / s.volatileEvery);
 
-export function isStable(s: KeySpace, key: number): boolean {
-  return key < s.entries && key % s.volatileEvery !== 0;
-}
-
-export class ConsistencySink implements VerifyingSink {
+export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
   readonly space: KeySpace;
   /** Times each key was read this read (saturating at 255). */
   private readonly seen: Uint8Array;
@@ -98,6 +94,7 @@ export class ConsistencySink implements VerifyingSink {
   private nextProgress = Infinity;
 
   constructor(space: KeySpace) {
+    super();
     if (!(space.volatileEvery >= 1)) throw new RangeError(`volatileEvery must be ≥ 1, not ${space.volatileEvery}`);
     this.space = space;
     this.n = space.entries;
@@ -165,18 +162,6 @@ export class ConsistencySink implements VerifyingSink {
       this.nextProgress = pos + (1 << 16);
       this.progress?.(pos);
     }
-  }
-
-  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
-    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
-  }
-
-  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
-    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
-  }
-
-  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
-    this.add(u32le(keyBytes, ko), Pattern.word0(valueBytes, vo, 4));
   }
 
   /** What the last read saw (counted after it, outside its timed window). */

@@ -6,9 +6,7 @@
 // fill stays synchronous: this thread blocks on Atomics.wait for the
 // workers, which report through shared memory (progress, their own count
 // of their calls, the first failure).
-import { existsSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { CMD_SLOTS, UpdateFlag } from '../bpf/constants.js';
 import { possibleCpus } from '../bpf/cpus.js';
 import { FillProgram, fillError, type FillFailure } from '../bpf/program.js';
@@ -16,6 +14,7 @@ import { callCounts, snapshotCalls } from '../bpf/syscall.js';
 import { InvalidInputError, InvariantError } from '../errors.js';
 import type { FillTarget } from './fill.js';
 import type { Progress } from './progress.js';
+import { BOARD_CTL, BOARD_FIELD, startWorker, WorkerBoard, type BoardLayout } from './worker-board.js';
 
 /**
  * Keys written per PROG_TEST_RUN call (progress granularity). A call cannot
@@ -66,45 +65,23 @@ enum State {
   crashed = 4,
 }
 
-// The board: one SharedArrayBuffer. Control words (Int32, Atomics), then one
-// slot of Float64s per thread (written by that thread only), then one
-// message area per thread (a crash's text).
-const CTL_STOP = 0; // set: every stream stops before its next call
-const CTL_FINISHED = 1; // threads finished (Atomics.notify on change)
-const CTL_FIRST_FAILED = 2; // 1 + index of the first thread whose call failed, 0 if none
-const CTL_SLEEP = 3; // never changes: Atomics.wait on it sleeps
-const CTL_BYTES = 16;
-const S_STATE = 0;
-const S_DONE = 1; // keys written so far
-const S_FAIL = 2; // FillFailure: run, errno, start, count, done
-const S_TID = 7; // the thread's kernel tid
-const S_CALLS = 8; // bpf calls by command, this thread's own count
-const SLOT = S_CALLS + CMD_SLOTS;
-const MSG_BYTES = 1024;
+// The board (worker-board.ts): per thread, keys written, its failure and its
+// own count of its calls; the stop, the finished count and the first failure.
+const CTL_STOP = BOARD_CTL; // set: every stream stops before its next call
+const CTL_FINISHED = BOARD_CTL + 1; // threads finished (Atomics.notify on change)
+const CTL_FIRST_FAILED = BOARD_CTL + 2; // 1 + index of the first thread whose call failed, 0 if none
+const S_DONE = BOARD_FIELD; // keys written so far
+const S_FAIL = BOARD_FIELD + 1; // FillFailure: run, errno, start, count, done
+const S_CALLS = BOARD_FIELD + 6; // bpf calls by command, this thread's own count
+const LAYOUT: BoardLayout = { ctlWords: 3, fields: 6 + CMD_SLOTS, msgBytes: 1024 };
 
-class FillBoard {
-  readonly ctl: Int32Array;
-  readonly nums: Float64Array;
-  readonly msg: Uint8Array;
-  readonly threads: number;
-
-  constructor(readonly sab: SharedArrayBuffer) {
-    this.threads = (sab.byteLength - CTL_BYTES) / (SLOT * 8 + MSG_BYTES);
-    this.ctl = new Int32Array(sab, 0, CTL_BYTES / 4);
-    this.nums = new Float64Array(sab, CTL_BYTES, this.threads * SLOT);
-    this.msg = new Uint8Array(sab, CTL_BYTES + this.threads * SLOT * 8, this.threads * MSG_BYTES);
+class FillBoard extends WorkerBoard {
+  constructor(sab: SharedArrayBuffer) {
+    super(sab, LAYOUT);
   }
 
   static create(threads: number): FillBoard {
-    return new FillBoard(new SharedArrayBuffer(CTL_BYTES + threads * (SLOT * 8 + MSG_BYTES)));
-  }
-
-  state(i: number): State {
-    return this.nums[i * SLOT + S_STATE]! as State;
-  }
-
-  setState(i: number, s: State): void {
-    this.nums[i * SLOT + S_STATE] = s;
+    return new FillBoard(WorkerBoard.memory(threads, LAYOUT));
   }
 
   get stopped(): boolean {
@@ -118,69 +95,44 @@ class FillBoard {
   /** Keys written by every thread so far (for progress). */
   done(): number {
     let n = 0;
-    for (let i = 0; i < this.threads; i++) n += this.nums[i * SLOT + S_DONE]!;
+    for (let i = 0; i < this.n; i++) n += this.get(i, S_DONE);
     return n;
   }
 
   addDone(i: number, n: number): void {
-    this.nums[i * SLOT + S_DONE] += n;
+    this.add(i, S_DONE, n);
   }
 
   fail(i: number, f: FillFailure): void {
-    const b = i * SLOT + S_FAIL;
-    this.nums[b] = f.run ? 1 : 0;
-    this.nums[b + 1] = f.errno;
-    this.nums[b + 2] = f.start;
-    this.nums[b + 3] = f.count;
-    this.nums[b + 4] = f.done;
+    [f.run ? 1 : 0, f.errno, f.start, f.count, f.done].forEach((v, k) => {
+      this.set(i, S_FAIL + k, v);
+    });
     this.setState(i, State.failed);
     Atomics.compareExchange(this.ctl, CTL_FIRST_FAILED, 0, i + 1);
     this.stop();
   }
 
   failure(i: number): FillFailure {
-    const b = i * SLOT + S_FAIL;
-    const n = this.nums;
-    return { run: n[b] === 1, errno: n[b + 1]!, start: n[b + 2]!, count: n[b + 3]!, done: n[b + 4]! };
+    const f = (k: number) => this.get(i, S_FAIL + k);
+    return { run: f(0) === 1, errno: f(1), start: f(2), count: f(3), done: f(4) };
   }
 
   firstFailed(): number {
     return Atomics.load(this.ctl, CTL_FIRST_FAILED) - 1;
   }
 
-  crash(i: number, message: string): void {
-    const bytes = new TextEncoder().encode(message).subarray(0, MSG_BYTES - 1);
-    this.msg.set(bytes, i * MSG_BYTES);
-    this.msg[i * MSG_BYTES + bytes.length] = 0;
-    this.setState(i, State.crashed);
+  crashed(i: number, message: string): void {
+    this.crash(i, message, State.crashed);
     this.stop();
-  }
-
-  message(i: number): string {
-    const area = this.msg.subarray(i * MSG_BYTES, (i + 1) * MSG_BYTES);
-    const end = area.indexOf(0);
-    return new TextDecoder().decode(area.slice(0, end < 0 ? area.length : end));
   }
 
   /** Records this thread's own count of its calls since `before`. */
   setCalls(i: number, before: Float64Array): void {
-    for (let c = 0; c < CMD_SLOTS; c++) this.nums[i * SLOT + S_CALLS + c] = callCounts[c]! - before[c]!;
+    for (let c = 0; c < CMD_SLOTS; c++) this.set(i, S_CALLS + c, callCounts[c]! - before[c]!);
   }
 
   calls(i: number, c: number): number {
-    return this.nums[i * SLOT + S_CALLS + c]!;
-  }
-
-  tid(i: number): number {
-    return this.nums[i * SLOT + S_TID]!;
-  }
-
-  setTid(i: number, tid: number): void {
-    this.nums[i * SLOT + S_TID] = tid;
-  }
-
-  sleep(ms: number): void {
-    Atomics.wait(this.ctl, CTL_SLEEP, 0, ms);
+    return this.get(i, S_CALLS + c);
   }
 
   /** The last thing a thread does: wakes the waiting thread. */
@@ -219,7 +171,7 @@ function runStream(board: FillBoard, i: number, prog: FillProgram, start: number
 export function runFillWorker(d: FillWorkerData): void {
   const board = new FillBoard(d.board);
   try {
-    board.setTid(d.index, threadTid());
+    board.recordTid(d.index);
     const prog = new FillProgram(d.progFd);
     try {
       runStream(board, d.index, prog, d.start, d.end, d.value, d.flags);
@@ -227,28 +179,9 @@ export function runFillWorker(d: FillWorkerData): void {
       prog.free();
     }
   } catch (e) {
-    board.crash(d.index, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    board.crashed(d.index, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   } finally {
     board.finish(d.index);
-  }
-}
-
-/** This thread's kernel tid (/proc/thread-self is /proc/<tgid>/task/<tid>). */
-function threadTid(): number {
-  return Number(readlinkSync('/proc/thread-self').split('/').pop());
-}
-
-/**
- * Waits until the worker threads are gone from the kernel's view: a worker
- * still tearing down makes syscalls of this process (~80 here), which a
- * syscall audit right after the fill would count.
- */
-function awaitExit(board: FillBoard, timeoutMs: number): void {
-  const t0 = process.hrtime.bigint();
-  for (let i = 1; i < board.threads; i++) {
-    const tid = board.tid(i);
-    if (!tid) continue;
-    while (existsSync(`/proc/self/task/${tid}`) && Number(process.hrtime.bigint() - t0) < timeoutMs * 1e6) board.sleep(1);
   }
 }
 
@@ -274,12 +207,9 @@ export function fillProg(t: FillTarget, progress: Progress): number[] {
   for (let i = 1; i < threads; i++) {
     const data: FillWorkerData = { board: board.sab, index: i, progFd: t.fillProgFd, value, flags, ...ranges[i]! };
     try {
-      const w = new Worker(new URL('./fill-worker.js', import.meta.url), { workerData: data });
-      // The board reports the outcome; 'error' could only repeat it later.
-      w.on('error', () => {});
-      w.unref();
+      startWorker(new URL('./fill-worker.js', import.meta.url), data);
     } catch (e) {
-      board.crash(i, `cannot start a worker thread: ${(e as Error).message}`);
+      board.crashed(i, `cannot start a worker thread: ${(e as Error).message}`);
       board.finish(i);
     }
   }
@@ -314,7 +244,8 @@ export function fillProg(t: FillTarget, progress: Progress): number[] {
   }
 
   progress.update(board.done());
-  awaitExit(board, WORKER_EXIT_MS);
+  // The worker threads gone: one tearing down would make syscalls an audit right after the fill counts.
+  board.awaitExit(WORKER_EXIT_MS);
 
   // The workers' own counts join this thread's: the process's count of its bpf calls.
   const callsByThread: number[] = [];

@@ -167,13 +167,6 @@ export function decideChange(lo: number, hi: number, threshold: number): ChangeV
   return 'undecided';
 }
 
-/** Against a ceiling (a ratio that must stay at or below it): unchanged (under it), regressed (above it), undecided. */
-export function decideCeiling(lo: number, hi: number, ceiling: number): ChangeVerdict {
-  if (hi <= ceiling) return 'unchanged';
-  if (lo > ceiling) return 'regressed';
-  return 'undecided';
-}
-
 /**
  * Roughly how many more reads (per side) would decide an undecided interval:
  * an interval narrows as 1/√n, and the side of it that crosses a boundary

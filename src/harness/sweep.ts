@@ -2,8 +2,7 @@
 // across chunks, with elem measured once per size as the reference level;
 // each point with its calls' latency (bpf/latency.ts).
 import type { CallLatency } from '../bpf/latency.js';
-import { requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
-import { elem } from '../strategies/elem.js';
+import { REFERENCE, requireLoop, type ReadLoop, type Strategy } from '../strategies/index.js';
 import { measureStrategy, type RepeatPolicy } from './measure.js';
 import type { Progress } from './progress.js';
 import { openBenchMap, type BenchMap, type MapConfig } from './bench-map.js';
@@ -62,7 +61,7 @@ export function runSweep(config: SweepConfig, progress: Progress): SweepOutcome 
     try {
       const verifier = new Verifier(bench.expect!);
       const plan: [Strategy, number][] = [];
-      if (config.withElem) plan.push([elem, 0]);
+      if (config.withElem) plan.push([REFERENCE, 0]);
       for (const chunk of config.chunks) for (const s of config.strategies) plan.push([s, chunk]);
       for (const [s, chunk] of plan) {
         const m = measureStrategy({ map: bench.map, strategy: s, chunk, sink: verifier, policy: config.repeat, progress, iterProgFd: bench.iterProgFd, loop });

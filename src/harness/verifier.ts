@@ -9,10 +9,11 @@
 // the reference: the js loop uses it, and a test holds the C check to it.
 import { type CheckShape, NativeCheck } from '../bpf/native-check.js';
 import { bitSet, expectedCount, expectedSums, expectedWord, type Expectation } from './expectation.js';
-import { Pattern, u32le } from './pattern.js';
+import { EntrySinkBase } from './entry-sink.js';
+import { Pattern } from './pattern.js';
 import { pairTerm, readProblems, type ProgressFn, type Verdict, type VerifyingSink } from './verdict.js';
 
-export class Verifier implements VerifyingSink {
+export class Verifier extends EntrySinkBase implements VerifyingSink {
   readonly expect: Expectation;
   private bitmap: Uint32Array;
   private check: NativeCheck | undefined;
@@ -39,6 +40,7 @@ export class Verifier implements VerifyingSink {
 
   /** `native: false`: never offer the native check (every entry comes here). */
   constructor(expect: Expectation, options: { native?: boolean } = {}) {
+    super();
     this.expect = expect;
     this.allowNative = options.native ?? process.env.BPFBENCH_CHECK !== 'js';
     this.limit = expect.entries;
@@ -156,23 +158,16 @@ export class Verifier implements VerifyingSink {
     if (this.entries >= this.nextProgress) this.tick();
   }
 
-  addManyRaw(keyBytes: Uint8Array, valueBytes: Uint8Array, n: number, keySize: number, valueStride: number): void {
-    for (let i = 0; i < n; i++) this.addRaw(keyBytes, i * keySize, valueBytes, i * valueStride);
-  }
-
-  addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
+  /** Patterned maps: every key and value byte checked; the others as every sink does (entry-sink.ts). */
+  override addRaw(keyBytes: Uint8Array, ko: number, valueBytes: Uint8Array, vo: number): void {
     const p = this.pattern;
     if (p) {
       const idx = p.keyIndex(keyBytes, ko);
       const zero = idx >= this.written;
       this.seen(idx, Pattern.word0(valueBytes, vo, this.valueSize), p.valueOk(idx, valueBytes, vo, zero), p.keyTailOk(idx, keyBytes, ko));
     } else {
-      this.add(u32le(keyBytes, ko), Pattern.word0(valueBytes, vo, 4));
+      super.addRaw(keyBytes, ko, valueBytes, vo);
     }
-  }
-
-  addMany(keys: Uint32Array, values: Int32Array, n: number): void {
-    for (let i = 0; i < n; i++) this.add(keys[i]!, values[i]!);
   }
 
   /** The running sums (mod 2^32, as i32) of what was read so far. */

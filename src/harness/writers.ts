@@ -5,12 +5,12 @@
 // through a shared board: per writer its state, its calls and what they
 // did. Their bpf calls are their own (each thread counts its own), so the
 // reader's count of its calls stays the reader's.
-import { existsSync, readlinkSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { WriteBit } from '../bpf/attr.js';
 import { WriterProgram, type WriterSpace } from '../bpf/program.js';
 import { InvariantError } from '../errors.js';
 import type { WriteOp, WritersSetting } from './under-writers.js';
+import { BOARD_CTL, BOARD_FIELD, startWorker, WorkerBoard, type BoardLayout } from './worker-board.js';
 
 /**
  * Operations per PROG_TEST_RUN at the 'max' rate: ~0.2–0.5 ms of map
@@ -41,13 +41,10 @@ export interface WriterWorkerData {
   rate: number;
 }
 
-// Control words (Int32): the command, the run generation, an event counter
-// (bumped on every state change: Atomics.wait on it to wait for one).
-const CTL_CMD = 0;
-const CTL_GEN = 1;
-const CTL_EVENTS = 2;
-const CTL_SLEEP = 3;
-const CTL_WORDS = 4;
+// The board (worker-board.ts): the command and the run generation; per
+// writer the generation of its last completed call, its calls and what they did.
+const CTL_CMD = BOARD_CTL;
+const CTL_GEN = BOARD_CTL + 1;
 const CMD_PAUSE = 0;
 const CMD_RUN = 1;
 const CMD_EXIT = 2;
@@ -60,83 +57,18 @@ enum State {
   exited = 4,
 }
 
-// Per writer (Float64, written by that writer only).
-const S_STATE = 0;
-const S_GEN = 1; // the generation of its last completed call
-const S_TID = 2;
-const S_CALLS = 3;
-const S_UPDATES = 4;
-const S_DELETES = 5;
-const S_INSERTS = 6;
-const S_MISSES = 7;
-const S_FULL = 8;
-const SLOT = 9;
-const MSG_BYTES = 512;
+const S_GEN = BOARD_FIELD; // the generation of its last completed call
+const S_CALLS = BOARD_FIELD + 1;
+const S_UPDATES = BOARD_FIELD + 2;
+const S_DELETES = BOARD_FIELD + 3;
+const S_INSERTS = BOARD_FIELD + 4;
+const S_MISSES = BOARD_FIELD + 5;
+const S_FULL = BOARD_FIELD + 6;
+const LAYOUT: BoardLayout = { ctlWords: 2, fields: 7, msgBytes: 512 };
 
-class WriterBoard {
-  readonly ctl: Int32Array;
-  readonly nums: Float64Array;
-  readonly msg: Uint8Array;
-  readonly n: number;
-
-  constructor(readonly sab: SharedArrayBuffer) {
-    this.n = (sab.byteLength - CTL_WORDS * 4) / (SLOT * 8 + MSG_BYTES);
-    this.ctl = new Int32Array(sab, 0, CTL_WORDS);
-    this.nums = new Float64Array(sab, CTL_WORDS * 4, this.n * SLOT);
-    this.msg = new Uint8Array(sab, CTL_WORDS * 4 + this.n * SLOT * 8, this.n * MSG_BYTES);
-  }
-
-  static create(n: number): WriterBoard {
-    return new WriterBoard(new SharedArrayBuffer(CTL_WORDS * 4 + n * (SLOT * 8 + MSG_BYTES)));
-  }
-
-  get(i: number, f: number): number {
-    return this.nums[i * SLOT + f]!;
-  }
-
-  set(i: number, f: number, v: number): void {
-    this.nums[i * SLOT + f] = v;
-  }
-
-  setState(i: number, s: State): void {
-    this.set(i, S_STATE, s);
-    this.event();
-  }
-
-  event(): void {
-    Atomics.add(this.ctl, CTL_EVENTS, 1);
-    Atomics.notify(this.ctl, CTL_EVENTS);
-  }
-
-  command(cmd: number): void {
-    Atomics.store(this.ctl, CTL_CMD, cmd);
-    Atomics.notify(this.ctl, CTL_CMD);
-  }
-
-  crash(i: number, message: string): void {
-    const bytes = new TextEncoder().encode(message).subarray(0, MSG_BYTES - 1);
-    this.msg.set(bytes, i * MSG_BYTES);
-    this.msg[i * MSG_BYTES + bytes.length] = 0;
-    this.setState(i, State.crashed);
-  }
-
-  message(i: number): string {
-    const area = this.msg.subarray(i * MSG_BYTES, (i + 1) * MSG_BYTES);
-    const end = area.indexOf(0);
-    return new TextDecoder().decode(area.slice(0, end < 0 ? area.length : end));
-  }
-
-  /** Waits until `done()` holds, waking on every state change; false after `timeoutMs`. */
-  waitUntil(done: () => boolean, timeoutMs: number): boolean {
-    const t0 = Date.now();
-    for (;;) {
-      const seen = Atomics.load(this.ctl, CTL_EVENTS);
-      if (done()) return true;
-      const left = timeoutMs - (Date.now() - t0);
-      if (left <= 0) return false;
-      Atomics.wait(this.ctl, CTL_EVENTS, seen, Math.min(left, 100));
-    }
-  }
+function command(b: WorkerBoard, cmd: number): void {
+  Atomics.store(b.ctl, CTL_CMD, cmd);
+  Atomics.notify(b.ctl, CTL_CMD);
 }
 
 /** The mix as the program's bits. */
@@ -149,11 +81,11 @@ export const opsPerCall = (rate: number): number => (rate > 0 ? Math.min(OPS_PER
 
 /** A writer thread's whole life (writer-worker.ts). */
 export function runWriterWorker(d: WriterWorkerData): void {
-  const b = new WriterBoard(d.board);
+  const b = new WorkerBoard(d.board, LAYOUT);
   const i = d.index;
   let prog: WriterProgram | undefined;
   try {
-    b.set(i, S_TID, Number(readlinkSync('/proc/thread-self').split('/').pop()));
+    b.recordTid(i);
     prog = new WriterProgram(d.progFd, d.space, 0x9e3779b1 * (i + 1));
     const perCall = opsPerCall(d.rate);
     let runningGen = -1;
@@ -164,7 +96,7 @@ export function runWriterWorker(d: WriterWorkerData): void {
       const cmd = Atomics.load(b.ctl, CTL_CMD);
       if (cmd === CMD_EXIT) break;
       if (cmd === CMD_PAUSE) {
-        if (b.get(i, S_STATE) !== State.idle) b.setState(i, State.idle);
+        if (b.state(i) !== State.idle) b.setState(i, State.idle);
         runningGen = -1;
         Atomics.wait(b.ctl, CTL_CMD, CMD_PAUSE);
         continue;
@@ -178,12 +110,12 @@ export function runWriterWorker(d: WriterWorkerData): void {
         b.setState(i, State.running);
       }
       const r = prog.run(perCall, d.mix);
-      b.set(i, S_CALLS, b.get(i, S_CALLS) + 1);
-      b.set(i, S_UPDATES, b.get(i, S_UPDATES) + r.updates);
-      b.set(i, S_DELETES, b.get(i, S_DELETES) + r.deletes);
-      b.set(i, S_INSERTS, b.get(i, S_INSERTS) + r.inserts);
-      b.set(i, S_MISSES, b.get(i, S_MISSES) + r.misses);
-      b.set(i, S_FULL, b.get(i, S_FULL) + r.full);
+      b.add(i, S_CALLS, 1);
+      b.add(i, S_UPDATES, r.updates);
+      b.add(i, S_DELETES, r.deletes);
+      b.add(i, S_INSERTS, r.inserts);
+      b.add(i, S_MISSES, r.misses);
+      b.add(i, S_FULL, r.full);
       if (b.get(i, S_GEN) !== gen) {
         b.set(i, S_GEN, gen);
         b.event();
@@ -197,7 +129,7 @@ export function runWriterWorker(d: WriterWorkerData): void {
     }
     b.setState(i, State.exited);
   } catch (e) {
-    b.crash(i, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    b.crash(i, e instanceof Error ? `${e.name}: ${e.message}` : String(e), State.crashed);
   } finally {
     prog?.free();
   }
@@ -212,7 +144,7 @@ const EXIT_MS = 5_000;
 export class Writers {
   readonly setting: WritersSetting;
   readonly space: WriterSpace;
-  private readonly board: WriterBoard;
+  private readonly board: WorkerBoard;
   private readonly workers: Worker[] = [];
   private readonly restorer: WriterProgram;
   private closed = false;
@@ -220,7 +152,7 @@ export class Writers {
   private constructor(progFd: number, space: WriterSpace, setting: WritersSetting) {
     this.setting = setting;
     this.space = space;
-    this.board = WriterBoard.create(setting.n);
+    this.board = new WorkerBoard(WorkerBoard.memory(setting.n, LAYOUT), LAYOUT);
     this.restorer = new WriterProgram(progFd, space, 0x5bd1e995);
   }
 
@@ -232,11 +164,7 @@ export class Writers {
       const mix = mixBits(setting.mix);
       for (let i = 0; i < setting.n; i++) {
         const data: WriterWorkerData = { board: w.board.sab, index: i, progFd, space, mix, rate };
-        const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: data });
-        // The board reports the outcome; 'error' could only repeat it later.
-        worker.on('error', () => {});
-        worker.unref();
-        w.workers.push(worker);
+        w.workers.push(startWorker(new URL('./writer-worker.js', import.meta.url), data));
       }
       w.await((s) => s === State.idle, START_MS, 'start');
       return w;
@@ -247,7 +175,7 @@ export class Writers {
   }
 
   private states(): State[] {
-    return Array.from({ length: this.setting.n }, (_, i) => this.board.get(i, S_STATE) as State);
+    return this.board.states() as State[];
   }
 
   /** Throws, naming the writer, if one crashed. */
@@ -267,14 +195,14 @@ export class Writers {
   run(): void {
     this.check();
     const gen = Atomics.add(this.board.ctl, CTL_GEN, 1) + 1;
-    this.board.command(CMD_RUN);
+    command(this.board, CMD_RUN);
     this.await((_, i) => this.board.get(i, S_GEN) === gen, STEP_MS, 'start writing');
   }
 
   /** Every writer stops; returns once none has a call in flight. */
   pause(): void {
     if (this.closed) return;
-    this.board.command(CMD_PAUSE);
+    command(this.board, CMD_PAUSE);
     this.await((s) => s === State.idle || s === State.exited, STEP_MS, 'pause');
   }
 
@@ -303,14 +231,9 @@ export class Writers {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.board.command(CMD_EXIT);
+    command(this.board, CMD_EXIT);
     this.board.waitUntil(() => this.states().every((s) => s === State.exited || s === State.crashed || s === State.starting), EXIT_MS);
-    const t0 = Date.now();
-    for (let i = 0; i < this.setting.n; i++) {
-      const tid = this.board.get(i, S_TID);
-      if (!tid) continue;
-      while (existsSync(`/proc/self/task/${tid}`) && Date.now() - t0 < EXIT_MS) Atomics.wait(this.board.ctl, CTL_SLEEP, 0, 1);
-    }
+    this.board.awaitExit(EXIT_MS);
     for (const w of this.workers) void w.terminate();
     this.restorer.free();
   }

@@ -18,6 +18,7 @@
 import { MapFlag } from '../bpf/constants.js';
 import { BOOTSTRAP_METHOD, bootstrap, decideChange, medianOf, moreReads, type ChangeVerdict, type Interval } from '../harness/stats.js';
 import type { MachineFacts, RunContext } from '../harness/context.js';
+import { hasExactCalls, isReference, REFERENCE, referenceOf } from '../strategies/index.js';
 import { paint } from './color.js';
 import { implLabel, type PeerCellJson, type PeersResultJson } from './peers.js';
 import { loopOf, type RunResultJson } from './result.js';
@@ -202,7 +203,7 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
   for (const b of base.results) if (!cur.results.some((c) => c.label === b.label)) rows.push(missingRow(b.label));
 
   const zeroSeed = (base.config.mapFlags & MapFlag.ZERO_SEED) !== 0 && (cur.config.mapFlags & MapFlag.ZERO_SEED) !== 0;
-  const elemOf = (r: RunResultJson) => r.results.find((x) => x.strategy === 'elem');
+  const refOf = (r: RunResultJson) => referenceOf(r.results);
   for (const c of cur.results) {
     const b = base.results.find((x) => x.label === c.label);
     if (!b) {
@@ -211,7 +212,7 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
     }
     // Gate 2: deterministic counts. Per-element walks are exact; batch walks
     // depend on the bucket layout, fixed only with a zero seed.
-    const layoutDependent = c.chunk !== null;
+    const layoutDependent = !hasExactCalls(c.strategy);
     const tolerance = layoutDependent && !zeroSeed ? 0.01 : 0;
     const same = callsEqual(b.syscalls.bpf, c.syscalls.bpf, tolerance);
     rows.push({ gate: 2, figure: `${c.label} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.syscalls.bpf), current: callsText(c.syscalls.bpf), mark: same ? '~' : '+', gating: true });
@@ -228,22 +229,14 @@ export function compareResults(base: RunResultJson, cur: RunResultJson, opts: Co
 
     // Gate 3: the speedup over elem, measured inside each run; the change is
     // baseline speedup / current speedup − 1 (positive: the speedup fell).
-    const be = elemOf(base);
-    const ce = elemOf(cur);
-    if (c.strategy !== 'elem' && be && ce && c.verified.ok && b.verified.ok) {
+    const be = refOf(base);
+    const ce = refOf(cur);
+    if (!isReference(c.strategy) && be && ce && c.verified.ok && b.verified.ok) {
       const s = (e: number[], x: number[]) => medianOf(e) / medianOf(x);
       const iv = bootstrap([[be.wallNs.samples], [b.wallNs.samples], [ce.wallNs.samples], [c.wallNs.samples]], ([eb, xb, ec, xc]) => s(eb![0]!, xb![0]!) / s(ec![0]!, xc![0]!) - 1);
       const ch = changeOf(iv, opts.threshold);
       const { mark, ...change } = ch;
-      rows.push({
-        gate: 3,
-        figure: `${c.label} speedup vs elem`,
-        baseline: `${fmt(s(be.wallNs.samples, b.wallNs.samples))}×`,
-        current: `${fmt(s(ce.wallNs.samples, c.wallNs.samples))}×, slowdown ${intervalText(change)}`,
-        mark,
-        gating: speed,
-        change,
-      });
+      rows.push({ gate: 3, figure: `${c.label} speedup vs ${REFERENCE.name}`, baseline: `${fmt(s(be.wallNs.samples, b.wallNs.samples))}×`, current: `${fmt(s(ce.wallNs.samples, c.wallNs.samples))}×, slowdown ${intervalText(change)}`, mark, gating: speed, change });
     }
 
     // Gate 4: ns/entry against the baseline's (machine noise included): the ratio of medians − 1.
@@ -381,13 +374,6 @@ function peerCounts(name: string, strategy: string, b: PeerCellJson['bpfCalls'] 
   if (!kernelRead(b) || !kernelRead(c) || b.countedBy !== c.countedBy || b.covers !== c.covers) {
     return { gate: 2, figure: `${name} bpf calls`, baseline: text(b), current: text(c), mark: 'x', gating: false };
   }
-  const tolerance = strategy === 'elem' ? 0 : 0.01;
-  return {
-    gate: 2,
-    figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`,
-    baseline: callsText(b.calls),
-    current: callsText(c.calls),
-    mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+',
-    gating: true,
-  };
+  const tolerance = hasExactCalls(strategy) ? 0 : 0.01;
+  return { gate: 2, figure: `${name} bpf calls${tolerance ? ' (±1 %)' : ''}`, baseline: callsText(b.calls), current: callsText(c.calls), mark: callsEqual(b.calls, c.calls, tolerance) ? '~' : '+', gating: true };
 }

@@ -11,7 +11,7 @@
 // every implementation in alternation). The chunk and the strategy are the
 // rows (`batch(4096)`), so a sweep's chunks and a run's chunk meet in one
 // table; the machine and the read loop are the columns.
-import { STRATEGIES } from '../strategies/index.js';
+import { referenceOf, STRATEGIES } from '../strategies/index.js';
 import { configDifferences, configKey, configOrder, configTitle, loopOf, machineKey, machineOf, runConfiguration, type Configuration, type Machine } from './configuration.js';
 import { IMPL_LABEL, peersStrategyLabel } from './peers.js';
 import type { LoadedResult } from './schema/index.js';
@@ -111,7 +111,7 @@ function observations(r: LoadedResult): Observation[] {
   if (r.kind === 'sweep') {
     const c = r.json.config;
     return r.json.points.map((p) => {
-      const elem = r.json.points.find((q) => q.entries === p.entries && q.strategy === 'elem' && q.verified);
+      const ref = referenceOf(r.json.points, (q) => q.entries === p.entries && q.verified);
       return {
         config: { family: 'bpfbench', mapType: c.mapType, keySize: 4, valueSize: 4, entries: p.entries, maxEntries: p.maxEntries, mapFlags: 0 },
         order: [strategyRank(p.strategy), p.strategy, p.chunk ?? 0],
@@ -122,7 +122,7 @@ function observations(r: LoadedResult): Observation[] {
           lo: p.nsPerEntry,
           hi: p.nsPerEntry,
           runs: p.runs,
-          speedup: elem && p.verified ? elem.medianNs / p.medianNs : null,
+          speedup: ref && p.verified ? ref.medianNs / p.medianNs : null,
           ratioToC: null,
           ok: p.verified,
           expectedToFail: false,
@@ -135,7 +135,7 @@ function observations(r: LoadedResult): Observation[] {
   return r.json.results.flatMap((x) => {
     // A failed row (no read timed) has no figure to place.
     if (x.wallNs === null || x.nsPerEntry === null) return [];
-    const elem = r.json.results.find((y) => y.impl === x.impl && y.strategy === 'elem' && y.loop === x.loop && y.verified.ok && y.wallNs);
+    const ref = referenceOf(r.json.results, (y) => y.impl === x.impl && y.loop === x.loop && y.verified.ok && y.wallNs !== null);
     return [
       {
         config,
@@ -146,7 +146,7 @@ function observations(r: LoadedResult): Observation[] {
           lo: perEntry(x.wallNs.min, x.verified.entries),
           hi: perEntry(x.wallNs.max, x.verified.entries),
           runs: x.runs,
-          speedup: elem?.wallNs && x.verified.ok ? elem.wallNs.median / x.wallNs.median : null,
+          speedup: ref?.wallNs && x.verified.ok ? ref.wallNs.median / x.wallNs.median : null,
           ratioToC: x.ratioToC,
           ok: x.verified.ok,
           expectedToFail: x.verified.expectedToFail,

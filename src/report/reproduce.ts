@@ -3,6 +3,7 @@
 // Pure functions over the run result and the published figures.
 import type { GoRead } from '../harness/peers/reproduce-go.js';
 import { fmtCountOf } from '../harness/verdict.js';
+import { PUBLISHED_READS } from '../strategies/index.js';
 import { paint } from './color.js';
 import type { RunResultJson, StrategyResultJson } from './result.js';
 import { fmtDuration, fmtInt, fmtNsPerEntry, fmtRatio } from './format.js';
@@ -20,8 +21,8 @@ export interface PublishedExperiment {
 }
 
 export interface ReproRow {
-  /** The published program's name for it. */
-  published: 'elem' | 'batch' | null;
+  /** The published program's name for it (a key of its results, not a strategy). */
+  published: keyof PublishedExperiment['results'] | null;
   strategy: string;
   label: string;
   verified: boolean;
@@ -80,20 +81,20 @@ function goRows(reads: readonly GoRead[]): GoReproRow[] {
   }));
 }
 
-/** elem over another read, per counted entry (so a scaled-down run compares); null unless both ran and elem verified. */
+/** The reference (elem) over another read, per counted entry (so a scaled-down run compares); null unless both ran and the reference verified. */
 function goSpeedup(rows: readonly GoReproRow[], other: string): number | null {
-  const elem = rows.find((r) => r.strategy === 'elem');
+  const ref = rows.find((r) => r.strategy === PUBLISHED_READS.reference.name);
   const o = rows.find((r) => r.strategy === other);
-  if (!elem?.verified || !o || o.nsPerCountedEntry === null || elem.nsPerCountedEntry === null) return null;
-  if (other === 'batch' && !o.verified) return null;
-  return elem.nsPerCountedEntry / o.nsPerCountedEntry;
+  if (!ref?.verified || !o || o.nsPerCountedEntry === null || ref.nsPerCountedEntry === null) return null;
+  if (other === PUBLISHED_READS.correct.name && !o.verified) return null;
+  return ref.nsPerCountedEntry / o.nsPerCountedEntry;
 }
 
 export function buildReproduction(run: RunResultJson, pub: PublishedExperiment, go?: { library: string; reads: readonly GoRead[] }): Reproduction {
   const by = (name: string) => run.results.find((r) => r.strategy === name);
-  const elem = by('elem');
-  const batch = by('batch');
-  const fixed = by('batch-fixed-cursor');
+  const elem = by(PUBLISHED_READS.reference.name);
+  const batch = by(PUBLISHED_READS.correct.name);
+  const fixed = by(PUBLISHED_READS.flawed.name);
   const row = (r: StrategyResultJson, published: ReproRow['published']): ReproRow => {
     const p = published ? pub.results[published] : null;
     return {
@@ -122,7 +123,7 @@ export function buildReproduction(run: RunResultJson, pub: PublishedExperiment, 
   const perCounted = (r: StrategyResultJson) => r.wallNs.median / Math.max(1, r.counted);
   const g = go ? goRows(go.reads) : undefined;
   // Go's correct reads must verify too; its published loop must not.
-  const goOk = !g || g.every((r) => r.error === null && (r.verified || r.strategy === 'batch-fixed-cursor'));
+  const goOk = !g || g.every((r) => r.error === null && (r.verified || r.strategy === PUBLISHED_READS.flawed.name));
   return {
     rows,
     ...(g ? { go: { library: go!.library, rows: g } } : {}),
@@ -130,7 +131,7 @@ export function buildReproduction(run: RunResultJson, pub: PublishedExperiment, 
       published: pub.speedup,
       flawedLoop: elem && fixed && elem.verified.ok ? perCounted(elem) / perCounted(fixed) : null,
       correct: elem && batch && elem.verified.ok && batch.verified.ok ? perCounted(elem) / perCounted(batch) : null,
-      ...(g ? { goFlawedLoop: goSpeedup(g, 'batch-fixed-cursor'), goCorrect: goSpeedup(g, 'batch') } : {}),
+      ...(g ? { goFlawedLoop: goSpeedup(g, PUBLISHED_READS.flawed.name), goCorrect: goSpeedup(g, PUBLISHED_READS.correct.name) } : {}),
     },
     flawReproduced: fixed !== undefined && !fixed.verified.ok,
     ok: [elem, batch].every((r) => r === undefined || r.verified.ok) && goOk,
@@ -226,7 +227,7 @@ export function explainReproduction(run: RunResultJson, rep: Reproduction, pub: 
         (rep.flawReproduced ? ' (verification FAILED, as expected).' : ' (verification passed: the map fits in one chunk, so the flaw cannot show).'),
     );
   }
-  const fixedResult = run.results.find((r) => r.strategy === 'batch-fixed-cursor');
+  const fixedResult = run.results.find((r) => r.strategy === PUBLISHED_READS.flawed.name);
   if (fixedResult) {
     const pb = pub.results.batch;
     lines.push(

@@ -11,7 +11,7 @@ import type { Verdict } from '../harness/verdict.js';
 import { disagreementText, type CrossCheck } from '../harness/census.js';
 import { freshKeys, stableCount, volatileInside, type Consistency } from '../harness/consistency.js';
 import type { WritersBpfCalls, WritersMeasurement, WritersSetting } from '../harness/under-writers.js';
-import type { ReadLoop, Unavailable } from '../strategies/index.js';
+import { isReference, REFERENCE, referenceOf, type ReadLoop, type Unavailable } from '../strategies/index.js';
 import type { Audit, AuditRead } from '../harness/sample.js';
 import { processWallNs, type WallAccount } from '../harness/wall-time.js';
 import { fmtX } from './format.js';
@@ -453,12 +453,12 @@ function keySpaceOf(entries: number, volatileEvery: number): { fresh: number; st
   return { fresh: space.fresh, stableKeys: stableCount(space), volatileKeys: volatileInside(space) + space.fresh };
 }
 
-/** One sentence per verified strategy, compared with elem: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
+/** One sentence per verified strategy, compared with the reference: `batch(4096) read 1,048,576 entries 7.41 ± 0.12× faster than elem`. */
 export function summaryLine(results: StrategyResultJson[], speedup: Record<string, number>, speedupMean: Record<string, { x: number; sd: number | null }> = {}): string {
   const failed = results.filter((r) => !r.verified.ok);
   if (failed.length) return `FAILED: ${failed.map((r) => r.label).join(', ')} failed verification`;
-  const base = results.find((r) => r.strategy === 'elem');
-  const others = results.filter((r) => r.strategy !== 'elem' && r.verified.ok && speedup[r.strategy] !== undefined);
+  const base = referenceOf(results);
+  const others = results.filter((r) => !isReference(r.strategy) && r.verified.ok && speedup[r.strategy] !== undefined);
   const fmt = (n: number) => n.toLocaleString('en-US');
   if (base && others.length) {
     return others
@@ -467,7 +467,7 @@ export function summaryLine(results: StrategyResultJson[], speedup: Record<strin
         const x = m?.sd != null ? m.x : speedup[r.strategy]!;
         const pm = m?.sd != null ? ` ± ${fmtX(m.sd)}` : '';
         const how = x >= 1 ? `${fmtX(x)}${pm}× faster than` : `${fmtX(1 / x)}× slower than`;
-        return `${r.label} read ${fmt(r.verified.entries)} entries ${how} elem`;
+        return `${r.label} read ${fmt(r.verified.entries)} entries ${how} ${REFERENCE.name}`;
       })
       .join('; ');
   }
@@ -500,7 +500,7 @@ export function wallTimeOf(wall: WallAccount, totalNs: number): WallTimeJson {
 /** The result of a run; `totalNs`: the process's wall time so far (the wall-time account's total). */
 export function buildRunResult(o: RunOutcome, tool: ToolInfo, createdAt = new Date(), totalNs = processWallNs()): RunResultJson {
   const results = o.measurements.map((m) => strategyResult(m, o.config.writers));
-  const base = results.find((r) => r.strategy === 'elem' && r.verified.ok);
+  const base = referenceOf(results, (r) => r.verified.ok);
   const speedup: Record<string, number> = {};
   const speedupMean: Record<string, { x: number; sd: number | null }> = {};
   if (base) {

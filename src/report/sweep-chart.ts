@@ -4,6 +4,7 @@
 // curves there are, their points, the per-element level they are held
 // against and the fitted cost model are decided here, once; the renderers
 // only draw them.
+import { referenceOf } from '../strategies/index.js';
 import { entriesLabel } from './format.js';
 import type { SweepFitJson, SweepResultJson } from './sweep.js';
 
@@ -25,8 +26,6 @@ export interface SweepCurve {
   fit?: SweepFitJson;
 }
 
-/** The per-element strategy, each size's reference level. */
-const REFERENCE = 'elem';
 
 /** Size `i` of a sweep: `1Mi`, or `1Mi of 4Mi` for a sparse map (max_entries above the entries). */
 export function sizeLabel(r: SweepResultJson, i: number): string {
@@ -43,7 +42,7 @@ export function sweepCurves(r: SweepResultJson): SweepCurve[] {
     for (const strategy of r.config.strategies) {
       const pts = r.points.filter((p) => p.entries === entries && p.strategy === strategy && p.verified && p.chunk !== null);
       if (!pts.length) continue;
-      const reference = r.points.find((p) => p.entries === entries && p.strategy === REFERENCE && p.verified)?.nsPerEntry;
+      const reference = referenceOf(r.points, (p) => p.entries === entries && p.verified)?.nsPerEntry;
       const fit = r.fits?.find((f) => f.entries === entries && f.strategy === strategy);
       curves.push({
         entries,

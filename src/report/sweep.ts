@@ -2,7 +2,7 @@
 // ns/entry next to how long one call took (p99, max); per size and strategy,
 // the fitted cost model (fit.ts), the chunk within 5 % of its asymptote, and
 // with a latency budget the fastest chunk whose p99 call stays within it.
-import type { Unavailable } from '../strategies/index.js';
+import { REFERENCE, referenceOf, type Unavailable } from '../strategies/index.js';
 import type { CallLatency } from '../bpf/latency.js';
 import { loopOf as configLoop } from '../harness/run.js';
 import type { SweepOutcome, SweepPoint } from '../harness/sweep.js';
@@ -175,8 +175,8 @@ export function renderSweepTable(r: SweepResultJson, opts: { color: boolean }): 
       ? ['—', '—', '—']
       : [!p.verified ? c.red.bold('FAILED') : fmtNsPerEntry(p.nsPerEntry) + (p.chunkGrowths ? c.dim(`→${p.effectiveChunk}`) : ''), lat(p.callLatency, (l) => l.p99), lat(p.callLatency, (l) => l.max)];
   const rows: string[][] = [];
-  const elemRow = sizes.map((e) => r.points.find((p) => p.entries === e && p.strategy === 'elem'));
-  if (elemRow.some((p) => p)) rows.push([c.dim('elem'), ...cols.flatMap(({ e }) => cells(elemRow[sizes.indexOf(e)]))]);
+  const refRow = sizes.map((e) => referenceOf(r.points, (p) => p.entries === e));
+  if (refRow.some((p) => p)) rows.push([c.dim(REFERENCE.name), ...cols.flatMap(({ e }) => cells(refRow[sizes.indexOf(e)]))]);
   for (const chunk of r.config.chunks) {
     rows.push([fmtInt(chunk), ...cols.flatMap(({ e, s }) => cells(r.points.find((p) => p.entries === e && p.strategy === s && p.chunk === chunk)))]);
   }

@@ -18,6 +18,7 @@ export const batchFixedCursor: Strategy = {
   summary: 'the published Go loop: LOOKUP_BATCH from the same cursor max_entries/chunk times (fails verification by design)',
   usesChunk: true,
   expectedToFail: true,
+  palette: 5,
   needs: [LOOKUP_BATCH_NEED],
   prepare(map: BpfMap, { chunk, loop = DEFAULT_LOOP, latencyEvery }: StrategyOptions) {
     const calls = Math.max(1, Math.floor(map.maxEntries / chunk));

@@ -87,6 +87,7 @@ export const batch: Strategy = {
   name: 'batch',
   summary: 'LOOKUP_BATCH with --chunk, cursor advanced until ENOENT',
   usesChunk: true,
+  palette: 0,
   needs: [LOOKUP_BATCH_NEED],
   prepare(map: BpfMap, options: StrategyOptions) {
     return advancingBatchRead(map, options, false);

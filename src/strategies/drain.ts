@@ -122,6 +122,8 @@ export const elemDelete: Strategy = {
   summary: 'drain per element: GET_NEXT_KEY + LOOKUP_AND_DELETE_ELEM (2N+1 calls); refilled before each read',
   usesChunk: false,
   drains: true,
+  exactCalls: true,
+  palette: 3,
   prepare(map: BpfMap, options: StrategyOptions) {
     refuseArrays(map, 'elem-delete');
     // Kernels before 5.14 lack LOOKUP_AND_DELETE_ELEM for hash maps: look up, then delete.
@@ -134,6 +136,7 @@ export const batchDelete: Strategy = {
   summary: 'drain in batches: LOOKUP_AND_DELETE_BATCH with --chunk; refilled before each read',
   usesChunk: true,
   drains: true,
+  palette: 4,
   needs: [{ feature: Feature.lookupAndDeleteBatch, what: 'BPF_MAP_LOOKUP_AND_DELETE_BATCH', perMapType: true }],
   prepare(map: BpfMap, options: StrategyOptions) {
     refuseArrays(map, 'batch-delete');

@@ -105,6 +105,9 @@ export const elem: Strategy = {
   name: 'elem',
   summary: 'per element: GET_NEXT_KEY + LOOKUP_ELEM (2N+1 calls)',
   usesChunk: false,
+  reference: true,
+  exactCalls: true,
+  palette: 1,
   prepare(map: BpfMap, { loop = DEFAULT_LOOP, latencyEvery = samplingFor(1) }: StrategyOptions) {
     return loop === 'native' ? nativeElem(map, latencyEvery) : jsElem(map, latencyEvery);
   },

@@ -91,6 +91,8 @@ export const iter: Strategy = {
   name: 'iter',
   summary: 'bpf_iter over the map (iter/bpf_map_elem), read() from the iterator fd in 64 KiB buffers',
   usesChunk: false,
+  exactCalls: true,
+  palette: 2,
   needsIterProgram: true,
   needs: [{ feature: Feature.iterProgram, what: 'iter/bpf_map_elem programs' }],
   prepare(map: BpfMap, { iterProgFd, loop = DEFAULT_LOOP, latencyEvery = ITER_LATENCY_EVERY }: StrategyOptions) {

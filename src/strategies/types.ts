@@ -95,6 +95,16 @@ export interface Strategy {
   readonly usesThreads?: boolean;
   /** It empties the map as it reads (lookup-and-delete). */
   readonly drains?: boolean;
+  /**
+   * The reference every speedup is over (the per-element walk): exactly one
+   * strategy is. Report code finds it through `referenceOf`
+   * (strategies/index.ts), never by its name.
+   */
+  readonly reference?: boolean;
+  /** Its bpf calls are fixed by the entries alone, not by the hash buckets' layout: any change in their count is a change in the code. */
+  readonly exactCalls?: boolean;
+  /** Its colour on every chart: an index into the HTML page's palette (report/html/style.ts); absent: the neutral one. */
+  readonly palette?: number;
   /** It needs the object's bpf_iter program loaded. */
   readonly needsIterProgram?: boolean;
   /** What the kernel must allow for it; a strategy the kernel refuses is left out of default lists, and refused in one line when asked for. */

@@ -1,7 +1,7 @@
 // Call latency against two clocks that are not the latency code's, on the
 // real kernel: for every strategy this kernel allows, in both read loops,
 // the kernel's own time inside bpf(2) (the counter's sys_enter → sys_exit)
-// and the read's wall time agree with the timed calls (report/clocks.ts).
+// and the read's wall time agree with the timed calls (clocks.ts beside this file).
 // And a loop that times only part of each call (a real read, its timings
 // cut to a fifth) is caught by both clocks, while the same loop timing all of
 // each call passes: the checker does fail when a loop times the wrong span.
@@ -12,7 +12,7 @@ import { openBenchMap, type BenchMap } from '../../src/harness/bench-map.js';
 import { measureStrategy } from '../../src/harness/measure.js';
 import { silentProgress } from '../../src/harness/progress.js';
 import { Verifier } from '../../src/harness/verifier.js';
-import { checkClocks } from '../../src/report/clocks.js';
+import { checkClocks } from './clocks.js';
 import { strategyResult, type StrategyResultJson } from '../../src/report/result.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';

@@ -2,6 +2,7 @@
 // ns/entry per strategy with whiskers, and where the kernel's audit timed
 // it, the share of a read spent inside bpf(2); per-call latency where a
 // result carries it. Pure functions returning HTML strings.
+import { isReference, paletteOf, referenceOf } from '../../strategies/index.js';
 import { configTitle, runConfiguration } from '../configuration.js';
 import { entriesLabel, esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
 import type { StrategyResultJson } from '../result.js';
@@ -9,27 +10,26 @@ import { callLatencies } from '../schema/index.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';
 
-/** Each strategy keeps its colour on every chart (palette index, see style.ts). */
-const STRATEGY_COLOR: Record<string, number> = { batch: 0, elem: 1, iter: 2, 'elem-delete': 3, 'batch-delete': 4, 'batch-fixed-cursor': 5 };
-const strategyColor = (s: string) => STRATEGY_COLOR[s] ?? 7;
+/** Each strategy keeps its colour on every chart (its `palette` index, see style.ts; 7: the neutral one). */
+const strategyColor = (s: string) => paletteOf(s, 7);
 
-/** The fastest verified strategy's speedup over elem, mean ± σ: the page's first figure. */
+/** The fastest verified strategy's speedup over the reference (elem), mean ± σ: the page's first figure. */
 export function headlineCard(r: Run): string | null {
   const s = r.json.summary;
   const where = `${configTitle(runConfiguration(r.json))} · ${whereMeasured(r)}`;
   if (!s.ok) {
     return `<div class="card failed"><div class="big">FAILED</div><div class="what">${esc(s.line)}</div><div class="where">${esc(where)}</div><div class="how">${code(r.file)}</div></div>`;
   }
-  const elem = r.json.results.find((x) => x.strategy === 'elem');
-  const candidates = r.json.results.filter((x) => x.strategy !== 'elem' && x.verified.ok && s.speedupMean[x.strategy]);
-  if (!elem || !candidates.length) return null;
+  const ref = referenceOf(r.json.results);
+  const candidates = r.json.results.filter((x) => !isReference(x.strategy) && x.verified.ok && s.speedupMean[x.strategy]);
+  if (!ref || !candidates.length) return null;
   const best = candidates.reduce((a, b) => (s.speedupMean[b.strategy]!.x > s.speedupMean[a.strategy]!.x ? b : a));
   const m = s.speedupMean[best.strategy]!;
   const faster = m.x >= 1;
   const x = faster ? m.x : 1 / m.x;
   const pm = m.sd !== null && faster ? `<span class="pm"> ± ${fmtX(m.sd)}</span>` : '';
-  const what = faster ? `${best.label} reads ${fmtInt(best.verified.entries)} entries this much faster than elem` : `${best.label} is this much slower than elem`;
-  const how = m.sd !== null ? `mean time over ${best.runs} and ${elem.runs} runs; ± one standard deviation, propagated from both` : 'one run each: no interval';
+  const what = faster ? `${best.label} reads ${fmtInt(best.verified.entries)} entries this much faster than ${ref.strategy}` : `${best.label} is this much slower than ${ref.strategy}`;
+  const how = m.sd !== null ? `mean time over ${best.runs} and ${ref.runs} runs; ± one standard deviation, propagated from both` : 'one run each: no interval';
   return `<div class="card"><div class="big"><span class="x">${fmtX(x)}</span>${pm}×</div><div class="what">${esc(what)}</div><div class="where">${esc(where)}</div><div class="how">${esc(how)} · ${code(r.file)}</div></div>`;
 }
 
@@ -78,7 +78,7 @@ export function runsFigure(figs: Figures, runs: Run[], id: string): void {
         hi,
         color: strategyColor(s.strategy),
         valueText: `${fmtNsPerEntry(s.nsPerEntry)} ns`,
-        note: !s.verified.ok ? 'FAILED verification' : s.strategy === 'elem' || speed === undefined ? '' : `${fmtRatio(speed)} faster`,
+        note: !s.verified.ok ? 'FAILED verification' : isReference(s.strategy) || speed === undefined ? '' : `${fmtRatio(speed)} faster`,
         failed: !s.verified.ok,
         tooltip: `${s.label}: median ${fmtNsPerEntry(s.nsPerEntry)} ns/entry over ${plural(s.runs, 'run')}; fastest ${fmtNsPerEntry(lo)}, slowest ${fmtNsPerEntry(hi)}${share ? `; ${share}` : ''}`,
       };

@@ -1,6 +1,7 @@
 // The report page's sweep: ns/entry against chunk, a curve per map size and
 // strategy, elem dashed at the same size, the fitted model dotted where the
 // result carries one. A pure function returning HTML.
+import { REFERENCE } from '../../strategies/index.js';
 import { loopOf } from '../configuration.js';
 import { entriesLabel, esc, fmtInt, fmtNsPerEntry } from '../format.js';
 import type { SweepResultJson } from '../sweep.js';
@@ -16,7 +17,7 @@ export function sweepFigure(figs: Figures, r: Sweep, id: string): void {
   // The same curves as the sweep's SVG file (sweep-chart.ts), drawn in the page's theme.
   const series: CurveSeries[] = sweepCurves(j).map((c, i) => {
     const curve: CurveSeries = { label: `${entriesLabel(c.entries)} ${c.strategy}`, color: SIZE_COLORS[i % SIZE_COLORS.length]!, points: c.points.map((p) => [p.chunk, p.nsPerEntry]) };
-    if (c.reference !== undefined) curve.reference = { value: c.reference, label: `${entriesLabel(c.entries)} elem` };
+    if (c.reference !== undefined) curve.reference = { value: c.reference, label: `${entriesLabel(c.entries)} ${REFERENCE.name}` };
     // The fit's x is the chunk each read ran with (ENOSPC may have grown the one asked).
     if (c.fit) curve.model = { perEntryNs: c.fit.perEntryNs, perCallNs: c.fit.perCallNs, chunks: [...new Set(c.points.map((p) => p.inUse))] };
     return curve;

@@ -5,8 +5,10 @@
 // call) disagrees with one of them. A pure function of a run result's
 // strategy row; the rules and their bands are stated once, here and in
 // docs/measurement-and-truth.md#call-latency-against-two-other-clocks.
-import type { CallLatency } from '../bpf/latency.js';
-import type { StrategyResultJson } from './result.js';
+// Only the tests run it (clocks.test.ts, on real reads): no command does,
+// so it lives here rather than in src/report/.
+import type { CallLatency } from '../../src/bpf/latency.js';
+import type { StrategyResultJson } from '../../src/report/result.js';
 
 /**
  * The bands. A call's own timing brackets the syscall instruction, so it
