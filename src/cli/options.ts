@@ -4,6 +4,7 @@
 // options apart, in a fixed order. Descriptions that differ per command are
 // parameters; the parsing never does.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { COUNTER_WRITER_SLOTS } from '../bpf/attr.js';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { onlineCpus } from '../bpf/cpus.js';
 import { MAX_SHARD_THREADS } from '../bpf/native-shard.js';
@@ -241,7 +242,7 @@ export function finishOptions(cmd: Command): Command {
 
 /** run --writers N --write-rate OPS|max --write-mix LIST --volatile-every K. */
 export const writersOptions = () => [
-  opt(GROUP.writers, '--writers <n>', 'also read each strategy while N in-kernel writers (a syscall program looped with bpf_loop, one thread each) change the map').argParser(rangeChecked('--writers', 1, 64)),
+  opt(GROUP.writers, '--writers <n>', 'also read each strategy while N in-kernel writers (a syscall program looped with bpf_loop, one thread each) change the map').argParser(rangeChecked('--writers', 1, COUNTER_WRITER_SLOTS)),
   opt(GROUP.writers, '--write-rate <ops>', "ops per second per writer, or 'max' (back to back)").argParser(autoMax('--write-rate', 1, 1e9)).default('max'),
   opt(GROUP.writers, '--write-mix <ops>', 'what the writers do: update, delete, insert (any of them)').argParser(parseList('--write-mix', 'write op', WRITE_OPS)).default([...WRITE_OPS], WRITE_OPS.join(',')),
   opt(GROUP.writers, '--volatile-every <k>', "every k-th key, and as many fresh keys beyond --entries, are the writers'; the others stay put").argParser(rangeChecked('--volatile-every', 2, 1 << 20)).default(8),
