@@ -92,6 +92,7 @@ int fill(struct fill_ctx *ctx)
 // (test/bpf/layouts.test.ts checks them against this object's BTF).
 
 #define COUNTER_CMD_SLOTS 64
+#define COUNTER_WRITER_SLOTS 64 // run --writers' most writers
 
 struct counter_config {
 	__u32 tgid;   // process to count; 0 = nobody
@@ -101,9 +102,11 @@ struct counter_config {
 	              // (a call in flight when the exit program was detached)
 	__u64 ns_dev; // the pid namespace tgid is a pid of (st_dev and st_ino
 	__u64 ns_ino; // of /proc/self/ns/pid): count_syscalls only
-	__u32 split_threads; // 1: bpf(2) calls of threads other than the main
-	                     // one (tid != tgid) go to other_bpf_*, untimed
+	__u32 writers; // how many of writer_tids are set: the bpf(2) calls of
+	               // those threads go to other_bpf_*, untimed (0: none)
 	__u32 pad;
+	__u32 writer_tids[COUNTER_WRITER_SLOTS]; // the writer threads' ids, in the
+	                                         // namespace the enter program asks in
 };
 
 struct counters {
@@ -111,7 +114,7 @@ struct counters {
 	__u64 bpf_total;                   // its bpf(2) calls
 	__u64 bpf_cmd[COUNTER_CMD_SLOTS];  // bpf(2) calls by command (last slot: >= 63)
 	__u64 bpf_ns[COUNTER_CMD_SLOTS];   // ns from sys_enter to sys_exit, by command
-	__u64 other_bpf_total;             // split_threads: other threads' bpf(2) calls
+	__u64 other_bpf_total;             // the writer threads' bpf(2) calls (writer_tids)
 	__u64 other_bpf_cmd[COUNTER_CMD_SLOTS]; // …by command
 };
 
@@ -145,23 +148,40 @@ struct {
 	__type(value, struct bpf_call);
 } bpf_calls SEC(".maps");
 
-// Whether the current task belongs to the target process (and, in *main,
-// whether it is the process's main thread: tid == tgid). count_syscalls
+// Whether the current task belongs to the target process (and, in *tid,
+// its thread id, as the same namespace sees it). count_syscalls
 // asks as the target's own pid namespace sees it (bpf_get_ns_current_pid_tgid,
 // Linux 5.7): inside a container, user space knows only that pid. The
 // fallback count_syscalls_host, for kernels without that helper, compares
 // the pid of the initial namespace, right only where user space lives there.
-static __always_inline int is_target(struct counter_config *cfg, __u64 id, int by_ns, int *main)
+static __always_inline int is_target(struct counter_config *cfg, __u64 id, int by_ns, __u32 *tid)
 {
 	if (by_ns) {
 		struct bpf_pidns_info ns = {};
 		if (bpf_get_ns_current_pid_tgid(cfg->ns_dev, cfg->ns_ino, &ns, sizeof(ns)))
 			return 0; // not in that namespace: not the target
-		*main = ns.pid == ns.tgid;
+		*tid = ns.pid;
 		return ns.tgid == cfg->tgid;
 	}
-	*main = (__u32)id == (__u32)(id >> 32);
+	*tid = (__u32)id;
 	return cfg->tgid == (__u32)(id >> 32);
+}
+
+// Whether thread `tid` is one of the writers user space listed (run
+// --writers): the first cfg->writers slots, usually one or two compares.
+// Every other thread of the process (the reader's, a sharded read's C
+// threads included) is not.
+static __always_inline int is_writer(struct counter_config *cfg, __u32 tid)
+{
+	__u32 n = cfg->writers;
+
+	for (int i = 0; i < COUNTER_WRITER_SLOTS; i++) {
+		if (i >= n)
+			return 0;
+		if (cfg->writer_tids[i] == tid)
+			return 1;
+	}
+	return 0;
 }
 
 static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
@@ -169,9 +189,9 @@ static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
 	__u32 zero = 0;
 	struct counter_config *cfg = bpf_map_lookup_elem(&counter_config, &zero);
 	__u64 id = bpf_get_current_pid_tgid();
-	int main = 1;
+	__u32 tid = 0;
 
-	if (!cfg || !cfg->tgid || !is_target(cfg, id, by_ns, &main))
+	if (!cfg || !cfg->tgid || !is_target(cfg, id, by_ns, &tid))
 		return 0;
 	struct counters *c = bpf_map_lookup_elem(&syscall_counters, &zero);
 	if (!c)
@@ -184,8 +204,8 @@ static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
 	unsigned long cmd = 0;
 	bpf_probe_read_kernel(&cmd, sizeof(cmd), &PT_REGS_PARM1(regs));
 	__u32 slot = cmd < COUNTER_CMD_SLOTS - 1 ? cmd : COUNTER_CMD_SLOTS - 1;
-	if (cfg->split_threads && !main) {
-		// Another thread of the process (run --writers: a writer): counted apart, not timed.
+	if (cfg->writers && is_writer(cfg, tid)) {
+		// A writer thread (run --writers): counted apart, not timed.
 		__sync_fetch_and_add(&c->other_bpf_total, 1);
 		if (slot < COUNTER_CMD_SLOTS)
 			__sync_fetch_and_add(&c->other_bpf_cmd[slot], 1);
@@ -199,9 +219,9 @@ static __always_inline int count(struct bpf_raw_tracepoint_args *ctx, int by_ns)
 	// The clock is read last, so the time measured holds as little of this
 	// program as possible. Keyed by the thread's id in the initial namespace:
 	// unique machine-wide, and what the exit program sees without a helper.
-	__u32 tid = (__u32)id;
+	__u32 host_tid = (__u32)id;
 	struct bpf_call call = { .slot = slot, .start = bpf_ktime_get_ns() };
-	bpf_map_update_elem(&bpf_calls, &tid, &call, BPF_ANY);
+	bpf_map_update_elem(&bpf_calls, &host_tid, &call, BPF_ANY);
 	return 0;
 }
 

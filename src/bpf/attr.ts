@@ -177,6 +177,9 @@ export const IterCfg = {
   SIZE: 8,
 } as const;
 
+/** Slots of counter_config.writer_tids (COUNTER_WRITER_SLOTS): the most writer threads counted apart. */
+export const COUNTER_WRITER_SLOTS = 64;
+
 /** struct counter_config: the value of counter_config[0] (mmapped, written by user space). */
 export const CounterConfig = {
   tgid: 0,
@@ -184,9 +187,10 @@ export const CounterConfig = {
   since: 8, // u64 CLOCK_MONOTONIC ns; 0 = count only, else time bpf(2) calls entered since then
   ns_dev: 16, // u64 st_dev of /proc/self/ns/pid: the namespace tgid is a pid of (count_syscalls)
   ns_ino: 24, // u64 its st_ino
-  split_threads: 32, // u32 1: other threads' bpf(2) calls counted apart (other_bpf_*)
+  writers: 32, // u32 how many of writer_tids are set: those threads' bpf(2) calls go to other_bpf_* (0: none)
   pad: 36,
-  SIZE: 40,
+  writer_tids: 40, // u32[COUNTER_WRITER_SLOTS]: the writer threads' ids, in the namespace the enter program asks in
+  SIZE: 40 + 4 * COUNTER_WRITER_SLOTS,
 } as const;
 
 /** Slots of struct counters' per-command arrays (COUNTER_CMD_SLOTS). */
@@ -198,7 +202,7 @@ export const Counters = {
   bpf_total: 8,
   bpf_cmd: 16, // u64[COUNTER_CMD_SLOTS]: bpf(2) calls by command
   bpf_ns: 16 + 8 * COUNTER_CMD_SLOTS, // u64[COUNTER_CMD_SLOTS]: ns inside bpf(2) by command
-  other_bpf_total: 16 + 16 * COUNTER_CMD_SLOTS, // split_threads: other threads' bpf(2) calls
+  other_bpf_total: 16 + 16 * COUNTER_CMD_SLOTS, // the writer threads' bpf(2) calls (CounterConfig.writer_tids)
   other_bpf_cmd: 24 + 16 * COUNTER_CMD_SLOTS, // u64[COUNTER_CMD_SLOTS]: …by command
   SIZE: 24 + 24 * COUNTER_CMD_SLOTS,
 } as const;

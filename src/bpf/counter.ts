@@ -6,7 +6,7 @@
 // entry to exit to its command's total. Counters and configuration are
 // mmapable arrays: reading the counters, or retargeting them, is a plain
 // memory access, no syscall, so nothing of ours needs subtracting.
-import { COUNTER_CMD_SLOTS, CounterConfig, Counters, RawTracepointAttr } from './attr.js';
+import { COUNTER_CMD_SLOTS, COUNTER_WRITER_SLOTS, CounterConfig, Counters, RawTracepointAttr } from './attr.js';
 import { Cmd } from './constants.js';
 import { BpfError } from './errors.js';
 import { MAP_FAILED, MAP_SHARED, PAGE_SIZE, PROT_READ, mmap, munmap } from './libc.js';
@@ -83,9 +83,9 @@ export interface KernelCounts {
    */
   bpfNs: Float64Array | undefined;
   /**
-   * With splitThreads(true): the bpf(2) calls of the process's other
-   * threads (not the main one, which reads), by command, counted apart from
-   * `bpf` and not timed. Zero otherwise.
+   * The bpf(2) calls of the threads named by countApart() (run --writers:
+   * the writers), by command, counted apart from `bpf` and not timed. Every
+   * other thread of the process is in `bpf`. Zero when none is named.
    */
   otherBpf: Float64Array;
   otherBpfTotal: number;
@@ -214,13 +214,20 @@ export class SyscallCounter {
   }
 
   /**
-   * Counts the bpf(2) calls of the target's threads other than its main
-   * one apart (KernelCounts.otherBpf), or all together (false, the
-   * default). bpfbench reads on its main thread; run --writers' writers are
-   * worker threads. A memory write, no syscall.
+   * Counts the bpf(2) calls of threads `tids` of the target (its writers,
+   * by the thread ids /proc/thread-self gives them) apart
+   * (KernelCounts.otherBpf), and every other thread's, the reader's, as
+   * before; [] (the default) counts all together. By identity, not by
+   * "not the main thread": a sharded read's C threads are the reader's.
+   * Memory writes, no syscall; the count is written last, so the enter
+   * program never sees a slot it was not given.
    */
-  splitThreads(on: boolean): void {
-    this.config!.view.setUint32(CounterConfig.split_threads, on ? 1 : 0, true);
+  countApart(tids: readonly number[]): void {
+    if (tids.length > COUNTER_WRITER_SLOTS) throw new UsageError(`the kernel count can tell at most ${COUNTER_WRITER_SLOTS} writer threads apart, not ${tids.length}`);
+    const cfg = this.config!.view;
+    cfg.setUint32(CounterConfig.writers, 0, true);
+    for (const [i, tid] of tids.entries()) cfg.setUint32(CounterConfig.writer_tids + 4 * i, this.identity === 'pid-namespace' ? tid : this.hostPidOf(tid), true);
+    cfg.setUint32(CounterConfig.writers, tids.length, true);
   }
 
   /**

@@ -4,6 +4,7 @@
 // options apart, in a fixed order. Descriptions that differ per command are
 // parameters; the parsing never does.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { COUNTER_WRITER_SLOTS } from '../bpf/attr.js';
 import { MapType, type MapTypeName } from '../bpf/constants.js';
 import { onlineCpus } from '../bpf/cpus.js';
 import { MAX_SHARD_THREADS } from '../bpf/native-shard.js';
@@ -308,7 +309,7 @@ export function finishOptions(cmd: Command): Command {
 /** run --writers N --write-rate OPS|max --write-mix LIST --volatile-every K. */
 export const writersOptions = () => [
   opt(GROUP.writers, '--writers <n>', 'also read each strategy while N in-kernel writers (a syscall program looped with bpf_loop, one thread each) change the map').argParser(
-    rangeChecked('--writers', 1, 64),
+    rangeChecked('--writers', 1, COUNTER_WRITER_SLOTS),
   ),
   opt(GROUP.writers, '--write-rate <ops>', "ops per second per writer, or 'max' (back to back)")
     .argParser(autoMax('--write-rate', 1, 1e9))

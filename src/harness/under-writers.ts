@@ -59,8 +59,10 @@ export interface WritersMeasurement {
 
 /**
  * One untimed read under writers with the kernel counter attached, its
- * threads counted apart: the reader (the main thread) against its own
- * count, the writer threads against theirs (each writer counts its calls).
+ * threads counted apart: the reader (every thread of the process but the
+ * writers': the main one, and a sharded read's C threads) against its own
+ * count, the writer threads, known by their ids, against theirs (each
+ * writer counts its calls).
  */
 export interface WritersBpfCalls {
   /** The reader's bpf calls: its own count, the kernel's, and whether they are equal command by command. */
@@ -91,6 +93,8 @@ export interface WriterPool {
   /** Only while paused: the map back to what the loader wrote. */
   restore(): void;
   totals(): { ops: number; calls: number };
+  /** The writer threads' ids (/proc/thread-self), for the kernel count to tell them from the reader's threads. */
+  tids(): readonly number[];
 }
 
 export interface UnderWritersOptions {
@@ -197,8 +201,8 @@ export function measureUnderWriters(o: UnderWritersOptions): WritersMeasurement 
 }
 
 /**
- * The audit under writers: counter attached and threads split, the writers
- * started, one untimed read, the writers paused, the counter detached; the
+ * The audit under writers: counter attached and the writers' threads
+ * counted apart (by their ids), the writers started, one untimed read, the writers paused, the counter detached; the
  * map restored. Every writer call of the window lies inside it (they start
  * after the attach and are idle before the detach), so both counts are exact.
  */
@@ -208,7 +212,7 @@ function auditUnderWriters(o: UnderWritersOptions, sampler: Sampler): WritersBpf
   const k1 = newKernelCounts();
   const w = o.writers;
   o.sink.expectExact(false);
-  counter.splitThreads(true);
+  counter.countApart(w.tids());
   counter.attach();
   let read: ReadSample;
   let c0: number;
@@ -223,7 +227,7 @@ function auditUnderWriters(o: UnderWritersOptions, sampler: Sampler): WritersBpf
     counter.read(k1);
   } finally {
     counter.detach();
-    counter.splitThreads(false);
+    counter.countApart([]);
     w.pause();
   }
   w.restore();

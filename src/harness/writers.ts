@@ -206,6 +206,11 @@ export class Writers {
     this.await((s) => s === State.idle || s === State.exited, STEP_MS, 'pause');
   }
 
+  /** Each writer thread's id, as /proc/thread-self gave it (known once start() returns). */
+  tids(): number[] {
+    return Array.from({ length: this.setting.n }, (_, i) => this.board.get(i, S_TID)).filter((tid) => tid > 0);
+  }
+
   totals(): WriterTotals {
     this.check();
     const t = { calls: 0, updates: 0, deletes: 0, inserts: 0, misses: 0, full: 0, ops: 0 };

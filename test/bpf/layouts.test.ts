@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { COUNTER_CMD_SLOTS, CounterConfig, Counters, FillCtx, IterCfg, WriterCtx } from '../../src/bpf/attr.js';
+import { COUNTER_CMD_SLOTS, COUNTER_WRITER_SLOTS, CounterConfig, Counters, FillCtx, IterCfg, WriterCtx } from '../../src/bpf/attr.js';
 import { CMD_SLOTS } from '../../src/bpf/constants.js';
 import { DEFAULT_OBJECT } from '../../src/paths.js';
 
@@ -173,7 +173,14 @@ test('WriterCtx is struct writer_ctx', () => assertSameLayout(struct('writer_ctx
 
 test('IterCfg is iter_cfg', () => assertSameLayout(structOfVar('iter_cfg'), IterCfg, 'IterCfg'));
 
-test('CounterConfig is struct counter_config', () => assertSameLayout(struct('counter_config'), CounterConfig, 'CounterConfig'));
+test('CounterConfig is struct counter_config, its writer_tids COUNTER_WRITER_SLOTS u32s', () => {
+  const c = struct('counter_config');
+  assertSameLayout(c, CounterConfig, 'CounterConfig');
+  const t = resolve(byId(c.members.find((x) => x.name === 'writer_tids')!.type));
+  assert.equal(t.kind, KIND.ARRAY, 'counter_config.writer_tids is an array');
+  assert.equal(t.array!.nelems, COUNTER_WRITER_SLOTS, 'counter_config.writer_tids[COUNTER_WRITER_SLOTS]');
+  assert.equal(resolve(byId(t.array!.type)).sizeOrType, 4, 'counter_config.writer_tids holds u32s');
+});
 
 test('Counters is struct counters, its per-command arrays COUNTER_CMD_SLOTS long', () => {
   const c = struct('counters');

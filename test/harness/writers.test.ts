@@ -50,7 +50,6 @@ test('writers touch only the volatile keys, as the mix says; restore() gives bac
   const threads = tasks();
   // The kernel's count, threads apart: what the writer threads called, by the kernel's clock of commands, not theirs.
   const kc = startCounter();
-  kc.counter.splitThreads(true);
   const k0 = newKernelCounts();
   const k1 = newKernelCounts();
   const byCmd = (a: Float64Array, b: Float64Array) => Object.fromEntries(Array.from({ length: CMD_SLOTS }, (_, i) => [cmdLabel(i), b[i]! - a[i]!]).filter(([, d]) => (d as number) > 0));
@@ -58,6 +57,8 @@ test('writers touch only the volatile keys, as the mix says; restore() gives bac
     for (const mix of [['update'], ['delete'], ['insert'], ['update', 'delete', 'insert']] as WriteOp[][]) {
       const w = Writers.start(bench.writerProgFd!, SPACE, setting(2, mix));
       try {
+        assert.equal(w.tids().length, 2, 'each writer gave its thread id');
+        kc.counter.countApart(w.tids());
         kc.counter.read(k0);
         w.run();
         sleep(50);
@@ -92,6 +93,7 @@ test('writers touch only the volatile keys, as the mix says; restore() gives bac
         readAll(bench, v);
         assert.equal(v.verdict().ok, true, `after restore: ${v.verdict().problems.join('; ')}`);
       } finally {
+        kc.counter.countApart([]);
         w.close();
       }
     }
