@@ -107,6 +107,11 @@ export class WorkerBoard {
     Atomics.wait(this.ctl, CTL_SLEEP, 0, ms);
   }
 
+  /** Worker i's kernel tid, 0 before it recorded one. */
+  tidOf(i: number): number {
+    return this.get(i, S_TID);
+  }
+
   /** Records the calling thread's kernel tid as worker i's (/proc/thread-self is /proc/<tgid>/task/<tid>). */
   recordTid(i: number): void {
     this.set(i, S_TID, Number(readlinkSync('/proc/thread-self').split('/').pop()));

@@ -208,7 +208,7 @@ export class Writers {
 
   /** Each writer thread's id, as /proc/thread-self gave it (known once start() returns). */
   tids(): number[] {
-    return Array.from({ length: this.setting.n }, (_, i) => this.board.get(i, S_TID)).filter((tid) => tid > 0);
+    return Array.from({ length: this.setting.n }, (_, i) => this.board.tidOf(i)).filter((tid) => tid > 0);
   }
 
   totals(): WriterTotals {
