@@ -4,14 +4,14 @@
 // options apart, in a fixed order. Descriptions that differ per command are
 // parameters; the parsing never does.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { MapType, type MapTypeName } from '../bpf/constants.js';
-import { onlineCpus } from '../bpf/cpus.js';
-import { MAX_SHARD_THREADS } from '../bpf/native-shard.js';
+import { MapType, type MapTypeName } from '../bpf/syscall/constants.js';
+import { onlineCpus } from '../bpf/maps/cpus.js';
+import { MAX_SHARD_THREADS } from '../bpf/native/native-shard.js';
 import { InvalidInputError } from '../errors.js';
-import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
-import { WRITE_OPS } from '../harness/under-writers.js';
-import type { Format } from '../report/exporters.js';
-import { SCHEMA_VERSION } from '../report/result.js';
+import { FILL_METHODS, type FillMethod } from '../harness/filling/fill.js';
+import { WRITE_OPS } from '../harness/writers/under-writers.js';
+import type { Format } from '../report/formats/exporters.js';
+import { SCHEMA_VERSION } from '../report/result/result.js';
 import { DEFAULT_LOOP, READ_LOOPS, STRATEGIES, type ReadLoop } from '../strategies/index.js';
 import { autoMax, autoOr, parseChoice, parseCountList, parseList, parseMapFlags, parsePrecision, rangeChecked } from './parse.js';
 

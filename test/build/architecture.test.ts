@@ -46,10 +46,10 @@ test('imports only point down: bin → cli → report → harness → strategies
   for (const p of ours) assert.match(p, /^\.\.\/dist\/src\/cli\//, `bin/bpfbench reaches ${p}`);
 });
 
-test('koffi only at the kernel boundary (src/bpf/), libc bound once (src/bpf/libc.ts)', () => {
+test('koffi only at the kernel boundary (src/bpf/), libc bound once (src/bpf/syscall/libc.ts)', () => {
   const koffi = files.filter((f) => importsOf(f).includes('koffi') && layerOf(f) !== 0).map((f) => relative(ROOT, f));
   assert.deepEqual(koffi, []);
-  const libc = files.filter((f) => /libc\.so/.test(readFileSync(f, 'utf8')) && relative(SRC, f) !== 'bpf/libc.ts').map((f) => relative(ROOT, f));
+  const libc = files.filter((f) => /libc\.so/.test(readFileSync(f, 'utf8')) && relative(SRC, f) !== 'bpf/syscall/libc.ts').map((f) => relative(ROOT, f));
   assert.deepEqual(libc, []);
 });
 

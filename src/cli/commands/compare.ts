@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { comparePeers, compareResults, renderComparison, type Comparison } from '../../report/compare.js';
-import { SCHEMA_VERSION } from '../../report/result.js';
+import { comparePeers, compareResults, renderComparison, type Comparison } from '../../report/analysis/compare-baseline.js';
+import { SCHEMA_VERSION } from '../../report/result/result.js';
 import { COMPARE_KINDS, parseResult, SCHEMA_IDS, type Loaded } from '../../report/schema/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';

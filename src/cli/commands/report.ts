@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { mergeResults } from '../../report/fleet.js';
-import { renderFleet, renderMachines } from '../../report/fleet-render.js';
+import { mergeResults } from '../../report/analysis/fleet.js';
+import { renderFleet, renderMachines } from '../../report/rendering/fleet-render.js';
 import { parseResult, REPORT_KINDS, type LoadedResult } from '../../report/schema/index.js';
 import { EXIT_OK } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../errors.js';
 import { BASELINE_DIR } from '../../paths.js';
-import { compareResults, renderComparison } from '../../report/compare.js';
-import type { RunResultJson } from '../../report/result.js';
+import { compareResults, renderComparison } from '../../report/analysis/compare-baseline.js';
+import type { RunResultJson } from '../../report/result/result.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { DEFAULT_THRESHOLD } from './compare.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
-import { measureAndPrint, type MeasuredRunFlags } from '../measure.js';
+import { measureAndPrint, type MeasuredRunFlags } from '../measured-run.js';
 import {
   addOptions,
   allStrategiesOption,
