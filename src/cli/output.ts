@@ -11,7 +11,7 @@ import { Option } from 'commander';
 import { InvalidInputError } from '../errors.js';
 import { EXPORTERS, canRender, renderDocument, type Document, type DocumentKind, type Format } from '../report/formats/exporters.js';
 import type { Io } from './io.js';
-import { outputOption, type OutputSpec } from './options.js';
+import { outputOption, type OutputSpec } from './output-options.js';
 
 /** Where '-' goes: the command's stdout (Io.stdout). */
 export interface Stdout {

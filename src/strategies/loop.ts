@@ -17,7 +17,8 @@
 // read's ReadReport.callLatency: the C loop inside sys_bpf, the JS loops
 // with a CallTimer around each call (one in sampledEvery).
 import type { BpfMap } from '../bpf/maps/map.js';
-import { type HandOver, loadNativeLoop, type NativeRead, NativeStatus } from '../bpf/native/native-loop.js';
+import { type HandOver, loadNativeLoop, NativeStatus } from '../bpf/native/native-library.js';
+import type { NativeRead } from '../bpf/native/native-loop.js';
 import type { EntrySink } from './sink.js';
 
 export type ReadLoop = 'native' | 'js';

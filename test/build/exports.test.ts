@@ -26,19 +26,15 @@ const TEST_ONLY: Record<string, string> = {
   'src/harness/peers/exec.ts commandFor': "an exec: reader's command with its placeholders filled, checked word by word",
   'src/harness/peers/exec.ts parseResultLine': "an exec: reader's result line as parsed, checked on malformed lines no reader prints",
   'src/report/analysis/sweep-result.ts fastestWithin': "--max-call-latency's pick, on points the test makes up",
-  'src/report/result/result.ts strategyResult': 'one strategy row of the result JSON, built by tests from a measurement they made (buildRunResult needs a whole run)',
   'src/report/result/result.ts wallTimeOf': 'the wall-time account closed at a total the test chooses',
   'src/report/analysis/reproduction.ts flawedCount': "the flawed loop's count in words, on counts the test makes up",
   'src/strategies/sharded.ts canShard': 'which map types a sharded read accepts, over every type',
-  'src/bpf/native/native-shard.ts loadShardLoop': "the shard loop's library load and layout check, called before any shard runs",
-  'src/bpf/native/native-shard.ts shardRange': "each shard's cursor range, held to the buckets the kernel walks",
-  'src/bpf/native/native-shard.ts shardSpace': "what a map's batch cursor splits (buckets or keys), per map type",
   'src/bpf/native/latency.ts bucketLow': "a latency bucket's lower bound, so the test can check every bucket's edges",
   'src/bpf/native/latency.ts bucketHigh': "a latency bucket's upper bound, so the test can check every bucket's edges",
   'src/bpf/native/latency.ts clockNs': 'the clock the js loop times calls with, checked to be monotonic and fine-grained',
   'src/bpf/native/latency.ts SAMPLE_EVERY': 'how often small calls are timed; tests expect sampledEvery to be it',
   'src/bpf/native/latency.ts SAMPLE_ALL_FROM': 'the call size from which every call is timed; the test samples either side of it',
-  'src/bpf/native/native-loop.ts nativeLatencyBucket': "the C loop's bucketing (bb_lat_bucket), held to latency.ts on the library the commands load, not a test build of it",
+  'src/bpf/native/native-library.ts nativeLatencyBucket': "the C loop's bucketing (bb_lat_bucket), held to latency.ts on the library the commands load, not a test build of it",
   'src/strategies/drain.ts prepareElemDelete': 'the LOOKUP_ELEM + DELETE_ELEM drain forced on a kernel that has LOOKUP_AND_DELETE_ELEM, where no command would choose it',
   // Names and shapes tests reach the same objects by.
   'src/harness/filling/bench-map.ts MAP_NAME': 'the name bpfbench gives its map, which tests find it by',
@@ -49,8 +45,6 @@ const TEST_ONLY: Record<string, string> = {
   'src/harness/peers/peer-programs.ts bpftoolPeer': 'one peer, run alone by its test (PEERS holds them all)',
   'src/harness/peers/peer-programs.ts bccPeer': 'one peer, run alone by its test (PEERS holds them all)',
   'src/harness/verification/verdict.ts Counted': "the figures a read counted, the type of tests' expected verdicts",
-  'src/harness/peers/run-peers.ts AuditRecord': "a peer's audit read, the type the test builds",
-  'src/report/analysis/compare-baseline.ts CompareRow': "one row of a comparison, the type of tests' expected rows",
   'src/report/analysis/calibration.ts CalibrationJson': 'the shape of results/gate-calibration.json (scripts/gate-calibration writes it untyped), as the docs test reads it',
   'src/report/analysis/reproduction.ts PublishedExperiment': 'the published figures the README block is rendered from',
   'src/report/html/style.ts OKABE_ITO': "the page's palette, which the test finds in the rendered SVG",
@@ -63,7 +57,7 @@ const TEST_ONLY: Record<string, string> = {
   'src/cli/exit.ts INTERNAL_ERROR_LINE': 'the line an internal error prints, which the test expects',
   // Switches a test needs to reach a state a command never enters.
   'src/bpf/programs/features.ts resetFeatureCache': 'the probes are cached per process; the test probes again after forcing an answer',
-  'src/bpf/native/native-loop.ts setNativeLibPath': 'points the loader at a missing library, to check the one-line refusal',
+  'src/bpf/native/native-library.ts setNativeLibPath': 'points the loader at a missing library, to check the one-line refusal',
 };
 
 function walk(dir: string, out: string[] = []): string[] {

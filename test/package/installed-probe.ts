@@ -9,7 +9,8 @@
 import { Cmd, MapFlag, MapType } from '../../src/bpf/syscall/constants.js';
 import { BpfMap } from '../../src/bpf/maps/map.js';
 import { NativeBlock } from '../../src/bpf/syscall/native-block.js';
-import { NativeRead, NativeStatus } from '../../src/bpf/native/native-loop.js';
+import { NativeRead } from '../../src/bpf/native/native-loop.js';
+import { NativeStatus } from '../../src/bpf/native/native-library.js';
 import { DEFAULT_OBJECT, NATIVE_LIB } from '../../src/paths.js';
 
 export interface ProbeReport {

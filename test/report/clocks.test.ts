@@ -13,7 +13,8 @@ import { measureStrategy } from '../../src/harness/measuring/measure-strategy.js
 import { silentProgress } from '../../src/harness/measuring/progress.js';
 import { Verifier } from '../../src/harness/verification/verifier.js';
 import { checkClocks } from './clocks.js';
-import { strategyResult, type StrategyResultJson } from '../../src/report/result/result.js';
+import { strategyResult } from '../../src/report/result/strategy-result.js';
+import type { StrategyResultJson } from '../../src/report/result/strategy-json.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
 import { READ_LOOPS, STRATEGIES, type ReadLoop } from '../../src/strategies/index.js';

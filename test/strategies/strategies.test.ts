@@ -20,7 +20,7 @@ import { elem, MapChangedError } from '../../src/strategies/elem.js';
 import { iter } from '../../src/strategies/iter.js';
 import { batchDeleteSharded, batchSharded } from '../../src/strategies/sharded.js';
 import { READ_LOOPS, requireLoop, strategyByName, strategyLabel, STRATEGIES } from '../../src/strategies/index.js';
-import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native/native-loop.js';
+import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native/native-library.js';
 import { NATIVE_LIB, ROOT } from '../../src/paths.js';
 import { relative } from 'node:path';
 import { filledHashMap, VALUE } from '../helpers.js';

@@ -12,7 +12,7 @@
 import koffi from 'koffi';
 import { UsageError } from '../../errors.js';
 import { NativeBlock } from '../syscall/native-block.js';
-import { layoutProblems, NATIVE_NOT_BUILT, nativeLibPath } from './native-loop.js';
+import { layoutProblems, NATIVE_NOT_BUILT, nativeLibPath } from './native-library.js';
 
 /** struct bb_check: byte offset of every field (native/check.h). */
 const Field = {

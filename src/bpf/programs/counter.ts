@@ -15,7 +15,7 @@ import { NativeBlock } from '../syscall/native-block.js';
 import { SYS_bpf, bpf, closeFd } from '../syscall/syscall.js';
 import { UsageError } from '../../errors.js';
 import koffi from 'koffi';
-import { readFileSync, statSync } from 'node:fs';
+import { type CounterIdentity, pidNamespace, hostPid } from './counter-identity.js';
 
 /**
  * The sys_enter program: counts syscalls and bpf(2) calls by command, of the
@@ -33,42 +33,6 @@ export const COUNTER_CONFIG_MAP = 'counter_config';
 export const COUNTER_MAP = 'syscall_counters';
 
 const PROT_WRITE = 2;
-
-/** How the counter knows its process: by the pid its own namespace gives it, or by the initial namespace's pid. */
-export type CounterIdentity = 'pid-namespace' | 'host-pid';
-
-/** st_dev and st_ino of this process's pid namespace (/proc/self/ns/pid). */
-export function pidNamespace(): { dev: bigint; ino: bigint } {
-  const st = statSync('/proc/self/ns/pid', { bigint: true });
-  return { dev: st.dev, ino: st.ino };
-}
-
-/**
- * This process's pid in the initial pid namespace, for the host-pid
- * fallback: the first of /proc/self/status's NSpid when /proc shows the
- * initial namespace's view; undefined when it cannot be known (a container
- * with its own /proc: only its own pid is visible).
- */
-export function hostPid(pid: number = process.pid): number | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const ns = /^NSpid:\s*(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number);
-  if (!ns || ns.length === 0) return pid; // kernels before 4.1 have no NSpid: no pid namespaces to speak of here
-  if (ns.length > 1) return ns[0];
-  // One level: the initial namespace, or a container's own /proc (which shows nothing above it).
-  return isInitialNamespace() ? pid : undefined;
-}
-
-/** Whether this process lives in the initial pid namespace (its inode is the kernel's fixed PROC_PID_INIT_INO). */
-function isInitialNamespace(): boolean {
-  return statSync('/proc/self/ns/pid').ino === PROC_PID_INIT_INO;
-}
-/** include/linux/proc_ns.h: the initial pid namespace's inode number. */
-const PROC_PID_INIT_INO = 0xeffffffc;
 
 /** A reading of the counters. */
 export interface KernelCounts {

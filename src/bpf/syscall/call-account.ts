@@ -16,7 +16,7 @@
 // the difference to the phase that ends. Between changes nothing runs.
 import koffi from 'koffi';
 import { CMD_SLOTS, cmdLabel } from './constants.js';
-import { nativeLibPath } from '../native/native-loop.js';
+import { nativeLibPath } from '../native/native-library.js';
 import { callCounts } from './syscall.js';
 
 /** The phase from the process's start to the first callPhase(). */

@@ -7,7 +7,8 @@ import { renderLoaded } from '../../report/rendering/info-report.js';
 import { EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
 import { maxEntriesOf, resolveFill } from '../measured-run.js';
-import { addOptions, entriesOption, fillOption, finishOptions, mapFlagsOption, mapShapeOptions, maxEntriesOption, pinOption, type MapShapeFlags } from '../options.js';
+import { addOptions, entriesOption, fillOption, mapFlagsOption, mapShapeOptions, maxEntriesOption, pinOption, type MapShapeFlags } from '../options.js';
+import { finishOptions } from '../output-options.js';
 import { cliProgress } from '../terminal-progress.js';
 
 interface LoadFlags extends MapShapeFlags {

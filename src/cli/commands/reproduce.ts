@@ -13,21 +13,8 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
 import { measureAndPrint, type MeasuredRunFlags } from '../measured-run.js';
 import type { RunHooks } from '../../harness/measuring/run-benchmark.js';
-import {
-  addOptions,
-  chunkOption,
-  entriesOption,
-  fillOption,
-  finishOptions,
-  loopOption,
-  mapFlagsOption,
-  measureOptions,
-  objectOption,
-  OUTPUT,
-  strictChunkOption,
-  verboseOption,
-  GROUP,
-} from '../options.js';
+import { addOptions, chunkOption, entriesOption, fillOption, loopOption, mapFlagsOption, measureOptions, objectOption, strictChunkOption, GROUP } from '../options.js';
+import { finishOptions, OUTPUT, verboseOption } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 
 /** What reproduce can write: its result, the reproduction included, as JSON. */

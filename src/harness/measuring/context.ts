@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { koffiVersion } from '../../bpf/syscall/libc.js';
-import { kernelFacts, type KernelFacts } from '../../bpf/programs/features.js';
+import { kernelFacts } from '../../bpf/programs/features.js';
+import type { KernelFacts } from '../../bpf/programs/feature-probes.js';
 import { libbpfVersion } from '../../bpf/programs/loader.js';
-import { nativeInjectNs, nativeLibPath } from '../../bpf/native/native-loop.js';
+import { nativeInjectNs, nativeLibPath } from '../../bpf/native/native-library.js';
 import { NATIVE_ARTIFACT, OBJECT_ARTIFACT, type Artifact } from '../../paths.js';
 
 /** A file bpfbench loaded: where from, whether the local build or the package's prebuilt copy, and its content hash. */

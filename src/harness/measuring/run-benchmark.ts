@@ -5,7 +5,7 @@ import { addCalls, callPhase, type ProcessCalls } from '../../bpf/syscall/call-a
 import { Cmd } from '../../bpf/syscall/constants.js';
 import { MAP_TYPES } from '../../bpf/maps/map-types.js';
 import { Feature, probeFeature, refusalText, requireFeature } from '../../bpf/programs/features.js';
-import type { CounterIdentity } from '../../bpf/programs/counter.js';
+import type { CounterIdentity } from '../../bpf/programs/counter-identity.js';
 import type { BpfMap } from '../../bpf/maps/map.js';
 import { InvalidInputError, InvariantError, UsageError } from '../../errors.js';
 import { arrayDrainMessage } from '../../strategies/drain.js';

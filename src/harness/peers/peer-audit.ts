@@ -10,7 +10,7 @@
 // clock at the marks, not the peer's.
 import { spawn } from 'node:child_process';
 import { newKernelCounts, type SyscallCounter } from '../../bpf/programs/counter.js';
-import { kernelDelta, type KernelSample } from '../measuring/sample.js';
+import { kernelDelta, type KernelSample } from '../measuring/read-sample.js';
 
 /** What the kernel counted of one peer process, and what it printed. */
 export interface CountedProcess {

@@ -11,7 +11,8 @@ import { PIN_DIR, preparePinPath, removePin, trackPin } from '../../bpf/maps/bpf
 import type { BpfMap } from '../../bpf/maps/map.js';
 import { InvariantError, UsageError } from '../../errors.js';
 import { FILL_VALUE } from '../filling/bench-map.js';
-import { goPeer, verifyPeer } from './peer-programs.js';
+import { goPeer } from './peer-programs.js';
+import { verifyPeer } from './program-peer.js';
 import type { Progress } from '../measuring/progress.js';
 
 /** One read by the Go peer. */

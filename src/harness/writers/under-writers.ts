@@ -20,7 +20,8 @@ import type { BpfMap } from '../../bpf/maps/map.js';
 import { strategyLabelWithThreads, type ReadLoop, type Strategy } from '../../strategies/index.js';
 import type { Consistency, ConsistencySink } from '../verification/consistency.js';
 import type { Progress } from '../measuring/progress.js';
-import { countsAgree, kernelDelta, otherThreadsDelta, Sampler, type ReadSample } from '../measuring/sample.js';
+import { countsAgree, kernelDelta, otherThreadsDelta, type ReadSample } from '../measuring/read-sample.js';
+import { Sampler } from '../measuring/sample.js';
 import { summarize } from '../measuring/stats.js';
 
 export interface WritersRound {

@@ -3,11 +3,11 @@
 // (kernel, CPU) and the read loop. Two results are compared only within one
 // configuration; what differs between two is said in words.
 import { entriesLabel, fmtInt } from '../formats/format.js';
-import type { RunResultJson } from '../result/result.js';
+import type { RunResultJson } from '../result/run-json.js';
 import type { LoadedResult } from '../schema/index.js';
 
 /** Where a result's reads ran (null for peers: per row); one definition, result.ts's. */
-export { loopOf } from '../result/result.js';
+export { loopOf } from '../result/run-json.js';
 
 export interface Machine {
   kernel: string;

@@ -5,7 +5,8 @@ import type { GoRead } from '../../harness/peers/reproduce-go.js';
 import { fmtCountOf } from '../../harness/verification/verdict.js';
 import { PUBLISHED_READS } from '../../strategies/index.js';
 import { paint } from '../formats/color.js';
-import type { RunResultJson, StrategyResultJson } from '../result/result.js';
+import type { RunResultJson } from '../result/run-json.js';
+import type { StrategyResultJson } from '../result/strategy-json.js';
 import { fmtDuration, fmtInt, fmtNsPerEntry, fmtRatio } from '../formats/format.js';
 import { compactTable } from '../rendering/table.js';
 

@@ -7,7 +7,7 @@
 // only: the default native loop keeps the plain names, so a chart follows
 // the default, and js figures are a series of their own.
 import { entriesLabel } from './format.js';
-import { loopOf, type RunResultJson } from '../result/result.js';
+import { loopOf, type RunResultJson } from '../result/run-json.js';
 
 export function toMarkdown(r: RunResultJson): string {
   const c = r.config;

@@ -5,7 +5,7 @@
 import { isReference, paletteOf, referenceOf } from '../../strategies/index.js';
 import { configTitle, runConfiguration } from '../analysis/configuration.js';
 import { entriesLabel, esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../formats/format.js';
-import type { StrategyResultJson } from '../result/result.js';
+import type { StrategyResultJson } from '../result/strategy-json.js';
 import { callLatencies } from '../schema/index.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';

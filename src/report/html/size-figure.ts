@@ -5,7 +5,8 @@
 // interpolated. A pure function returning HTML.
 import { entriesLabel, esc, fmtInt, fmtRatio } from '../formats/format.js';
 import { peerRowName } from '../analysis/fleet.js';
-import { peersStrategyLabel, type PeersResultJson } from '../rendering/peers-table.js';
+import { peersStrategyLabel } from '../rendering/peers-table.js';
+import type { PeersResultJson } from '../result/peers-result.js';
 import type { Figures, Peers } from './figure.js';
 import { px } from './markup.js';
 

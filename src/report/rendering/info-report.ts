@@ -1,6 +1,6 @@
 // One-line reports of `load` and `info`, and `info --kernel`'s table.
 import Table from 'cli-table3';
-import type { KernelFacts } from '../../bpf/programs/features.js';
+import type { KernelFacts } from '../../bpf/programs/feature-probes.js';
 import type { MapInfoData } from '../../bpf/maps/map.js';
 import { paint } from '../formats/color.js';
 import type { FillResult } from '../../harness/filling/fill.js';

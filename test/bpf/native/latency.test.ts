@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bucketHigh, bucketLow, bucketOf, CallTimer, clockNs, LAT_BUCKETS, LatencyHistogram, mergeLatency, SAMPLE_ALL_FROM, SAMPLE_EVERY, samplingFor } from '../../../src/bpf/native/latency.js';
-import { NativeRead, nativeLatencyBucket } from '../../../src/bpf/native/native-loop.js';
+import { NativeRead } from '../../../src/bpf/native/native-loop.js';
+import { nativeLatencyBucket } from '../../../src/bpf/native/native-library.js';
 import { InvariantError } from '../../../src/errors.js';
 import { filledHashMap } from '../../helpers.js';
 

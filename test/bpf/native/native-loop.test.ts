@@ -17,12 +17,13 @@ import { BpfObject } from '../../../src/bpf/programs/loader.js';
 import { ChunkTooSmallError } from '../../../src/bpf/maps/batch-cursor.js';
 import { FixedCursor } from '../../../src/bpf/maps/fixed-cursor.js';
 import { BpfMap, type MapSpec } from '../../../src/bpf/maps/map.js';
-import type { NativeBatchOptions } from '../../../src/bpf/native/native-loop.js';
-import { NATIVE_NOT_BUILT, NativeRead, NativeStatus, setNativeLibPath } from '../../../src/bpf/native/native-loop.js';
+import type { NativeBatchOptions } from '../../../src/bpf/native/native-library.js';
+import { NATIVE_NOT_BUILT, NativeStatus, setNativeLibPath } from '../../../src/bpf/native/native-library.js';
+import { NativeRead } from '../../../src/bpf/native/native-loop.js';
 import { NativeBlock } from '../../../src/bpf/syscall/native-block.js';
 import { callsSince, snapshotCalls } from '../../../src/bpf/syscall/syscall.js';
 import { UsageError } from '../../../src/errors.js';
-import { kernelDelta } from '../../../src/harness/measuring/sample.js';
+import { kernelDelta } from '../../../src/harness/measuring/read-sample.js';
 import { MAP_NAME } from '../../../src/harness/filling/bench-map.js';
 import { NATIVE_LIB, ROOT } from '../../../src/paths.js';
 import { assertIterRefused, ITER, requireTool, startCounter } from '../../helpers.js';
@@ -567,7 +568,8 @@ const haveStrace = spawnSync('strace', ['-V'], { encoding: 'utf8' }).status === 
 const STRACE_CHILD = `
 import { existsSync } from 'node:fs';
 const d = process.env.BPFBENCH_DIST;
-const { NativeRead, loadNativeLoop } = await import(d + 'src/bpf/native/native-loop.js');
+const { NativeRead } = await import(d + 'src/bpf/native/native-loop.js');
+const { loadNativeLoop } = await import(d + 'src/bpf/native/native-library.js');
 loadNativeLoop(); // dlopen's own read(2)s happen here, not inside a phase
 const { BpfMap } = await import(d + 'src/bpf/maps/map.js');
 const { FixedCursor } = await import(d + 'src/bpf/maps/fixed-cursor.js');

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MapFlag } from '../../../src/bpf/syscall/constants.js';
-import { loadShardLoop, NativeShardRead, shardRange, shardSpace } from '../../../src/bpf/native/native-shard.js';
+import { loadShardLoop, shardRange, shardSpace } from '../../../src/bpf/native/shard-library.js';
+import { NativeShardRead } from '../../../src/bpf/native/native-shard.js';
 import { Verifier } from '../../../src/harness/verification/verifier.js';
 import { filledHashMap, VALUE } from '../../helpers.js';
 

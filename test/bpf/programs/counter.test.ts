@@ -17,7 +17,7 @@ import { BpfObject } from '../../../src/bpf/programs/loader.js';
 import { NativeBlock } from '../../../src/bpf/syscall/native-block.js';
 import { bpf, callCounts, callsSince } from '../../../src/bpf/syscall/syscall.js';
 import { MAP_NAME } from '../../../src/harness/filling/bench-map.js';
-import { countsAgree, kernelDelta, type KernelSample } from '../../../src/harness/measuring/sample.js';
+import { countsAgree, kernelDelta, type KernelSample } from '../../../src/harness/measuring/read-sample.js';
 import { Verifier } from '../../../src/harness/verification/verifier.js';
 import { batch } from '../../../src/strategies/batch.js';
 import { elem } from '../../../src/strategies/elem.js';

@@ -15,7 +15,7 @@ import { batchSharded } from '../../../src/strategies/sharded.js';
 import { AUDIT_BOUNDS, auditBound, measureStrategy, type AuditBounds, type RepeatPolicy, type StrategyMeasurement } from '../../../src/harness/measuring/measure-strategy.js';
 import { silentProgress, type Progress } from '../../../src/harness/measuring/progress.js';
 import { Verifier } from '../../../src/harness/verification/verifier.js';
-import { strategyResult } from '../../../src/report/result/result.js';
+import { strategyResult } from '../../../src/report/result/strategy-result.js';
 import { batch } from '../../../src/strategies/batch.js';
 import { elemDelete } from '../../../src/strategies/drain.js';
 import { elem } from '../../../src/strategies/elem.js';

@@ -12,7 +12,7 @@ import { openBenchMap, type MapConfig } from '../../../src/harness/filling/bench
 import { measureStrategy, type StrategyMeasurement } from '../../../src/harness/measuring/measure-strategy.js';
 import { silentProgress } from '../../../src/harness/measuring/progress.js';
 import { Verifier } from '../../../src/harness/verification/verifier.js';
-import { strategyResult } from '../../../src/report/result/result.js';
+import { strategyResult } from '../../../src/report/result/strategy-result.js';
 import { elem } from '../../../src/strategies/elem.js';
 import { READ_LOOPS, STRATEGIES, type ReadLoop } from '../../../src/strategies/index.js';
 import { allowedStrategies, ITER } from '../../helpers.js';

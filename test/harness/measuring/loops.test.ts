@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { ChunkTooSmallError } from '../../../src/bpf/maps/batch-cursor.js';
 import { MapFlag, type MapTypeName } from '../../../src/bpf/syscall/constants.js';
 import { nextPow2 } from '../../../src/bpf/maps/map-types.js';
-import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../../src/bpf/native/native-loop.js';
+import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../../src/bpf/native/native-library.js';
 import { callsSince, snapshotCalls } from '../../../src/bpf/syscall/syscall.js';
 import { UsageError } from '../../../src/errors.js';
 import { openBenchMap, type MapConfig } from '../../../src/harness/filling/bench-map.js';

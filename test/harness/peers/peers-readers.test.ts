@@ -12,14 +12,17 @@ import { PIN_DIR, preparePinPath, removePin } from '../../../src/bpf/maps/bpffs.
 import { COUNTER_PROG, SyscallCounter } from '../../../src/bpf/programs/counter.js';
 import { BpfObject } from '../../../src/bpf/programs/loader.js';
 import { MAP_NAME } from '../../../src/harness/filling/bench-map.js';
-import { bccPeer, verifyPeer } from '../../../src/harness/peers/peer-programs.js';
+import { bccPeer } from '../../../src/harness/peers/peer-programs.js';
+import { verifyPeer } from '../../../src/harness/peers/program-peer.js';
 import { commandFor, execPeer, parseExecSpec, parseResultLine } from '../../../src/harness/peers/exec.js';
 import { parseImpls } from '../../../src/cli/peer-impls.js';
-import { runPeers, type PeersConfig } from '../../../src/harness/peers/run-peers.js';
+import { runPeers } from '../../../src/harness/peers/run-peers.js';
+import type { PeersConfig } from '../../../src/harness/peers/peer-cells.js';
 import { silentProgress } from '../../../src/harness/measuring/progress.js';
 import { TOOL, ROOT } from '../../../src/paths.js';
 import { htmlReport } from '../../../src/report/html/page.js';
-import { buildPeersResult, renderPeers } from '../../../src/report/rendering/peers-table.js';
+import { buildPeersResult } from '../../../src/report/result/peers-result.js';
+import { renderPeers } from '../../../src/report/rendering/peers-table.js';
 import { checkResult, REPORT_KINDS } from '../../../src/report/schema/index.js';
 import { filledHashMap, requireTool, runCli, VALUE } from '../../helpers.js';
 

@@ -14,11 +14,14 @@ import { BpfObject } from '../../../src/bpf/programs/loader.js';
 import { PIN_DIR, preparePinPath, removePin } from '../../../src/bpf/maps/bpffs.js';
 import { MAP_NAME } from '../../../src/harness/filling/bench-map.js';
 import { countProcess } from '../../../src/harness/peers/peer-audit.js';
-import { bpftoolPeer, cPeer, goPeer, type Peer } from '../../../src/harness/peers/peer-programs.js';
-import { judged, runPeers, type AuditRecord } from '../../../src/harness/peers/run-peers.js';
+import { bpftoolPeer, cPeer, goPeer } from '../../../src/harness/peers/peer-programs.js';
+import type { Peer } from '../../../src/harness/peers/program-peer.js';
+import { judged, type AuditRecord } from '../../../src/harness/peers/peer-cells.js';
+import { runPeers } from '../../../src/harness/peers/run-peers.js';
 import { silentProgress } from '../../../src/harness/measuring/progress.js';
 import type { Verdict } from '../../../src/harness/verification/verdict.js';
-import { buildPeersResult, renderPeers } from '../../../src/report/rendering/peers-table.js';
+import { buildPeersResult } from '../../../src/report/result/peers-result.js';
+import { renderPeers } from '../../../src/report/rendering/peers-table.js';
 import { TOOL } from '../../../src/paths.js';
 import { filledHashMap, requireTool, VALUE } from '../../helpers.js';
 

@@ -12,7 +12,7 @@ import { ConsistencySink, freshKeys, RESTART_JUMP, stableCount, volatileInside, 
 import { measureStrategy } from '../../../src/harness/measuring/measure-strategy.js';
 import { silentProgress } from '../../../src/harness/measuring/progress.js';
 import { Verifier } from '../../../src/harness/verification/verifier.js';
-import { strategyResult } from '../../../src/report/result/result.js';
+import { strategyResult } from '../../../src/report/result/strategy-result.js';
 import { batch } from '../../../src/strategies/batch.js';
 import { elem } from '../../../src/strategies/elem.js';
 import { filledHashMap, VALUE } from '../../helpers.js';

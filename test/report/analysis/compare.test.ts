@@ -4,7 +4,8 @@
 // reads from random-seed maps (zero-seed maps and per-element reads exact).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { comparePeers, compareResults, type CompareRow } from '../../../src/report/analysis/compare-baseline.js';
+import { comparePeers } from '../../../src/report/analysis/compare-peers.js';
+import { compareResults, type CompareRow } from '../../../src/report/analysis/compare-baseline.js';
 import { N, peersResult, runResult } from './fixtures-compare.js';
 
 const opts = { threshold: 0.15 };

@@ -19,7 +19,8 @@ import { chunkWithin, type CostFit as SweepFit, fitChunkCost, predictNsPerEntry 
 import { buildRunResult } from '../../../src/report/result/result.js';
 import { buildSweepResult, fastestWithin, renderSweepTable, sweepChart, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
 import { fmtDuration } from '../../../src/report/formats/format.js';
-import { renderRunDetail, renderRunTable } from '../../../src/report/rendering/table.js';
+import { renderRunDetail } from '../../../src/report/rendering/detail-table.js';
+import { renderRunTable } from '../../../src/report/rendering/table.js';
 import { batch } from '../../../src/strategies/batch.js';
 import { elem } from '../../../src/strategies/elem.js';
 import type { Strategy } from '../../../src/strategies/types.js';

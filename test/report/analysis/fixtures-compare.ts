@@ -1,8 +1,9 @@
 // Small, hand-made results with the fields `compare` reads (and the JSON
 // contract's shape), for the pure tests of src/report/analysis/compare-baseline.ts and
 // report/schema/contract.ts. Built fresh on each call: a test may mutate its copy.
-import type { PeerCellJson, PeersResultJson } from '../../../src/report/rendering/peers-table.js';
-import type { RunResultJson, StrategyResultJson } from '../../../src/report/result/result.js';
+import type { PeerCellJson, PeersResultJson } from '../../../src/report/result/peers-result.js';
+import type { RunResultJson } from '../../../src/report/result/run-json.js';
+import type { StrategyResultJson } from '../../../src/report/result/strategy-json.js';
 
 export const N = 65536;
 const map = { id: 1, type: 'hash', keySize: 4, valueSize: 4, maxEntries: N, flags: 0x40, memlockBytes: 1 << 20, createNs: 1000 };

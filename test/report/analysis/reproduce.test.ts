@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { PUBLISHED_FILE } from '../../../src/paths.js';
-import type { RunResultJson } from '../../../src/report/result/result.js';
+import type { RunResultJson } from '../../../src/report/result/run-json.js';
 import { checkPublished, explainReproduction, flawedCount, type Reproduction } from '../../../src/report/analysis/reproduction.js';
 
 const pub = checkPublished(JSON.parse(readFileSync(PUBLISHED_FILE, 'utf8')));

@@ -6,10 +6,12 @@ import type { StrategyMeasurement } from '../../../src/harness/measuring/measure
 import type { RunOutcome } from '../../../src/harness/measuring/run-benchmark.js';
 import { summarize } from '../../../src/harness/measuring/stats.js';
 import type { Verdict } from '../../../src/harness/verification/verdict.js';
-import { matchesAudit, type Audit } from '../../../src/harness/measuring/sample.js';
+import { matchesAudit, type Audit } from '../../../src/harness/measuring/read-sample.js';
 import { fmtBytes, fmtDuration, fmtInt, fmtNsPerEntry, fmtRate, fmtRatio } from '../../../src/report/formats/format.js';
-import { buildRunResult, SCHEMA_VERSION } from '../../../src/report/result/result.js';
-import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable } from '../../../src/report/rendering/table.js';
+import { buildRunResult } from '../../../src/report/result/result.js';
+import { SCHEMA_VERSION } from '../../../src/report/result/strategy-json.js';
+import { renderRunDetail } from '../../../src/report/rendering/detail-table.js';
+import { renderRunFooter, renderRunHeader, renderRunTable } from '../../../src/report/rendering/table.js';
 import { batch } from '../../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../../src/strategies/batch-fixed-cursor.js';
 import { elem } from '../../../src/strategies/elem.js';
@@ -338,7 +340,7 @@ test('exports: Markdown and CSV rows per strategy, github-action-benchmark entri
 });
 
 import { compareResults } from '../../../src/report/analysis/compare-baseline.js';
-import { loopOf } from '../../../src/report/result/result.js';
+import { loopOf } from '../../../src/report/result/run-json.js';
 import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
 import type { ReadLoop } from '../../../src/strategies/index.js';
 
