@@ -4,7 +4,7 @@
 // syscall, so that a measurement times the kernel rather than the crossing.
 //
 // The walk's state is one struct bb_state in a NativeBlock allocated here;
-// its field offsets are named once below and checked against the library at
+// its field offsets are named once (native-library.ts) and checked against the library at
 // load time (bb_table), so the two cannot drift. The C loop counts its calls
 // by command; after every hand-over they are added to syscall.ts's
 // callCounts, so the self-count covers both loops. It also times its calls

@@ -112,7 +112,7 @@ export interface StrategyMeasurement {
   audit: Audit | undefined;
   /**
    * The first timed read (samples[0]) made the calls the audit vouched for
-   * (sample.ts matchesAudit); null without an audit.
+   * (read-sample.ts matchesAudit); null without an audit.
    */
   matchesAudit: boolean | null;
   /**

@@ -6,7 +6,7 @@ import { entriesLabel, fmtInt } from '../formats/format.js';
 import type { RunResultJson } from '../result/run-json.js';
 import type { LoadedResult } from '../schema/index.js';
 
-/** Where a result's reads ran (null for peers: per row); one definition, result.ts's. */
+/** Where a result's reads ran (null for peers: per row); one definition, run-json.ts's. */
 export { loopOf } from '../result/run-json.js';
 
 export interface Machine {
