@@ -93,8 +93,12 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# A moved or deleted source leaves its old .js in dist/: removed after each
+# build, so no stale test runs and no stale module ships.
 ts: $(NODE_MODULES_STAMP)
 	npx tsc -p tsconfig.json
+	@for d in src test; do [ -d dist/$$d ] || continue; (cd dist/$$d && find . -name '*.js' | while read -r f; do \
+	  [ -f "../../$$d/$${f%.js}.ts" ] || { echo "removing dist/$$d/$${f#./}: its source is gone" >&2; rm -f "$$f" "$$f.map"; }; done); done
 
 # System packages (Debian/Ubuntu), installed only when missing: what the
 # build and the tests need, and the toolchains of `bpfbench peers` (gcc, Go

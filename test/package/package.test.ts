@@ -142,6 +142,8 @@ test('the tarball holds the compiled JavaScript, the prebuilt object and library
   assert.ok(files.includes(`dist/prebuilt/${process.arch}/bench.bpf.o`), `no prebuilt BPF object for ${process.arch}`);
   assert.ok(files.includes(`dist/prebuilt/${process.arch}/libbpfbench.so`), `no prebuilt native read loop for ${process.arch}`);
   for (const f of ['package.json', 'bin/bpfbench', 'dist/src/cli/main.js', PUBLISHED]) assert.ok(files.includes(f), `${f} missing`);
+  // The results contract ships for the tools that read bpfbench's JSON (each result's `$schema` names one).
+  for (const k of ['run', 'sweep', 'peers', 'compare']) assert.ok(files.includes(`schema/${k}.schema.json`), `schema/${k}.schema.json missing`);
 
   const banned: [string, RegExp][] = [
     ['tests', /(^|\/)test\//],
@@ -163,7 +165,7 @@ test('the tarball holds the compiled JavaScript, the prebuilt object and library
     'the tarball holds results',
   );
   // Nothing but these: a new kind of file must be added here on purpose.
-  const allowed = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E/, /^bin\/bpfbench$/, /^dist\/src\/.+\.js$/, /^dist\/prebuilt\/[a-z0-9]+\/(bench\.bpf\.o|libbpfbench\.so)$/];
+  const allowed = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E/, /^bin\/bpfbench$/, /^dist\/src\/.+\.js$/, /^dist\/prebuilt\/[a-z0-9]+\/(bench\.bpf\.o|libbpfbench\.so)$/, /^schema\/(run|sweep|peers|compare)\.schema\.json$/];
   assert.deepEqual(
     files.filter((f) => f !== PUBLISHED && !allowed.some((re) => re.test(f))),
     [],

@@ -26,7 +26,13 @@ import { judgeRatio, referenceOf } from './ratio-gate.js';
 import { Verifier } from '../verification/verifier.js';
 import { type PeerLoop, type PeersConfig, type AuditTime, type PeersOutcome, type Sample, type AuditRecord, kernelCount, cellOf } from './peer-cells.js';
 
-function auditTimeOf(wallNs: number, k: KernelSample): AuditTime | null {
+/**
+ * The split of a read's wall time around bpf(2), when the kernel timed its
+ * calls and the read has a time of its own. A read on several threads at
+ * once (sharded) has none: its threads' times in bpf(2) overlap in its wall.
+ */
+function auditTimeOf(wallNs: number, k: KernelSample, strategy: string): AuditTime | null {
+  if (strategyByName(strategy)?.usesThreads) return null;
   if (!k.bpfNs || !(wallNs > 0)) return null;
   const bpfNs = Object.values(k.bpfNs).reduce((a, b) => a + b, 0);
   return { wallNs, bpfNs, outsideNs: wallNs - bpfNs };
@@ -77,7 +83,7 @@ async function auditPeer(peer: Peer, pin: string, strategy: string, config: Peer
     selfBpfCalls: self ? { countedBy: 'self', covers: 'read', calls: self, agrees: countsAgree(self, a.kernel) } : null,
     processBpfCalls: kernelCount(a.process, 'process'),
     // Its read on its own clock (bpftool, timed as a process, and exec: readers, timed at marks, have none).
-    auditTime: a.covers === 'read' ? auditTimeOf(a.report.wallNs, a.kernel) : null,
+    auditTime: a.covers === 'read' ? auditTimeOf(a.report.wallNs, a.kernel, strategy) : null,
   };
 }
 
@@ -157,7 +163,7 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
           bpfCalls: kernelCount(kernel, 'read'),
           selfBpfCalls: { countedBy: 'self', covers: 'read', calls: bpf, agrees: agree },
           processBpfCalls: null,
-          auditTime: auditTimeOf(m.audit.wallNs, kernel),
+          auditTime: auditTimeOf(m.audit.wallNs, kernel, strategy),
         });
       }
       const r = m.samples[m.samples.length - 1]!;

@@ -245,7 +245,12 @@ test('runPeers with batch-sharded: bpfbench and the C peer shard with the same t
       assert.equal(x.verified.entries, entries, `${x.impl}: the overlap removed`);
       assert.equal(x.selfBpfCalls?.agrees, true);
       assert.deepEqual(Object.keys(x.bpfCalls!.calls), ['LOOKUP_BATCH']);
+      // Its threads' times in bpf(2) overlap in its wall: no split of the wall around bpf(2), never a negative "outside".
+      assert.equal(x.auditTime, null, `${x.impl}: a sharded read's wall is not split`);
     }
+    const single = r.results.filter((x) => x.strategy === 'batch');
+    for (const x of single) assert.ok(x.auditTime && x.auditTime.outsideNs > 0, `${x.impl} batch: its wall split around bpf(2)`);
+    assert.doesNotMatch(renderPeers(r, { color: false }), / -[\d,.]+ /, 'no negative figure in any table');
     // The same map, the same ranges: both made the same calls.
     assert.equal(sharded[0]!.bpfCalls!.calls.LOOKUP_BATCH, sharded[1]!.bpfCalls!.calls.LOOKUP_BATCH);
     assert.match(renderPeers(r, { color: false }), new RegExp(`^C, raw syscalls +batch-sharded\\(256\\)×${threads} +ok`, 'm'));
