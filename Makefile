@@ -23,7 +23,7 @@ bpf/bench.bpf.o: bpf/bench.bpf.c
 	@command -v $(CLANG) >/dev/null || { echo "clang not found: run 'make deps' (Debian: apt-get install clang libbpf-dev)" >&2; exit 1; }
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# The native read loop (src/bpf/native-loop.ts loads it for --loop native):
+# The native read loop (src/bpf/native/native-loop.ts loads it for --loop native):
 # plain C against libc, raw syscall(SYS_bpf, ...), built by the same clang.
 NATIVE_CFLAGS ?= -O2 -fPIC -shared -Wall -Wextra -Werror
 .PHONY: native clean-native

@@ -7,8 +7,8 @@
 // before the object is loaded, so one object serves every run.
 //
 // The structs user space shares with this file are mirrored in
-// src/bpf/attr.ts (FillCtx, IterCfg, CounterConfig, Counters), and
-// test/bpf/layouts.test.ts checks them against this object's BTF.
+// src/bpf/syscall/attr.ts (FillCtx, IterCfg, CounterConfig, Counters), and
+// test/bpf/syscall/layouts.test.ts checks them against this object's BTF.
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
@@ -26,7 +26,7 @@ struct {
 
 // Context of the fill program, shared with user space through
 // BPF_PROG_TEST_RUN's ctx_in (the kernel copies it back after the run).
-// Layout mirrored by FillCtx in src/bpf/attr.ts (test/bpf/layouts.test.ts
+// Layout mirrored by FillCtx in src/bpf/syscall/attr.ts (test/bpf/syscall/layouts.test.ts
 // checks it against this object's BTF). User space runs several of these
 // calls at once, from several threads, on disjoint key ranges.
 struct fill_ctx {
@@ -88,8 +88,8 @@ int fill(struct fill_ctx *ctx)
 // command's total (per thread, summed here). The counters live in an
 // mmapable array, so user space reads them without a syscall of its own;
 // the configuration too, so user space retargets it without one.
-// Layouts mirrored by CounterConfig and Counters in src/bpf/attr.ts
-// (test/bpf/layouts.test.ts checks them against this object's BTF).
+// Layouts mirrored by CounterConfig and Counters in src/bpf/syscall/attr.ts
+// (test/bpf/syscall/layouts.test.ts checks them against this object's BTF).
 
 #define COUNTER_CMD_SLOTS 64
 #define COUNTER_WRITER_SLOTS 64 // run --writers' most writers
@@ -269,7 +269,7 @@ int time_bpf_calls(struct bpf_raw_tracepoint_args *ctx)
 // iterator fd in large buffers. Sizes are set before load (frozen .rodata,
 // so the verifier sees constants): key_size, and the value as user space
 // sees it (per-CPU maps: round_up(value_size, 8) per possible CPU).
-// Layout mirrored by IterCfg in src/bpf/attr.ts (test/bpf/layouts.test.ts
+// Layout mirrored by IterCfg in src/bpf/syscall/attr.ts (test/bpf/syscall/layouts.test.ts
 // checks it against this object's BTF).
 
 struct seq_file;
@@ -316,7 +316,7 @@ int dump_map(struct bpf_iter__bpf_map_elem *ctx)
 // entries+fresh-1; every other key stays present with its value.
 // Mode 1 (restore) puts the map back as the loader wrote it: every volatile
 // loaded key present with `value`, every fresh key absent.
-// Layout mirrored by WriterCtx in src/bpf/attr.ts (test/bpf/layouts.test.ts
+// Layout mirrored by WriterCtx in src/bpf/syscall/attr.ts (test/bpf/syscall/layouts.test.ts
 // checks it against this object's BTF).
 
 #define WRITE_UPDATE 1
@@ -473,7 +473,7 @@ int write_map(struct writer_ctx *ctx)
 }
 
 // ---------------------------------------------------------------------------
-// Feature probes (src/bpf/features.ts): the smallest programs that need one
+// Feature probes (src/bpf/programs/features.ts): the smallest programs that need one
 // kernel feature each, loaded one at a time and never run or attached, so
 // that `bpfbench info --kernel` can say what this kernel allows apart from
 // what bpfbench's own programs do with it. `?` keeps them out of every

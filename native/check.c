@@ -1,14 +1,14 @@
-// bpfbench's native check: the proofs src/harness/verifier.ts makes of a
+// bpfbench's native check: the proofs src/harness/verification/verifier.ts makes of a
 // read, made in C on each hand-over while its entries are still in cache
 // (bb_step_check in read-loop.c calls it right after the step that filled
 // the buffers). TypeScript then reads only the totals.
 //
 // It is a second implementation of the same rules, on purpose: the
 // TypeScript Verifier stays the reference (the js loop uses it), and
-// test/bpf/native-check.test.ts feeds both the same reads, good and
+// test/bpf/native/native-check.test.ts feeds both the same reads, good and
 // deliberately wrong, and requires the same verdict.
 //
-// What a correct read of a map bpfbench filled holds (src/harness/pattern.ts
+// What a correct read of a map bpfbench filled holds (src/harness/filling/pattern.ts
 // and expectation.ts): every index 0..limit-1 (or those in `present`) once;
 // a key carries its index in its first min(4, key_size) bytes, little-endian,
 // and the byte pattern key_byte() after; a value is the constant (4-byte

@@ -1,5 +1,5 @@
 // The native check's state (native/check.c), in memory TypeScript allocated
-// (src/bpf/native-check.ts names every offset once and checks it against
+// (src/bpf/native/native-check.ts names every offset once and checks it against
 // bb_check_table() at load time).
 #ifndef BPFBENCH_CHECK_H
 #define BPFBENCH_CHECK_H

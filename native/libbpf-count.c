@@ -11,7 +11,7 @@
 // RELRO (read-only after relocation): it is made writable for the one store
 // and read-only again.
 //
-// src/bpf/call-account.ts reads the counts (bb_libbpf_calls) at each phase
+// src/bpf/syscall/call-account.ts reads the counts (bb_libbpf_calls) at each phase
 // change; bb_count_libbpf() is called once, when libbpf is first loaded.
 #define _GNU_SOURCE
 #include <elf.h>

@@ -1,10 +1,10 @@
 // bpfbench's native read loop: the same bpf(2) walks as the TypeScript loops
-// (src/bpf/map.ts ElemReader and BatchCursor, src/strategies/*.ts), issued
+// (src/bpf/maps/map.ts ElemReader and BatchCursor, src/strategies/*.ts), issued
 // from C so that one call from JavaScript covers a whole hand-over of up to
 // `capacity` entries instead of one call per syscall.
 //
 // All state lives in one struct bb_state in memory TypeScript allocated
-// (src/bpf/native-loop.ts). TypeScript names every field offset once and
+// (src/bpf/native/native-loop.ts). TypeScript names every field offset once and
 // checks it against bb_table() at load time, so the two cannot drift.
 //
 // The syscalls are exactly the TypeScript loops': the same commands in the
@@ -12,12 +12,12 @@
 // differ), count = chunk on every batch call. Every call is counted here, by
 // command, in the state's per-step counters; nothing is computed.
 //
-// Every call (every lat_every-th one: see src/bpf/latency.ts) is also timed,
+// Every call (every lat_every-th one: see src/bpf/native/latency.ts) is also timed,
 // clock_gettime(CLOCK_MONOTONIC) (the vDSO) on both sides of the syscall,
 // into the state's log-linear histogram (lat_*): bucket i < 256 holds i ns;
 // above, 128 sub-buckets per power of two (< 0.8 % wide), up to 2^36 ns
 // (68.7 s), larger values in the last bucket (the exact maximum is kept).
-// TypeScript reads it after the read (src/bpf/latency.ts LatencyHistogram,
+// TypeScript reads it after the read (src/bpf/native/latency.ts LatencyHistogram,
 // the same bucketing).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,7 +44,7 @@
 #define KEY_MAX 512 // a hash key is at most MAX_BPF_STACK bytes
 #define MAX_CHUNK (1u << 24)
 
-// The call-latency histogram (src/bpf/latency.ts names the same numbers).
+// The call-latency histogram (src/bpf/native/latency.ts names the same numbers).
 #define LAT_SUB_BITS 7
 #define LAT_TOP_BIT 36 // values below 2^36 ns have a bucket of their own
 #define LAT_BUCKETS ((LAT_TOP_BIT - LAT_SUB_BITS + 1) << LAT_SUB_BITS)
@@ -58,7 +58,7 @@ enum { PH_START = 0, PH_WALKING = 1, PH_ENDED = 2 };
 // err_cmd of a failed read(2).
 #define CMD_READ (-1)
 
-// union bpf_attr for element commands (src/bpf/attr.ts MapElemAttr, 32 bytes).
+// union bpf_attr for element commands (src/bpf/syscall/attr.ts MapElemAttr, 32 bytes).
 struct elem_attr {
 	uint32_t map_fd;
 	uint32_t pad;
@@ -67,7 +67,7 @@ struct elem_attr {
 	uint64_t flags;
 };
 
-// union bpf_attr for batch commands (src/bpf/attr.ts MapBatchAttr, 56 bytes).
+// union bpf_attr for batch commands (src/bpf/syscall/attr.ts MapBatchAttr, 56 bytes).
 struct batch_attr {
 	uint64_t in_batch;
 	uint64_t out_batch;
@@ -80,7 +80,7 @@ struct batch_attr {
 };
 
 // The two attrs above are the parts of the kernel's union bpf_attr the loops
-// fill (src/bpf/attr.ts names the same offsets): held to <linux/bpf.h>.
+// fill (src/bpf/syscall/attr.ts names the same offsets): held to <linux/bpf.h>.
 #define SAME_AT(ours, field, theirs) _Static_assert(offsetof(ours, field) == offsetof(union bpf_attr, theirs), #ours "." #field " is not bpf_attr." #theirs)
 SAME_AT(struct elem_attr, map_fd, map_fd);
 SAME_AT(struct elem_attr, key, key);
@@ -155,7 +155,7 @@ static inline uint64_t now_ns(void) {
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/** The histogram bucket of a duration (src/bpf/latency.ts bucketOf). */
+/** The histogram bucket of a duration (src/bpf/native/latency.ts bucketOf). */
 static inline unsigned lat_bucket(uint64_t ns) {
 	if (ns < (2u << LAT_SUB_BITS)) return (unsigned)ns;
 	if (ns >> LAT_TOP_BIT) return LAT_BUCKETS - 1;
@@ -494,8 +494,8 @@ void bb_reset(uintptr_t state) {
 }
 
 /*
- * Tests only, and in the library on purpose: test/bpf/latency.test.ts holds
- * src/bpf/latency.ts's bucketing to the C that --loop native runs, which a
+ * Tests only, and in the library on purpose: test/bpf/native/latency.test.ts holds
+ * src/bpf/native/latency.ts's bucketing to the C that --loop native runs, which a
  * separate test build would not be. Neither is called on a read.
  */
 

@@ -14,13 +14,13 @@
 //                                              [--out results/counter-attached-overhead-1Mi.json]
 // Needs the build (`make`) and root: it uses bpfbench's own modules from dist/.
 import { renameSync, writeFileSync } from 'node:fs';
-import { newKernelCounts } from '../dist/src/bpf/counter.js';
+import { newKernelCounts } from '../dist/src/bpf/programs/counter.js';
 import { parseCount } from '../dist/src/cli/parse.js';
-import { openBenchMap } from '../dist/src/harness/bench-map.js';
-import { fullGc } from '../dist/src/harness/gc.js';
-import { silentProgress } from '../dist/src/harness/progress.js';
-import { summarize } from '../dist/src/harness/stats.js';
-import { Verifier } from '../dist/src/harness/verifier.js';
+import { openBenchMap } from '../dist/src/harness/filling/bench-map.js';
+import { fullGc } from '../dist/src/harness/measuring/gc.js';
+import { silentProgress } from '../dist/src/harness/measuring/progress.js';
+import { summarize } from '../dist/src/harness/measuring/stats.js';
+import { Verifier } from '../dist/src/harness/verification/verifier.js';
 import { DEFAULT_LOOP, READ_LOOPS, strategyByName } from '../dist/src/strategies/index.js';
 
 const args = process.argv.slice(2);

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarize } from '../dist/src/harness/stats.js';
+import { summarize } from '../dist/src/harness/measuring/stats.js';
 import { ROOT } from '../dist/src/paths.js';
 
 const args = process.argv.slice(2);

@@ -11,10 +11,10 @@
 // Prints the median ns/entry of each variant and its ratio to the default.
 import { writeFileSync, renameSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openBenchMap } from '../dist/src/harness/bench-map.js';
-import { silentProgress } from '../dist/src/harness/progress.js';
-import { Verifier } from '../dist/src/harness/verifier.js';
-import { NativeRead } from '../dist/src/bpf/native-loop.js';
+import { openBenchMap } from '../dist/src/harness/filling/bench-map.js';
+import { silentProgress } from '../dist/src/harness/measuring/progress.js';
+import { Verifier } from '../dist/src/harness/verification/verifier.js';
+import { NativeRead } from '../dist/src/bpf/native/native-loop.js';
 import { drainNative, entriesPut } from '../dist/src/strategies/loop.js';
 import { elem } from '../dist/src/strategies/elem.js';
 import { batch } from '../dist/src/strategies/batch.js';

@@ -9,12 +9,12 @@
 //   node scripts/latency-overhead.mjs [--entries 1Mi] [--rounds 9] [--loops native,js] [--strategies elem,batch] [--out file.json]
 // Needs the build (`make`).
 import { renameSync, writeFileSync } from 'node:fs';
-import { MapType } from '../dist/src/bpf/constants.js';
-import { LatencyHistogram } from '../dist/src/bpf/latency.js';
-import { BpfMap } from '../dist/src/bpf/map.js';
-import { NativeBlock } from '../dist/src/bpf/native.js';
-import { summarize } from '../dist/src/harness/stats.js';
-import { Verifier } from '../dist/src/harness/verifier.js';
+import { MapType } from '../dist/src/bpf/syscall/constants.js';
+import { LatencyHistogram } from '../dist/src/bpf/native/latency.js';
+import { BpfMap } from '../dist/src/bpf/maps/map.js';
+import { NativeBlock } from '../dist/src/bpf/syscall/native-block.js';
+import { summarize } from '../dist/src/harness/measuring/stats.js';
+import { Verifier } from '../dist/src/harness/verification/verifier.js';
 import { parseCount } from '../dist/src/cli/parse.js';
 import { strategyByName } from '../dist/src/strategies/index.js';
 

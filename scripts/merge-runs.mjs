@@ -9,7 +9,7 @@
 //   node scripts/merge-runs.mjs OUT.json ROUND1.json ROUND2.json …
 // Needs the build (`make`): it uses bpfbench's own statistics and contract.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { summarize } from '../dist/src/harness/stats.js';
+import { summarize } from '../dist/src/harness/measuring/stats.js';
 import { COMPARE_KINDS, parseResult } from '../dist/src/report/schema/index.js';
 
 const [out, ...files] = process.argv.slice(2);

@@ -2,7 +2,7 @@
 // The CLI maps them to exit codes in one place (src/cli/exit.ts); nothing
 // here knows about argv, flag names or exit codes.
 //
-// - BpfError (src/bpf/errors.ts, kernel-facing): bpf(2) or a kernel facility
+// - BpfError (src/bpf/syscall/bpf-errors.ts, kernel-facing): bpf(2) or a kernel facility
 //   said no, with the command and errno.
 // - UsageError: what the user asked for cannot be done as asked. `invalid`
 //   input (a flag, an argument, a file's content) or a request that `cannot

@@ -3,16 +3,16 @@
 // not depend on the loader's.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
-import { MapType } from '../src/bpf/constants.js';
-import { COUNTER_PROGS, SyscallCounter } from '../src/bpf/counter.js';
-import { BpfObject, ObjectLoadError } from '../src/bpf/loader.js';
-import { Errno } from '../src/bpf/errors.js';
-import { ITER_PROG } from '../src/bpf/iter.js';
-import { MAP_NAME } from '../src/harness/bench-map.js';
-import { BpfMap, type MapSpec } from '../src/bpf/map.js';
-import { NativeBlock } from '../src/bpf/native.js';
+import { MapType } from '../src/bpf/syscall/constants.js';
+import { COUNTER_PROGS, SyscallCounter } from '../src/bpf/programs/counter.js';
+import { BpfObject, ObjectLoadError } from '../src/bpf/programs/loader.js';
+import { Errno } from '../src/bpf/syscall/bpf-errors.js';
+import { ITER_PROG } from '../src/bpf/programs/map-iter.js';
+import { MAP_NAME } from '../src/harness/filling/bench-map.js';
+import { BpfMap, type MapSpec } from '../src/bpf/maps/map.js';
+import { NativeBlock } from '../src/bpf/syscall/native-block.js';
 import { ROOT } from '../src/paths.js';
-import { Feature, probeFeature, type FeatureId } from '../src/bpf/features.js';
+import { Feature, probeFeature, type FeatureId } from '../src/bpf/programs/features.js';
 import { chooseStrategies, type Strategy } from '../src/strategies/index.js';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
@@ -65,7 +65,7 @@ export function startCounter(): { counter: SyscallCounter; close(): void } {
 }
 
 /**
- * Whether this kernel allows a feature, as the probe finds it (bpf/features.ts;
+ * Whether this kernel allows a feature, as the probe finds it (src/bpf/programs/features.ts;
  * test/bpf/probes.test.ts holds the probe against raw attempts). A test that
  * needs a feature runs its full checks where it is available, and asserts the
  * one-line refusal where it is not: never a skip.

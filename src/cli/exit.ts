@@ -2,11 +2,11 @@
 // maps error kinds (src/errors.ts, the bpf layer's errors) to an exit code
 // and the lines printed on stderr. Pure: no I/O here.
 import { CommanderError } from 'commander';
-import { BpfError, Errno } from '../bpf/errors.js';
-import { ChunkTooSmallError } from '../bpf/batch-cursor.js';
+import { BpfError, Errno } from '../bpf/syscall/bpf-errors.js';
+import { ChunkTooSmallError } from '../bpf/maps/batch-cursor.js';
 import { UsageError } from '../errors.js';
-import { MemoryTooSmallError, PRIVILEGE_HINT } from '../harness/preflight.js';
-import { fmtCount } from '../harness/verdict.js';
+import { MemoryTooSmallError, PRIVILEGE_HINT } from '../harness/filling/preflight.js';
+import { fmtCount } from '../harness/verification/verdict.js';
 
 export const EXIT_OK = 0;
 /** A runtime failure, a failed verification, or a request that cannot run here. */

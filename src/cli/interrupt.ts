@@ -11,7 +11,7 @@
 // A terminated script runs no `finally`: what is left open (map fds, the
 // counter's link, fill threads) ends with the process, which exits at once.
 import vm from 'node:vm';
-import { TermRelay } from '../bpf/signals.js';
+import { TermRelay } from '../bpf/syscall/signals.js';
 
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 

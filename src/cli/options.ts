@@ -4,15 +4,13 @@
 // options apart, in a fixed order. Descriptions that differ per command are
 // parameters; the parsing never does.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { COUNTER_WRITER_SLOTS } from '../bpf/attr.js';
-import { MapType, type MapTypeName } from '../bpf/constants.js';
-import { onlineCpus } from '../bpf/cpus.js';
-import { MAX_SHARD_THREADS } from '../bpf/native-shard.js';
+import { COUNTER_WRITER_SLOTS } from '../bpf/syscall/attr.js';
+import { MapType, type MapTypeName } from '../bpf/syscall/constants.js';
+import { onlineCpus } from '../bpf/maps/cpus.js';
+import { MAX_SHARD_THREADS } from '../bpf/native/shard-library.js';
 import { InvalidInputError } from '../errors.js';
-import { FILL_METHODS, type FillMethod } from '../harness/fill.js';
-import { WRITE_OPS } from '../harness/under-writers.js';
-import type { Format } from '../report/exporters.js';
-import { SCHEMA_VERSION } from '../report/result.js';
+import { FILL_METHODS, type FillMethod } from '../harness/filling/fill.js';
+import { WRITE_OPS } from '../harness/writers/under-writers.js';
 import { DEFAULT_LOOP, READ_LOOPS, STRATEGIES, type ReadLoop } from '../strategies/index.js';
 import { autoMax, autoOr, parseChoice, parseCountList, parseList, parseMapFlags, parsePrecision, rangeChecked } from './parse.js';
 
@@ -44,7 +42,7 @@ export function addOptions(cmd: Command, ...options: Option[]): Command {
   return cmd;
 }
 
-const opt = (group: string, flags: string, description: string) => new Option(flags, description).helpGroup(group);
+export const opt = (group: string, flags: string, description: string) => new Option(flags, description).helpGroup(group);
 
 // --- Map options: which map, its shape, how it is filled ---------------------
 
@@ -248,63 +246,6 @@ export function parseDuration(raw: string): number {
 /** sweep: the p99 call latency a chunk must stay within. */
 export const maxCallLatencyOption = () =>
   opt(GROUP.measure, '--max-call-latency <duration>', 'name the fastest chunk whose p99 bpf call latency stays within this (e.g. 1ms, 500us)').argParser(parseDuration);
-
-// --- Output options: where results go, how they look ------------------------
-
-export interface OutputFlags {
-  json?: string;
-  color: boolean;
-  debug: boolean;
-}
-
-export const RESULT_JSON_HELP = `write the result as JSON (schemaVersion ${SCHEMA_VERSION}) to a file, or '-' for stdout`;
-export const verboseOption = () => opt(GROUP.output, '-v, --verbose', 'a second table with every figure: CPU, syscalls by command (self and kernel), memory').default(false);
-const colorOption = () => opt(GROUP.output, '--no-color', 'no colours (NO_COLOR is honoured too)');
-export const debugOption = () => opt(GROUP.output, '--debug', 'show stack traces of errors').default(false);
-/** The built-in -h, --help, listed with the output options. */
-export const helpOption = () => opt(GROUP.output, '-h, --help', 'display help for command');
-
-export interface ExportFlags {
-  html?: string;
-  exportMarkdown?: string;
-  exportCsv?: string;
-  exportGab?: string;
-}
-
-/**
- * One output a command can make (src/cli/output.ts declareOutputs): the
- * option naming its destination, and the format written there.
- */
-export interface OutputSpec {
-  /** commander's flags: `--json <file>`; `--json [file]` when a bare flag means stdout. */
-  flags: string;
-  format: Format;
-  description: string;
-}
-
-/** Every output option, made here once; a command picks those it can make. */
-export const OUTPUT = {
-  json: (description = RESULT_JSON_HELP): OutputSpec => ({ flags: '--json <file>', format: 'json', description }),
-  /** The result as the one-page report `bpfbench report --html` makes of it. */
-  html: (description = "the result as one self-contained HTML page (as `bpfbench report --html` makes it), or '-' for stdout"): OutputSpec => ({ flags: '--html <file>', format: 'html', description }),
-  /** info: a bare --json is stdout, as it was when it was a switch. */
-  jsonToStdout: (description = "as JSON: to stdout, or to a file"): OutputSpec => ({ flags: '--json [file]', format: 'json', description }),
-  markdown: (description: string): OutputSpec => ({ flags: '--markdown <file>', format: 'markdown', description }),
-  exportMarkdown: (): OutputSpec => ({ flags: '--export-markdown <file>', format: 'markdown', description: "the result as a Markdown table ('-' for stdout)" }),
-  exportCsv: (): OutputSpec => ({ flags: '--export-csv <file>', format: 'csv', description: "the result as CSV ('-' for stdout)" }),
-  exportGab: (): OutputSpec => ({ flags: '--export-gab <file>', format: 'gab', description: "the result for github-action-benchmark (customSmallerIsBetter JSON; '-' for stdout)" }),
-};
-
-/** The option of one output, in the output group. */
-export const outputOption = (spec: OutputSpec): Option => opt(GROUP.output, spec.flags, spec.description);
-
-/**
- * Ends a command's options with the ones every command takes, in one place:
- * --no-color, --debug, then -h, --help in the output group.
- */
-export function finishOptions(cmd: Command): Command {
-  return cmd.addOption(colorOption()).addOption(debugOption()).addHelpOption(helpOption());
-}
 
 /** run --writers N --write-rate OPS|max --write-mix LIST --volatile-every K. */
 export const writersOptions = () => [

@@ -2,16 +2,16 @@
 // can make (declareOutputs: the kind of document, and an option per format);
 // openOutputs checks every destination before anything is measured (at most
 // one on stdout, each writable); the stage then renders the document
-// through the registry of formats (src/report/exporters.ts) and writes each
+// through the registry of formats (src/report/formats/exporters.ts) and writes each
 // atomically (temp file in the same directory, then rename), or to stdout
 // for '-'.
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Option } from 'commander';
 import { InvalidInputError } from '../errors.js';
-import { EXPORTERS, canRender, renderDocument, type Document, type DocumentKind, type Format } from '../report/exporters.js';
+import { EXPORTERS, canRender, renderDocument, type Document, type DocumentKind, type Format } from '../report/formats/exporters.js';
 import type { Io } from './io.js';
-import { outputOption, type OutputSpec } from './options.js';
+import { outputOption, type OutputSpec } from './output-options.js';
 
 /** Where '-' goes: the command's stdout (Io.stdout). */
 export interface Stdout {

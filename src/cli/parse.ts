@@ -1,7 +1,7 @@
 // Flag values → validated numbers and names. Every failure is an
 // InvalidArgumentError with one line saying what is accepted.
 import { InvalidArgumentError } from 'commander';
-import { MapFlag } from '../bpf/constants.js';
+import { MapFlag } from '../bpf/syscall/constants.js';
 
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
 

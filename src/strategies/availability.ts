@@ -1,8 +1,9 @@
 // Which strategies this kernel lets run (bpf/features.ts probes what each
 // needs): a list asked for by name is refused in one line when one of it is
 // refused; a default list leaves the refused ones out and says why.
-import { FeatureUnavailableError, probeCommand, probeFeature, refusalText, type FeatureStatus } from '../bpf/features.js';
-import { MapType } from '../bpf/constants.js';
+import { FeatureUnavailableError, probeCommand, probeFeature, refusalText } from '../bpf/programs/features.js';
+import type { FeatureStatus } from '../bpf/programs/feature-probes.js';
+import { MapType } from '../bpf/syscall/constants.js';
 import type { Strategy, StrategyNeed } from './types.js';
 
 /** A strategy left out of a default list, and why: one line. */

@@ -7,8 +7,8 @@
 //
 // --loop native: the same calls from C (NativeRead.batch with fixedCursor);
 // --loop js: FixedCursor.
-import { FixedCursor } from '../bpf/fixed-cursor.js';
-import type { BpfMap } from '../bpf/map.js';
+import { FixedCursor } from '../bpf/maps/fixed-cursor.js';
+import type { BpfMap } from '../bpf/maps/map.js';
 import { batchLatencyEvery, batchRead, LOOKUP_BATCH_NEED, nativeBatchRead } from './batch.js';
 import { DEFAULT_LOOP } from './loop.js';
 import type { Strategy, StrategyOptions } from './types.js';

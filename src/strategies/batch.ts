@@ -5,11 +5,12 @@
 //
 // --loop native: the same calls from C (NativeRead.batch), several chunks
 // per hand-over; --loop js: BatchCursor, one koffi call per chunk.
-import type { BatchWalk } from '../bpf/batch-cursor.js';
-import { Feature } from '../bpf/features.js';
-import { CallTimer, samplingFor } from '../bpf/latency.js';
-import type { BpfMap } from '../bpf/map.js';
-import { type NativeBatchOptions, NativeRead } from '../bpf/native-loop.js';
+import type { BatchWalk } from '../bpf/maps/batch-cursor.js';
+import { Feature } from '../bpf/programs/features.js';
+import { CallTimer, samplingFor } from '../bpf/native/latency.js';
+import type { BpfMap } from '../bpf/maps/map.js';
+import type { NativeBatchOptions } from '../bpf/native/native-library.js';
+import { NativeRead } from '../bpf/native/native-loop.js';
 import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';
 import type { EntrySink } from './sink.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';

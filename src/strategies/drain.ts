@@ -11,12 +11,12 @@
 //
 // Both in either loop (--loop native: the walk in C, NativeRead.elemDelete
 // and NativeRead.batch; --loop js: ElemReader and BatchCursor).
-import { mapTypeName } from '../bpf/constants.js';
-import { CallTimer, samplingFor } from '../bpf/latency.js';
-import type { BpfMap } from '../bpf/map.js';
-import { traitsOf } from '../bpf/map-types.js';
-import { NativeRead } from '../bpf/native-loop.js';
-import { Feature, probeLookupAndDelete } from '../bpf/features.js';
+import { mapTypeName } from '../bpf/syscall/constants.js';
+import { CallTimer, samplingFor } from '../bpf/native/latency.js';
+import type { BpfMap } from '../bpf/maps/map.js';
+import { traitsOf } from '../bpf/maps/map-types.js';
+import { NativeRead } from '../bpf/native/native-loop.js';
+import { Feature, probeLookupAndDelete } from '../bpf/programs/features.js';
 import { InvalidInputError, InvariantError } from '../errors.js';
 import { advancingBatchRead } from './batch.js';
 import { entryPutter, MapChangedError, mapChanged } from './elem.js';

@@ -7,10 +7,10 @@
 //
 // --loop native: the same walk in C (NativeRead.elem), the entries handed
 // over in blocks of up to 64Ki; --loop js: the walk below, in TypeScript.
-import type { ElemReader } from '../bpf/elem-reader.js';
-import { CallTimer, samplingFor } from '../bpf/latency.js';
-import type { BpfMap } from '../bpf/map.js';
-import { NativeRead } from '../bpf/native-loop.js';
+import type { ElemReader } from '../bpf/maps/elem-reader.js';
+import { CallTimer, samplingFor } from '../bpf/native/latency.js';
+import type { BpfMap } from '../bpf/maps/map.js';
+import { NativeRead } from '../bpf/native/native-loop.js';
 import { UsageError } from '../errors.js';
 import { isU32Map } from './batch.js';
 import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';

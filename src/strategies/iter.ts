@@ -7,12 +7,12 @@
 // --loop native: the same read(2) calls from C (NativeRead.iter), several
 // 64 KiB windows per hand-over, whole records handed over; --loop js: the
 // loop below.
-import { Feature } from '../bpf/features.js';
-import { MapIterLink } from '../bpf/iter.js';
-import { CallTimer } from '../bpf/latency.js';
-import type { BpfMap } from '../bpf/map.js';
-import { roundUp } from '../bpf/map-types.js';
-import { NativeRead } from '../bpf/native-loop.js';
+import { Feature } from '../bpf/programs/features.js';
+import { MapIterLink } from '../bpf/programs/map-iter.js';
+import { CallTimer } from '../bpf/native/latency.js';
+import type { BpfMap } from '../bpf/maps/map.js';
+import { roundUp } from '../bpf/maps/map-types.js';
+import { NativeRead } from '../bpf/native/native-loop.js';
 import { InvariantError, UsageError } from '../errors.js';
 import { isU32Map } from './batch.js';
 import { DEFAULT_LOOP, drainNative, recordsPut } from './loop.js';

@@ -3,7 +3,7 @@
 //
 // - 'js': the loop in TypeScript, one koffi call per bpf(2) / read(2).
 // - 'native' (the default): the same syscalls, in the same order, issued by
-//   the C library (native/libbpfbench.so via src/bpf/native-loop.ts), one
+//   the C library (native/libbpfbench.so via src/bpf/native/native-loop.ts), one
 //   koffi call per hand-over of up to 64Ki entries. A sink that offers a
 //   native check (the verifier of a map bpfbench filled) has each hand-over
 //   checked in C while it is in cache (native/check.c); any other sink
@@ -16,8 +16,9 @@
 // Both loops time their calls (bpf/latency.ts) the same way, into the
 // read's ReadReport.callLatency: the C loop inside sys_bpf, the JS loops
 // with a CallTimer around each call (one in sampledEvery).
-import type { BpfMap } from '../bpf/map.js';
-import { type HandOver, loadNativeLoop, type NativeRead, NativeStatus } from '../bpf/native-loop.js';
+import type { BpfMap } from '../bpf/maps/map.js';
+import { type HandOver, loadNativeLoop, NativeStatus } from '../bpf/native/native-library.js';
+import type { NativeRead } from '../bpf/native/native-loop.js';
 import type { EntrySink } from './sink.js';
 
 export type ReadLoop = 'native' | 'js';

@@ -10,12 +10,12 @@
 // --loop js is refused in one line: a JavaScript loop cannot make bpf calls
 // from several threads without worker_threads, whose hand-over of entries to
 // the verifier would be a copy the native loop does not make.
-import { mapTypeName } from '../bpf/constants.js';
-import { onlineCpus } from '../bpf/cpus.js';
-import { Feature } from '../bpf/features.js';
-import type { BpfMap } from '../bpf/map.js';
-import { traitsOf } from '../bpf/map-types.js';
-import { NativeShardRead } from '../bpf/native-shard.js';
+import { mapTypeName } from '../bpf/syscall/constants.js';
+import { onlineCpus } from '../bpf/maps/cpus.js';
+import { Feature } from '../bpf/programs/features.js';
+import type { BpfMap } from '../bpf/maps/map.js';
+import { traitsOf } from '../bpf/maps/map-types.js';
+import { NativeShardRead } from '../bpf/native/native-shard.js';
 import { InvalidInputError, InvariantError } from '../errors.js';
 import { LOOKUP_BATCH_NEED } from './batch.js';
 import { DEFAULT_LOOP } from './loop.js';

@@ -1,6 +1,6 @@
 // The strategies' output port: where a read puts every entry it gets. The
 // harness implements it (the verifier, the census); strategies know only this.
-import type { NativeCheck } from '../bpf/native-check.js';
+import type { NativeCheck } from '../bpf/native/native-check.js';
 
 export interface EntrySink {
   /** One entry of a 4-byte key and a 4-byte single-slot value: key as u32, value as i32. */

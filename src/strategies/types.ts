@@ -1,9 +1,9 @@
 // The shape every read strategy has: prepare once per run (allocate its
 // buffers), then read the whole map as many times as the harness asks,
 // feeding each entry to the sink it is given.
-import type { FeatureId } from '../bpf/features.js';
-import type { LatencySource } from '../bpf/latency.js';
-import type { BpfMap } from '../bpf/map.js';
+import type { FeatureId } from '../bpf/programs/features.js';
+import type { LatencySource } from '../bpf/native/latency.js';
+import type { BpfMap } from '../bpf/maps/map.js';
 import type { ReadLoop } from './loop.js';
 import type { EntrySink } from './sink.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { test, type TestContext } from 'node:test';
-import { htmlReport } from '../../src/report/html.js';
+import { htmlReport } from '../../src/report/html/page.js';
 import { ROOT } from '../../src/paths.js';
 import { requireTool, runCli } from '../helpers.js';
 

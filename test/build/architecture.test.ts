@@ -1,9 +1,11 @@
 // docs/architecture.md kept true: the layers' import rule over every file
-// in src/, koffi only at the kernel boundary, libc bound once, and the
-// folders the document names are the folders src/ has.
+// in src/, koffi only at the kernel boundary, libc bound once, the folders
+// the document names are the folders src/ has, and the rooms stay small
+// enough to find one's way in: at most 12 files in a folder, no two files
+// of one name (index.ts aside), no file over 300 lines.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../src/paths.js';
 
@@ -46,10 +48,10 @@ test('imports only point down: bin → cli → report → harness → strategies
   for (const p of ours) assert.match(p, /^\.\.\/dist\/src\/cli\//, `bin/bpfbench reaches ${p}`);
 });
 
-test('koffi only at the kernel boundary (src/bpf/), libc bound once (src/bpf/libc.ts)', () => {
+test('koffi only at the kernel boundary (src/bpf/), libc bound once (src/bpf/syscall/libc.ts)', () => {
   const koffi = files.filter((f) => importsOf(f).includes('koffi') && layerOf(f) !== 0).map((f) => relative(ROOT, f));
   assert.deepEqual(koffi, []);
-  const libc = files.filter((f) => /libc\.so/.test(readFileSync(f, 'utf8')) && relative(SRC, f) !== 'bpf/libc.ts').map((f) => relative(ROOT, f));
+  const libc = files.filter((f) => /libc\.so/.test(readFileSync(f, 'utf8')) && relative(SRC, f) !== 'bpf/syscall/libc.ts').map((f) => relative(ROOT, f));
   assert.deepEqual(libc, []);
 });
 
@@ -70,4 +72,28 @@ test('docs/architecture.md names every folder of src/, and each folder it names 
   assert.deepEqual([...named].sort(), [...folders].sort());
   // Every file it points a reader at exists.
   for (const m of doc.matchAll(/`((?:src|native|bpf|test)\/[\w./-]+\.(?:ts|c|h))`/g)) assert.ok(statSync(join(ROOT, m[1]!)).isFile(), m[1]);
+});
+
+/** What a folder may hold directly, and a file's length, before a newcomer loses the way. */
+const MAX_FILES_PER_FOLDER = 12;
+const MAX_LINES = 300;
+
+test(`no folder of src/ holds more than ${MAX_FILES_PER_FOLDER} files directly`, () => {
+  const byFolder = new Map<string, number>();
+  for (const f of files) byFolder.set(dirname(f), (byFolder.get(dirname(f)) ?? 0) + 1);
+  const over = [...byFolder].filter(([, n]) => n > MAX_FILES_PER_FOLDER).map(([d, n]) => `${relative(ROOT, d)}/ holds ${n} files`);
+  assert.deepEqual(over, []);
+});
+
+test('no two files in src/ share a name, index.ts aside', () => {
+  const byName = new Map<string, string[]>();
+  for (const f of files) byName.set(basename(f), [...(byName.get(basename(f)) ?? []), relative(ROOT, f)]);
+  const shared = [...byName].filter(([name, paths]) => name !== 'index.ts' && paths.length > 1).map(([, paths]) => paths.join(' and '));
+  assert.deepEqual(shared, []);
+});
+
+test(`no file in src/ is over ${MAX_LINES} lines`, () => {
+  const lines = (f: string) => readFileSync(f, 'utf8').replace(/\n$/, '').split('\n').length;
+  const over = files.filter((f) => lines(f) > MAX_LINES).map((f) => `${relative(ROOT, f)}: ${lines(f)} lines`);
+  assert.deepEqual(over, []);
 });

@@ -2,20 +2,20 @@
 // the JSON result, colour switches, a line per phase off a terminal, maps
 // that exist (--pin, --map-id), and SIGINT/SIGTERM during a run.
 import assert from 'node:assert/strict';
-import { onlineCpus } from '../../src/bpf/cpus.js';
+import { onlineCpus } from '../../src/bpf/maps/cpus.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MapType } from '../../src/bpf/constants.js';
-import { BpfError, Errno } from '../../src/bpf/errors.js';
-import { BpfMap } from '../../src/bpf/map.js';
+import { MapType } from '../../src/bpf/syscall/constants.js';
+import { BpfError, Errno } from '../../src/bpf/syscall/bpf-errors.js';
+import { BpfMap } from '../../src/bpf/maps/map.js';
 import { PUBLISHED_FILE } from '../../src/paths.js';
-import { fmtDuration, fmtInt, fmtNsPerEntry } from '../../src/report/format.js';
+import { fmtDuration, fmtInt, fmtNsPerEntry } from '../../src/report/formats/format.js';
 import { BIN, filledHashMap, ITER, runCli } from '../helpers.js';
-import { firstBatch, predictWalk, zeroSeedBuckets } from '../bpf/zero-seed.js';
+import { firstBatch, predictWalk, zeroSeedBuckets } from '../bpf/maps/zero-seed.js';
 
 const SMALL = ['--entries', '65536', '--runs', '2', '--warmup', '0'];
 
@@ -92,7 +92,7 @@ test('without privilege: one line naming root and CAP_BPF, exit 1', () => {
 });
 
 test('a chunk smaller than a bucket grows on ENOSPC and says so; --strict-chunk fails with one line', () => {
-  // Zero seed: the bucket layout, so the growths and calls, are known (test/bpf/zero-seed.ts).
+  // Zero seed: the bucket layout, so the growths and calls, are known (test/bpf/maps/zero-seed.ts).
   const want = predictWalk(zeroSeedBuckets(65536), 1, true);
   const g = runCli(['run', ...SMALL, '--map-flags', 'zero_seed', '--strategies', 'batch', '--chunk', '1', '--json', '-']);
   assert.equal(g.status, 0, g.stderr);

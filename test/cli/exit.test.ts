@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CommanderError } from 'commander';
-import { BpfError, Errno } from '../../src/bpf/errors.js';
-import { ChunkTooSmallError } from '../../src/bpf/batch-cursor.js';
+import { BpfError, Errno } from '../../src/bpf/syscall/bpf-errors.js';
+import { ChunkTooSmallError } from '../../src/bpf/maps/batch-cursor.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, INTERNAL_ERROR_LINE, errorExit } from '../../src/cli/exit.js';
 import { InvalidInputError, InvariantError, UsageError } from '../../src/errors.js';
-import { PRIVILEGE_HINT } from '../../src/harness/preflight.js';
+import { PRIVILEGE_HINT } from '../../src/harness/filling/preflight.js';
 import { MapChangedError } from '../../src/strategies/elem.js';
 
 test('InvalidInputError and UsageError(invalid) exit 2; UsageError (cannot-run) exits 1; one line each', () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fmtNsPerEntry } from '../../src/report/format.js';
+import { fmtNsPerEntry } from '../../src/report/formats/format.js';
 import { runCli } from '../helpers.js';
 
 test('run --html writes the page report --html makes of its JSON', () => {

@@ -2,7 +2,7 @@
 // goes to the given streams; --debug is what commander parsed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native-loop.js';
+import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native/native-library.js';
 import { main, type Io } from '../../src/cli/main.js';
 import { NATIVE_LIB } from '../../src/paths.js';
 import { filledHashMap } from '../helpers.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildProgram, type Io } from '../../src/cli/main.js';
-import { OUTPUT } from '../../src/cli/options.js';
+import { OUTPUT } from '../../src/cli/output-options.js';
 import { declareOutputs, openOutputs } from '../../src/cli/output.js';
 
 function captured(): { io: Io; out: () => string; err: () => string } {

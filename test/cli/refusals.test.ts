@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PIN_DIR } from '../../src/bpf/bpffs.js';
+import { PIN_DIR } from '../../src/bpf/maps/bpffs.js';
 import { runCli } from '../helpers.js';
 
 const REFUSED_ITER = /^bpfbench: iter: this kernel refuses iter\/bpf_map_elem programs \(EPERM\)$/;

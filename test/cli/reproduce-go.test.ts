@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { existsSync } from 'node:fs';
-import { PIN_DIR } from '../../src/bpf/bpffs.js';
-import { goPeer } from '../../src/harness/peer-programs.js';
-import type { Reproduction } from '../../src/report/reproduce.js';
+import { PIN_DIR } from '../../src/bpf/maps/bpffs.js';
+import { goPeer } from '../../src/harness/peers/peer-programs.js';
+import type { Reproduction } from '../../src/report/analysis/reproduction.js';
 import { runCli } from '../helpers.js';
 
 test('reproduce --impls ts,go: published | Go here | bpfbench, each with the distinct keys it saw; exit 0', (t) => {

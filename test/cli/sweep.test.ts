@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
-import { SAMPLE_EVERY } from '../../src/bpf/latency.js';
+import { SAMPLE_EVERY } from '../../src/bpf/native/latency.js';
 import { parseDuration } from '../../src/cli/options.js';
 import { runCli } from '../helpers.js';
 

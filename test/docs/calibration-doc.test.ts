@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../src/paths.js';
-import { CALIBRATION_BEGIN, CALIBRATION_END, renderCalibrationTable, type CalibrationJson } from '../../src/report/calibration.js';
+import { CALIBRATION_BEGIN, CALIBRATION_END, renderCalibrationTable, type CalibrationJson } from '../../src/report/analysis/calibration.js';
 
 test('the calibration table in docs/ci-and-fleets.md is the one rendered from results/gate-calibration.json', () => {
   const json = JSON.parse(readFileSync(join(ROOT, 'results/gate-calibration.json'), 'utf8')) as CalibrationJson;

@@ -1,6 +1,6 @@
 // docs/peers.md quotes the example readers whole: the C and Python blocks
 // are the files in examples/readers/, so the page cannot drift from what the
-// tests run (test/harness/peers-readers.test.ts).
+// tests run (test/harness/peers/peers-readers.test.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../../src/paths.js';
-import type { RunResultJson } from '../../src/report/result.js';
-import { fmtNsPerEntry } from '../../src/report/format.js';
+import type { RunResultJson } from '../../src/report/result/run-json.js';
+import { fmtNsPerEntry } from '../../src/report/formats/format.js';
 import { checkScript } from './cli-lines.js';
 import { renderings } from './renderings.js';
 

@@ -5,11 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
-import { renderPeers, type PeersResultJson } from '../../src/report/peers.js';
-import { explainReproduction, renderReproduction, type PublishedExperiment, type Reproduction } from '../../src/report/reproduce.js';
-import type { RunResultJson } from '../../src/report/result.js';
-import { renderSweepTable, type SweepResultJson } from '../../src/report/sweep.js';
-import { renderRunDetail, renderRunFooter, renderRunHeader, renderRunTable, renderWritersTable } from '../../src/report/table.js';
+import { renderPeers } from '../../src/report/rendering/peers-table.js';
+import type { PeersResultJson } from '../../src/report/result/peers-result.js';
+import { explainReproduction, renderReproduction, type PublishedExperiment, type Reproduction } from '../../src/report/analysis/reproduction.js';
+import type { RunResultJson } from '../../src/report/result/run-json.js';
+import { renderSweepTable, type SweepResultJson } from '../../src/report/analysis/sweep-result.js';
+import { renderRunDetail } from '../../src/report/rendering/detail-table.js';
+import { renderRunFooter, renderRunHeader, renderRunTable, renderWritersTable } from '../../src/report/rendering/table.js';
 
 const PUBLISHED = 'results/published/go-bpf-batch-test.json';
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');

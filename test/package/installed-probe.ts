@@ -6,10 +6,11 @@
 // TypeScript at load), reads a real map with it, and prints what it found as
 // one JSON line. Does nothing unless given --probe (the suite runs every file
 // under dist/test/).
-import { Cmd, MapFlag, MapType } from '../../src/bpf/constants.js';
-import { BpfMap } from '../../src/bpf/map.js';
-import { NativeBlock } from '../../src/bpf/native.js';
-import { NativeRead, NativeStatus } from '../../src/bpf/native-loop.js';
+import { Cmd, MapFlag, MapType } from '../../src/bpf/syscall/constants.js';
+import { BpfMap } from '../../src/bpf/maps/map.js';
+import { NativeBlock } from '../../src/bpf/syscall/native-block.js';
+import { NativeRead } from '../../src/bpf/native/native-loop.js';
+import { NativeStatus } from '../../src/bpf/native/native-library.js';
 import { DEFAULT_OBJECT, NATIVE_LIB } from '../../src/paths.js';
 
 export interface ProbeReport {

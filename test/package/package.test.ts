@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { BpfObject, libbpfVersion, ObjectLoadError } from '../../src/bpf/loader.js';
-import { Errno, errnoName } from '../../src/bpf/errors.js';
-import { probeFeature } from '../../src/bpf/features.js';
-import { ALL_PROGS, MAP_NAME } from '../../src/harness/bench-map.js';
+import { BpfObject, libbpfVersion, ObjectLoadError } from '../../src/bpf/programs/loader.js';
+import { Errno, errnoName } from '../../src/bpf/syscall/bpf-errors.js';
+import { probeFeature } from '../../src/bpf/programs/features.js';
+import { ALL_PROGS, MAP_NAME } from '../../src/harness/filling/bench-map.js';
 import { ROOT } from '../../src/paths.js';
 import { requireTool } from '../helpers.js';
 import type { ProbeReport } from './installed-probe.js';
-import { predictWalk, zeroSeedBuckets } from '../bpf/zero-seed.js';
+import { predictWalk, zeroSeedBuckets } from '../bpf/maps/zero-seed.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 /** Node's process.arch → the ELF e_machine its shared libraries carry. */

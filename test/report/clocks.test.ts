@@ -7,13 +7,14 @@
 // each call passes: the checker does fail when a loop times the wrong span.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bucketHigh, bucketLow, LAT_BUCKETS, LatencyHistogram, type LatencySource } from '../../src/bpf/latency.js';
-import { openBenchMap, type BenchMap } from '../../src/harness/bench-map.js';
-import { measureStrategy } from '../../src/harness/measure.js';
-import { silentProgress } from '../../src/harness/progress.js';
-import { Verifier } from '../../src/harness/verifier.js';
+import { bucketHigh, bucketLow, LAT_BUCKETS, LatencyHistogram, type LatencySource } from '../../src/bpf/native/latency.js';
+import { openBenchMap, type BenchMap } from '../../src/harness/filling/bench-map.js';
+import { measureStrategy } from '../../src/harness/measuring/measure-strategy.js';
+import { silentProgress } from '../../src/harness/measuring/progress.js';
+import { Verifier } from '../../src/harness/verification/verifier.js';
 import { checkClocks } from './clocks.js';
-import { strategyResult, type StrategyResultJson } from '../../src/report/result.js';
+import { strategyResult } from '../../src/report/result/strategy-result.js';
+import type { StrategyResultJson } from '../../src/report/result/strategy-json.js';
 import { batch } from '../../src/strategies/batch.js';
 import { elem } from '../../src/strategies/elem.js';
 import { READ_LOOPS, STRATEGIES, type ReadLoop } from '../../src/strategies/index.js';
@@ -47,7 +48,7 @@ function measured(b: BenchMap, strategy: Strategy, loop: ReadLoop): StrategyResu
 test('every strategy × loop: the timed calls agree with the kernel clock and the wall clock', (t) => {
   const b = bench(1 << 18);
   try {
-    // Sharded reads run on C threads in the native loop only and time no calls (test/bpf/native-shard.test.ts checks their counts).
+    // Sharded reads run on C threads in the native loop only and time no calls (test/bpf/native/native-shard.test.ts checks their counts).
     for (const strategy of allowedStrategies(STRATEGIES).filter((s) => !s.usesThreads)) {
       for (const loop of READ_LOOPS) {
         const r = measured(b, strategy, loop);

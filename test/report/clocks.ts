@@ -7,8 +7,8 @@
 // docs/measurement-and-truth.md#call-latency-against-two-other-clocks.
 // Only the tests run it (clocks.test.ts, on real reads): no command does,
 // so it lives here rather than in src/report/.
-import type { CallLatency } from '../../src/bpf/latency.js';
-import type { StrategyResultJson } from '../../src/report/result.js';
+import type { CallLatency } from '../../src/bpf/native/latency.js';
+import type { StrategyResultJson } from '../../src/report/result/strategy-json.js';
 
 /**
  * The bands. A call's own timing brackets the syscall instruction, so it

@@ -16,8 +16,8 @@ const ALLOWED: Record<string, string> = {
   // results/published/go-bpf-batch-test.json names its two programs `elem`
   // and `batch` (its results' keys): the published program's names, not
   // bpfbench strategies (its `batch` is bpfbench's batch-fixed-cursor).
-  'src/report/reproduce.ts: elem': "the published experiment's key for its per-element program",
-  'src/report/reproduce.ts: batch': "the published experiment's key for its (flawed) batch program",
+  'src/report/analysis/reproduction.ts: elem': "the published experiment's key for its per-element program",
+  'src/report/analysis/reproduction.ts: batch': "the published experiment's key for its (flawed) batch program",
 };
 
 function walk(dir: string, out: string[] = []): string[] {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { summarize } from '../../src/harness/stats.js';
+import { summarize } from '../../src/harness/measuring/stats.js';
 import { RESULTS_DIR, ROOT } from '../../src/paths.js';
 
 const SCRIPT = join(ROOT, 'scripts/counter-attached-overhead.mjs');

@@ -1,27 +1,27 @@
 // batch-sharded and batch-delete-sharded against real maps: every key
 // exactly once for 1–4 threads, on zero-seed hash maps whose bucket layout
-// test/bpf/zero-seed.ts computes (so each shard's calls and the overlap at
+// test/bpf/maps/zero-seed.ts computes (so each shard's calls and the overlap at
 // each boundary are predicted exactly, empty shards included), on arrays
 // split by key range (ranges of unequal length), as drains (the map empty
 // after, every key once), with the kernel's count equal to bpfbench's
 // across the threads; and the one-line refusals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MapFlag, MapType } from '../../src/bpf/constants.js';
-import { BpfMap } from '../../src/bpf/map.js';
-import { NativeBlock } from '../../src/bpf/native.js';
-import { nextPow2 } from '../../src/bpf/map-types.js';
-import { shardRange } from '../../src/bpf/native-shard.js';
-import { newKernelCounts } from '../../src/bpf/counter.js';
-import { callCounts, callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
-import { countsAgree, kernelDelta } from '../../src/harness/sample.js';
-import { Verifier } from '../../src/harness/verifier.js';
+import { MapFlag, MapType } from '../../src/bpf/syscall/constants.js';
+import { BpfMap } from '../../src/bpf/maps/map.js';
+import { NativeBlock } from '../../src/bpf/syscall/native-block.js';
+import { nextPow2 } from '../../src/bpf/maps/map-types.js';
+import { shardRange } from '../../src/bpf/native/shard-library.js';
+import { newKernelCounts } from '../../src/bpf/programs/counter.js';
+import { callCounts, callsSince, snapshotCalls } from '../../src/bpf/syscall/syscall.js';
+import { countsAgree, kernelDelta } from '../../src/harness/measuring/read-sample.js';
+import { Verifier } from '../../src/harness/verification/verifier.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { batch } from '../../src/strategies/batch.js';
 import { batchDeleteSharded, batchSharded, canShard } from '../../src/strategies/sharded.js';
 import type { ReadReport } from '../../src/strategies/types.js';
 import { filledHashMap, startCounter, VALUE } from '../helpers.js';
-import { zeroSeedBuckets } from '../bpf/zero-seed.js';
+import { zeroSeedBuckets } from '../bpf/maps/zero-seed.js';
 
 interface ShardWalk {
   calls: number;

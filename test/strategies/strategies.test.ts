@@ -1,18 +1,18 @@
 // Every strategy against a real map, in both read loops (--loop native and
 // js): it reads what the map holds, with the exact number of bpf calls (for
-// batch reads, on zero-seed maps, whose bucket layout test/bpf/zero-seed.ts
+// batch reads, on zero-seed maps, whose bucket layout test/bpf/maps/zero-seed.ts
 // computes as the kernel does); the published loop is caught; a map mutated
 // underneath does not hang the per-element walk; the LOOKUP_ELEM +
 // DELETE_ELEM drain (kernels before 5.14) works on this one when forced.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Cmd, MapFlag, MapType } from '../../src/bpf/constants.js';
-import { BpfMap } from '../../src/bpf/map.js';
+import { Cmd, MapFlag, MapType } from '../../src/bpf/syscall/constants.js';
+import { BpfMap } from '../../src/bpf/maps/map.js';
 import { InvalidInputError, UsageError } from '../../src/errors.js';
-import { NativeBlock } from '../../src/bpf/native.js';
-import { MapElemAttr } from '../../src/bpf/attr.js';
-import { bpf, callsSince, snapshotCalls } from '../../src/bpf/syscall.js';
-import { Verifier } from '../../src/harness/verifier.js';
+import { NativeBlock } from '../../src/bpf/syscall/native-block.js';
+import { MapElemAttr } from '../../src/bpf/syscall/attr.js';
+import { bpf, callsSince, snapshotCalls } from '../../src/bpf/syscall/syscall.js';
+import { Verifier } from '../../src/harness/verification/verifier.js';
 import { batch } from '../../src/strategies/batch.js';
 import { batchFixedCursor } from '../../src/strategies/batch-fixed-cursor.js';
 import { batchDelete, elemDelete, prepareElemDelete } from '../../src/strategies/drain.js';
@@ -20,11 +20,11 @@ import { elem, MapChangedError } from '../../src/strategies/elem.js';
 import { iter } from '../../src/strategies/iter.js';
 import { batchDeleteSharded, batchSharded } from '../../src/strategies/sharded.js';
 import { READ_LOOPS, requireLoop, strategyByName, strategyLabel, STRATEGIES } from '../../src/strategies/index.js';
-import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native-loop.js';
+import { NATIVE_NOT_BUILT, setNativeLibPath } from '../../src/bpf/native/native-library.js';
 import { NATIVE_LIB, ROOT } from '../../src/paths.js';
 import { relative } from 'node:path';
 import { filledHashMap, VALUE } from '../helpers.js';
-import { firstBatch, predictWalk, zeroSeedBuckets } from '../bpf/zero-seed.js';
+import { firstBatch, predictWalk, zeroSeedBuckets } from '../bpf/maps/zero-seed.js';
 
 const N = 1 << 16;
 
@@ -72,7 +72,7 @@ for (const loop of READ_LOOPS) {
     test(`batch(${chunk}) (${loop} loop) reads all N entries in exactly the calls the zero-seed bucket layout needs`, () => {
       const map = filledHashMap(N, { flags: MapFlag.ZERO_SEED });
       const p = batch.prepare(map, { chunk, loop });
-      // The kernel's walk of the layout jhash with seed 0 gives (test/bpf/zero-seed.ts):
+      // The kernel's walk of the layout jhash with seed 0 gives (test/bpf/maps/zero-seed.ts):
       // whole buckets per call, a call ending before a bucket that does not fit,
       // the chunk doubled on ENOSPC (chunk 1: buckets hold more), the entries of
       // the final ENOENT call counted.

@@ -1,13 +1,14 @@
 // bpfbench info: a map's type, sizes, max_entries, flags and kernel memory.
 import { Option, type Command } from 'commander';
-import { BpfMap } from '../../bpf/map.js';
+import { BpfMap } from '../../bpf/maps/map.js';
 import { InvalidInputError } from '../../errors.js';
-import { kernelFacts } from '../../bpf/features.js';
-import { checkPrivilege } from '../../harness/preflight.js';
-import { renderKernelFacts, renderMapInfo } from '../../report/info.js';
+import { kernelFacts } from '../../bpf/programs/features.js';
+import { checkPrivilege } from '../../harness/filling/preflight.js';
+import { renderKernelFacts, renderMapInfo } from '../../report/rendering/info-report.js';
 import { EXIT_OK } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
-import { addOptions, finishOptions, GROUP, mapIdOption, objectOption, OUTPUT, pinOption } from '../options.js';
+import { addOptions, GROUP, mapIdOption, objectOption, pinOption } from '../options.js';
+import { finishOptions, OUTPUT } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions, type OutputStage } from '../output.js';
 
 /** What info can write: the map's or the kernel's facts as JSON; a bare --json means stdout. */

@@ -1,14 +1,15 @@
 // bpfbench load: create and fill the map as `run` does, pin it, and exit.
 import type { Command } from 'commander';
-import { DEFAULT_PIN, preparePinPath } from '../../bpf/bpffs.js';
-import type { FillMethod } from '../../harness/fill.js';
-import { openBenchMap } from '../../harness/bench-map.js';
-import { renderLoaded } from '../../report/info.js';
+import { DEFAULT_PIN, preparePinPath } from '../../bpf/maps/bpffs.js';
+import type { FillMethod } from '../../harness/filling/fill.js';
+import { openBenchMap } from '../../harness/filling/bench-map.js';
+import { renderLoaded } from '../../report/rendering/info-report.js';
 import { EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
-import { maxEntriesOf, resolveFill } from '../measure.js';
-import { addOptions, entriesOption, fillOption, finishOptions, mapFlagsOption, mapShapeOptions, maxEntriesOption, pinOption, type MapShapeFlags } from '../options.js';
-import { cliProgress } from '../progress.js';
+import { maxEntriesOf, resolveFill } from '../measured-run.js';
+import { addOptions, entriesOption, fillOption, mapFlagsOption, mapShapeOptions, maxEntriesOption, pinOption, type MapShapeFlags } from '../options.js';
+import { finishOptions } from '../output-options.js';
+import { cliProgress } from '../terminal-progress.js';
 
 interface LoadFlags extends MapShapeFlags {
   entries: number;

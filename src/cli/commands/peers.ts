@@ -4,22 +4,25 @@
 import { InvalidInputError } from '../../errors.js';
 import { Option, type Command } from 'commander';
 import { parseImpls, parsePeerTimeout, peerTimeoutMs } from '../peer-impls.js';
-import type { FillMethod } from '../../harness/fill.js';
-import { runPeers, type PeersConfig } from '../../harness/peers.js';
+import type { FillMethod } from '../../harness/filling/fill.js';
+import { runPeers } from '../../harness/peers/run-peers.js';
+import type { PeersConfig } from '../../harness/peers/peer-cells.js';
 import { TOOL } from '../../paths.js';
-import { buildPeersResult, renderPeers } from '../../report/peers.js';
+import { buildPeersResult } from '../../report/result/peers-result.js';
+import { renderPeers } from '../../report/rendering/peers-table.js';
 import { readFileSync } from 'node:fs';
-import type { RatioGateSpec } from '../../harness/ratio-gate.js';
-import { pairedRounds, ratioOfRounds } from '../../report/compare.js';
+import type { RatioGateSpec } from '../../harness/peers/ratio-gate.js';
+import { pairedRounds, ratioOfRounds } from '../../report/analysis/compare-peers.js';
 import { COMPARE_KINDS, parseResult } from '../../report/schema/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
-import { chooseAvailable } from '../measure.js';
-import { addOptions, checkThreads, chunkOption, entriesOption, finishOptions, fixedFillOption, GROUP, loopsOption, OUTPUT, threadsOption, pinOption, strategiesOption, type OutputFlags } from '../options.js';
+import { chooseAvailable } from '../measured-run.js';
+import { addOptions, checkThreads, chunkOption, entriesOption, fixedFillOption, GROUP, loopsOption, threadsOption, pinOption, strategiesOption } from '../options.js';
+import { finishOptions, OUTPUT, type OutputFlags } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 import { parsePercent, rangeChecked } from '../parse.js';
-import { cliProgress } from '../progress.js';
+import { cliProgress } from '../terminal-progress.js';
 
 const PEER_IMPLS = ['ts', 'c', 'go', 'bpftool', 'bcc'];
 /** Without --impls: bcc only when asked for (its per-element read is ~3× C's, and it compiles a module each read). */

@@ -4,12 +4,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { mergeResults } from '../../report/fleet.js';
-import { renderFleet, renderMachines } from '../../report/fleet-render.js';
+import { mergeResults } from '../../report/analysis/fleet.js';
+import { renderFleet, renderMachines } from '../../report/rendering/fleet-render.js';
 import { parseResult, REPORT_KINDS, type LoadedResult } from '../../report/schema/index.js';
 import { EXIT_OK } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
-import { addOptions, finishOptions, OUTPUT, type OutputFlags } from '../options.js';
+import { addOptions } from '../options.js';
+import { finishOptions, OUTPUT, type OutputFlags } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 
 /** What report can write: the merged results as one HTML page, and as Markdown tables. */

@@ -8,26 +8,13 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { GO_LIBRARY, goReads, prepareGo, type GoRead } from '../../harness/peers/reproduce-go.js';
 import { parseList } from '../parse.js';
 import { PUBLISHED_FILE } from '../../paths.js';
-import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../../report/reproduce.js';
+import { buildReproduction, checkPublished, explainReproduction, renderReproduction } from '../../report/analysis/reproduction.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
-import { measureAndPrint, type MeasuredRunFlags } from '../measure.js';
-import type { RunHooks } from '../../harness/run.js';
-import {
-  addOptions,
-  chunkOption,
-  entriesOption,
-  fillOption,
-  finishOptions,
-  loopOption,
-  mapFlagsOption,
-  measureOptions,
-  objectOption,
-  OUTPUT,
-  strictChunkOption,
-  verboseOption,
-  GROUP,
-} from '../options.js';
+import { measureAndPrint, type MeasuredRunFlags } from '../measured-run.js';
+import type { RunHooks } from '../../harness/measuring/run-benchmark.js';
+import { addOptions, chunkOption, entriesOption, fillOption, loopOption, mapFlagsOption, measureOptions, objectOption, strictChunkOption, GROUP } from '../options.js';
+import { finishOptions, OUTPUT, verboseOption } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 
 /** What reproduce can write: its result, the reproduction included, as JSON. */

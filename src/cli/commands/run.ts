@@ -6,33 +6,14 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../errors.js';
 import { BASELINE_DIR } from '../../paths.js';
-import { compareResults, renderComparison } from '../../report/compare.js';
-import type { RunResultJson } from '../../report/result.js';
+import { compareResults, renderComparison } from '../../report/analysis/compare-baseline.js';
+import type { RunResultJson } from '../../report/result/run-json.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.js';
 import { DEFAULT_THRESHOLD } from './compare.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
-import { measureAndPrint, type MeasuredRunFlags } from '../measure.js';
-import {
-  addOptions,
-  allStrategiesOption,
-  chunkOption,
-  entriesOption,
-  fillOption,
-  finishOptions,
-  loopOption,
-  mapFlagsOption,
-  mapIdOption,
-  mapShapeOptions,
-  maxEntriesOption,
-  measureOptions,
-  objectOption,
-  OUTPUT,
-  pinOption,
-  strictChunkOption,
-  threadsOption,
-  verboseOption,
-  writersOptions,
-} from '../options.js';
+import { measureAndPrint, type MeasuredRunFlags } from '../measured-run.js';
+import { addOptions, allStrategiesOption, chunkOption, entriesOption, fillOption, loopOption, mapFlagsOption, mapIdOption, mapShapeOptions, maxEntriesOption, measureOptions, objectOption, pinOption, strictChunkOption, threadsOption, writersOptions } from '../options.js';
+import { finishOptions, OUTPUT, verboseOption } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions, writeDocument } from '../output.js';
 import { parsePercent } from '../parse.js';
 

@@ -5,41 +5,23 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import type { FillMethod } from '../../harness/fill.js';
-import type { MapTypeName } from '../../bpf/constants.js';
-import { runSweep } from '../../harness/sweep.js';
+import type { FillMethod } from '../../harness/filling/fill.js';
+import type { MapTypeName } from '../../bpf/syscall/constants.js';
+import { runSweep } from '../../harness/measuring/run-sweep.js';
 import { RESULTS_DIR, TOOL } from '../../paths.js';
-import { buildSweepResult, renderSweepTable } from '../../report/sweep.js';
+import { buildSweepResult, renderSweepTable } from '../../report/analysis/sweep-result.js';
 import { DEFAULT_LOOP, requireLoop, strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { atThreads, defaultThreadList } from '../../strategies/sharded.js';
-import { onlineCpus } from '../../bpf/cpus.js';
-import { MAP_TYPES } from '../../bpf/map-types.js';
-import { chooseAvailable } from '../measure.js';
+import { onlineCpus } from '../../bpf/maps/cpus.js';
+import { MAP_TYPES } from '../../bpf/maps/map-types.js';
+import { chooseAvailable } from '../measured-run.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
-import { resolveFill } from '../measure.js';
-import {
-  addOptions,
-  checkThreads,
-  chunkListOption,
-  threadsListOption,
-  entriesListOption,
-  fillOption,
-  finishOptions,
-  GROUP,
-  loopOption,
-  maxCallLatencyOption,
-  maxEntriesListOption,
-  mapTypeOption,
-  objectOption,
-  OUTPUT,
-  runsCountOption,
-  strategiesOption,
-  warmupCountOption,
-  type OutputFlags,
-} from '../options.js';
+import { resolveFill } from '../measured-run.js';
+import { addOptions, checkThreads, chunkListOption, threadsListOption, entriesListOption, fillOption, GROUP, loopOption, maxCallLatencyOption, maxEntriesListOption, mapTypeOption, objectOption, runsCountOption, strategiesOption, warmupCountOption } from '../options.js';
+import { finishOptions, OUTPUT, type OutputFlags } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions, writeDocument } from '../output.js';
-import { cliProgress } from '../progress.js';
+import { cliProgress } from '../terminal-progress.js';
 
 /** What sweep can write besides its files in --out-dir: the result as JSON and HTML. */
 const OUTPUTS = declareOutputs('sweep', OUTPUT.json("also write the JSON to a file, or '-' for stdout"), OUTPUT.html());

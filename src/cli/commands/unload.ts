@@ -1,10 +1,11 @@
 // bpfbench unload: remove a pin made by `bpfbench load`.
 import type { Command } from 'commander';
-import { DEFAULT_PIN, removePin } from '../../bpf/bpffs.js';
-import { BpfMap } from '../../bpf/map.js';
+import { DEFAULT_PIN, removePin } from '../../bpf/maps/bpffs.js';
+import { BpfMap } from '../../bpf/maps/map.js';
 import { EXIT_OK } from '../exit.js';
 import type { CommandContext, Io } from '../io.js';
-import { addOptions, finishOptions, pinOption } from '../options.js';
+import { addOptions, pinOption } from '../options.js';
+import { finishOptions } from '../output-options.js';
 
 function unloadAction(flags: { pin: string }, io: Io): number {
   // Only remove what is a pinned map: open it first.

@@ -23,10 +23,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
-import { expectedSums, type Expectation } from '../expectation.js';
-import { countProcess } from '../peer-audit.js';
-import type { Peer, PeerReport, PeerRunOptions } from '../peer-programs.js';
-import { fmtCount, fmtCountOf, type Verdict } from '../verdict.js';
+import { expectedSums, type Expectation } from '../filling/expectation.js';
+import { countProcess } from './peer-audit.js';
+import type { Peer, PeerReport, PeerRunOptions } from './program-peer.js';
+import { fmtCount, fmtCountOf, type Verdict } from '../verification/verdict.js';
 
 /** The strategies a reader that takes {strategy} is run with; one without it reads its own way, once a round. */
 const STRATEGIES = ['elem', 'batch', 'batch-fixed-cursor'];

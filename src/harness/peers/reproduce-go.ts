@@ -7,12 +7,13 @@
 // Timed twice: the read alone on Go's own clock (time.Now around it), and
 // its whole process on bpfbench's (start-up included, as multitime timed
 // the published runs).
-import { PIN_DIR, preparePinPath, removePin, trackPin } from '../../bpf/bpffs.js';
-import type { BpfMap } from '../../bpf/map.js';
+import { PIN_DIR, preparePinPath, removePin, trackPin } from '../../bpf/maps/bpffs.js';
+import type { BpfMap } from '../../bpf/maps/map.js';
 import { InvariantError, UsageError } from '../../errors.js';
-import { FILL_VALUE } from '../bench-map.js';
-import { goPeer, verifyPeer } from '../peer-programs.js';
-import type { Progress } from '../progress.js';
+import { FILL_VALUE } from '../filling/bench-map.js';
+import { goPeer } from './peer-programs.js';
+import { verifyPeer } from './program-peer.js';
+import type { Progress } from '../measuring/progress.js';
 
 /** One read by the Go peer. */
 export interface GoRead {

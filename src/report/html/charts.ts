@@ -3,7 +3,7 @@
 // style.ts), so one chart follows the page's light or dark theme; every mark
 // carries a <title> with its exact figures (a tooltip, and text for screen
 // readers), and every chart is an <svg class="chart"> with its own id.
-import { fmtDuration, esc, tickLabel } from '../format.js';
+import { fmtDuration, esc, tickLabel } from '../formats/format.js';
 import { linearTicks, logTicks, px } from './markup.js';
 
 const WIDTH = 880;

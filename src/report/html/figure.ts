@@ -1,8 +1,8 @@
 // The report page's figures: numbered through the page, each an SVG with a
 // caption that ends on its source (file, configuration, machine) and any
 // caveats. Pure functions returning HTML strings.
-import { configTitle, cpuLabel, loopOf, machineOf, runConfiguration } from '../configuration.js';
-import { esc, fmtInt } from '../format.js';
+import { configTitle, cpuLabel, loopOf, machineOf, runConfiguration } from '../analysis/configuration.js';
+import { esc, fmtInt } from '../formats/format.js';
 import type { LoadedResult } from '../schema/index.js';
 
 export type Run = Extract<LoadedResult, { kind: 'run' }>;

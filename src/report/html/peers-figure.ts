@@ -2,9 +2,10 @@
 // implementation (bpfbench's once per read loop) against the C floor, and
 // each row's bpf calls of one read as the kernel counted them. A pure
 // function returning HTML.
-import { peerRowName } from '../fleet.js';
-import { entriesLabel, esc, fmtInt, fmtNsPerEntry, fmtRatio } from '../format.js';
-import { IMPL_LABEL, peersStrategyLabel, type PeerCellJson, type PeersResultJson } from '../peers.js';
+import { peerRowName } from '../analysis/fleet.js';
+import { entriesLabel, esc, fmtInt, fmtNsPerEntry, fmtRatio } from '../formats/format.js';
+import { IMPL_LABEL, peersStrategyLabel } from '../rendering/peers-table.js';
+import type { PeerCellJson, PeersResultJson } from '../result/peers-result.js';
 import { peerCalls, type PeerCalls } from '../schema/index.js';
 import { barsSvg, type Bar, type BarPanel } from './charts.js';
 import { plural, sourceLine, type Figures, type Peers } from './figure.js';

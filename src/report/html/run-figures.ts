@@ -3,9 +3,9 @@
 // it, the share of a read spent inside bpf(2); per-call latency where a
 // result carries it. Pure functions returning HTML strings.
 import { isReference, paletteOf, referenceOf } from '../../strategies/index.js';
-import { configTitle, runConfiguration } from '../configuration.js';
-import { entriesLabel, esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../format.js';
-import type { StrategyResultJson } from '../result.js';
+import { configTitle, runConfiguration } from '../analysis/configuration.js';
+import { entriesLabel, esc, fmtDuration, fmtInt, fmtNsPerEntry, fmtPercent, fmtRatio, fmtX } from '../formats/format.js';
+import type { StrategyResultJson } from '../result/strategy-json.js';
 import { callLatencies } from '../schema/index.js';
 import { barsSvg, latencySvg, type Bar, type BarPanel, type LatencySeries } from './charts.js';
 import { code, plural, runWhat, sourceLine, whereMeasured, type Figures, type Run } from './figure.js';

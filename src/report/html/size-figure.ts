@@ -3,9 +3,10 @@
 // median time over C's, measured in the same run, against the entries. The
 // 1.00 line is C. Every point is a peers result's own ratioToC; nothing is
 // interpolated. A pure function returning HTML.
-import { entriesLabel, esc, fmtInt, fmtRatio } from '../format.js';
-import { peerRowName } from '../fleet.js';
-import { peersStrategyLabel, type PeersResultJson } from '../peers.js';
+import { entriesLabel, esc, fmtInt, fmtRatio } from '../formats/format.js';
+import { peerRowName } from '../analysis/fleet.js';
+import { peersStrategyLabel } from '../rendering/peers-table.js';
+import type { PeersResultJson } from '../result/peers-result.js';
 import type { Figures, Peers } from './figure.js';
 import { px } from './markup.js';
 

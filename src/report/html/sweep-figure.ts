@@ -2,10 +2,10 @@
 // strategy, elem dashed at the same size, the fitted model dotted where the
 // result carries one. A pure function returning HTML.
 import { REFERENCE } from '../../strategies/index.js';
-import { loopOf } from '../configuration.js';
-import { entriesLabel, esc, fmtInt, fmtNsPerEntry } from '../format.js';
-import type { SweepResultJson } from '../sweep.js';
-import { sweepCurves } from '../sweep-chart.js';
+import { loopOf } from '../analysis/configuration.js';
+import { entriesLabel, esc, fmtInt, fmtNsPerEntry } from '../formats/format.js';
+import type { SweepResultJson } from '../analysis/sweep-result.js';
+import { sweepCurves } from '../rendering/sweep-chart.js';
 import { sweepCurvesSvg, type CurveSeries } from './charts.js';
 import { sourceLine, type Figures, type Sweep } from './figure.js';
 

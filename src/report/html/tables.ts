@@ -1,11 +1,11 @@
 // The report page's tables: the merged comparison (a table per
 // configuration, a column per result) and the sources (every file, where
 // and by what it was made). Pure functions returning HTML.
-import { cpuLabel, loopOf, machineOf } from '../configuration.js';
-import { anyExpectedFailure, cellFailed, cellFigures, columnHead, figureNames } from '../fleet-render.js';
-import type { Fleet, FleetTable } from '../fleet.js';
-import { entriesLabel, esc, fmtBytes, fmtInt, injectText, machineText } from '../format.js';
-import { IMPL_LABEL } from '../peers.js';
+import { cpuLabel, loopOf, machineOf } from '../analysis/configuration.js';
+import { anyExpectedFailure, cellFailed, cellFigures, columnHead, figureNames } from '../rendering/fleet-render.js';
+import type { Fleet, FleetTable } from '../analysis/fleet.js';
+import { entriesLabel, esc, fmtBytes, fmtInt, injectText, machineText } from '../formats/format.js';
+import { IMPL_LABEL } from '../rendering/peers-table.js';
 import type { LoadedResult } from '../schema/index.js';
 import { code, runWhat } from './figure.js';
 

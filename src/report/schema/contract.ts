@@ -6,9 +6,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Static } from '@sinclair/typebox';
 import { InvalidInputError } from '../../errors.js';
-import type { PeersResultJson } from '../peers.js';
-import type { RunResultJson } from '../result.js';
-import type { SweepResultJson } from '../sweep.js';
+import type { PeersResultJson } from '../result/peers-result.js';
+import type { RunResultJson } from '../result/run-json.js';
+import type { SweepResultJson } from '../analysis/sweep-result.js';
 import { CompareResult } from './compare-schema.js';
 import { SCHEMA_IDS, type ResultKind } from './ids.js';
 import { closed, LATER } from './kit.js';

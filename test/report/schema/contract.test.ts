@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../../src/errors.js';
 import { checkResult, COMPARE_KINDS, parseResult } from '../../../src/report/schema/index.js';
-import { peersResult, runResult } from '../fixtures-compare.js';
+import { peersResult, runResult } from '../analysis/fixtures-compare.js';
 
 type Json = { [k: string]: any };
 

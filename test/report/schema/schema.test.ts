@@ -7,8 +7,8 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import type { Static } from '@sinclair/typebox';
 import { ROOT } from '../../../src/paths.js';
-import type { PeersResultJson } from '../../../src/report/peers.js';
-import type { RunResultJson } from '../../../src/report/result.js';
+import type { PeersResultJson } from '../../../src/report/result/peers-result.js';
+import type { RunResultJson } from '../../../src/report/result/run-json.js';
 import type { CompareResult } from '../../../src/report/schema/compare-schema.js';
 import { schemaFiles } from '../../../src/report/schema/emit.js';
 import { checkResult, KINDS, resultSchema } from '../../../src/report/schema/index.js';
@@ -16,8 +16,8 @@ import { Later, Obj, Open, Str, closed } from '../../../src/report/schema/kit.js
 import type { PeersResult } from '../../../src/report/schema/peers-schema.js';
 import type { RunResult } from '../../../src/report/schema/run-schema.js';
 import type { SweepResult } from '../../../src/report/schema/sweep-schema.js';
-import type { SweepResultJson } from '../../../src/report/sweep.js';
-import type { Comparison } from '../../../src/report/compare.js';
+import type { SweepResultJson } from '../../../src/report/analysis/sweep-result.js';
+import type { Comparison } from '../../../src/report/analysis/compare-baseline.js';
 
 /** Committed JSON that is not a bpfbench result: the scripts' experiment records, the published Go figures, the gate calibration. */
 const NOT_RESULTS = new Set([
