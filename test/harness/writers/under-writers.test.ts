@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers.js';
+import { runCli } from '../../helpers.js';
 
 const N = 65_536;
 const CHUNK = 1024;
