@@ -14,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { renderings } = await import(join(root, 'dist/test/docs/renderings.js'));
 const shape = (l) =>
   l
+    .replace(/loop \w+/, 'loop')
     .replace(/[\d.,]+/g, '0')
     .replace(/\s+/g, ' ')
     .replace(/[×%µnms]+\b/g, '')
