@@ -120,6 +120,7 @@ schema: ts
 .PHONY: lint fmt
 lint:
 	npx biome lint --error-on-warnings
+	npx biome format
 
 fmt:
 	npx biome format --write

@@ -12,6 +12,8 @@ trap 'rm -f "$log"' EXIT
 lint=0
 echo "== lint (biome)"
 npx biome lint --error-on-warnings || lint=1
+# And the formatter's check: code make fmt would change fails the run too.
+npx biome format || lint=1
 node --test --test-concurrency=1 $(find dist/test -name '*.test.js' | sort) | tee "$log"
 rc=${PIPESTATUS[0]}
 echo
@@ -24,5 +26,5 @@ if [ "${skipped:-x}" != 0 ] && { [ "${CI:-}" = true ] || [ "${BPFBENCH_REQUIRE_A
   echo "make test: ${skipped:-an unknown number of} tests skipped under CI: nothing may pass by skipping" >&2
   rc=1
 fi
-[ "$lint" = 0 ] || { echo "make test: the linter found problems (make lint)" >&2; rc=1; }
+[ "$lint" = 0 ] || { echo "make test: the linter or the formatter's check found problems (make lint; make fmt formats)" >&2; rc=1; }
 exit "$rc"

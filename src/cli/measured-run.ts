@@ -170,7 +170,12 @@ function exitInterrupted(e: Interrupted, progress: CliProgress, madeMap: boolean
  * (the output stage's: stderr when a result goes to stdout); returns the
  * result and whether it printed in colour.
  */
-export function measureAndPrint(flags: MeasuredRunFlags, io: Io, strategyNames: string[], o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap']; human: NodeJS.WriteStream }): { result: RunResultJson; color: boolean } {
+export function measureAndPrint(
+  flags: MeasuredRunFlags,
+  io: Io,
+  strategyNames: string[],
+  o: { strategiesNamed?: boolean; withMap?: RunHooks['withMap']; human: NodeJS.WriteStream },
+): { result: RunResultJson; color: boolean } {
   const { strategiesNamed = false, withMap, human } = o;
   const source = sourceOf(flags);
   const config = runConfig(flags, strategyNames, flags.warmup === 'auto' ? warmupSize(flags, source) : flags.entries, strategiesNamed);

@@ -59,9 +59,17 @@ const BAD = '/etc/passwd/x.json';
 const unwritable = /^bpfbench: --json \/etc\/passwd\/x\.json: \/etc\/passwd is not a directory$/;
 
 for (const [what, args, line] of [
-  ['sweep: --json and --html both to stdout', ['sweep', '--entries', '16Mi', '--json', '-', '--html', '-'], /^bpfbench: --json and --html cannot both go to stdout \('-'\): name a file for all but one$/],
+  [
+    'sweep: --json and --html both to stdout',
+    ['sweep', '--entries', '16Mi', '--json', '-', '--html', '-'],
+    /^bpfbench: --json and --html cannot both go to stdout \('-'\): name a file for all but one$/,
+  ],
   ['sweep: an unwritable --json', ['sweep', '--entries', '16Mi', '--json', BAD], unwritable],
-  ['sweep: an --out-dir under a file', ['sweep', '--entries', '16Mi', '--out-dir', '/etc/passwd/out'], /^bpfbench: --out-dir \/etc\/passwd\/out: cannot create its directory \/etc\/passwd\/out: \/etc\/passwd is not a directory$/],
+  [
+    'sweep: an --out-dir under a file',
+    ['sweep', '--entries', '16Mi', '--out-dir', '/etc/passwd/out'],
+    /^bpfbench: --out-dir \/etc\/passwd\/out: cannot create its directory \/etc\/passwd\/out: \/etc\/passwd is not a directory$/,
+  ],
   ['peers: --json and --html both to stdout', ['peers', '--entries', '16Mi', '--impls', 'ts', '--json', '-', '--html', '-'], /^bpfbench: --json and --html cannot both go to stdout/],
   ['peers: an unwritable --json', ['peers', '--entries', '16Mi', '--impls', 'ts', '--json', BAD], unwritable],
   ['reproduce: an unwritable --json', ['reproduce', '--entries', '16Mi', '--runs', '1', '--json', BAD], unwritable],

@@ -165,7 +165,15 @@ test('the tarball holds the compiled JavaScript, the prebuilt object and library
     'the tarball holds results',
   );
   // Nothing but these: a new kind of file must be added here on purpose.
-  const allowed = [/^package\.json$/, /^README\.md$/, /^LICEN[CS]E/, /^bin\/bpfbench$/, /^dist\/src\/.+\.js$/, /^dist\/prebuilt\/[a-z0-9]+\/(bench\.bpf\.o|libbpfbench\.so)$/, /^schema\/(run|sweep|peers|compare)\.schema\.json$/];
+  const allowed = [
+    /^package\.json$/,
+    /^README\.md$/,
+    /^LICEN[CS]E/,
+    /^bin\/bpfbench$/,
+    /^dist\/src\/.+\.js$/,
+    /^dist\/prebuilt\/[a-z0-9]+\/(bench\.bpf\.o|libbpfbench\.so)$/,
+    /^schema\/(run|sweep|peers|compare)\.schema\.json$/,
+  ];
   assert.deepEqual(
     files.filter((f) => f !== PUBLISHED && !allowed.some((re) => re.test(f))),
     [],

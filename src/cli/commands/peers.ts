@@ -173,7 +173,10 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
       "hold bpfbench's ratio to C to a reference (a ratio, e.g. 1.0, or a peers result's): after --rounds, more rounds until each is decided by its 95 % interval or --max-rounds; exit 3 regressed, 4 undecided",
     ).helpGroup(GROUP.measure),
     new Option('--gate-threshold <percent>', 'how far above the reference the ratio may be (--gate)').argParser(parsePercent).default(0.1, '10%').helpGroup(GROUP.measure),
-    new Option('--max-rounds <n>', 'the cap on rounds with --gate').argParser(rangeChecked('--max-rounds', 1, 200)).default(40).helpGroup(GROUP.measure),
+    new Option('--max-rounds <n>', 'the cap on rounds with --gate')
+      .argParser(rangeChecked('--max-rounds', 1, 200))
+      .default(40)
+      .helpGroup(GROUP.measure),
     ...outputOptions(OUTPUTS),
   );
   return finishOptions(cmd).action(async (flags: PeersFlags, c: Command) => ctx.exit(await peersAction({ ...flags, implsGiven: c.getOptionValueSource('impls') !== 'default' }, ctx.io, c)));

@@ -54,9 +54,6 @@ export function addReportCommand(program: Command, ctx: CommandContext): Command
     .command('report')
     .description('merge run, sweep and peers results (one machine or many) into one comparison: a table per configuration, a column per machine; --html writes a self-contained page')
     .argument('<files...>', 'result files (JSON from run, sweep or peers --json)');
-  addOptions(
-    cmd,
-    ...outputOptions(OUTPUTS),
-  );
+  addOptions(cmd, ...outputOptions(OUTPUTS));
   return finishOptions(cmd).action((files: string[], flags: ReportFlags) => ctx.exit(reportAction(files, flags, ctx.io)));
 }

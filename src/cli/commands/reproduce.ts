@@ -58,6 +58,19 @@ export function addReproduceCommand(program: Command, ctx: CommandContext): Comm
     })
     .default(['ts'], 'ts')
     .helpGroup(GROUP.read);
-  addOptions(cmd, entriesOption(), mapFlagsOption(), fillOption(), objectOption(), chunkOption(), strictChunkOption(), loopOption(), impls, ...measureOptions(), ...outputOptions(OUTPUTS), verboseOption());
+  addOptions(
+    cmd,
+    entriesOption(),
+    mapFlagsOption(),
+    fillOption(),
+    objectOption(),
+    chunkOption(),
+    strictChunkOption(),
+    loopOption(),
+    impls,
+    ...measureOptions(),
+    ...outputOptions(OUTPUTS),
+    verboseOption(),
+  );
   return finishOptions(cmd).action((flags: MeasuredRunFlags & { impls: string[] }) => ctx.exit(reproduceAction(flags, ctx.io)));
 }

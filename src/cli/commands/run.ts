@@ -12,7 +12,24 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.
 import { DEFAULT_THRESHOLD } from './compare.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { measureAndPrint, type MeasuredRunFlags } from '../measured-run.js';
-import { addOptions, allStrategiesOption, chunkOption, entriesOption, fillOption, loopOption, mapFlagsOption, mapIdOption, mapShapeOptions, maxEntriesOption, measureOptions, objectOption, pinOption, strictChunkOption, threadsOption, writersOptions } from '../options.js';
+import {
+  addOptions,
+  allStrategiesOption,
+  chunkOption,
+  entriesOption,
+  fillOption,
+  loopOption,
+  mapFlagsOption,
+  mapIdOption,
+  mapShapeOptions,
+  maxEntriesOption,
+  measureOptions,
+  objectOption,
+  pinOption,
+  strictChunkOption,
+  threadsOption,
+  writersOptions,
+} from '../options.js';
 import { finishOptions, OUTPUT, verboseOption } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions, writeDocument } from '../output.js';
 import { parsePercent } from '../parse.js';

@@ -18,7 +18,23 @@ import { chooseAvailable } from '../measured-run.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { resolveFill } from '../measured-run.js';
-import { addOptions, checkThreads, chunkListOption, threadsListOption, entriesListOption, fillOption, GROUP, loopOption, maxCallLatencyOption, maxEntriesListOption, mapTypeOption, objectOption, runsCountOption, strategiesOption, warmupCountOption } from '../options.js';
+import {
+  addOptions,
+  checkThreads,
+  chunkListOption,
+  threadsListOption,
+  entriesListOption,
+  fillOption,
+  GROUP,
+  loopOption,
+  maxCallLatencyOption,
+  maxEntriesListOption,
+  mapTypeOption,
+  objectOption,
+  runsCountOption,
+  strategiesOption,
+  warmupCountOption,
+} from '../options.js';
 import { finishOptions, OUTPUT, type OutputFlags } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions, writeDocument } from '../output.js';
 import { cliProgress } from '../terminal-progress.js';

@@ -179,21 +179,23 @@ export function runBenchmark(asked: RunConfig, hooks: RunHooks): RunOutcome {
         callPhase('writers: start');
         const w = (under ??= startWriters(config, config.writers, bench.writerProgFd));
         callPhase(`${m.label}: reads under writers`);
-        m.underWriters = wall.time(`${m.label}: reads under writers`, true, () => measureUnderWriters({
-          map: bench.map,
-          strategy,
-          chunk: config.chunk,
-          writers: w.writers,
-          writerCount: config.writers!.n,
-          sink: w.sink,
-          rounds: Math.max(1, config.repeat.minRuns),
-          progress: hooks.progress,
-          loop: loopOf(config),
-          iterProgFd: bench.iterProgFd,
-          strictChunk: config.strictChunk,
-          threads: config.threads,
-          counter: bench.counter,
-        }));
+        m.underWriters = wall.time(`${m.label}: reads under writers`, true, () =>
+          measureUnderWriters({
+            map: bench.map,
+            strategy,
+            chunk: config.chunk,
+            writers: w.writers,
+            writerCount: config.writers!.n,
+            sink: w.sink,
+            rounds: Math.max(1, config.repeat.minRuns),
+            progress: hooks.progress,
+            loop: loopOf(config),
+            iterProgFd: bench.iterProgFd,
+            strictChunk: config.strictChunk,
+            threads: config.threads,
+            counter: bench.counter,
+          }),
+        );
       }
     }
     if (hooks.withMap) {

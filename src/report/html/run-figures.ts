@@ -117,7 +117,15 @@ export function latencyFigure(figs: Figures, r: Run): boolean {
   }
   if (!series.length) return false;
   const svg = latencySvg(figs.nextId(), `Time per bpf call by percentile, ${configTitle(runConfiguration(r.json))}`, series);
-  const rows = series.map((s) => `${s.label}: p50 ${fmtDuration(s.values[0], 'tick')}, p90 ${fmtDuration(s.values[1], 'tick')}, p99 ${fmtDuration(s.values[2], 'tick')}, p99.9 ${fmtDuration(s.values[3], 'tick')}, max ${fmtDuration(s.values[4], 'tick')}`);
-  figs.add(svg, `Time per bpf call, ${entriesLabel(r.json.config.entries)} entries`, `The distribution of single bpf(2) calls, by percentile (the x axis is evenly spaced in nines; y is logarithmic). ${esc(rows.join('; '))}.`, sourceLine(r, runWhat(r)));
+  const rows = series.map(
+    (s) =>
+      `${s.label}: p50 ${fmtDuration(s.values[0], 'tick')}, p90 ${fmtDuration(s.values[1], 'tick')}, p99 ${fmtDuration(s.values[2], 'tick')}, p99.9 ${fmtDuration(s.values[3], 'tick')}, max ${fmtDuration(s.values[4], 'tick')}`,
+  );
+  figs.add(
+    svg,
+    `Time per bpf call, ${entriesLabel(r.json.config.entries)} entries`,
+    `The distribution of single bpf(2) calls, by percentile (the x axis is evenly spaced in nines; y is logarithmic). ${esc(rows.join('; '))}.`,
+    sourceLine(r, runWhat(r)),
+  );
   return true;
 }

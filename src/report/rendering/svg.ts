@@ -136,7 +136,19 @@ export function sweepSvg(series: SweepSeries[], title: string, opts: SweepSvgOpt
     const lat = series.map((s) => s.latency ?? []);
     const lys = [...lat.flatMap((l) => l.map((p) => p[1])), ...(opts.budgetNs !== undefined ? [opts.budgetNs] : [])];
     out.push(`<g class="panel" id="p99-call">`);
-    const two = drawPanel(out, { top: height, title: opts.latencyTitle ?? 'p99 call latency vs chunk', yLabel: 'p99 call latency (log scale)', tick: (v) => fmtDuration(v, 'tick'), xs: [...xs, ...lat.flatMap((l) => l.map((p) => p[0]))], ys: lys }, width, height);
+    const two = drawPanel(
+      out,
+      {
+        top: height,
+        title: opts.latencyTitle ?? 'p99 call latency vs chunk',
+        yLabel: 'p99 call latency (log scale)',
+        tick: (v) => fmtDuration(v, 'tick'),
+        xs: [...xs, ...lat.flatMap((l) => l.map((p) => p[0]))],
+        ys: lys,
+      },
+      width,
+      height,
+    );
     const { px, py, w } = two;
     if (opts.budgetNs !== undefined) {
       const y = py(opts.budgetNs).toFixed(1);

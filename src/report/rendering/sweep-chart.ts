@@ -26,7 +26,6 @@ export interface SweepCurve {
   fit?: SweepFitJson;
 }
 
-
 /** Size `i` of a sweep: `1Mi`, or `1Mi of 4Mi` for a sparse map (max_entries above the entries). */
 export function sizeLabel(r: SweepResultJson, i: number): string {
   const e = r.config.entries[i]!;

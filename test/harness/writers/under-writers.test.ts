@@ -20,7 +20,25 @@ for (const writers of [1, 2]) {
     const dir = mkdtempSync(join(tmpdir(), 'bpfbench-under-writers-'));
     const out = join(dir, 'w.json');
     try {
-      const r = runCli(['run', '--entries', '64Ki', '--runs', '1', '--warmup', '0', '--writers', String(writers), '--strategies', 'batch-sharded', '--threads', '2', '--chunk', String(CHUNK), '--json', out]);
+      const r = runCli([
+        'run',
+        '--entries',
+        '64Ki',
+        '--runs',
+        '1',
+        '--warmup',
+        '0',
+        '--writers',
+        String(writers),
+        '--strategies',
+        'batch-sharded',
+        '--threads',
+        '2',
+        '--chunk',
+        String(CHUNK),
+        '--json',
+        out,
+      ]);
       assert.equal(r.status, 0, `${r.stderr}\n${r.stdout}`);
       const [s] = JSON.parse(readFileSync(out, 'utf8')).results;
       assert.equal(s.verified.ok, true, s.verified.problems.join('; '));

@@ -311,7 +311,10 @@ test('the run: results[].callLatency in the JSON, one `p99 call` column within 8
 });
 
 test('fmtDuration compact: short durations for the tables', () => {
-  assert.deepEqual([880, 1_700, 12_345, 980_000, 1_390_000, 2.5e9].map((ns) => fmtDuration(ns, 'compact')), ['880ns', '1.70µs', '12.3µs', '980µs', '1.39ms', '2.50s']);
+  assert.deepEqual(
+    [880, 1_700, 12_345, 980_000, 1_390_000, 2.5e9].map((ns) => fmtDuration(ns, 'compact')),
+    ['880ns', '1.70µs', '12.3µs', '980µs', '1.39ms', '2.50s'],
+  );
 });
 
 test('a sweep result from before --loop names the js loop that made it, not "undefined"', () => {

@@ -309,7 +309,9 @@ test("a run's kernel time: each strategy's share of its audit read inside bpf(2)
   const tips = tooltips(fig.html);
   for (const s of run.results) {
     const share = `${fmtPercent(s.kernelTime.fractionOfWall)} of the audit read inside bpf(2)`;
-    const perCall = Object.entries(s.kernelTime.nsPerCall as Record<string, number>).map(([cmd, ns]) => `${fmtDuration(ns, 'tick')} per ${cmd}`).join(', ');
+    const perCall = Object.entries(s.kernelTime.nsPerCall as Record<string, number>)
+      .map(([cmd, ns]) => `${fmtDuration(ns, 'tick')} per ${cmd}`)
+      .join(', ');
     assert.ok(caption.includes(`${s.label}: ${share} (${perCall})`), `${s.label}: ${share} (${perCall}) in: ${caption}`);
     assert.ok(
       tips.some((t) => t.startsWith(`${s.label}: median`) && t.endsWith(`; ${share}`)),
