@@ -30,7 +30,7 @@ test('a cell short of the targeted trials says so in the caption', () => {
         slowdownPercent: 0,
         injectNs: 0,
         trials: [
-          { exit: 0, verdict: 'unchanged', rounds: 6, seconds: 30 },
+          { exit: 0, verdict: 'held', rounds: 6, seconds: 30 },
           { exit: 3, verdict: 'regressed', rounds: 5, seconds: 20 },
         ],
       },
@@ -38,7 +38,7 @@ test('a cell short of the targeted trials says so in the caption', () => {
     ],
   };
   const t = renderCalibrationTable(r);
-  assert.match(t, /\| batch \| \+0 % \| 0 \| — \| 2 \| 1 \/ 1 \/ 0 \/ 0 \| false alarms 50 % \(1\/2\) \| 25 s \| 5\.5 \|/);
-  assert.match(t, /\| batch \| \+10 % \| 100 \| \+11\.0 % \| 1 \| 1 \/ 0 \/ 0 \/ 0 \| detected 100 % \(1\/1\) \| 10 s \| 5 \|/);
+  assert.match(t, /\| batch \| \+0 % \| 0 \| — \| 2 \| 1 \/ 1 \/ 0 \| false alarms 50 % \(1\/2\) \| 25 s \| 5\.5 \|/);
+  assert.match(t, /\| batch \| \+10 % \| 100 \| \+11\.0 % \| 1 \| 1 \/ 0 \/ 0 \| detected 100 % \(1\/1\) \| 10 s \| 5 \|/);
   assert.match(t, /\*\*1–2 trials per cell, short of the 20 targeted\*\*/);
 });

@@ -167,6 +167,22 @@ export function decideChange(lo: number, hi: number, threshold: number): ChangeV
   return 'undecided';
 }
 
+/** A ceiling's verdict: regressed (above it), held (under it), or undecided (the interval straddles it). */
+export type CeilingVerdict = 'regressed' | 'held' | 'undecided';
+
+/**
+ * The verdict on a ceiling, change ≤ +threshold, whose interval is [lo, hi]:
+ * the same rule with the one boundary a ceiling has. Regressed when the whole
+ * interval lies beyond +threshold, held when it lies at or under it, else
+ * undecided. How far under (improved or unchanged) is no part of the
+ * question, so an interval reaching below −threshold does not keep it open.
+ */
+export function decideCeiling(lo: number, hi: number, threshold: number): CeilingVerdict {
+  if (lo > threshold) return 'regressed';
+  if (hi <= threshold) return 'held';
+  return 'undecided';
+}
+
 /**
  * Roughly how many more reads (per side) would decide an undecided interval:
  * an interval narrows as 1/√n, and the side of it that crosses a boundary

@@ -3,9 +3,12 @@
 // against a reference ratio (the CI job: 1.0, so "≤ 1.10× C" at a 10 %
 // threshold; the calibration: an unslowed run's ratio). The change is
 // ratio / reference − 1 with a paired bootstrap interval over the rounds, and
-// §4's verdict. runPeers reads more rounds until every row is decided or the
+// the rule's verdict on a ceiling (decideCeiling): regressed, held, or
+// undecided while the interval straddles reference × (1 + threshold); a read
+// faster than C by more than the threshold is under the ceiling, not a reason
+// to read on. runPeers reads more rounds until every row is decided or the
 // cap; the result records each row's decision (report/peers.ts).
-import { bootstrap, decideChange, medianOf, moreReads, type ChangeVerdict, type Interval } from '../measuring/stats.js';
+import { bootstrap, decideCeiling, medianOf, moreReads, type CeilingVerdict, type Interval } from '../measuring/stats.js';
 
 export interface RatioGateSpec {
   /** The ratio each row is held to: one for every strategy, or by strategy. */
@@ -22,7 +25,7 @@ export interface RatioDecision {
   reference: number;
   /** ratio / reference − 1, positive = slower than the reference allows. */
   change: Interval;
-  verdict: ChangeVerdict;
+  verdict: CeilingVerdict;
   /** Undecided: roughly how many more rounds would decide it. */
   moreRounds: number | null;
 }
@@ -40,6 +43,6 @@ export function judgeRatio(row: readonly number[], c: readonly number[], referen
   const ratios = Array.from({ length: n }, (_, i) => row[i]! / c[i]!);
   const ratio = bootstrap([[ratios]], ([p]) => medianOf(p![0]!));
   const change = { x: ratio.x / reference - 1, lo: ratio.lo / reference - 1, hi: ratio.hi / reference - 1, n: ratio.n };
-  const verdict = decideChange(change.lo, change.hi, threshold);
-  return { ratio, reference, change, verdict, moreRounds: verdict === 'undecided' ? moreReads(change, [threshold, -threshold]) : null };
+  const verdict = decideCeiling(change.lo, change.hi, threshold);
+  return { ratio, reference, change, verdict, moreRounds: verdict === 'undecided' ? moreReads(change, [threshold]) : null };
 }

@@ -33,6 +33,7 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+const HELD = ['held', 'unchanged', 'improved'];
 const pct = (n: number, d: number) => (d ? `${Math.round((100 * n) / d)} % (${n}/${d})` : '—');
 
 export const CALIBRATION_BEGIN = '<!-- gate-calibration table: rendered from results/gate-calibration.json -->';
@@ -44,16 +45,18 @@ export function renderCalibrationTable(r: CalibrationJson): string {
     const n = c.trials.length;
     const count = (v: string) => c.trials.filter((t) => t.verdict === v).length;
     const regressed = count('regressed');
-    const decided = c.trials.filter((t) => t.verdict === 'regressed' || t.verdict === 'unchanged' || t.verdict === 'improved');
+    // Under the ceiling: held, or (trials judged by the two-sided rule, before 2026-12-06) unchanged or improved, whose intervals lay under it too.
+    const held = c.trials.filter((t) => HELD.includes(t.verdict)).length;
+    const decided = c.trials.filter((t) => t.verdict === 'regressed' || HELD.includes(t.verdict));
     const t = median(decided.map((x) => x.seconds));
     const measured = median(c.trials.map((x) => x.measuredSlowdown).filter((x): x is number => typeof x === 'number'));
     const rate = c.slowdownPercent === 0 ? `false alarms ${pct(regressed, n)}` : `detected ${pct(regressed, n)}`;
-    return `| ${c.strategy} | +${c.slowdownPercent} % | ${c.injectNs.toLocaleString('en-US')} | ${measured === null ? '—' : `${measured >= 0 ? '+' : ''}${(measured * 100).toFixed(1)} %`} | ${n} | ${regressed} / ${count('unchanged')} / ${count('improved')} / ${count('undecided')} | ${rate} | ${t === null ? '—' : `${Math.round(t)} s`} | ${median(c.trials.map((x) => x.rounds)) ?? '—'} |`;
+    return `| ${c.strategy} | +${c.slowdownPercent} % | ${c.injectNs.toLocaleString('en-US')} | ${measured === null ? '—' : `${measured >= 0 ? '+' : ''}${(measured * 100).toFixed(1)} %`} | ${n} | ${regressed} / ${held} / ${count('undecided')} | ${rate} | ${t === null ? '—' : `${Math.round(t)} s`} | ${median(c.trials.map((x) => x.rounds)) ?? '—'} |`;
   });
   const fewest = Math.min(...r.cells.map((c) => c.trials.length));
   const caption = `${r.config.entries} entries, threshold ${r.config.threshold}, at most ${r.config.maxRounds} rounds; ${r.context.kernel}, ${r.context.cpuModel}, ${r.context.cpus} CPUs; ${fewest < r.config.trialsTarget ? `**${fewest}–${Math.max(...r.cells.map((c) => c.trials.length))} trials per cell, short of the ${r.config.trialsTarget} targeted**` : `${fewest} trials per cell`}.`;
   return [
-    '| strategy | injected slowdown | busy-wait ns/syscall | measured slowdown (median) | trials | regressed / unchanged / improved / undecided | rate | median time to a decision | median rounds |',
+    '| strategy | injected slowdown | busy-wait ns/syscall | measured slowdown (median) | trials | regressed / held / undecided | rate | median time to a decision | median rounds |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

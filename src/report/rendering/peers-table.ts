@@ -71,7 +71,7 @@ export function renderPeersGate(g: PeersGateJson, color: boolean): string {
     const name = `${implLabel(r)} ${r.strategy}`;
     if (!r.decision) return c.red.bold(`gate: ${name}: FAILED, cannot judge: ${r.why}`);
     const d = r.decision;
-    const text = `gate: ${name} ${fmtRatio(d.ratio.x)} C (95 % ${d.ratio.lo.toFixed(3)}…${d.ratio.hi.toFixed(3)}), vs ${d.reference.toFixed(3)} × (1 + ${(g.threshold * 100).toFixed(0)} %): ${sgnPct(d.change.x)} (${sgnPct(d.change.lo)}…${sgnPct(d.change.hi)}) ${d.verdict}${d.verdict === 'undecided' ? (d.moreRounds === null ? ', on the threshold' : `, ~${d.moreRounds} more rounds`) : ''}`;
+    const text = `gate: ${name} ${fmtRatio(d.ratio.x)} C (95 % ${d.ratio.lo.toFixed(3)}…${d.ratio.hi.toFixed(3)}), ceiling ${(d.reference * (1 + g.threshold)).toFixed(3)} (${d.reference.toFixed(3)} × (1 + ${(g.threshold * 100).toFixed(0)} %)): ${sgnPct(d.change.x)} (${sgnPct(d.change.lo)}…${sgnPct(d.change.hi)}) ${d.verdict}${d.verdict === 'undecided' ? (d.moreRounds === null ? ', on the threshold' : `, ~${d.moreRounds} more rounds`) : ''}`;
     return d.verdict === 'regressed' ? c.red.bold(text) : d.verdict === 'undecided' ? c.yellow(text) : text;
   });
   lines.push(c.bold(`gate: ${g.verdict} after ${g.rounds} rounds (${g.stop === 'decided' ? 'every row decided' : `the cap of ${g.maxRounds} rounds came first`}; ${g.method})`));

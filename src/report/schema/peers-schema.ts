@@ -24,7 +24,8 @@ const BpfCalls = () =>
   });
 
 const Interval = () => Obj({ x: Type.Number(), lo: Type.Number(), hi: Type.Number(), n: Count() });
-const Verdict = () => OneOf('regressed', 'improved', 'unchanged', 'undecided');
+// held: a ceiling's verdict (since 2026-12-06); improved and unchanged: the two-sided rule's, before.
+const Verdict = () => OneOf('regressed', 'held', 'improved', 'unchanged', 'undecided');
 
 const Row = () =>
   Obj({

@@ -1,10 +1,10 @@
 // The decision rule (src/harness/measuring/stats.ts) and the peers speed gate
-// (src/harness/peers/ratio-gate.ts): a seeded bootstrap, the four verdicts, how many
+// (src/harness/peers/ratio-gate.ts): a seeded bootstrap, the four verdicts and a ceiling's three, how many
 // more reads, and the median of the rounds' own ratios.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeRatio } from '../../../src/harness/peers/ratio-gate.js';
-import { bootstrap, decideChange, medianOf, moreReads } from '../../../src/harness/measuring/stats.js';
+import { bootstrap, decideCeiling, decideChange, medianOf, moreReads } from '../../../src/harness/measuring/stats.js';
 
 test('the four verdicts: beyond +T regressed, beyond −T improved, within ±T unchanged, else undecided', () => {
   assert.equal(decideChange(0.06, 0.2, 0.05), 'regressed');
@@ -12,6 +12,17 @@ test('the four verdicts: beyond +T regressed, beyond −T improved, within ±T u
   assert.equal(decideChange(-0.04, 0.05, 0.05), 'unchanged');
   assert.equal(decideChange(-0.01, 0.07, 0.05), 'undecided');
   assert.equal(decideChange(-0.2, 0.2, 0.05), 'undecided');
+});
+
+test('a ceiling has one boundary: regressed beyond +T, held at or under it, undecided only while the interval straddles +T', () => {
+  assert.equal(decideCeiling(0.06, 0.2, 0.05), 'regressed');
+  assert.equal(decideCeiling(-0.04, 0.05, 0.05), 'held');
+  // The CI run of 2026-12-06 that failed: batch +0.7 % (−11.4 %…+3.1 %) at 10 % is under the ceiling, whatever its lower end.
+  assert.equal(decideCeiling(-0.114, 0.031, 0.1), 'held');
+  assert.equal(decideChange(-0.114, 0.031, 0.1), 'undecided');
+  assert.equal(decideCeiling(-0.2, -0.06, 0.05), 'held');
+  assert.equal(decideCeiling(-0.01, 0.07, 0.05), 'undecided');
+  assert.equal(decideCeiling(0.05, 0.07, 0.05), 'undecided');
 });
 
 test('the bootstrap is seeded (the same reads, the same interval), holds the statistic, and pairs the columns of a block', () => {
@@ -43,7 +54,7 @@ test("the peers gate: the median of the rounds' own ratios, against a reference:
   const c = [100, 100, 100, 300, 100, 100, 100, 100];
   const ts = [101, 102, 100, 150, 101, 99, 102, 100];
   const d = judgeRatio(ts, c, 1.0, 0.1);
-  assert.equal(d.verdict, 'unchanged', JSON.stringify(d));
+  assert.equal(d.verdict, 'held', JSON.stringify(d));
   assert.ok(d.ratio.x > 1 && d.ratio.x < 1.02);
   const slow = judgeRatio(
     ts.map((x) => x * 1.3),
@@ -55,7 +66,11 @@ test("the peers gate: the median of the rounds' own ratios, against a reference:
   const few = judgeRatio([100, 130], [100, 100], 1.0, 0.1);
   assert.equal(few.verdict, 'undecided');
   assert.ok(few.moreRounds === null || few.moreRounds > 0);
-  // Against a reference of 1.3 the same slow reads are unchanged.
+  // Much faster than C is under the ceiling, decided: no more rounds asked for.
+  const fast = judgeRatio([70, 90, 60, 80, 75, 85], [100, 100, 100, 100, 100, 100], 1.0, 0.1);
+  assert.equal(fast.verdict, 'held');
+  assert.equal(fast.moreRounds, null);
+  // Against a reference of 1.3 the same slow reads are held.
   assert.equal(
     judgeRatio(
       ts.map((x) => x * 1.3),
@@ -63,6 +78,6 @@ test("the peers gate: the median of the rounds' own ratios, against a reference:
       1.3,
       0.1,
     ).verdict,
-    'unchanged',
+    'held',
   );
 });
