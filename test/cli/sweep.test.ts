@@ -84,7 +84,7 @@ test('sweep of a sparse LRU map with a latency budget: p99/max call per point, t
     const chart = readFileSync(join(dir, svg[0]!), 'utf8');
     assert.equal([...chart.matchAll(/<g class="panel"/g)].length, 2);
     assert.match(chart, /<polyline class="latency"/);
-    assert.match(chart, /<polyline class="fit"/);
+    assert.match(chart, /<path class="model"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-// The sweep's result, table, Markdown and chart: pure functions. Per point,
+// The sweep's result, table and Markdown: pure functions (its chart: rendering/svg.ts). Per point,
 // ns/entry next to how long one call took (p99, max); per size and strategy,
 // the fitted cost model (fit.ts), the chunk within 5 % of its asymptote, and
 // with a latency budget the fastest chunk whose p99 call stays within it.
@@ -8,14 +8,13 @@ import { loopOf as configLoop } from '../../harness/measuring/run-benchmark.js';
 import type { SweepOutcome, SweepPoint } from '../../harness/measuring/run-sweep.js';
 import type { ReadLoop } from '../../strategies/index.js';
 import { paint } from '../formats/color.js';
-import { chunkWithin, type CostFit, fitChunkCost, predictNsPerEntry } from './fit.js';
+import { chunkWithin, type CostFit, fitChunkCost } from './fit.js';
 import { entriesLabel, fmtDuration, fmtInt, fmtNsPerEntry } from '../formats/format.js';
 import type { ToolInfo } from '../result/strategy-json.js';
 import { loopOf } from '../result/run-json.js';
 import { SCHEMA_VERSION } from '../result/strategy-json.js';
 import { SCHEMA_IDS } from '../schema/ids.js';
-import { sizeLabel, sweepCurves } from '../rendering/sweep-chart.js';
-import { sweepSvg, type SweepSeries } from '../rendering/svg.js';
+import { sizeLabel } from '../rendering/sweep-chart.js';
 import { compactTable } from '../rendering/table.js';
 
 /** The fraction of the asymptote the fit's "good enough" chunk is within. */
@@ -223,25 +222,4 @@ export function sweepMarkdown(r: SweepResultJson): string {
     for (const p of r.latencyBudget.picks) lines.push(`- ${budgetLine(p, seriesLabel(r, p.entries, p.strategy))}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** The sweep's SVG file: the chart model (sweep-chart.ts) drawn by svg.ts, with the p99 call panel. */
-export function sweepChart(r: SweepResultJson): string {
-  const series: SweepSeries[] = sweepCurves(r).map((c) => {
-    const timed = c.points.filter((p) => p.p99 !== undefined);
-    const fit = c.fit;
-    return {
-      label: `${c.size}${r.config.strategies.length > 1 ? ` ${c.strategy}` : ''}`,
-      // At the chunk the calls ran with (ENOSPC may have grown it), as the fit is.
-      points: c.points.map((p) => [p.inUse, p.nsPerEntry]),
-      reference: c.reference,
-      fit: fit ? (chunk: number) => predictNsPerEntry(fit, chunk) : undefined,
-      latency: timed.length ? timed.map((p) => [p.inUse, p.p99!]) : undefined,
-    };
-  });
-  const sizes = r.config.entries.map((_, i) => sizeLabel(r, i)).join(' and ');
-  return sweepSvg(series, `ns per entry vs chunk: ${r.config.mapType}, ${sizes} entries, loop ${loopOf(r)}`, {
-    latencyTitle: 'p99 call latency vs chunk (log-log)',
-    budgetNs: r.latencyBudget?.maxCallLatencyNs,
-  });
 }

@@ -8,7 +8,8 @@ import { toCsv, toGab, toMarkdown } from './export.js';
 import { fleetMarkdown } from '../rendering/fleet-render.js';
 import { mergeResults } from '../analysis/fleet.js';
 import { htmlPage, htmlReport } from '../html/page.js';
-import { sweepChart, sweepMarkdown } from '../analysis/sweep-result.js';
+import { sweepMarkdown } from '../analysis/sweep-result.js';
+import { sweepChart } from '../rendering/svg.js';
 import type { LoadedResult } from '../schema/index.js';
 
 /** The formats, as a command declares the outputs it can make. */

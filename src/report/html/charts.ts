@@ -8,8 +8,9 @@ import { linearTicks, logTicks, px } from './markup.js';
 
 const WIDTH = 880;
 
-function open(id: string, label: string, height: number): string {
-  return `<svg class="chart" id="${esc(id)}" viewBox="0 0 ${WIDTH} ${Math.ceil(height)}" width="${WIDTH}" height="${Math.ceil(height)}" role="img" aria-label="${esc(label)}">\n<title>${esc(label)}</title>`;
+/** A chart's opening tag and title on the page; the sweep's (rendering/svg.ts) is wrapped in it too. */
+export function chartOpen(id: string, label: string, height: number, width = WIDTH): string {
+  return `<svg class="chart" id="${esc(id)}" viewBox="0 0 ${width} ${Math.ceil(height)}" width="${width}" height="${Math.ceil(height)}" role="img" aria-label="${esc(label)}">\n<title>${esc(label)}</title>`;
 }
 
 const colorClass = (i: number) => `k${((i % 8) + 8) % 8}`;
@@ -53,7 +54,7 @@ export function barsSvg(id: string, label: string, panels: BarPanel[], axisLabel
   const height = panels.reduce((h, p, i) => h + (p.title ? BAR.title : 6) + p.bars.length * BAR.row + axisOf(i) + BAR.gap, 0);
   const panelMax = (p: BarPanel) => Math.max(...p.bars.map((b) => Math.max(b.value, b.hi)), p.floor?.value ?? 0);
   const sharedMax = Math.max(...panels.map(panelMax));
-  const out = [open(id, label, height)];
+  const out = [chartOpen(id, label, height)];
   let top = 0;
   for (const [i, p] of panels.entries()) {
     const labelled = axisOf(i) === BAR.axis;
@@ -125,7 +126,7 @@ export function latencySvg(id: string, label: string, series: LatencySeries[]): 
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all) * 1.01));
   const x = (i: number) => LAT.left + (i / (PERCENTILE_COLUMNS.length - 1)) * plotW;
   const y = (v: number) => LAT.top + plotH - ((Math.log10(v) - Math.log10(lo)) / Math.max(1e-9, Math.log10(hi) - Math.log10(lo))) * plotH;
-  const out = [open(id, label, LAT.height)];
+  const out = [chartOpen(id, label, LAT.height)];
   for (const t of logTicks(lo, hi)) {
     out.push(`<line class="grid" x1="${LAT.left}" x2="${LAT.left + plotW}" y1="${px(y(t))}" y2="${px(y(t))}"/>`);
     out.push(`<text class="tick" x="${LAT.left - 8}" y="${px(y(t))}" text-anchor="end" dominant-baseline="middle">${esc(fmtDuration(t, 'tick'))}</text>`);
@@ -150,93 +151,6 @@ export function latencySvg(id: string, label: string, series: LatencySeries[]): 
     out.push(`<text class="legend-note" x="${lx + 32}" y="${ly + 15}" dominant-baseline="middle">p50 ${esc(fmtDuration(s.values[0], 'tick'))} · p99 ${esc(fmtDuration(s.values[2], 'tick'))}</text>`);
     out.push('</g>');
   });
-  out.push('</svg>');
-  return out.join('\n');
-}
-
-// --- ns/entry against chunk ------------------------------------------------------
-
-export interface CurveSeries {
-  label: string;
-  color: number;
-  /** [chunk, ns/entry] measured points. */
-  points: [number, number][];
-  /** elem's ns/entry at this size: a dashed level, and its legend. */
-  reference?: { value: number; label: string };
-  /**
-   * A fitted model ns/entry = perEntryNs + perCallNs / chunk: a dotted curve
-   * from the smallest chunk it was fitted on to the axis's end, through each
-   * of `chunks` (the chunks in use it was fitted on) exactly.
-   */
-  model?: { perEntryNs: number; perCallNs: number; chunks: number[] };
-}
-
-const SW = { left: 76, right: 200, top: 16, bottom: 52, height: 430 };
-
-/** ns/entry against chunk, log₂ x and log₁₀ y; elem levels dashed, fitted models dotted, a legend on the right. */
-export function sweepCurvesSvg(id: string, label: string, series: CurveSeries[]): string {
-  const plotW = WIDTH - SW.left - SW.right;
-  const plotH = SW.height - SW.top - SW.bottom;
-  const chunks = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
-  const modelAt = (m: NonNullable<CurveSeries['model']>, c: number) => m.perEntryNs + m.perCallNs / c;
-  const ys = series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.reference ? [s.reference.value] : [])]);
-  const x0 = Math.log2(chunks[0]!);
-  const x1 = Math.max(x0 + 1, Math.log2(chunks[chunks.length - 1]!));
-  const lo = 10 ** Math.floor(Math.log10(Math.max(1e-3, Math.min(...ys))));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...ys) * 1.01));
-  const x = (c: number) => SW.left + ((Math.log2(c) - x0) / (x1 - x0)) * plotW;
-  const y = (v: number) => SW.top + plotH - ((Math.log10(v) - Math.log10(lo)) / Math.max(1e-9, Math.log10(hi) - Math.log10(lo))) * plotH;
-  const inside = (v: number) => v >= lo && v <= hi;
-  const out = [open(id, label, SW.height)];
-  for (const t of logTicks(lo, hi)) {
-    out.push(`<line class="grid" x1="${SW.left}" x2="${SW.left + plotW}" y1="${px(y(t))}" y2="${px(y(t))}"/>`);
-    out.push(`<text class="tick" x="${SW.left - 8}" y="${px(y(t))}" text-anchor="end" dominant-baseline="middle">${tickLabel(t)}</text>`);
-  }
-  for (const c of chunks) {
-    out.push(`<line class="grid" x1="${px(x(c))}" x2="${px(x(c))}" y1="${SW.top}" y2="${SW.top + plotH}"/>`);
-    out.push(`<text class="tick" x="${px(x(c))}" y="${SW.top + plotH + 18}" text-anchor="middle">${c.toLocaleString('en-US')}</text>`);
-  }
-  out.push(`<line class="axis" x1="${SW.left}" x2="${SW.left + plotW}" y1="${SW.top + plotH}" y2="${SW.top + plotH}"/>`);
-  out.push(`<line class="axis" x1="${SW.left}" x2="${SW.left}" y1="${SW.top}" y2="${SW.top + plotH}"/>`);
-  out.push(`<text class="axis-label" x="${px(SW.left + plotW / 2)}" y="${SW.height - 10}" text-anchor="middle">chunk: entries per LOOKUP_BATCH call (log scale)</text>`);
-  out.push(`<text class="axis-label" transform="translate(14 ${px(SW.top + plotH / 2)}) rotate(-90)" text-anchor="middle">ns per entry (log scale)</text>`);
-  let ly = SW.top + 8;
-  const lx = SW.left + plotW + 22;
-  const legend = (cls: string, text: string) => {
-    out.push(`<line class="key ${cls}" x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}"/>`);
-    out.push(`<text class="legend" x="${lx + 32}" y="${ly}" dominant-baseline="middle">${esc(text)}</text>`);
-    ly += 20;
-  };
-  for (const s of series) {
-    const pts = [...s.points].sort((a, b) => a[0] - b[0]);
-    out.push(`<g class="${colorClass(s.color)}">`);
-    if (s.reference && inside(s.reference.value)) {
-      const ry = px(y(s.reference.value));
-      out.push(`<line class="reference" x1="${SW.left}" x2="${SW.left + plotW}" y1="${ry}" y2="${ry}"><title>${esc(`${s.reference.label}: ${tickLabel(s.reference.value)} ns/entry`)}</title></line>`);
-    }
-    if (s.model) {
-      const m = s.model;
-      const from = Math.max(x0, Math.log2(Math.min(...m.chunks)));
-      const steps = 64;
-      const at = new Set<number>(m.chunks.filter((c) => Math.log2(c) >= from && Math.log2(c) <= x1));
-      for (let k = 0; k <= steps; k++) at.add(2 ** (from + ((x1 - from) * k) / steps));
-      const path: string[] = [];
-      for (const c of [...at].sort((a, b) => a - b)) {
-        const v = modelAt(m, c);
-        if (inside(v)) path.push(`${path.length ? 'L' : 'M'}${px(x(c))} ${px(y(v))}`);
-      }
-      if (path.length)
-        out.push(`<path class="model" d="${path.join('')}"><title>${esc(`${s.label} model: ${tickLabel(m.perEntryNs)} ns per entry + ${tickLabel(m.perCallNs)} ns per call ÷ chunk`)}</title></path>`);
-    }
-    out.push(`<polyline class="series" points="${pts.map(([c, v]) => `${px(x(c))},${px(y(v))}`).join(' ')}"/>`);
-    for (const [c, v] of pts)
-      out.push(`<circle class="dot" cx="${px(x(c))}" cy="${px(y(v))}" r="4"><title>${esc(`${s.label}, chunk ${c.toLocaleString('en-US')}: ${tickLabel(v)} ns/entry`)}</title></circle>`);
-    legend('series', s.label);
-    if (s.reference) legend('reference', s.reference.label);
-    if (s.model) legend('model', `${s.label} model`);
-    ly += 8;
-    out.push('</g>');
-  }
   out.push('</svg>');
   return out.join('\n');
 }

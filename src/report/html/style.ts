@@ -23,10 +23,37 @@ const DARK = [OKABE_ITO.skyBlue, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OK
 
 const vars = (colors: string[]) => colors.map((c, i) => `--c${i}:${c};`).join('');
 
+/** The light theme's colours of a chart: its ground, text, grid, axis and series k0…k7 (the sweep's SVG file carries them too). */
+export const LIGHT_THEME = `--bg:#ffffff;--fg:#1b1d21;--muted:#5b6170;--grid:#eceef2;--axis:#8b909b;${vars(LIGHT)}`;
+
+/** How a chart's marks look, by class, in either theme: the page's stylesheet and the sweep's SVG file share it. */
+export const CHART_MARKS = `.chart text{fill:var(--fg)}
+.chart .tick,.chart .note,.chart .legend-note{fill:var(--muted)}
+.chart .tick{font-size:12px;font-variant-numeric:tabular-nums}
+.chart .axis-label{fill:var(--muted);font-size:12.5px}
+.chart .panel-title{font-weight:600;font-size:14px}
+.chart .value{font-variant-numeric:tabular-nums;font-weight:600}
+.chart .note{font-weight:400}
+.chart .legend-note{font-size:11.5px}
+.chart .grid{stroke:var(--grid);stroke-width:1}
+.chart .axis{stroke:var(--axis);stroke-width:1}
+.chart .k0{--k:var(--c0)}.chart .k1{--k:var(--c1)}.chart .k2{--k:var(--c2)}.chart .k3{--k:var(--c3)}
+.chart .k4{--k:var(--c4)}.chart .k5{--k:var(--c5)}.chart .k6{--k:var(--c6)}.chart .k7{--k:var(--c7)}
+.chart .bar{fill:var(--k)}
+.chart .bar.failed{fill-opacity:.22;stroke:var(--k);stroke-width:1.5;stroke-dasharray:4 3}
+.chart .whisker{stroke:var(--fg);stroke-width:1.4;fill:none}
+.chart .halo{stroke:var(--bg);stroke-width:4;fill:none;stroke-opacity:.85}
+.chart .floor,.chart .budget{stroke:var(--fg);stroke-width:1.4;stroke-dasharray:5 4}
+.chart .series,.chart .latency{stroke:var(--k);stroke-width:2.5;fill:none;stroke-linejoin:round}
+.chart .dot{fill:var(--k);stroke:var(--bg);stroke-width:1.5}
+.chart .reference{stroke:var(--k);stroke-width:1.6;stroke-dasharray:7 5}
+.chart .model{stroke:var(--k);stroke-width:2.2;stroke-dasharray:.5 5;stroke-linecap:round;fill:none}
+`;
+
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export const STYLE = `
-:root{color-scheme:light dark;--bg:#ffffff;--fg:#1b1d21;--muted:#5b6170;--rule:#dcdee3;--grid:#eceef2;--axis:#8b909b;--card:#f4f6f9;--accent:${OKABE_ITO.blue};--warn:#8a5a00;${vars(LIGHT)}}
+:root{color-scheme:light dark;${LIGHT_THEME}--rule:#dcdee3;--card:#f4f6f9;--accent:${OKABE_ITO.blue};--warn:#8a5a00}
 @media (prefers-color-scheme: dark){:root{--bg:#16181c;--fg:#e6e7ea;--muted:#a3a8b3;--rule:#343842;--grid:#2a2e36;--axis:#7d8390;--card:#1f2228;--accent:${OKABE_ITO.skyBlue};--warn:${OKABE_ITO.orange};${vars(DARK)}}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -52,28 +79,7 @@ figcaption strong{color:var(--fg)}
 .source{display:block;margin-top:.25rem}
 .caveats{margin:.35rem 0 0;padding-left:1.1rem;color:var(--warn)}
 svg.chart{display:block;width:100%;height:auto;overflow:visible;font-size:13px}
-.chart text{fill:var(--fg)}
-.chart .tick,.chart .note,.chart .legend-note{fill:var(--muted)}
-.chart .tick{font-size:12px;font-variant-numeric:tabular-nums}
-.chart .axis-label{fill:var(--muted);font-size:12.5px}
-.chart .panel-title{font-weight:600;font-size:14px}
-.chart .value{font-variant-numeric:tabular-nums;font-weight:600}
-.chart .note{font-weight:400}
-.chart .legend-note{font-size:11.5px}
-.chart .grid{stroke:var(--grid);stroke-width:1}
-.chart .axis{stroke:var(--axis);stroke-width:1}
-.chart .k0{--k:var(--c0)}.chart .k1{--k:var(--c1)}.chart .k2{--k:var(--c2)}.chart .k3{--k:var(--c3)}
-.chart .k4{--k:var(--c4)}.chart .k5{--k:var(--c5)}.chart .k6{--k:var(--c6)}.chart .k7{--k:var(--c7)}
-.chart .bar{fill:var(--k)}
-.chart .bar.failed{fill-opacity:.22;stroke:var(--k);stroke-width:1.5;stroke-dasharray:4 3}
-.chart .whisker{stroke:var(--fg);stroke-width:1.4;fill:none}
-.chart .halo{stroke:var(--bg);stroke-width:4;fill:none;stroke-opacity:.85}
-.chart .floor{stroke:var(--fg);stroke-width:1.4;stroke-dasharray:5 4}
-.chart .series{stroke:var(--k);stroke-width:2.5;fill:none;stroke-linejoin:round}
-.chart .dot{fill:var(--k);stroke:var(--bg);stroke-width:1.5}
-.chart .reference{stroke:var(--k);stroke-width:1.6;stroke-dasharray:7 5}
-.chart .model{stroke:var(--k);stroke-width:2.2;stroke-dasharray:.5 5;stroke-linecap:round;fill:none}
-.table-wrap{overflow-x:auto;margin:.8rem 0 1.2rem}
+${CHART_MARKS}.table-wrap{overflow-x:auto;margin:.8rem 0 1.2rem}
 table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums;width:auto;min-width:min(100%,34rem)}
 caption{text-align:left;font-weight:600;font-size:1rem;padding:.2rem 0 .5rem}
 th,td{padding:.32rem .6rem;border-bottom:1px solid var(--rule);text-align:right;vertical-align:bottom;white-space:nowrap}

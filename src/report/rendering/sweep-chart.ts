@@ -1,9 +1,7 @@
-// The sweep's chart, one model for both of its renderings: the SVG file a
-// sweep writes (sweepChart in sweep-result.ts, drawn by svg.ts) and the figure of
-// the HTML page (html/sweep-figure.ts, drawn by html/charts.ts). Which
-// curves there are, their points, the per-element level they are held
-// against and the fitted cost model are decided here, once; the renderers
-// only draw them.
+// The sweep's chart model: which curves there are, their points, the
+// per-element level they are held against and the fitted cost model, decided
+// here once. svg.ts draws it, once, for both the SVG file a sweep writes and
+// the HTML page's figure (html/sweep-figure.ts).
 import { referenceOf } from '../../strategies/index.js';
 import { entriesLabel } from '../formats/format.js';
 import type { SweepFitJson, SweepResultJson } from '../analysis/sweep-result.js';
@@ -32,6 +30,9 @@ export function sizeLabel(r: SweepResultJson, i: number): string {
   const m = r.config.maxEntries?.[i] ?? e;
   return m === e ? entriesLabel(e) : `${entriesLabel(e)} of ${entriesLabel(m)}`;
 }
+
+/** A curve's name in the legend, the tooltips and the page's caption: `1Mi batch`, `1Mi of 4Mi batch`. */
+export const curveLabel = (c: SweepCurve): string => `${c.size} ${c.strategy}`;
 
 /** The curves of a sweep: for each size in order, each swept strategy with a verified chunked point. */
 export function sweepCurves(r: SweepResultJson): SweepCurve[] {

@@ -17,7 +17,8 @@ import { summarize } from '../../../src/harness/measuring/stats.js';
 import type { SweepOutcome, SweepPoint } from '../../../src/harness/measuring/run-sweep.js';
 import { chunkWithin, type CostFit as SweepFit, fitChunkCost, predictNsPerEntry } from '../../../src/report/analysis/fit.js';
 import { buildRunResult } from '../../../src/report/result/result.js';
-import { buildSweepResult, fastestWithin, renderSweepTable, sweepChart, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
+import { buildSweepResult, fastestWithin, renderSweepTable, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
+import { sweepChart } from '../../../src/report/rendering/svg.js';
 import { fmtDuration } from '../../../src/report/formats/format.js';
 import { renderRunDetail } from '../../../src/report/rendering/detail-table.js';
 import { renderRunTable } from '../../../src/report/rendering/table.js';
@@ -195,28 +196,29 @@ test('the sweep result fits the cost model on the chunks in use, prints both con
 
 test('the sweep chart has both panels: ns/entry with the fitted curve, and p99 call latency vs chunk (log-log) with the budget', () => {
   const svg = sweepChart(buildSweepResult(outcome(POINTS), tool, new Date(0), { maxCallLatencyNs: 1e6 }));
-  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="760" height="920"/);
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" width="880" height="920"/);
   assert.equal([...svg.matchAll(/<g class="panel"/g)].length, 2);
   assert.match(svg, /p99 call latency vs chunk \(log-log\)/);
   const line = (cls: string) => [...svg.matchAll(new RegExp(`<polyline class="${cls}"[^>]*points="([^"]+)"`, 'g'))].map((m) => m[1]!.split(' ').map((p) => p.split(',').map(Number)));
   const [series] = line('series');
-  const [fit] = line('fit');
+  const fit = [...svg.matchAll(/<path class="model" d="([^"]+)"/g)].map((m) => [...m[1]!.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((v) => [Number(v[1]), Number(v[2])]))[0];
   const [latency] = line('latency');
   assert.ok(series && fit && latency);
-  // Panel 1 (y 40..410): the fit passes through the points (noiseless model).
+  // Panel 1 (y 40..408): the fit passes through the points (noiseless model).
   for (const [x, y] of series) {
     const near = fit.reduce((a, [fx, fy]) => (Math.abs(fx! - x!) < Math.abs(a[0]! - x!) ? [fx!, fy!] : a), [Infinity, 0]);
-    assert.ok(y! >= 40 && y! <= 410);
+    assert.ok(y! >= 40 && y! <= 408);
     if (Math.abs(near[0]! - x!) < 1) assert.ok(Math.abs(near[1]! - y!) < 3, `fit at ${x}: ${near[1]} vs ${y}`);
   }
   // Panel 2 (below 460): p99 rises with the chunk (higher = smaller y), log-log.
   assert.equal(latency.length, 5);
-  for (const [, y] of latency) assert.ok(y! > 460 + 40 && y! <= 460 + 410, `${y} inside panel 2`);
+  for (const [, y] of latency) assert.ok(y! > 460 + 40 && y! <= 460 + 408, `${y} inside panel 2`);
   for (let i = 1; i < latency.length; i++) assert.ok(latency[i]![1]! < latency[i - 1]![1]!, 'p99 grows with the chunk');
-  assert.match(svg, /<line class="budget"[^>]*stroke-dasharray/);
+  assert.match(svg, /<line class="budget"/);
+  assert.match(svg, /\.chart \.floor,\.chart \.budget\{[^}]*stroke-dasharray/, 'the budget dashed by the chart style the file carries');
   assert.match(svg, /budget 1 ms/);
-  assert.match(svg, /1Mi fit/);
-  assert.match(svg, /1Mi p99/);
+  assert.match(svg, /1Mi batch model/);
+  assert.match(svg, /1Mi batch p99/);
 });
 
 /** A measured strategy of 2 runs over N entries, its calls timed as `l` (none: undefined). */

@@ -10,7 +10,8 @@ import { canRender, EXPORTERS, FORMATS, renderDocument } from '../../../src/repo
 import { fleetMarkdown } from '../../../src/report/rendering/fleet-render.js';
 import { mergeResults } from '../../../src/report/analysis/fleet.js';
 import { htmlPage } from '../../../src/report/html/page.js';
-import { sweepChart, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
+import { sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
+import { sweepChart } from '../../../src/report/rendering/svg.js';
 import { checkResult, REPORT_KINDS, type LoadedResult } from '../../../src/report/schema/index.js';
 
 const load = (file: string): LoadedResult => checkResult(file, JSON.parse(readFileSync(join(ROOT, file), 'utf8')), REPORT_KINDS);

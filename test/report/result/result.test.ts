@@ -341,7 +341,8 @@ test('exports: Markdown and CSV rows per strategy, github-action-benchmark entri
 
 import { compareResults } from '../../../src/report/analysis/compare-baseline.js';
 import { loopOf } from '../../../src/report/result/run-json.js';
-import { buildSweepResult, renderSweepTable, sweepChart, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
+import { buildSweepResult, renderSweepTable, sweepMarkdown } from '../../../src/report/analysis/sweep-result.js';
+import { sweepChart } from '../../../src/report/rendering/svg.js';
 import type { ReadLoop } from '../../../src/strategies/index.js';
 
 /** A run result of the elem + batch rows, made by `loop` (undefined: the config says none, the default). */
