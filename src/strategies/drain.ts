@@ -19,8 +19,8 @@ import { NativeRead } from '../bpf/native/native-loop.js';
 import { Feature, probeLookupAndDelete } from '../bpf/programs/features.js';
 import { InvalidInputError, InvariantError } from '../errors.js';
 import { advancingBatchRead } from './batch.js';
-import { entryPutter, MapChangedError, mapChanged } from './elem.js';
-import { DEFAULT_LOOP, drainNative, entriesPut } from './loop.js';
+import { entryPutter, MapChangedError, nativeKeyWalk } from './elem.js';
+import { DEFAULT_LOOP } from './loop.js';
 import type { PreparedRead, Strategy, StrategyOptions } from './types.js';
 
 export const arrayDrainMessage = (strategy: string, type: string) => `${strategy}: ${type} maps cannot delete entries (their elements always exist); use elem, batch or iter`;
@@ -91,18 +91,7 @@ function jsElemDelete(map: BpfMap, separate: boolean, latencyEvery: number): Pre
 
 /** The same walk in C. */
 function nativeElemDelete(map: BpfMap, separate: boolean, latencyEvery: number): PreparedRead {
-  const walk = NativeRead.elemDelete(map, { separate, maxSteps: map.maxEntries, latencyEvery });
-  const put = entriesPut(map);
-  return {
-    read(sink) {
-      walk.reset();
-      drainNative(walk, sink, put, mapChanged);
-      return { counted: walk.steps, callLatency: latencyEvery ? walk : undefined };
-    },
-    free() {
-      walk.free();
-    },
-  };
+  return nativeKeyWalk(map, NativeRead.elemDelete(map, { separate, maxSteps: map.maxEntries, latencyEvery }), latencyEvery);
 }
 
 /**

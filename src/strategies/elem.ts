@@ -84,21 +84,29 @@ function jsElem(map: BpfMap, latencyEvery: number): PreparedRead {
   };
 }
 
-/** The same walk in C: the same calls, the same bound, the same skipped keys. */
-function nativeElem(map: BpfMap, latencyEvery: number): PreparedRead {
-  const walk = NativeRead.elem(map, { maxSteps: map.maxEntries, latencyEvery });
+/**
+ * A key-by-key walk in C (elem's, elem-delete's) as a prepared read: the
+ * entries handed over to the sink, a walk past max_entries a
+ * MapChangedError, the keys stepped counted (the skipped ones included, as
+ * the JS loops count them).
+ */
+export function nativeKeyWalk(map: BpfMap, walk: NativeRead, latencyEvery: number): PreparedRead {
   const put = entriesPut(map);
   return {
     read(sink) {
       walk.reset();
       drainNative(walk, sink, put, mapChanged);
-      // Keys stepped, the skipped ones included, as the JS loop counts them.
       return { counted: walk.steps, callLatency: latencyEvery ? walk : undefined };
     },
     free() {
       walk.free();
     },
   };
+}
+
+/** The same walk in C: the same calls, the same bound, the same skipped keys. */
+function nativeElem(map: BpfMap, latencyEvery: number): PreparedRead {
+  return nativeKeyWalk(map, NativeRead.elem(map, { maxSteps: map.maxEntries, latencyEvery }), latencyEvery);
 }
 
 export const elem: Strategy = {
