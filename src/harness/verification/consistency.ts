@@ -42,18 +42,24 @@ export interface Consistency {
   /** Entries whose value is not the one written (a failure). */
   wrongValues: number;
   /**
-   * Restarts of the walk detected: a stable key read again after a jump
-   * back of more than RESTART_JUMP entries (further than any bucket's
-   * chain: GET_NEXT_KEY on a deleted key restarts from the first bucket).
+   * Restarts of the walk detected: GET_NEXT_KEY on a deleted key restarts
+   * from the first bucket, so a restart reads the walk's first stable key
+   * again (stable keys never move, so it stays the first one a walk from
+   * the first bucket meets). Counted: each time the read's first stable key
+   * is read again more than RESTART_JUMP entries after its last reading
+   * (closer, it is its bucket's revisit, or a restart too early to tell).
    */
   restarts: number;
 }
 
 /**
- * A revisit that jumps back over more entries of the walk than this is a
- * restart. Within one bucket, an update that moves a key to the head of
- * its chain makes a per-element walk revisit at most that chain (a few
- * entries); a restart jumps back to the walk's beginning.
+ * The walk's first stable key read again more than this many entries after
+ * its last reading is a restart. Within one bucket, an update that moves a
+ * key to the head of its chain makes a per-element walk revisit at most
+ * that chain (a few entries); a restart goes back to the walk's beginning.
+ * Not a jump back from where the walk stood: a walk restarted again while
+ * it re-reads what it read before its last restart jumps back from inside
+ * that re-reading, and every restart is a return to the beginning.
  */
 export const RESTART_JUMP = 64;
 
@@ -72,8 +78,6 @@ export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
   readonly space: KeySpace;
   /** Times each key was read this read (saturating at 255). */
   private readonly seen: Uint8Array;
-  /** Position (entries read before it) of each key's first reading. */
-  private readonly firstPos: Uint32Array;
   private readonly limit: number;
   private readonly n: number;
   private readonly every: number;
@@ -89,7 +93,9 @@ export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
   private checksum = 0;
   /** The sums (mod 2^32) of what the loader wrote: keys 0..entries-1, each with `value`. */
   private readonly written: { keySum: number; checksum: number };
-  private inRevisit = false;
+  /** The first stable key this read read (-1: none yet), and the position (entries read before it) of its last reading. */
+  private firstStable = -1;
+  private firstStableAt = 0;
   private progress: ProgressFn | undefined;
   private nextProgress = Infinity;
 
@@ -102,7 +108,6 @@ export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
     this.limit = space.entries + space.fresh;
     this.value = space.value | 0;
     this.seen = new Uint8Array(this.limit);
-    this.firstPos = new Uint32Array(this.limit);
     let keySum = 0;
     let checksum = 0;
     for (let k = 0; k < this.n; k++) {
@@ -130,7 +135,8 @@ export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
     this.restarts = 0;
     this.keySum = 0;
     this.checksum = 0;
-    this.inRevisit = false;
+    this.firstStable = -1;
+    this.firstStableAt = 0;
     this.progress = progress;
     this.nextProgress = progress ? 1 << 16 : Infinity;
   }
@@ -144,18 +150,16 @@ export class ConsistencySink extends EntrySinkBase implements VerifyingSink {
       this.stray++;
     } else if (key >= this.n || key % this.every === 0) {
       this.volatileSeen++;
-      if (this.seen[key] === 0) this.firstPos[key] = pos;
       if (this.seen[key]! < 255) this.seen[key]!++;
     } else {
       const c = this.seen[key]!;
-      if (c === 0) {
-        this.firstPos[key] = pos;
-        this.seen[key] = 1;
-        this.inRevisit = false;
-      } else {
-        if (!this.inRevisit && pos - this.firstPos[key]! > RESTART_JUMP) this.restarts++;
-        this.inRevisit = true;
-        if (c < 255) this.seen[key] = c + 1;
+      if (c < 255) this.seen[key] = c + 1;
+      if (this.firstStable < 0) {
+        this.firstStable = key;
+        this.firstStableAt = pos;
+      } else if (key === this.firstStable) {
+        if (pos - this.firstStableAt > RESTART_JUMP) this.restarts++;
+        this.firstStableAt = pos;
       }
     }
     if (pos >= this.nextProgress) {

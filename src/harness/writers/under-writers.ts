@@ -70,6 +70,13 @@ export interface WritersBpfCalls {
   reader: { self: Record<string, number>; kernel: Record<string, number>; agree: boolean };
   /** The writers' bpf calls in the same window (from before they started to after they paused): their own count (PROG_TEST_RUN), the kernel's. */
   writers: { self: Record<string, number>; kernel: Record<string, number>; agree: boolean };
+  /**
+   * What that read handed over: entries (repeats included), whether its walk
+   * gave up, and what it saw. The reader's kernel-counted calls are held
+   * against these (a walk that read no key twice needs at most one
+   * GET_NEXT_KEY per key it read or missed, and one more).
+   */
+  read: { entries: number; aborted: boolean; consistency: Consistency };
 }
 
 export type WriteOp = 'update' | 'delete' | 'insert';
@@ -238,5 +245,6 @@ function auditUnderWriters(o: UnderWritersOptions, sampler: Sampler): WritersBpf
   return {
     reader: { self: read.bpf, kernel: reader.bpf, agree: countsAgree(read.bpf, reader) },
     writers: { self: writerSelf, kernel: writers.bpf, agree: countsAgree(writerSelf, { total: 0, bpfTotal: writers.bpfTotal, bpf: writers.bpf }) },
+    read: { entries: read.verdict.entries, aborted: read.aborted !== undefined, consistency: o.sink.consistency() },
   };
 }

@@ -63,7 +63,15 @@ const Writers = () =>
     opsPerSecDuringRead: NonNeg(),
     writerSlowdown: NonNeg(),
     aborted: Count(),
-    bpfCalls: Later(Nullable(Obj({ reader: Obj({ self: Counts(), kernel: Counts(), agree: Bool() }), writers: Obj({ self: Counts(), kernel: Counts(), agree: Bool() }) }))),
+    bpfCalls: Later(
+      Nullable(
+        Obj({
+          reader: Obj({ self: Counts(), kernel: Counts(), agree: Bool() }),
+          writers: Obj({ self: Counts(), kernel: Counts(), agree: Bool() }),
+          read: Later(Obj({ entries: Count(), aborted: Bool(), consistency: Obj(Consistency()) })),
+        }),
+      ),
+    ),
   });
 
 /** `{p50, p90, p99, p999, max, …}`, or one such per command. */

@@ -89,6 +89,25 @@ test('a restart: the walk jumps back to its beginning and re-reads; counted once
   assert.equal(s.verdict().ok, true, 'duplicates under writers are behaviour, not failure');
 });
 
+test('a restart while the walk re-reads what it read before its last restart is a restart too: each return to the beginning counts', () => {
+  const s = new ConsistencySink(SPACE);
+  s.expectExact(false);
+  s.reset();
+  // 0..499, from 0 again to 199 (inside the re-reading of 0..499), from 0 again to the end: two restarts. The second
+  // jumps back from inside a re-reading, where no key is new (a jump-back rule that waits for a new key misses it).
+  for (let k = 0; k < 500; k++) s.add(k, V);
+  for (let k = 0; k < 200; k++) s.add(k, V);
+  for (let k = 0; k < 1000; k++) s.add(k, V);
+  const c = s.consistency();
+  assert.equal(c.restarts, 2);
+  assert.equal(c.stableDuplicates, 500 - Math.ceil(500 / 8));
+  // The beginning read again within RESTART_JUMP entries of its last reading: a bucket's revisit, not told apart from one.
+  s.reset();
+  for (let k = 0; k < 10; k++) s.add(k, V);
+  for (let k = 0; k < 1000; k++) s.add(k, V);
+  assert.equal(s.consistency().restarts, 0);
+});
+
 test('a short revisit (a key moved to the head of its bucket) is a duplicate, not a restart', () => {
   const s = new ConsistencySink(SPACE);
   s.reset();
