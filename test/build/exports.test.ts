@@ -44,7 +44,6 @@ const TEST_ONLY: Record<string, string> = {
   'src/harness/peers/peer-programs.ts cPeer': 'one peer, run alone by its test (PEERS holds them all)',
   'src/harness/peers/peer-programs.ts bpftoolPeer': 'one peer, run alone by its test (PEERS holds them all)',
   'src/harness/peers/peer-programs.ts bccPeer': 'one peer, run alone by its test (PEERS holds them all)',
-  'src/harness/verification/verdict.ts Counted': "the figures a read counted, the type of tests' expected verdicts",
   'src/report/analysis/calibration.ts CalibrationJson': 'the shape of results/gate-calibration.json (scripts/gate-calibration writes it untyped), as the docs test reads it',
   'src/report/analysis/reproduction.ts PublishedExperiment': 'the published figures the README block is rendered from',
   'src/report/html/style.ts OKABE_ITO': "the page's palette, which the test finds in the rendered SVG",
