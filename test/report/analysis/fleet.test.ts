@@ -23,11 +23,11 @@ const validateResult = (file: string, json: unknown) => checkResult(file, json, 
 type Json = { [k: string]: any };
 const ANSI = /\x1b\[/;
 
-// Two real results of one machine and one loop (js, 6.18.44-fc-v769), kept as fixtures: the tests hold the rendering to them, whatever results/ holds today.
+// Real results of one machine (6.18.44-fc-v769; the runs with the js loop), kept as fixtures: the tests hold the rendering to them, whatever results/ holds today.
 const RUN1 = 'test/fixtures/results/run-1Mi-js-v769.json';
 const RUN4 = 'test/fixtures/results/run-4Mi-js-v769.json';
-const PEERS = 'results/peers-1Mi.json';
-const SWEEP = 'results/sweep-reference-1Mi-4Mi.json';
+const PEERS = 'test/fixtures/results/peers-1Mi-v769.json';
+const SWEEP = 'test/fixtures/results/sweep-reference-1Mi-4Mi-v769.json';
 
 const read = (file: string): Json => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
 const load = (file: string, change: (j: Json) => void = () => {}, name = file): LoadedResult => {

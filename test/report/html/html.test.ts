@@ -20,11 +20,11 @@ import { runCli } from '../../helpers.js';
 
 type Json = { [k: string]: any };
 
-// Two real results of one machine and one loop (js, 6.18.44-fc-v769), kept as fixtures: the tests hold the rendering to them, whatever results/ holds today.
+// Real results of one machine (6.18.44-fc-v769; the runs with the js loop), kept as fixtures: the tests hold the rendering to them, whatever results/ holds today.
 const RUN1 = 'test/fixtures/results/run-1Mi-js-v769.json';
 const RUN4 = 'test/fixtures/results/run-4Mi-js-v769.json';
-const PEERS = 'results/peers-1Mi.json';
-const SWEEP = 'results/sweep-reference-1Mi-4Mi.json';
+const PEERS = 'test/fixtures/results/peers-1Mi-v769.json';
+const SWEEP = 'test/fixtures/results/sweep-reference-1Mi-4Mi-v769.json';
 const read = (file: string): Json => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
 const committed = () => [RUN1, RUN4, PEERS, SWEEP].map((file) => ({ file, json: read(file) }));
 
