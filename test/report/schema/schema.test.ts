@@ -25,6 +25,7 @@ const NOT_RESULTS = new Set([
   'results/counter-overhead-1Mi.json',
   'results/gate-calibration.json',
   'results/latency-overhead-1Mi.json',
+  'results/native-handover-100Mi.json',
   'results/native-handover-16Mi.json',
   'results/native-handover-1Mi.json',
   'results/published/go-bpf-batch-test.json',
