@@ -30,15 +30,17 @@ test('a cell short of the targeted trials says so in the caption', () => {
         slowdownPercent: 0,
         injectNs: 0,
         trials: [
-          { exit: 0, verdict: 'held', rounds: 6, seconds: 30 },
-          { exit: 3, verdict: 'regressed', rounds: 5, seconds: 20 },
+          { exit: 0, verdict: 'held', rounds: 6, seconds: 30, waitedSeconds: 100 },
+          { exit: 3, verdict: 'regressed', rounds: 5, seconds: 20, waitedSeconds: 0 },
+          // A trial from before the wait was recorded: its seconds include it, so it leaves the time column while others have theirs.
+          { exit: 3, verdict: 'regressed', rounds: 5, seconds: 900 },
         ],
       },
       { strategy: 'batch', slowdownPercent: 10, injectNs: 100, trials: [{ exit: 3, verdict: 'regressed', rounds: 5, seconds: 10, measuredSlowdown: 0.11 }] },
     ],
   };
   const t = renderCalibrationTable(r);
-  assert.match(t, /\| batch \| \+0 % \| 0 \| — \| 2 \| 1 \/ 1 \/ 0 \| false alarms 50 % \(1\/2\) \| 25 s \| 5\.5 \|/);
-  assert.match(t, /\| batch \| \+10 % \| 100 \| \+11\.0 % \| 1 \| 1 \/ 0 \/ 0 \| detected 100 % \(1\/1\) \| 10 s \| 5 \|/);
-  assert.match(t, /\*\*1–2 trials per cell, short of the 20 targeted\*\*/);
+  assert.match(t, /\| batch \| \+0 % \| 0 \| — \| 3 \| 2 \/ 1 \/ 0 \| false alarms 67 % \(2\/3\) \| 25 s \| 5 \|/);
+  assert.match(t, /\| batch \| \+10 % \| 100 \| \+11\.0 % \| 1 \| 1 \/ 0 \/ 0 \| detected 100 % \(1\/1\) \| 10 s \(wait included\) \| 5 \|/);
+  assert.match(t, /\*\*1–3 trials per cell, short of the 20 targeted\*\*/);
 });

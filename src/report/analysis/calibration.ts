@@ -8,7 +8,9 @@ export interface CalibrationTrial {
   exit: number | null;
   verdict: string;
   rounds: number;
+  /** From the moment the trial held the CPU lock to its end; before waitedSeconds was recorded, the wait was in it. */
   seconds: number;
+  waitedSeconds?: number | null;
   measuredSlowdown?: number | null;
 }
 
@@ -48,10 +50,13 @@ export function renderCalibrationTable(r: CalibrationJson): string {
     // Under the ceiling: held, or (trials judged by the two-sided rule, before 2026-12-06) unchanged or improved, whose intervals lay under it too.
     const held = c.trials.filter((t) => HELD.includes(t.verdict)).length;
     const decided = c.trials.filter((t) => t.verdict === 'regressed' || HELD.includes(t.verdict));
-    const t = median(decided.map((x) => x.seconds));
+    // The time to a decision with the lock held; trials that did not record their wait count only when none did.
+    const timed = decided.filter((x) => typeof x.waitedSeconds === 'number');
+    const t = median((timed.length ? timed : decided).map((x) => x.seconds));
+    const tText = t === null ? '—' : `${Math.round(t)} s${timed.length ? '' : ' (wait included)'}`;
     const measured = median(c.trials.map((x) => x.measuredSlowdown).filter((x): x is number => typeof x === 'number'));
     const rate = c.slowdownPercent === 0 ? `false alarms ${pct(regressed, n)}` : `detected ${pct(regressed, n)}`;
-    return `| ${c.strategy} | +${c.slowdownPercent} % | ${c.injectNs.toLocaleString('en-US')} | ${measured === null ? '—' : `${measured >= 0 ? '+' : ''}${(measured * 100).toFixed(1)} %`} | ${n} | ${regressed} / ${held} / ${count('undecided')} | ${rate} | ${t === null ? '—' : `${Math.round(t)} s`} | ${median(c.trials.map((x) => x.rounds)) ?? '—'} |`;
+    return `| ${c.strategy} | +${c.slowdownPercent} % | ${c.injectNs.toLocaleString('en-US')} | ${measured === null ? '—' : `${measured >= 0 ? '+' : ''}${(measured * 100).toFixed(1)} %`} | ${n} | ${regressed} / ${held} / ${count('undecided')} | ${rate} | ${tText} | ${median(c.trials.map((x) => x.rounds)) ?? '—'} |`;
   });
   const fewest = Math.min(...r.cells.map((c) => c.trials.length));
   const caption = `${r.config.entries} entries, threshold ${r.config.threshold}, at most ${r.config.maxRounds} rounds; ${r.context.kernel}, ${r.context.cpuModel}, ${r.context.cpus} CPUs; ${fewest < r.config.trialsTarget ? `**${fewest}–${Math.max(...r.cells.map((c) => c.trials.length))} trials per cell, short of the ${r.config.trialsTarget} targeted**` : `${fewest} trials per cell`}.`;
