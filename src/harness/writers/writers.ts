@@ -206,9 +206,12 @@ export class Writers {
     this.await((s) => s === State.idle || s === State.exited, STEP_MS, 'pause');
   }
 
-  /** Each writer thread's id, as /proc/thread-self gave it (known once start() returns). */
+  /** Each writer thread's id, as /proc/thread-self gave it: recorded before the thread first goes idle, so known once start() returns. */
   tids(): number[] {
-    return Array.from({ length: this.setting.n }, (_, i) => this.board.tidOf(i)).filter((tid) => tid > 0);
+    const tids = Array.from({ length: this.setting.n }, (_, i) => this.board.tidOf(i));
+    // A writer without its id would have its calls counted as the reader's: never drop it quietly.
+    if (tids.some((tid) => tid <= 0)) throw new InvariantError(`writer thread ids not all recorded: ${tids.join(', ')}`);
+    return tids;
   }
 
   totals(): WriterTotals {
