@@ -31,9 +31,16 @@ one() {
     run-100Mi) step run-100Mi /usr/bin/time -v -o "$OUT/run-100Mi-time.txt" nice -n -20 ./bin/bpfbench run -v --json "$OUT/run-100Mi.json" ;;
     peers-100Mi-batch) step peers-100Mi-batch b peers --entries 100Mi --impls ts,c --strategies batch --loops native,js --rounds 3 --json "$OUT/peers-100Mi-batch.json" ;;
     sharded-100Mi) step sharded-100Mi-t2 b peers --entries 100Mi --impls ts,c --strategies batch,batch-sharded --loops native --threads 2 --rounds 2 --json "$OUT/sharded-100Mi-t2.json" ;;
+    sharded-1Mi) for t in 1 2 4; do step "sharded-1Mi-t$t" b peers --entries 1Mi --impls ts,c --strategies batch,batch-sharded --loops native --threads "$t" --rounds 7 --json "$OUT/sharded-1Mi-t$t.json"; done ;;
+    sharded-16Mi) for t in 1 2; do step "sharded-16Mi-t$t" b peers --entries 16Mi --impls ts,c --strategies batch,batch-sharded --loops native --threads "$t" --rounds 3 --json "$OUT/sharded-16Mi-t$t.json"; done ;;
+    sharded-runs)
+      step sharded-run-1Mi b run --entries 1Mi --strategies batch,batch-sharded,batch-delete,batch-delete-sharded --threads 2 --runs 7 --warmup 1 --json "$OUT/sharded-run-1Mi.json"
+      step sharded-run-16Mi b run --entries 16Mi --strategies batch,batch-sharded --threads 2 --runs 3 --warmup 1 --json "$OUT/sharded-run-16Mi.json"
+      step sharded-writers-1Mi-1 b run --entries 1Mi --writers 1 --strategies batch,batch-sharded --threads 2 --runs 3 --warmup 1 --json "$OUT/sharded-writers-1Mi-1.json" ;;
     peers-100Mi-elem) step peers-100Mi-elem b peers --entries 100Mi --impls ts,c --strategies elem --loops native,js --rounds 2 --json "$OUT/peers-100Mi-elem.json" ;;
     peers-16Mi) step peers-16Mi b peers --entries 16Mi --impls ts,c --strategies elem,batch --loops native,js --rounds 3 --json "$OUT/peers-16Mi.json" ;;
     peers-1Mi) step peers-1Mi b peers --entries 1Mi --impls ts,c,go,bpftool --strategies elem,batch --loops native,js --rounds 5 --json "$OUT/peers-1Mi.json" ;;
+    peers-bcc-1Mi) step peers-bcc-1Mi b peers --entries 1Mi --impls ts,c,go,bpftool,bcc --strategies elem,batch --loops native,js --rounds 3 --json "$OUT/peers-bcc-1Mi.json" ;;
     peers-4Mi) step peers-4Mi b peers --entries 4Mi --impls ts,c,go,bpftool --strategies elem,batch --loops native,js --rounds 3 --json "$OUT/peers-4Mi.json" ;;
     run-1Mi) step run-1Mi b run --entries 1Mi --json "$OUT/run-1Mi.json" ;;
     run-4Mi) step run-4Mi b run --entries 4Mi --json "$OUT/run-4Mi.json" ;;
@@ -54,7 +61,7 @@ one() {
       step writers-1Mi-1 b run --entries 1Mi --writers 1 --strategies "$s" --runs 3 --json "$OUT/writers-1Mi-1.json"
       step writers-1Mi-2 b run --entries 1Mi --writers 2 --strategies "$s" --runs 3 --json "$OUT/writers-1Mi-2.json"
       step writers-1Mi-1-10k b run --entries 1Mi --writers 1 --write-rate 10000 --strategies "$s" --runs 3 --json "$OUT/writers-1Mi-1-10k.json" ;;
-    all) for s in reproduce run-100Mi peers-100Mi-batch sharded-100Mi peers-16Mi peers-1Mi peers-4Mi run-1Mi run-4Mi types sweeps writers peers-100Mi-elem; do one "$s"; done ;;
+    all) for s in reproduce run-100Mi peers-100Mi-batch sharded-100Mi sharded-16Mi sharded-1Mi sharded-runs peers-16Mi peers-1Mi peers-bcc-1Mi peers-4Mi run-1Mi run-4Mi types sweeps writers peers-100Mi-elem; do one "$s"; done ;;
     *) echo "measure-results.sh: no step '$1'" >&2; exit 2 ;;
   esac
 }
