@@ -157,7 +157,10 @@ export class Sampler {
     const around = `${label}: around reads`;
     callPhase(around);
     const bounded = bound === undefined ? undefined : new BoundedSink(sink, bound);
+    // A drain's refill is kernel work (the fill's calls), accounted as such, not as the harness's own.
+    const refill0 = process.hrtime.bigint();
     prepared.beforeRead?.();
+    const refillNs = prepared.beforeRead ? Number(process.hrtime.bigint() - refill0) : 0;
     counter?.attach();
     progress.start(`${label} ${phase}`, bound === undefined ? sink.total : Math.min(bound, sink.total || bound), 'entries');
     sink.reset((n) => progress.update(n));
@@ -216,7 +219,8 @@ export class Sampler {
     if (account) {
       const kind = counter ? 'audit read' : phase.startsWith('warmup') ? 'warmup reads' : phase === 'audit' ? 'audit read' : 'timed reads';
       account.add(`${label}: ${kind}`, sample.wallNs, true);
-      account.add('around each read: reset, counters, verdict', Number(process.hrtime.bigint() - start) - sample.wallNs, false);
+      if (prepared.beforeRead) account.add('refill before each drain', refillNs, true);
+      account.add('around each read: reset, counters, verdict', Number(process.hrtime.bigint() - start) - sample.wallNs - refillNs, false);
     }
     if (report?.shards) {
       const r = report.shards;

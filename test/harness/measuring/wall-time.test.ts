@@ -9,6 +9,7 @@ import { runBenchmark, type RunConfig } from '../../../src/harness/measuring/run
 import { buildRunResult, wallTimeOf } from '../../../src/report/result/result.js';
 import { WallAccount } from '../../../src/harness/measuring/wall-time.js';
 import { batch } from '../../../src/strategies/batch.js';
+import { batchDelete } from '../../../src/strategies/drain.js';
 import { elem } from '../../../src/strategies/elem.js';
 
 const config: RunConfig = {
@@ -72,4 +73,21 @@ test('a total below what the phases cover is raised to them: no negative remaind
     ownNs: 15,
     ownShare: 15 / 115,
   });
+});
+
+test("a drain's refill before each read is the kernel's work (the fill's calls), not the harness's own time around the read", () => {
+  // 256Ki keys by UPDATE_BATCH: each refill is tens of ms of bpf calls, the harness's own work around a read well under one.
+  const o = runBenchmark(
+    { ...config, entries: 262_144, maxEntries: 262_144, chunk: 4096, strategies: [batchDelete, batch], repeat: { minRuns: 4, maxRuns: 4, budgetMs: 0, warmup: 1 }, runsSetting: 4 },
+    { progress: silentProgress },
+  );
+  const phase = (name: string) => o.wall.phases.find((p) => p.phase === name);
+  const refills = phase('refill before each drain');
+  assert.ok(refills, 'a drain run has a phase for its refills');
+  assert.equal(refills.kernelBound, true);
+  const around = phase('around each read: reset, counters, verdict')!;
+  // Each of the drain's 5 reads (warmup + 4) was refilled first; one refill after it too, timed on its own.
+  const after = phase('refill after a drain')!.ns;
+  assert.ok(refills.ns > 2 * after, `5 refills (${refills.ns} ns) against one (${after} ns)`);
+  assert.ok(around.ns < refills.ns, `around each read ${around.ns} ns, refills ${refills.ns} ns: the refills are not counted as the harness's own`);
 });
