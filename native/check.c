@@ -20,6 +20,7 @@
 // counted exactly.
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -52,17 +53,24 @@ static inline void note_bad(struct bb_check *c, uint64_t index, uint32_t why) {
 	c->n_bad++;
 }
 
-/** Counts one entry: its index, the value word the checksum takes, whether key tail and value matched. */
-static inline void seen(struct bb_check *c, uint64_t index, uint32_t word, int key_ok, int value_ok) {
+/**
+ * Counts one entry: its index, the value word the checksum takes, whether key
+ * tail and value matched. `shared`: other threads fold into the same bitmap
+ * at once (the shards of a sharded read, each with a check of its own), so a
+ * bit is set with an atomic OR whose old word says whether it was a repeat:
+ * still exact, whichever thread comes second.
+ */
+static inline __attribute__((always_inline)) void seen(struct bb_check *c, uint64_t index, uint32_t word, int key_ok, int value_ok, const int shared) {
 	uint32_t *bitmap = (uint32_t *)(uintptr_t)c->bitmap;
 	const uint32_t *present = (const uint32_t *)(uintptr_t)c->present;
 	c->entries++;
 	if (index < c->limit && key_ok && (!present || bit_set(present, index))) {
-		const uint32_t bit = 1u << (index & 31), w = bitmap[index >> 5];
+		const uint32_t bit = 1u << (index & 31);
+		const uint32_t w = shared ? __atomic_fetch_or(&bitmap[index >> 5], bit, __ATOMIC_RELAXED) : bitmap[index >> 5];
 		if (w & bit) {
 			note_bad(c, index, BB_BAD_REPEAT);
 		} else {
-			bitmap[index >> 5] = w | bit;
+			if (!shared) bitmap[index >> 5] = w | bit;
 			c->distinct++;
 		}
 	} else {
@@ -78,7 +86,7 @@ static inline void seen(struct bb_check *c, uint64_t index, uint32_t word, int k
 }
 
 /** The u32 → u32 shape (4-byte keys, one 4-byte value): key is the index, value word the value. */
-static void fold_u32(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n) {
+static inline __attribute__((always_inline)) void fold_u32(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n, const int shared) {
 	for (uint64_t e = 0; e < n; e++) {
 		const uint32_t key = le32(keys + e * key_step);
 		const uint32_t word = le32(values + e * value_step);
@@ -90,12 +98,12 @@ static void fold_u32(struct bb_check *c, const uint8_t *keys, uint64_t key_step,
 			want = 0;
 			for (uint32_t j = 0; j < 4; j++) want |= value_byte(key, 0, j) << (8 * j);
 		}
-		seen(c, key, word, 1, word == want);
+		seen(c, key, word, 1, word == want, shared);
 	}
 }
 
 /** Any shape, by the pattern. */
-static void fold_pattern(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n) {
+static inline __attribute__((always_inline)) void fold_pattern(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n, const int shared) {
 	const uint32_t ks = c->key_size, vs = c->value_size, slot = c->value_slot, slots = c->slots;
 	const uint32_t ib = ks < 4 ? ks : 4, wb = vs < 4 ? vs : 4;
 	for (uint64_t e = 0; e < n; e++) {
@@ -116,14 +124,22 @@ static void fold_pattern(struct bb_check *c, const uint8_t *keys, uint64_t key_s
 		uint32_t word = 0;
 		for (uint32_t j = 0; j < wb; j++) word |= (uint32_t)v[j] << (8 * j);
 		// word0 is taken as an i32 of its bytes: a short value's word is its bytes, zero-extended (pattern.ts word0).
-		seen(c, index, word, key_ok, value_ok);
+		seen(c, index, word, key_ok, value_ok, shared);
 	}
 }
 
-void bb_check_fold(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n) {
+static inline __attribute__((always_inline)) void fold(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n, const int shared) {
 	// The same split as the TypeScript loops' hand-over (strategies/loop.ts entriesPut): 4-byte keys and 4-byte values in user space.
-	if (c->key_size == 4 && (uint64_t)c->value_slot * c->slots == 4) fold_u32(c, keys, key_step, values, value_step, n);
-	else fold_pattern(c, keys, key_step, values, value_step, n);
+	if (c->key_size == 4 && (uint64_t)c->value_slot * c->slots == 4) fold_u32(c, keys, key_step, values, value_step, n, shared);
+	else fold_pattern(c, keys, key_step, values, value_step, n, shared);
+}
+
+void bb_check_fold(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n) {
+	fold(c, keys, key_step, values, value_step, n, 0);
+}
+
+void bb_check_fold_shared(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n) {
+	fold(c, keys, key_step, values, value_step, n, 1);
 }
 
 /** Tests, and a check fed from memory TypeScript filled: folds `n` packed entries. */
@@ -139,6 +155,38 @@ void bb_check_reset(uintptr_t check) {
 	for (uint64_t w = 0; w < (c->limit + 31) / 32; w++) bitmap[w] = 0;
 	c->entries = c->distinct = c->bad_keys = c->bad_values = c->n_bad = 0;
 	c->key_sum = c->checksum = 0;
+}
+
+/**
+ * Starts `part`, one shard's share of `parent`'s read: the parent's inputs
+ * (its expectation, bitmap and present set), totals of its own. The shards
+ * fold into their parts at once (bb_check_fold_shared), then each part is
+ * added to the parent (bb_check_merge).
+ */
+void bb_check_part(uintptr_t part, uintptr_t parent) {
+	struct bb_check *p = (struct bb_check *)part;
+	const struct bb_check *c = (const struct bb_check *)parent;
+	memcpy(p, c, offsetof(struct bb_check, entries));
+	p->entries = p->distinct = p->bad_keys = p->bad_values = p->n_bad = 0;
+	p->key_sum = p->checksum = 0;
+}
+
+/** Adds a part's totals to its parent's; its wrong entries follow the parent's (the first BB_CHECK_EXAMPLES kept). */
+void bb_check_merge(uintptr_t parent, uintptr_t part) {
+	struct bb_check *c = (struct bb_check *)parent;
+	const struct bb_check *p = (const struct bb_check *)part;
+	for (uint64_t i = 0; i < p->n_bad && i < BB_CHECK_EXAMPLES; i++) {
+		if (c->n_bad + i >= BB_CHECK_EXAMPLES) break;
+		c->bad_index[c->n_bad + i] = p->bad_index[i];
+		c->bad_why[c->n_bad + i] = p->bad_why[i];
+	}
+	c->n_bad += p->n_bad;
+	c->entries += p->entries;
+	c->distinct += p->distinct;
+	c->bad_keys += p->bad_keys;
+	c->bad_values += p->bad_values;
+	c->key_sum += p->key_sum;
+	c->checksum += p->checksum;
 }
 
 #define FIELD(f) {"check." #f, offsetof(struct bb_check, f)}

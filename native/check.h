@@ -34,5 +34,7 @@ struct bb_check {
 };
 
 void bb_check_fold(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n);
+// The same, while other threads fold into the same bitmap (each into a check of its own: see bb_check_part).
+void bb_check_fold_shared(struct bb_check *c, const uint8_t *keys, uint64_t key_step, const uint8_t *values, uint64_t value_step, uint64_t n);
 
 #endif

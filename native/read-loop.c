@@ -569,6 +569,11 @@ const char *bb_table_name(int i) {
 // An array shard passes in_batch = its first key - 1 (NULL for key 0) and
 // asks for no more than the keys left in its range: no overlap.
 //
+// Given a check (bb_check_part of the read's), a shard verifies on its own
+// thread: after each call, the entries of the calls before it, all its own,
+// are folded while still in cache, the bitmap of keys seen shared by every
+// shard and set atomically. Only the last call waits for the join.
+//
 // Nothing here touches struct bb_state; the layout is checked by its own
 // table (bb_shard_table), as bb_table checks bb_state's.
 #include <pthread.h>
@@ -603,6 +608,16 @@ struct bb_shard {
 	int32_t err;
 	uint32_t in_batch; // the cursor (a bucket index or a u32 key)
 	uint32_t out_batch;
+	// Verification on the shard's thread (0: none): the address of its own
+	// struct bb_check (a part of the read's, bb_check_part), into which the
+	// entries of every call but the last are folded right after the next
+	// call returns, while they are still in cache. The last call may hold
+	// entries of the next shard's buckets, so its kept part is folded by
+	// TypeScript after the join, once the overlap is known.
+	uint64_t check;
+	uint64_t folded; // entries folded into check
+	uint32_t shared; // other shards fold at once: set bits atomically
+	uint32_t pad1;
 };
 
 static void *shard_walk(void *arg) {
@@ -650,6 +665,13 @@ static void *shard_walk(void *arg) {
 		const uint32_t got = a.count;
 		if (r == 0 || r == -ENOENT) {
 			s->retry = 0;
+			// Every call before this one ended inside the range: its entries are this shard's own.
+			if (s->check && s->count > s->folded) {
+				const uint64_t f = s->folded, n = s->count - f;
+				if (s->shared) bb_check_fold_shared(ptr(s->check), keys + f * ks, ks, values + f * vs, vs, n);
+				else bb_check_fold(ptr(s->check), keys + f * ks, ks, values + f * vs, vs, n);
+				s->folded = s->count;
+			}
 			s->last_at = s->count;
 			s->last_count = got;
 			s->count += got;
@@ -688,6 +710,7 @@ void bb_shard_reset(uintptr_t state) {
 	s->count = 0;
 	s->last_at = 0;
 	s->last_count = 0;
+	s->folded = 0;
 	s->calls = 0;
 	s->ns = 0;
 	s->status = 0;
@@ -710,6 +733,7 @@ int bb_shard_run(uintptr_t states, int n) {
 	for (int i = 0; i < n; i++) {
 		struct bb_shard *s = ptr(addrs[i]);
 		started[i] = 0;
+		s->shared = n > 1;
 		if (s->phase == PH_ENDED && !s->retry) {
 			s->status = s->status ? s->status : ST_END;
 			continue;
@@ -741,7 +765,7 @@ static const struct {
 	SFIELD(fd), SFIELD(cmd), SFIELD(key_size), SFIELD(value_stride), SFIELD(by_key), SFIELD(grow), SFIELD(chunk),
 	SFIELD(start), SFIELD(end), SFIELD(max_calls), SFIELD(keys), SFIELD(values), SFIELD(capacity), SFIELD(phase),
 	SFIELD(retry), SFIELD(next), SFIELD(count), SFIELD(last_at), SFIELD(last_count), SFIELD(calls), SFIELD(growths),
-	SFIELD(ns), SFIELD(status), SFIELD(err), SFIELD(in_batch), SFIELD(out_batch),
+	SFIELD(ns), SFIELD(status), SFIELD(err), SFIELD(in_batch), SFIELD(out_batch), SFIELD(check), SFIELD(folded), SFIELD(shared),
 	{"const.SIZE", sizeof(struct bb_shard)},
 	{"const.MAX_THREADS", 256},
 };

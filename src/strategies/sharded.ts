@@ -1,11 +1,13 @@
 // batch-sharded and batch-delete-sharded (issue 23): the map's LOOKUP_BATCH
 // cursor range (hash maps: the buckets; arrays: the keys) split into
 // --threads ranges, read at once, each on its own thread in C
-// (bpf/native-shard.ts, native/read-loop.c bb_shard_run), joined; then every
-// entry goes to the sink here (to the verifier's native check, in C, when it
-// offers one), each shard's own only: the overlap a hash
-// shard's last call reads past its range is removed exactly (by key, against
-// what the next shards read) and reported.
+// (bpf/native-shard.ts, native/read-loop.c bb_shard_run), joined. Every
+// entry a shard keeps is verified: by the verifier's native check, when it
+// offers one, on the shard's own thread as it reads (its last call's after
+// the join); else each shard's entries go to the sink after the join. Only a
+// shard's own are kept: the overlap a hash shard's last call reads past its
+// range is removed exactly (by key, against what the next shards read) and
+// reported.
 //
 // --loop js is refused in one line: a JavaScript loop cannot make bpf calls
 // from several threads without worker_threads, whose hand-over of entries to
@@ -47,19 +49,19 @@ function prepareSharded(name: string, map: BpfMap, o: StrategyOptions, deleting:
   };
   return {
     read(sink: EntrySink) {
-      read.reset();
-      read.run();
-      let counted = 0;
-      // The verifier's proofs in C (native/check.c) when the sink offers them, one call per shard; else every entry to the sink.
+      // The verifier's proofs in C (native/check.c) when the sink offers them: made on the shards' threads as they read; else every kept entry to the sink after the join.
       const check = sink.nativeCheck?.(keySize, stride);
+      read.reset();
+      read.run(check);
+      if (check) sink.folded?.();
+      let counted = 0;
       for (let i = 0; i < threads; i++) {
         const n = read.keptCounts[i]!;
-        const b = read.shard(i);
-        if (check && b.keys && b.values) {
-          check.foldEntries(b.keys, b.values, n);
-          sink.folded?.();
-        } else if (u32) sink.addMany(b.keysU32, b.valuesI32, n);
-        else sink.addManyRaw(b.keyBytes, b.valueBytes, n, keySize, stride);
+        if (!check) {
+          const b = read.shard(i);
+          if (u32) sink.addMany(b.keysU32, b.valuesI32, n);
+          else sink.addManyRaw(b.keyBytes, b.valueBytes, n, keySize, stride);
+        }
         counted += n;
         shards.perShard.entries[i] = n;
         shards.perShard.calls[i] = read.callsPerShard[i]!;

@@ -12,9 +12,10 @@
 //
 // batch-sharded (issue 23): the buckets split into T ranges, each read by a
 // thread of its own (LOOKUP_BATCH from its first bucket until out_batch
-// reaches its end) into buffers of its own, joined; then, as bpfbench's
+// reaches its end) into buffers of its own, verifying each call's entries
+// on its thread after the next call returns, joined; then, as bpfbench's
 // native loop does, the overlap each shard's last call read past its range
-// is removed by key and every entry verified on the calling thread.
+// is removed by key and the rest of that call verified.
 //   bpfbench-peer-c --pin PATH --fill N --value V      (test helper: keys 0..N-1 = V)
 //
 // --sync: around each run's read, write a line "ready" (before) and "done"
@@ -121,9 +122,12 @@ struct verify {
 };
 
 // term(k, v) = ((k ^ 0x5bd1e995) * 0x9e3779b1) ^ v   (uint32 wrapping)
+// shared: other threads account into the same bitmap at once (the shards of
+// batch-sharded), so the bit is set with an atomic OR, whose old word says
+// whether the key was seen: exact whichever thread comes second.
 static inline __attribute__((always_inline)) void
-account(struct verify *s, uint64_t *bitmap, uint32_t max_entries, uint32_t want, uint32_t k,
-	uint32_t v)
+account_in(struct verify *s, uint64_t *bitmap, uint32_t max_entries, uint32_t want, uint32_t k,
+	   uint32_t v, const int shared)
 {
 	s->entries++;
 	s->key_sum += k;
@@ -131,12 +135,23 @@ account(struct verify *s, uint64_t *bitmap, uint32_t max_entries, uint32_t want,
 	s->bad_values += (v != want);
 	if (k < max_entries) {
 		uint64_t bit = 1ull << (k & 63);
-		uint64_t w = bitmap[k >> 6];
-		s->distinct += !(w & bit);
-		bitmap[k >> 6] = w | bit;
+		if (shared) {
+			s->distinct += !(__atomic_fetch_or(&bitmap[k >> 6], bit, __ATOMIC_RELAXED) & bit);
+		} else {
+			uint64_t w = bitmap[k >> 6];
+			s->distinct += !(w & bit);
+			bitmap[k >> 6] = w | bit;
+		}
 	} else {
 		s->bad_keys++;
 	}
+}
+
+static inline __attribute__((always_inline)) void
+account(struct verify *s, uint64_t *bitmap, uint32_t max_entries, uint32_t want, uint32_t k,
+	uint32_t v)
+{
+	account_in(s, bitmap, max_entries, want, k, v, 0);
 }
 
 enum strategy { S_ELEM, S_BATCH, S_FIXED, S_SHARDED };
@@ -338,6 +353,14 @@ struct shard {
 	uint64_t calls, kept;
 	uint64_t ns; // this thread's time in the last read
 	int err; // errno of a failed call, 0
+	// Verified on this thread: the entries of every call but the last, each
+	// call's right after the next one returns (still in cache), into v; the
+	// bitmap is every shard's (set atomically when shared).
+	struct verify v;
+	uint64_t *bitmap;
+	uint32_t max_entries, want;
+	int shared;
+	uint64_t folded;
 };
 
 static void *shard_walk_timed(void *arg);
@@ -362,8 +385,9 @@ static void *shard_walk_timed(void *arg)
 	a.batch.map_fd = s->fd;
 	a.batch.in_batch = s->start == 0 ? 0 : ptr_to_u64(&in_cursor);
 	a.batch.out_batch = ptr_to_u64(&out_cursor);
-	s->count = s->calls = s->last_at = s->last_count = 0;
+	s->count = s->calls = s->last_at = s->last_count = s->folded = 0;
 	s->err = 0;
+	memset(&s->v, 0, sizeof(s->v));
 	for (;;) {
 		long r;
 		if (s->calls == max_calls) {
@@ -394,6 +418,21 @@ static void *shard_walk_timed(void *arg)
 		if (r < 0 && errno != ENOENT) {
 			s->err = errno;
 			return NULL;
+		}
+		// The calls before this one ended inside the range: their entries are this shard's own.
+		if (s->count > s->folded) {
+			struct verify v = s->v;
+			const uint32_t *k = s->keys, *val = s->vals;
+			uint64_t *bitmap = s->bitmap;
+			const uint32_t max = s->max_entries, want = s->want;
+			if (s->shared)
+				for (uint64_t e = s->folded, end = s->count; e < end; e++)
+					account_in(&v, bitmap, max, want, k[e], val[e], 1);
+			else
+				for (uint64_t e = s->folded, end = s->count; e < end; e++)
+					account_in(&v, bitmap, max, want, k[e], val[e], 0);
+			s->v = v;
+			s->folded = s->count;
 		}
 		s->last_at = s->count;
 		s->last_count = a.batch.count;
@@ -434,6 +473,10 @@ static void read_sharded(int fd, uint32_t max_entries, uint32_t want, uint64_t *
 		sh[i].chunk = chunk;
 		sh[i].start = i * base + (i < (int)extra ? i : extra);
 		sh[i].end = sh[i].start + base + (i < (int)extra ? 1 : 0);
+		sh[i].bitmap = bitmap;
+		sh[i].max_entries = max_entries;
+		sh[i].want = want;
+		sh[i].shared = n > 1;
 	}
 	for (int i = 1; i < n; i++)
 		if (pthread_create(&th[i], NULL, shard_walk, &sh[i]) != 0)
@@ -457,9 +500,18 @@ static void read_sharded(int fd, uint32_t max_entries, uint32_t want, uint64_t *
 		*overlap += o;
 		*overlap_calls += o > 0;
 	}
-	for (int i = 0; i < n; i++)
-		for (uint64_t e = 0; e < sh[i].kept; e++)
-			account(&s, bitmap, max_entries, want, sh[i].keys[e], sh[i].vals[e]);
+	// Each shard's last call, as far as it is the shard's own; then the shards' totals.
+	for (int i = 0; i < n; i++) {
+		struct verify *v = &sh[i].v;
+		for (uint64_t e = sh[i].folded; e < sh[i].kept; e++)
+			account(v, bitmap, max_entries, want, sh[i].keys[e], sh[i].vals[e]);
+		s.entries += v->entries;
+		s.distinct += v->distinct;
+		s.bad_values += v->bad_values;
+		s.bad_keys += v->bad_keys;
+		s.key_sum += v->key_sum;
+		s.checksum += v->checksum;
+	}
 	*out = s;
 }
 

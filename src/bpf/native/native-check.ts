@@ -74,6 +74,8 @@ export interface CheckTotals {
 interface CheckLib {
   reset: (check: number) => void;
   entries: (check: number, keys: number, values: number, n: number) => void;
+  part: (part: number, parent: number) => void;
+  merge: (parent: number, part: number) => void;
 }
 let lib: CheckLib | undefined;
 let libFrom: string | undefined;
@@ -92,6 +94,8 @@ function loadCheck(): CheckLib {
     loaded = {
       reset: l.func('void bb_check_reset(uintptr_t check)') as CheckLib['reset'],
       entries: l.func('void bb_check_entries(uintptr_t check, uintptr_t keys, uintptr_t values, uint64_t n)') as CheckLib['entries'],
+      part: l.func('void bb_check_part(uintptr_t part, uintptr_t parent)') as CheckLib['part'],
+      merge: l.func('void bb_check_merge(uintptr_t parent, uintptr_t part)') as CheckLib['merge'],
     };
   } catch {
     throw new UsageError(NATIVE_NOT_BUILT);
@@ -160,6 +164,11 @@ export class NativeCheck {
     this.lib.entries(this.addr, keys.addr, values.addr, n);
   }
 
+  /** A share of this check's reads for one thread of a sharded read (NativeCheckPart). */
+  part(): NativeCheckPart {
+    return new NativeCheckPart(this.lib);
+  }
+
   /** Entries folded since reset(). */
   get entries(): number {
     return this.u64(Field.entries);
@@ -190,5 +199,48 @@ export class NativeCheck {
     blocks.unregister(this);
     for (const b of this.held) b.free();
     this.held.length = 0;
+  }
+}
+
+/**
+ * One shard's share of a check (native/check.c bb_check_part): the parent's
+ * expectation and bitmap, totals of its own. The shard's thread folds into
+ * it (bits set atomically, as the other shards fold at once); merge() adds
+ * it to the parent after the join.
+ */
+export class NativeCheckPart {
+  readonly addr: number;
+  private readonly state = new NativeBlock(Const.SIZE);
+  private keySize = 0;
+  private stride = 0;
+
+  constructor(private readonly lib: CheckLib) {
+    this.addr = this.state.addr;
+  }
+
+  /** Starts the part of `parent`'s read: its inputs copied, totals zero. */
+  begin(parent: NativeCheck): void {
+    this.lib.part(this.addr, parent.addr);
+    this.keySize = parent.shape.keySize;
+    this.stride = parent.shape.valueSlot * parent.shape.slots;
+  }
+
+  /** Folds entries [from, from + n) of packed buffers (on the calling thread, none other folding into this part). */
+  foldFrom(keys: NativeBlock, values: NativeBlock, from: number, n: number): void {
+    if (n > 0) this.lib.entries(this.addr, keys.addr + from * this.keySize, values.addr + from * this.stride, n);
+  }
+
+  /** Adds this part's totals and first wrong entries to `parent`'s. */
+  mergeInto(parent: NativeCheck): void {
+    this.lib.merge(parent.addr, this.addr);
+  }
+
+  /** Entries folded since begin(). */
+  get entries(): number {
+    return this.state.getU32(Field.entries) + this.state.getU32(Field.entries + 4) * 0x1_0000_0000;
+  }
+
+  free(): void {
+    this.state.free();
   }
 }

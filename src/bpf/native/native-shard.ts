@@ -11,6 +11,12 @@
 // Arrays: the cursor is a key, the ranges split the keys, and a shard never
 // asks past its range (no overlap).
 //
+// Given the verifier's native check, each shard verifies on its own thread
+// (into a NativeCheckPart, the bitmap of keys seen shared and set
+// atomically): every call's entries but the last call's are folded on the
+// shard's thread while the walk goes on; after the join, each last call's
+// kept entries are folded here and the parts added to the check.
+//
 // Each shard's buffers hold its whole range: they start at its share of
 // max_entries and an eighth more, and grow (ST_NEED_BUFFER) if a range
 // holds more; later reads reuse them.
@@ -18,7 +24,9 @@ import { Cmd, CMD_SLOTS } from '../syscall/constants.js';
 import { BpfError, Errno } from '../syscall/bpf-errors.js';
 import { ChunkTooSmallError, MAX_CHUNK } from '../maps/batch-cursor.js';
 import type { BpfMap } from '../maps/map.js';
+import { InvariantError } from '../../errors.js';
 import { NativeBlock } from '../syscall/native-block.js';
+import type { NativeCheck, NativeCheckPart } from './native-check.js';
 import { callCounts } from '../syscall/syscall.js';
 import { Field, ST, MAX_SHARD_THREADS, type ShardLib, loadShardLoop, shardRange, shardSpace, type ShardReadOptions, Shard } from './shard-library.js';
 
@@ -33,6 +41,8 @@ export class NativeShardRead {
   readonly readCounts: Float64Array;
   readonly callsPerShard: Float64Array;
   readonly nsPerShard: Float64Array;
+  /** Per shard: entries verified on its own thread in the last read (all but its last call's; 0 without a check). */
+  readonly foldedPerShard: Float64Array;
   /** The last read's overlap: entries read twice at a boundary and removed, and the calls that held them. */
   overlapEntries = 0;
   overlapCalls = 0;
@@ -40,6 +50,8 @@ export class NativeShardRead {
   overlapMismatches = 0;
   private readonly lib: ShardLib;
   private readonly shards: Shard[];
+  /** Each shard's share of the check, made on the first read that has one. */
+  private parts: NativeCheckPart[] = [];
   private readonly addrs: NativeBlock;
   private readonly keySize: number;
   private readonly cmd: number;
@@ -59,6 +71,7 @@ export class NativeShardRead {
     this.readCounts = new Float64Array(n);
     this.callsPerShard = new Float64Array(n);
     this.nsPerShard = new Float64Array(n);
+    this.foldedPerShard = new Float64Array(n);
     this.addrs = new NativeBlock(8 * n);
     this.shards = [];
     try {
@@ -109,12 +122,19 @@ export class NativeShardRead {
 
   /**
    * Reads the whole map on the shards' threads, joined; then removes the
-   * overlap. Throws the error a shard ended with (after every shard
+   * overlap. Given `check`, every entry kept is folded into it, most on the
+   * shards' threads. Throws the error a shard ended with (after every shard
    * stopped). Allocates only when a shard's buffers grow.
    */
-  run(): void {
+  run(check?: NativeCheck): void {
     const n = this.threads;
     const shards = this.shards;
+    if (check && this.parts.length === 0) for (let i = 0; i < n; i++) this.parts.push(check.part());
+    for (let i = 0; i < n; i++) {
+      const part = check ? this.parts[i]! : undefined;
+      part?.begin(check!);
+      shards[i]!.state.setU64(Field.check, part?.addr ?? 0);
+    }
     for (;;) {
       this.lib.run(this.addrs.addr, n);
       let grew = false;
@@ -151,6 +171,19 @@ export class NativeShardRead {
       if (st === ST.mapChanged) throw new BpfError(this.cmd, Errno.ELOOP, `shard ${i + 1}/${n}: no end after ${this.callsPerShard[i]} calls: the map is changing underneath`);
     }
     this.removeOverlap();
+    this.foldedPerShard.fill(0);
+    if (check) {
+      // Each shard's last call, as far as it is the shard's own (folded ≤ its start ≤ kept), then the parts in shard order.
+      for (let i = 0; i < n; i++) {
+        const sh = shards[i]!;
+        const folded = sh.u64(Field.folded);
+        const kept = this.keptCounts[i]!;
+        this.foldedPerShard[i] = folded;
+        if (folded > kept) throw new InvariantError(`shard ${i + 1}/${n}: ${folded} entries verified on its thread, but only ${kept} are its own`);
+        this.parts[i]!.foldFrom(sh.keys!, sh.values!, folded, kept - folded);
+        this.parts[i]!.mergeInto(check);
+      }
+    }
   }
 
   /**
@@ -245,6 +278,8 @@ export class NativeShardRead {
   }
 
   free(): void {
+    for (const p of this.parts) p.free();
+    this.parts.length = 0;
     for (const sh of this.shards) sh.free();
     this.shards.length = 0;
     this.addrs.free();

@@ -38,8 +38,11 @@ export const Field = {
   err: 148,
   in_batch: 152,
   out_batch: 156,
+  check: 160,
+  folded: 168,
+  shared: 176,
 } as const;
-const Const = { SIZE: 160, MAX_THREADS: 256 } as const;
+const Const = { SIZE: 184, MAX_THREADS: 256 } as const;
 export const ST = { more: 1, end: 2, error: 3, mapChanged: 4, needBuffer: 5 } as const;
 
 /** Threads a sharded read runs at most (the C loop's limit). */

@@ -22,6 +22,7 @@ import type { Verdict } from '../../../src/harness/verification/verdict.js';
 import { batch } from '../../../src/strategies/batch.js';
 import { elem } from '../../../src/strategies/elem.js';
 import { iter } from '../../../src/strategies/iter.js';
+import { atThreads, batchSharded } from '../../../src/strategies/sharded.js';
 import type { PreparedRead, Strategy } from '../../../src/strategies/types.js';
 import { allowedStrategies, ITER } from '../../helpers.js';
 
@@ -77,7 +78,9 @@ const cases: [MapTypeName, Partial<RunConfig>][] = [
   ['array', { maxEntries: 8000 }],
   ['percpu_array', { valueSize: 12 }],
 ];
-const strategies = allowedStrategies<Strategy>([elem, batch, iter]);
+// The sharded read on 2 and 3 threads: its native check is made on the shards' threads, the bitmap shared.
+const sharded = [atThreads(batchSharded, 2), atThreads(batchSharded, 3)];
+const strategies = allowedStrategies<Strategy>([elem, batch, iter, ...sharded]);
 
 for (const [type, extra] of cases) {
   const c = config(type, 3000, extra);
@@ -134,7 +137,7 @@ test('a real map changed after the fill: a wrong value, a stray key, a wrong key
       const r = bpf(Cmd.MAP_DELETE_ELEM, attr.addr, MapElemAttr.SIZE);
       attr.free();
       assert.equal(r, 0);
-      for (const s of [elem, batch]) {
+      for (const s of [elem, batch, ...sharded]) {
         const read = s.prepare(map, { chunk: 256, loop: 'native' });
         try {
           const { js, native } = bothVerdicts(read, bench.expect!);
@@ -301,6 +304,54 @@ test('one read checked partly in TypeScript and partly in C is counted exactly: 
   assert.deepEqual({ ok: v.verdict().ok, distinct: v.verdict().distinct, checkedBy: v.verdict().checkedBy }, { ok: true, distinct: n, checkedBy: 'native' });
   v.free();
   for (const b of [keys, values, k2, v2]) b.free();
+});
+
+test("a check split into parts (a sharded read's threads) and merged gives one check's verdict: repeats across parts, totals, the first wrong entries in part order", () => {
+  const n = 1000;
+  const pattern = new Pattern({ keySize: 4, valueSize: 4, valueSlot: 4, slots: 1 });
+  const expect: Expectation = { entries: n, pattern };
+  // Part A holds 0..599 (index 3's value wrong), part B 500..999 (100 repeats across the parts) and a key out of range (its value wrong too: nothing was written there).
+  const a = Array.from({ length: 600 }, (_, i) => i);
+  const b = [...Array.from({ length: 500 }, (_, i) => 500 + i), n + 7];
+  const all = [...a, ...b];
+  const keys = new NativeBlock(4 * all.length);
+  const values = new NativeBlock(4 * all.length);
+  all.forEach((idx, i) => {
+    pattern.writeKey(idx, keys.bytes, 4 * i);
+    pattern.writeValue(idx, values.bytes, 4 * i);
+  });
+  values.bytes[4 * 3]! ^= 1;
+  const whole = new Verifier(expect);
+  whole.reset();
+  const one = whole.nativeCheck(4, 4)!;
+  one.foldEntries(keys, values, all.length);
+  const parted = new Verifier(expect);
+  parted.reset();
+  const check = parted.nativeCheck(4, 4)!;
+  const parts = [check.part(), check.part()];
+  try {
+    for (const p of parts) p.begin(check);
+    parts[1]!.foldFrom(keys, values, a.length, b.length);
+    parts[0]!.foldFrom(keys, values, 0, a.length);
+    assert.deepEqual([parts[0]!.entries, parts[1]!.entries], [a.length, b.length]);
+    for (const p of parts) p.mergeInto(check);
+    const [w, v] = [whole.verdict(), parted.verdict()];
+    assert.equal(w.ok, false);
+    assert.deepEqual({ entries: w.entries, distinct: w.distinct, badKeys: w.badKeys, badValues: w.badValues }, { entries: 1101, distinct: 1000, badKeys: 1, badValues: 2 });
+    // Which of a repeated key's two reads counts as the repeat depends on which part folded first; the totals do not.
+    assert.deepEqual({ ...v, problems: [] }, { ...w, problems: [] });
+    assert.deepEqual(
+      check.totals().firstBad.map((x) => x.why),
+      ['value', ...Array<string>(7).fill('repeat')],
+    );
+    assert.equal(check.totals().bad, 103);
+  } finally {
+    for (const p of parts) p.free();
+    whole.free();
+    parted.free();
+    keys.free();
+    values.free();
+  }
 });
 
 test("a native check is only offered for entries of the expectation's shape, and never with native: false", () => {

@@ -45,6 +45,44 @@ test('buffers grow from a small start and keep what was read (ST_NEED_BUFFER)', 
   }
 });
 
+test("given the verifier's native check, each shard verifies on its own thread all but its last call; the verdict is exact", () => {
+  const keys = 30_000;
+  const chunk = 100;
+  const map = filledHashMap(keys, { flags: MapFlag.ZERO_SEED });
+  const r = new NativeShardRead(map, { threads: 3, chunk, initialCapacity: 150 });
+  const v = new Verifier({ entries: keys, value: VALUE });
+  try {
+    for (let round = 0; round < 2; round++) {
+      v.reset();
+      r.reset();
+      r.run(v.nativeCheck(4, 4));
+      const verdict = v.verdict();
+      assert.equal(verdict.ok, true, verdict.problems.join('; '));
+      assert.equal(verdict.checkedBy, 'native');
+      assert.equal(verdict.distinct, keys);
+      assert.equal(verdict.entries, keys);
+      for (let i = 0; i < 3; i++) {
+        const folded = r.foldedPerShard[i]!;
+        const kept = r.keptCounts[i]!;
+        // Every call but the last was verified on the shard's thread: at most a chunk and a bucket's entries were left for after the join.
+        assert.ok(folded > 0 && folded <= kept && kept - folded <= 2 * chunk, `shard ${i}: ${folded} of ${kept} verified on its thread`);
+      }
+    }
+    // Without a check nothing is folded on the threads, and the entries are all still there for the sink.
+    r.reset();
+    r.run();
+    assert.deepEqual([...r.foldedPerShard], [0, 0, 0]);
+    assert.equal(
+      r.keptCounts.reduce((a, b) => a + b, 0),
+      keys,
+    );
+  } finally {
+    v.free();
+    r.free();
+    map.close();
+  }
+});
+
 test('the library matches the shard layout; hash maps split buckets, arrays keys', () => {
   assert.doesNotThrow(() => loadShardLoop());
   const map = filledHashMap(10, { maxEntries: 1000 });
