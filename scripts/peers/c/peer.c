@@ -12,8 +12,8 @@
 //
 // batch-sharded (issue 23): the buckets split into T ranges, each read by a
 // thread of its own (LOOKUP_BATCH from its first bucket until out_batch
-// reaches its end) into buffers of its own, verifying each call's entries
-// on its thread after the next call returns, joined; then, as bpfbench's
+// reaches its end) into buffers of its own, then verifying on its thread
+// the entries of every call but its last; joined; then, as bpfbench's
 // native loop does, the overlap each shard's last call read past its range
 // is removed by key and the rest of that call verified.
 //   bpfbench-peer-c --pin PATH --fill N --value V      (test helper: keys 0..N-1 = V)
@@ -353,9 +353,9 @@ struct shard {
 	uint64_t calls, kept;
 	uint64_t ns; // this thread's time in the last read
 	int err; // errno of a failed call, 0
-	// Verified on this thread: the entries of every call but the last, each
-	// call's right after the next one returns (still in cache), into v; the
-	// bitmap is every shard's (set atomically when shared).
+	// Verified on this thread once the walk ends: the entries of every call
+	// but the last, into v; the bitmap is every shard's (set atomically when
+	// shared).
 	struct verify v;
 	uint64_t *bitmap;
 	uint32_t max_entries, want;
@@ -364,6 +364,26 @@ struct shard {
 };
 
 static void *shard_walk_timed(void *arg);
+
+// Once the walk ends, on the shard's thread: the entries of every call but
+// the last, all the shard's own (each ended inside its range). Folding each
+// call right after the next one returned, still in cache, was slower: its
+// bitmap traffic slowed the walk more than it saved.
+static void account_own(struct shard *s)
+{
+	struct verify v = s->v;
+	const uint32_t *k = s->keys, *val = s->vals;
+	uint64_t *bitmap = s->bitmap;
+	const uint32_t max = s->max_entries, want = s->want;
+	if (s->shared)
+		for (uint64_t e = s->folded, end = s->last_at; e < end; e++)
+			account_in(&v, bitmap, max, want, k[e], val[e], 1);
+	else
+		for (uint64_t e = s->folded, end = s->last_at; e < end; e++)
+			account_in(&v, bitmap, max, want, k[e], val[e], 0);
+	s->v = v;
+	s->folded = s->last_at;
+}
 
 static void *shard_walk(void *arg)
 {
@@ -419,26 +439,13 @@ static void *shard_walk_timed(void *arg)
 			s->err = errno;
 			return NULL;
 		}
-		// The calls before this one ended inside the range: their entries are this shard's own.
-		if (s->count > s->folded) {
-			struct verify v = s->v;
-			const uint32_t *k = s->keys, *val = s->vals;
-			uint64_t *bitmap = s->bitmap;
-			const uint32_t max = s->max_entries, want = s->want;
-			if (s->shared)
-				for (uint64_t e = s->folded, end = s->count; e < end; e++)
-					account_in(&v, bitmap, max, want, k[e], val[e], 1);
-			else
-				for (uint64_t e = s->folded, end = s->count; e < end; e++)
-					account_in(&v, bitmap, max, want, k[e], val[e], 0);
-			s->v = v;
-			s->folded = s->count;
-		}
 		s->last_at = s->count;
 		s->last_count = a.batch.count;
 		s->count += a.batch.count;
-		if (r < 0 || out_cursor >= s->end)
+		if (r < 0 || out_cursor >= s->end) {
+			account_own(s);
 			return NULL;
+		}
 		in_cursor = out_cursor;
 		a.batch.in_batch = ptr_to_u64(&in_cursor);
 	}
