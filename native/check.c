@@ -1,7 +1,10 @@
 // bpfbench's native check: the proofs src/harness/verification/verifier.ts makes of a
 // read, made in C on each hand-over while its entries are still in cache
 // (bb_step_check in read-loop.c calls it right after the step that filled
-// the buffers). TypeScript then reads only the totals.
+// the buffers). TypeScript then reads only the totals. A sharded read's
+// threads each fold into a part of the check (bb_check_part), the bitmap
+// shared and set atomically, and the parts are added up after the join
+// (bb_check_merge).
 //
 // It is a second implementation of the same rules, on purpose: the
 // TypeScript Verifier stays the reference (the js loop uses it), and

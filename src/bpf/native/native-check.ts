@@ -3,6 +3,8 @@
 // cache (NativeRead.next(check) calls bb_step_check). JavaScript reads only
 // the totals: count, distinct keys (a bitmap), bad keys and values, the
 // order-independent key sum and checksum, and the first few wrong entries.
+// A sharded read's threads fold into parts of it (NativeCheckPart), added
+// up after the join.
 //
 // The rules are harness/verifier.ts's, written a second time in C; the
 // TypeScript Verifier stays the reference (the js loop uses it) and
