@@ -166,11 +166,6 @@ export class NativeCheck {
     this.lib.entries(this.addr, keys.addr, values.addr, n);
   }
 
-  /** A share of this check's reads for one thread of a sharded read (NativeCheckPart). */
-  part(): NativeCheckPart {
-    return new NativeCheckPart(this.lib);
-  }
-
   /** Entries folded since reset(). */
   get entries(): number {
     return this.u64(Field.entries);
@@ -194,7 +189,7 @@ export class NativeCheck {
   }
 
   private u64(off: number): number {
-    return this.state.getU32(off) + this.state.getU32(off + 4) * 0x1_0000_0000;
+    return this.state.getU64(off);
   }
 
   free(): void {
@@ -216,7 +211,11 @@ export class NativeCheckPart {
   private keySize = 0;
   private stride = 0;
 
-  constructor(private readonly lib: CheckLib) {
+  private readonly lib: CheckLib;
+
+  /** Made before any read (a sharded read makes one per shard up front), begun with each read's check. */
+  constructor() {
+    this.lib = loadCheck();
     this.addr = this.state.addr;
   }
 
@@ -239,7 +238,7 @@ export class NativeCheckPart {
 
   /** Entries folded since begin(). */
   get entries(): number {
-    return this.state.getU32(Field.entries) + this.state.getU32(Field.entries + 4) * 0x1_0000_0000;
+    return this.state.getU64(Field.entries);
   }
 
   free(): void {

@@ -13,9 +13,9 @@
 //
 // Given the verifier's native check, each shard verifies on its own thread
 // (into a NativeCheckPart, the bitmap of keys seen shared and set
-// atomically): every call's entries but the last call's are folded on the
-// shard's thread while the walk goes on; after the join, each last call's
-// kept entries are folded here and the parts added to the check.
+// atomically): once its walk ends, the entries of every call but its last
+// are folded on its thread; after the join, each last call's kept entries
+// are folded here and the parts added to the check.
 //
 // Each shard's buffers hold its whole range: they start at its share of
 // max_entries and an eighth more, and grow (ST_NEED_BUFFER) if a range
@@ -26,7 +26,7 @@ import { ChunkTooSmallError, MAX_CHUNK } from '../maps/batch-cursor.js';
 import type { BpfMap } from '../maps/map.js';
 import { InvariantError } from '../../errors.js';
 import { NativeBlock } from '../syscall/native-block.js';
-import type { NativeCheck, NativeCheckPart } from './native-check.js';
+import { type NativeCheck, NativeCheckPart } from './native-check.js';
 import { callCounts } from '../syscall/syscall.js';
 import { Field, ST, MAX_SHARD_THREADS, type ShardLib, loadShardLoop, shardRange, shardSpace, type ShardReadOptions, Shard } from './shard-library.js';
 
@@ -50,8 +50,8 @@ export class NativeShardRead {
   overlapMismatches = 0;
   private readonly lib: ShardLib;
   private readonly shards: Shard[];
-  /** Each shard's share of the check, made on the first read that has one. */
-  private parts: NativeCheckPart[] = [];
+  /** Each shard's share of a check, made here so that no read allocates them. */
+  private readonly parts: NativeCheckPart[] = [];
   private readonly addrs: NativeBlock;
   private readonly keySize: number;
   private readonly cmd: number;
@@ -78,6 +78,7 @@ export class NativeShardRead {
       for (let i = 0; i < n; i++) {
         const sh = new Shard(map.keySize, map.valueStride);
         this.shards.push(sh);
+        this.parts.push(new NativeCheckPart());
         const [start, end] = shardRange(total, n, i);
         const s = sh.state;
         s.setU32(Field.fd, map.fd);
@@ -129,7 +130,6 @@ export class NativeShardRead {
   run(check?: NativeCheck): void {
     const n = this.threads;
     const shards = this.shards;
-    if (check && this.parts.length === 0) for (let i = 0; i < n; i++) this.parts.push(check.part());
     for (let i = 0; i < n; i++) {
       const part = check ? this.parts[i]! : undefined;
       part?.begin(check!);

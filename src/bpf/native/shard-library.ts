@@ -115,8 +115,7 @@ export class Shard {
   ) {}
 
   u64(off: number): number {
-    const u = this.state.u32;
-    return u[off >> 2]! + u[(off >> 2) + 1]! * 0x1_0000_0000;
+    return this.state.getU64(off);
   }
 
   /** (Re)allocates for `capacity` entries, keeping the `keep` entries already read. */

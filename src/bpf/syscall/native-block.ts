@@ -34,6 +34,11 @@ export class NativeBlock {
     this.view.setUint32(offset + 4, Math.floor(value / 0x1_0000_0000), true);
   }
 
+  /** Reads a u64 written by C (a count below 2^53) at a byte offset. */
+  getU64(offset: number): number {
+    return this.view.getUint32(offset, true) + this.view.getUint32(offset + 4, true) * 0x1_0000_0000;
+  }
+
   setU32(offset: number, value: number): void {
     this.view.setUint32(offset, value, true);
   }
