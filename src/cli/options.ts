@@ -6,7 +6,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { COUNTER_WRITER_SLOTS } from '../bpf/syscall/attr.js';
 import { MapType, type MapTypeName } from '../bpf/syscall/constants.js';
-import { onlineCpus } from '../bpf/maps/cpus.js';
+import { onlineCpuList, onlineCpus } from '../bpf/maps/cpus.js';
+import { threadCpus } from '../bpf/syscall/affinity.js';
 import { MAX_SHARD_THREADS } from '../bpf/native/shard-library.js';
 import { InvalidInputError } from '../errors.js';
 import { FILL_METHODS, type FillMethod } from '../harness/filling/fill.js';
@@ -180,6 +181,30 @@ export function checkThreads(threads: number | readonly number[] | undefined, st
     throw new InvalidInputError(`--threads: none of ${strategies.map((s) => s.name).join(', ')} uses it (only batch-sharded, batch-delete-sharded do)`);
   }
   return list[0] ?? Math.min(online, MAX_SHARD_THREADS);
+}
+
+/** --cpu: every single-thread read on one CPU (peers). */
+export const cpuOption = () =>
+  opt(
+    GROUP.measure,
+    '--cpu <n>',
+    "run every read on this CPU: bpfbench's reading thread and each peer's process alike, so that a slow spell of one CPU (a hypervisor's neighbour on its core) falls on whichever read runs then, not on one implementation (single-thread strategies only)",
+  ).argParser(rangeChecked('--cpu', 0, 4095));
+
+/**
+ * --cpu against the strategies and this machine, in one place: a CPU that
+ * is not online or not allowed to this process (a container's cpuset), or
+ * given with a strategy that reads on several threads, is one line (exit 2).
+ */
+export function checkCpu(cpu: number | undefined, strategies: readonly { name: string; usesThreads?: boolean }[]): number | undefined {
+  if (cpu === undefined) return undefined;
+  const sharded = strategies.find((s) => s.usesThreads);
+  if (sharded) throw new InvalidInputError(`--cpu ${cpu}: ${sharded.name} reads on several threads, one per CPU; --cpu pins single-thread reads`);
+  const online = onlineCpuList();
+  if (!online.includes(cpu)) throw new InvalidInputError(`--cpu ${cpu}: not an online CPU (online: ${online.join(',')})`);
+  const allowed = threadCpus();
+  if (!allowed.includes(cpu)) throw new InvalidInputError(`--cpu ${cpu}: not a CPU this process may run on (allowed: ${allowed.join(',')})`);
+  return cpu;
 }
 
 export const strictChunkOption = () =>

@@ -199,6 +199,10 @@ test('the speed gate: peers in alternation with --gate 1.0 at 10 %, until decide
   assert.ok(peersCall, ok.calls.join('\n'));
   assert.match(peersCall, /(^| )--loops native( |$)/);
   assert.match(peersCall, /--gate 1\.0 --gate-threshold 10% --max-rounds \d+/);
+  // Every read on one CPU: the last this process may use (a cpuset may allow fewer than are online).
+  const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+  assert.match(peersCall, new RegExp(`(^| )--cpu ${allowed.split(/[-,]/).pop()}( |$)`));
+  assert.match(ok.out, new RegExp(`every read on CPU ${allowed.split(/[-,]/).pop()},`));
   const undecided = ciPerf({ current: run, peersBaseline: peers, peersCurrent: peers, peersExit: 4 });
   assert.equal(undecided.status, 4, undecided.out);
   assert.match(undecided.out, /ran: UNDECIDED/);

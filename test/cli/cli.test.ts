@@ -804,3 +804,36 @@ test('peers --gate: rounds until decided or the cap, the decision in the JSON, t
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('peers --cpu N: every read of bpfbench (both loops) and of C ran on CPU N, as each read said; the CPU in the result; bad CPUs and sharded reads are one line, exit 2', () => {
+  const online = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  const last = Number(online.split(/[-,]/).pop());
+  for (const cpu of new Set([0, last])) {
+    const r = runCli(['peers', '--entries', '16384', '--impls', 'ts,c', '--loops', 'native,js', '--rounds', '2', '--cpu', String(cpu), '--no-color', '--json', '-']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.config.cpu, cpu);
+    assert.deepEqual(
+      j.results.map((x: { impl: string; loop?: string; strategy: string; cpus: number[] }) => [x.impl, x.loop ?? '', x.strategy, x.cpus]),
+      [
+        ['ts', 'native', 'elem', [cpu]],
+        ['ts', 'native', 'batch', [cpu]],
+        ['ts', 'js', 'elem', [cpu]],
+        ['ts', 'js', 'batch', [cpu]],
+        ['c', '', 'elem', [cpu]],
+        ['c', '', 'batch', [cpu]],
+      ],
+    );
+    assert.ok(j.results.every((x: { verified: { ok: boolean } }) => x.verified.ok));
+  }
+  for (const [args, said] of [
+    [['--cpu', '4000'], /^bpfbench: --cpu 4000: not an online CPU \(online: [\d,]+\)$/],
+    [['--cpu', 'x'], /--cpu/],
+    [['--cpu', '0', '--loops', 'native', '--strategies', 'batch-sharded'], /^bpfbench: --cpu 0: batch-sharded reads on several threads, one per CPU; --cpu pins single-thread reads$/],
+  ] as const) {
+    const b = runCli(['peers', '--entries', '4096', '--impls', 'ts,c', ...args]);
+    assert.equal(b.status, 2, b.stderr);
+    assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+    assert.match(b.stderr.trim(), said);
+  }
+});

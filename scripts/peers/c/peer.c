@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
@@ -658,6 +659,7 @@ int main(int argc, char **argv)
 		struct verify s;
 		struct calls c = { 0 };
 		uint64_t t0, t1, overlap = 0, overlap_calls = 0;
+		int cpu;
 
 		memset(bitmap, 0, bitmap_bytes);
 		if (sync_reads)
@@ -681,6 +683,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		t1 = now_ns();
+		// The CPU the read ended on (bpfbench peers --cpu pins it; sched_getcpu is a vDSO read).
+		cpu = sched_getcpu();
 		if (sync_reads)
 			sync_point("done");
 
@@ -704,8 +708,8 @@ int main(int argc, char **argv)
 				printf("%s%" PRIu64, t ? "," : "", shards[t].ns);
 			printf("],");
 		}
-		printf("\"allocatedBytes\":0,\"gcCount\":0,\"maxEntries\":%" PRIu32 "}\n",
-		       max_entries);
+		printf("\"cpu\":%d,\"allocatedBytes\":0,\"gcCount\":0,\"maxEntries\":%" PRIu32 "}\n",
+		       cpu, max_entries);
 		if (fflush(stdout) != 0)
 			die("writing stdout: %s", strerror(errno));
 	}

@@ -5,16 +5,19 @@ import { cpus } from 'node:os';
 
 let cached: number | undefined;
 
-/** Parses a CPU list such as `0-3,6,8-9`. */
-export function parseCpuList(s: string): number {
-  let n = 0;
+/** The CPUs of a list such as `0-3,6,8-9`, as the kernel writes them. */
+export function cpuListOf(s: string): number[] {
+  const list: number[] = [];
   for (const part of s.trim().split(',')) {
     if (part === '') continue;
     const [a, b] = part.split('-').map(Number);
-    n += b === undefined ? 1 : b - a! + 1;
+    for (let c = a!; c <= (b ?? a!); c++) list.push(c);
   }
-  return n;
+  return list;
 }
+
+/** How many CPUs a list such as `0-3,6,8-9` names. */
+export const parseCpuList = (s: string): number => cpuListOf(s).length;
 
 export function possibleCpus(): number {
   if (cached !== undefined) return cached;
@@ -26,11 +29,14 @@ export function possibleCpus(): number {
   return cached;
 }
 
-/** The online CPUs (/sys/devices/system/cpu/online): the default threads of a sharded read. */
-export function onlineCpus(): number {
+/** The online CPUs (/sys/devices/system/cpu/online), by number. */
+export function onlineCpuList(): number[] {
   try {
-    return parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+    return cpuListOf(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
   } catch {
-    return cpus().length;
+    return cpus().map((_, i) => i);
   }
 }
+
+/** How many CPUs are online: the default threads of a sharded read. */
+export const onlineCpus = (): number => onlineCpuList().length;

@@ -18,7 +18,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_REGRESSION, EXIT_UNDECIDED } from '../exit.
 import { useColor, type CommandContext, type Io } from '../io.js';
 import { strategyByName, type ReadLoop } from '../../strategies/index.js';
 import { chooseAvailable } from '../measured-run.js';
-import { addOptions, checkThreads, chunkOption, entriesOption, fixedFillOption, GROUP, loopsOption, threadsOption, pinOption, strategiesOption } from '../options.js';
+import { addOptions, checkCpu, checkThreads, chunkOption, cpuOption, entriesOption, fixedFillOption, GROUP, loopsOption, threadsOption, pinOption, strategiesOption } from '../options.js';
 import { finishOptions, OUTPUT, type OutputFlags } from '../output-options.js';
 import { declareOutputs, openOutputs, outputOptions } from '../output.js';
 import { parsePercent, rangeChecked } from '../parse.js';
@@ -39,6 +39,7 @@ interface PeersFlags extends OutputFlags {
   impls: string[];
   loops: ReadLoop[];
   threads?: number;
+  cpu?: number;
   peerTimeout: number | 'auto';
   /** --impls was given: a peer whose tools are missing is an error, not a skip. */
   implsGiven: boolean;
@@ -114,6 +115,10 @@ function peersConfig(flags: PeersFlags): PeersConfig {
         )
       : undefined,
     gate: gateSpec(flags),
+    cpu: checkCpu(
+      flags.cpu,
+      flags.strategies.map((n) => strategyByName(n)!),
+    ),
   };
 }
 
@@ -156,6 +161,7 @@ export function addPeersCommand(program: Command, ctx: CommandContext): Command 
     chunkOption(),
     threadsOption(),
     loopsOption(),
+    cpuOption(),
     new Option('--impls <list>', `comma-separated, of: ${PEER_IMPLS.join(', ')}, and exec:NAME=COMMAND (a reader of your own: docs/peers.md); one named here whose tools are missing is an error`)
       .argParser(parseImpls(PEER_IMPLS))
       .default([...DEFAULT_IMPLS], DEFAULT_IMPLS.join(','))

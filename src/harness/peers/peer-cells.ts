@@ -29,6 +29,8 @@ export interface PeersConfig extends MapConfig {
   pin?: string;
   /** Threads of sharded strategies (batch-sharded), the same for bpfbench and the C peer. */
   threads?: number;
+  /** Every read on this CPU (--cpu): bpfbench's reading thread, and each peer's process from its start. */
+  cpu?: number;
   /** The ratio gate (--gate): more rounds, up to its cap, until every bpfbench row's ratio to C is decided. */
   gate?: RatioGateSpec;
 }
@@ -61,6 +63,8 @@ export interface PeerCell {
   verdict: Verdict;
   allocatedBytesPerEntry: number | null;
   gcCount: number | null;
+  /** The CPUs its timed reads ended on, as each read saw it (sched_getcpu); null: the implementation does not say (Go, bpftool, bcc, exec:). */
+  cpus: number[] | null;
   /** The audit read's bpf calls as the kernel counted them (null: no audit read, e.g. it failed before one). */
   bpfCalls: CallCount | null;
   /** The implementation's own count of the same read, and whether it agrees with the kernel's (bpfbench, C). */
@@ -102,6 +106,8 @@ export interface Sample {
   gcCount: number | null;
   /** The count it asked each batch call for, when not --chunk (bcc's own). */
   chunk: number | null;
+  /** The CPU the read ended on, when the implementation says (bpfbench, the C peer). */
+  cpu: number | null;
 }
 
 /** What an audit read found: its verdict and the counts. */
@@ -165,6 +171,7 @@ export function cellOf(row: Row, strategy: string, xs: Sample[], audit: AuditRec
     verdict,
     allocatedBytesPerEntry: alloc === null ? null : alloc / Math.max(1, verdict.entries),
     gcCount: gcs,
+    cpus: xs.length && xs.every((x) => x.cpu !== null) ? [...new Set(xs.map((x) => x.cpu!))].sort((a, b) => a - b) : null,
     bpfCalls: audit?.bpfCalls ?? null,
     selfBpfCalls: audit?.selfBpfCalls ?? null,
     processBpfCalls: audit?.processBpfCalls ?? null,

@@ -28,6 +28,8 @@ export interface PeerReport {
   bpfCalls?: Record<string, number>;
   allocatedBytes?: number;
   gcCount?: number;
+  /** The CPU its read ended on (the C peer). */
+  cpu?: number;
 }
 
 /** One read by a peer with the kernel counting: what it reported, and what the kernel saw. */

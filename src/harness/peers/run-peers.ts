@@ -12,6 +12,7 @@
 import { PIN_DIR, preparePinPath, removePin, trackPin } from '../../bpf/maps/bpffs.js';
 import type { SyscallCounter } from '../../bpf/programs/counter.js';
 import { BpfMap } from '../../bpf/maps/map.js';
+import { currentCpu, pinThreadTo } from '../../bpf/syscall/affinity.js';
 import { UsageError } from '../../errors.js';
 import { strategyByName } from '../../strategies/index.js';
 import { FILL_VALUE, openBenchMap } from '../filling/bench-map.js';
@@ -95,7 +96,11 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
   const bench = openBenchMap({ ...config, kernelCount: true }, progress);
   const counter = bench.counter!;
   const pin = config.pin ?? `${PIN_DIR}/peers-${process.pid}`;
+  // --cpu: from here on (the map filled on every CPU), the main thread runs
+  // only there: bpfbench's reads run on it, and each peer's process inherits it at fork.
+  let unpin: (() => void) | undefined;
   try {
+    if (config.cpu !== undefined) unpin = pinThreadTo(config.cpu);
     preparePinPath(pin);
     bench.map.pin(pin);
     trackPin(pin);
@@ -167,12 +172,14 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
         });
       }
       const r = m.samples[m.samples.length - 1]!;
-      return { wallNs: r.wallNs, verdict: r.verdict, allocatedBytes: r.memory.allocatedBytes, gcCount: r.memory.gcCount, chunk: null };
+      // Where the read ran: with --cpu, the one CPU this thread may run on (a single-thread read runs on the calling thread).
+      const readOn = strategyByName(strategy)?.usesThreads ? null : currentCpu();
+      return { wallNs: r.wallNs, verdict: r.verdict, allocatedBytes: r.memory.allocatedBytes, gcCount: r.memory.gcCount, chunk: null, cpu: readOn };
     };
     const peerRead = async (peer: Peer, strategy: string): Promise<Sample> => {
       const r = await peer.read(pin, strategy, config.chunk, expect, opts);
       const chunk = r.chunk !== undefined && r.chunk !== null && r.chunk !== config.chunk ? r.chunk : null;
-      return { wallNs: r.wallNs, verdict: (peer.verify ?? verifyPeer)(r, expect), allocatedBytes: r.allocatedBytes ?? null, gcCount: r.gcCount ?? null, chunk };
+      return { wallNs: r.wallNs, verdict: (peer.verify ?? verifyPeer)(r, expect), allocatedBytes: r.allocatedBytes ?? null, gcCount: r.gcCount ?? null, chunk, cpu: r.cpu ?? null };
     };
     // With a ratio gate: after --rounds, one more round at a time until every
     // bpfbench row's ratio to C is decided, or the cap.
@@ -221,6 +228,7 @@ export async function runPeers(config: PeersConfig, progress: Progress, log: (li
     const cells = rows.flatMap((row) => strategiesOf(row).map((s) => cellOf(row, s, samples.get(rowKey(row, s)) ?? [], audits.get(rowKey(row, s)), errors.get(rowKey(row, s)), config.entries)));
     return { config, context: bench.context, map: bench.record, fill: bench.fill, pin, cells, skipped };
   } finally {
+    unpin?.();
     removePin(pin);
     bench.close();
   }

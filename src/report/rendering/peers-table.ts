@@ -159,6 +159,7 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
   if (r.results.some((x) => x.verified.expectedToFail && !x.verified.ok)) notes.push(c.dim('* the published loop: its failed verification is expected'));
   for (const x of r.results) if (x.error || (!x.verified.ok && !x.verified.expectedToFail)) notes.push(c.red.bold(`FAILED ${implLabel(x)} ${x.strategy}: `) + c.red(x.verified.problems.join('; ')));
   for (const s of r.skipped) notes.push(s.broken ? c.red.bold(`FAILED ${s.impl}: `) + c.red(s.why) : c.yellow(`skipped ${s.impl}: ${s.why}`));
+  if (r.config.cpu != null) notes.push(cpuNote(r, r.config.cpu, c));
   if (r.results.some((x) => x.impl === 'ts')) notes.push(c.dim('ts: bpfbench itself, its read loop native (C, one koffi call per hand-over) or js (one koffi call per syscall).'));
   notes.push(
     c.dim(
@@ -180,6 +181,19 @@ export function renderPeers(r: PeersResultJson, opts: { color: boolean }): strin
       ),
     );
   return [head, table, '', calls, ...(time ? ['', time] : []), ...notes, ...(r.gate ? [renderPeersGate(r.gate, opts.color)] : [])].join('\n');
+}
+
+/**
+ * --cpu: where each row's reads said they ran; a row whose reads ran
+ * elsewhere (the pin did not hold) is said in red. Rows that cannot say
+ * (Go, bpftool, bcc, exec:) ran pinned from their start but are not listed.
+ */
+function cpuNote(r: PeersResultJson, cpu: number, c: ReturnType<typeof paint>): string {
+  const said = r.results.filter((x) => x.cpus != null && x.cpus.length > 0);
+  const off = said.filter((x) => x.cpus!.some((n) => n !== cpu));
+  const seen = said.map((x) => `${implLabel(x)} ${x.strategy} on ${x.cpus!.join(',')}`).join('; ');
+  const line = `every read pinned to CPU ${cpu} (--cpu), each process from its start${seen ? `; where the reads ended: ${seen}` : ''}`;
+  return off.length ? c.red.bold(`${line}: NOT ALL ON CPU ${cpu}`) : c.dim(line);
 }
 
 /** The third table: each audited read's time per entry, inside bpf(2) and outside, against C's outside; undefined when no row has a split. */

@@ -32,6 +32,8 @@ export interface PeerCellJson {
   ratioToC: number | null;
   allocatedBytesPerEntry: number | null;
   gcCount: number | null;
+  /** The CPUs its timed reads ended on, as each read said (sched_getcpu); null: it does not say (Go, bpftool, bcc, exec:). Absent in older results. */
+  cpus?: number[] | null;
   /** One audit read's bpf calls by command, counted by the kernel (bpftool: its whole process); null when not audited. */
   bpfCalls: CallCount | null;
   /** The implementation's own count of that read (bpfbench, C) and whether it agrees with the kernel's: a disagreement fails the cell. */
@@ -66,6 +68,8 @@ export interface PeersResultJson {
     fill: string;
     /** Threads of the sharded strategies, bpfbench's and the C peer's alike; null when none ran (absent before sharding). */
     threads?: number | null;
+    /** Every read on this CPU (--cpu); null: not pinned (absent before --cpu). */
+    cpu?: number | null;
   };
   map: PeersOutcome['map'];
   results: PeerCellJson[];
@@ -98,6 +102,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
       ratioToC: w && base?.wallNs && base.verdict.ok === x.verdict.ok ? w.median / base.wallNs.median : null,
       allocatedBytesPerEntry: x.allocatedBytesPerEntry,
       gcCount: x.gcCount,
+      cpus: x.cpus,
       bpfCalls: x.bpfCalls,
       selfBpfCalls: x.selfBpfCalls,
       processBpfCalls: x.processBpfCalls,
@@ -121,6 +126,7 @@ export function buildPeersResult(o: PeersOutcome, tool: ToolInfo, createdAt = ne
       loops: [...o.config.loops],
       fill: o.config.fill,
       threads: o.config.threads ?? null,
+      cpu: o.config.cpu ?? null,
     },
     map: o.map,
     results,
