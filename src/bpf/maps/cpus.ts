@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 let cached: number | undefined;
 
 /** The CPUs of a list such as `0-3,6,8-9`, as the kernel writes them. */
-export function cpuListOf(s: string): number[] {
+function cpuListOf(s: string): number[] {
   const list: number[] = [];
   for (const part of s.trim().split(',')) {
     if (part === '') continue;
@@ -17,7 +17,7 @@ export function cpuListOf(s: string): number[] {
 }
 
 /** How many CPUs a list such as `0-3,6,8-9` names. */
-export const parseCpuList = (s: string): number => cpuListOf(s).length;
+const parseCpuList = (s: string): number => cpuListOf(s).length;
 
 export function possibleCpus(): number {
   if (cached !== undefined) return cached;

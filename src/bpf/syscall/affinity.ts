@@ -29,7 +29,7 @@ export function threadCpus(): number[] {
 }
 
 /** Let the calling thread run only on these CPUs (it moves there before this returns). */
-export function setThreadCpus(cpus: readonly number[]): void {
+function setThreadCpus(cpus: readonly number[]): void {
   const mask = new Uint8Array(MASK_BYTES);
   for (const c of cpus) {
     if (!Number.isInteger(c) || c < 0 || c >= MASK_BYTES * 8) throw new UsageError(`CPU ${c} is not a CPU number`);

@@ -2,15 +2,19 @@
 // through the kernel (sched_setaffinity, sched_getaffinity, sched_getcpu).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { cpuListOf, onlineCpuList, parseCpuList } from '../../../src/bpf/maps/cpus.js';
-import { currentCpu, pinThreadTo, setThreadCpus, threadCpus } from '../../../src/bpf/syscall/affinity.js';
+import { onlineCpuList, onlineCpus } from '../../../src/bpf/maps/cpus.js';
+import { currentCpu, pinThreadTo, threadCpus } from '../../../src/bpf/syscall/affinity.js';
 
-test('a CPU list as the kernel writes it: ranges and single CPUs, in order; its count', () => {
-  assert.deepEqual(cpuListOf('0-3,6,8-9\n'), [0, 1, 2, 3, 6, 8, 9]);
-  assert.deepEqual(cpuListOf('5'), [5]);
-  assert.equal(parseCpuList('0-3,6,8-9'), 7);
-  assert.deepEqual(onlineCpuList(), cpuListOf(spawnSync('cat', ['/sys/devices/system/cpu/online'], { encoding: 'utf8' }).stdout));
+test('the online CPUs, by number, as the kernel lists them (ranges expanded); their count', () => {
+  const text = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  const expanded = text.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i);
+  });
+  assert.deepEqual(onlineCpuList(), expanded);
+  assert.equal(onlineCpus(), expanded.length);
 });
 
 test('pinned to each allowed CPU in turn, the thread runs there, and a process it starts inherits it; unpinned, it may run anywhere it could before', () => {
@@ -33,7 +37,7 @@ test('pinned to each allowed CPU in turn, the thread runs there, and a process i
 
 test('a CPU that is not there is refused in one line, and the thread keeps its CPUs', () => {
   const before = threadCpus();
-  assert.throws(() => setThreadCpus([4095]), /^UsageError: cannot run on CPU 4095: sched_setaffinity failed \(EINVAL\)$/);
-  assert.throws(() => setThreadCpus([-1]), /CPU -1 is not a CPU number/);
+  assert.throws(() => pinThreadTo(4095), /^UsageError: cannot run on CPU 4095: sched_setaffinity failed \(EINVAL\)$/);
+  assert.throws(() => pinThreadTo(-1), /CPU -1 is not a CPU number/);
   assert.deepEqual(threadCpus(), before);
 });
