@@ -127,12 +127,13 @@ fmt:
 
 # The CI job's baselines (scripts/ci-perf.sh), refreshed on this machine in one
 # command: a 1Mi run (elem, batch, zero-seed map, native loop) and a peers run
-# (bpfbench native and C in alternation) at the size the job's speed gate reads.
+# (bpfbench native and C in alternation) at the size the job's speed gate reads,
+# every read on the CPU the job pins it to (the last this process may use).
 .PHONY: baselines
 CI_PEERS_ENTRIES ?= 1Mi
 baselines: build
 	./bin/bpfbench run --entries 1Mi --strategies elem,batch --map-flags zero_seed --loop native --runs 9 --warmup 1 --save-baseline ci --force
-	./bin/bpfbench peers --entries $(CI_PEERS_ENTRIES) --impls ts,c --loops native --rounds 9 --json results/baselines/ci-peers.json
+	./bin/bpfbench peers --entries $(CI_PEERS_ENTRIES) --impls ts,c --loops native --rounds 9 --cpu $$(awk '/^Cpus_allowed_list:/ { n = split($$2, a, /[-,]/); print a[n] }' /proc/self/status) --json results/baselines/ci-peers.json
 
 test: deps build
 	@bash scripts/test.sh
