@@ -402,7 +402,7 @@ test('run --writers 1 with deletes: the per-element walk re-reads stable keys or
     assert.equal(c.stableOnce, 57_344);
   }
   assert.match(r.stdout, /under 1 writer \(delete,insert, back to back\)/);
-  assert.match(r.stdout, /^batch\(1024\) +[\d,]+ +[\d,]+ .* 0 +0 +0 +0\/2 +0\/0$/m);
+  assert.match(r.stdout, /^batch\(1024\) +[\d,.]+ +[\d,.]+ .* 0 +0 +0 +0\/2 +0\/0$/m);
 });
 
 test('--writers refuses what it cannot run, in one line', () => {
