@@ -133,7 +133,7 @@ fmt:
 CI_PEERS_ENTRIES ?= 1Mi
 baselines: build
 	./bin/bpfbench run --entries 1Mi --strategies elem,batch --map-flags zero_seed --loop native --runs 9 --warmup 1 --save-baseline ci --force
-	./bin/bpfbench peers --entries $(CI_PEERS_ENTRIES) --impls ts,c --loops native --rounds 9 --cpu $$(awk '/^Cpus_allowed_list:/ { n = split($$2, a, /[-,]/); print a[n] }' /proc/self/status) --json results/baselines/ci-peers.json
+	./bin/bpfbench peers --entries $(CI_PEERS_ENTRIES) --impls ts,c --loops native --rounds 9 --cpu $$(bash scripts/last-cpu.sh) --json results/baselines/ci-peers.json
 
 test: deps build
 	@bash scripts/test.sh

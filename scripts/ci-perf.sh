@@ -38,8 +38,7 @@ THRESHOLD=${BPFBENCH_CI_THRESHOLD:-50%}
 MAX_ROUNDS=${BPFBENCH_CI_MAX_ROUNDS:-30}
 BUDGET=${BPFBENCH_CI_BUDGET:-30}
 PEERS_ENTRIES=${BPFBENCH_CI_PEERS_ENTRIES:-1Mi}
-# The last CPU this process may run on (a container's cpuset may allow fewer than are online).
-CPU=${BPFBENCH_CI_CPU:-$(awk '/^Cpus_allowed_list:/ { n = split($2, a, /[-,]/); print a[n] }' /proc/self/status)}
+CPU=${BPFBENCH_CI_CPU:-$(bash scripts/last-cpu.sh)}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 started=$SECONDS

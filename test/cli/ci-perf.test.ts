@@ -1,5 +1,5 @@
 // scripts/ci-perf.sh, the CI job's decisions. The script runs in a sandbox
-// copy of the repository layout (scripts/ci-perf.sh, bin/bpfbench,
+// copy of the repository layout (scripts/ci-perf.sh and last-cpu.sh, bin/bpfbench,
 // results/baselines/) whose bin/bpfbench is a stub: `run` and `peers` hand out
 // prepared results (real ones, doctored; peers exits as a test says, its
 // speed gate's verdict), `compare` is the real bpfbench compare, unless a
@@ -75,7 +75,7 @@ let n = 0;
 function ciPerf(s: Sandbox): { status: number | null; out: string; calls: string[] } {
   const root = join(dir, `sandbox-${n++}`);
   for (const d of ['scripts', 'bin', 'results/baselines', 'stub']) mkdirSync(join(root, d), { recursive: true });
-  copyFileSync(join(ROOT, 'scripts/ci-perf.sh'), join(root, 'scripts/ci-perf.sh'));
+  for (const f of ['ci-perf.sh', 'last-cpu.sh']) copyFileSync(join(ROOT, 'scripts', f), join(root, 'scripts', f));
   writeFileSync(join(root, 'bin/bpfbench'), STUB);
   chmodSync(join(root, 'bin/bpfbench'), 0o755);
   const text = (j: Json | string) => (typeof j === 'string' ? j : JSON.stringify(j));

@@ -16,13 +16,10 @@ function cpuListOf(s: string): number[] {
   return list;
 }
 
-/** How many CPUs a list such as `0-3,6,8-9` names. */
-const parseCpuList = (s: string): number => cpuListOf(s).length;
-
 export function possibleCpus(): number {
   if (cached !== undefined) return cached;
   try {
-    cached = parseCpuList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
+    cached = cpuListOf(readFileSync('/sys/devices/system/cpu/possible', 'utf8')).length;
   } catch {
     cached = cpus().length;
   }
